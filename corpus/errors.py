@@ -1,0 +1,20 @@
+"""Input errors that point at the place to fix: file, line, reason."""
+
+from __future__ import annotations
+
+
+class CorpusError(ValueError):
+    """Bad glossary input. ``line`` is 1-based; 0 means the file as a whole."""
+
+    def __init__(self, source: str, line: int, reason: str) -> None:
+        self.source, self.line, self.reason = source, line, reason
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {reason}")
+
+
+class LayoutError(CorpusError):
+    """The text does not have the layout its parser was chosen for."""
+
+
+class ImportErrorReport(CorpusError):
+    """A JSONL/CSV record or file that cannot be imported."""
