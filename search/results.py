@@ -1,0 +1,65 @@
+"""Search results as frozen records (pyserini's ``SearchResult`` is the model),
+never loose dicts: the CLI, the API and the benchmarks all read the same fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from corpus.entry import Entry
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: str
+    term: str
+    aliases: tuple[str, ...]
+    english: str | None
+    definition: str
+    lang: str
+    source: str
+    category: str | None
+    score: float
+    rank: int
+
+    @classmethod
+    def from_entry(cls, entry: Entry, score: float, rank: int) -> SearchHit:
+        return cls(
+            id=entry.id,
+            term=entry.term,
+            aliases=entry.aliases,
+            english=entry.english,
+            definition=entry.definition,
+            lang=entry.lang,
+            source=entry.source,
+            category=entry.category,
+            score=score,
+            rank=rank,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape of a hit (CLI ``--json`` and, later, the API)."""
+        return {
+            "id": self.id,
+            "term": self.term,
+            "aliases": list(self.aliases),
+            "english": self.english,
+            "definition": self.definition,
+            "lang": self.lang,
+            "source": self.source,
+            "score": round(self.score, 6),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResponse:
+    query: str
+    took_ms: float
+    hits: tuple[SearchHit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "took_ms": round(self.took_ms, 3),
+            "hits": [h.to_dict() for h in self.hits],
+        }

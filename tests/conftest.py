@@ -1,0 +1,45 @@
+"""Shared fixtures. The real model and the real FAISS index are built once per
+session; plumbing tests use the tiny FakeEncoder instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corpus.entry import Entry
+from corpus.sources import load_entries
+from indexer.build import build_index
+from tests.fakes import FakeEncoder
+
+
+@pytest.fixture(scope="session")
+def bundled_entries() -> list[Entry]:
+    return load_entries()
+
+
+@pytest.fixture()
+def fake_encoder() -> FakeEncoder:
+    return FakeEncoder()
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    from indexer.encoder import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder()
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory, real_encoder, bundled_entries) -> Path:
+    """The bundled corpus embedded with the real model into a real FAISS index."""
+    out = tmp_path_factory.mktemp("real") / "index"
+    build_index(bundled_entries, real_encoder, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_searcher(real_index_dir, real_encoder):
+    from search.searcher import Searcher
+
+    return Searcher.open(real_index_dir, real_encoder)
