@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from corpus.errors import CorpusError
 from glossa.settings import Settings
@@ -149,18 +150,21 @@ def search(
     if as_json:
         sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"{query!r}: {len(response.hits)} hits in {response.took_ms:.0f} ms")
-    for name, justify in (("#", "right"), ("score", "right"), ("lang", "left"), ("term", "left"),
-                          ("also", "left"), ("source", "left"), ("definition", "left")):  # fmt: skip
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    out.print(f"[bold]{len(response.hits)} hits[/] for {query!r} in {response.took_ms:.0f} ms", highlight=False)
     for hit in response.hits:
         also = ", ".join([*hit.aliases, *([hit.english] if hit.english else [])])
-        definition = hit.definition.replace("\n", " ")
-        table.add_row(
-            str(hit.rank), f"{hit.score:.3f}", hit.lang, hit.term, also, hit.source[:3],
-            definition[:90] + ("…" if len(definition) > 90 else ""),
-        )  # fmt: skip
-    out.print(table)
+        line = Text(f"{hit.rank:>3}  {hit.score:5.2f}  ")
+        line.append(hit.lang, style="bold cyan")
+        line.append("  ")
+        line.append(hit.term, style="bold")
+        if also:
+            line.append(f"  ({also})", style="green")
+        line.append(f"  [{hit.source}]", style="dim")
+        out.print(line)
+        definition = " ".join(hit.definition.split())
+        snippet = Text("       " + definition, style="dim")
+        snippet.truncate(out.width - 1, overflow="ellipsis")  # by terminal cells: CJK is double width
+        out.print(snippet, no_wrap=True)
 
 
 @app.command()

@@ -185,10 +185,9 @@ class Searcher:
                 continue
             scores, rows = self.index.vectors.search(vectors, k, candidates)
             mean, std = stats[lang]
-            z = (scores - mean[:, None]) / std[:, None]
             for q in range(len(vectors)):
-                keep = rows[q] >= 0
-                per_query_scores[q].append(z[q][keep])
+                keep = rows[q] >= 0  # FAISS pads with row -1 when fewer than k exist
+                per_query_scores[q].append((scores[q][keep] - mean[q]) / std[q])
                 per_query_rows[q].append(rows[q][keep])
         out = []
         for q in range(len(vectors)):

@@ -1,0 +1,100 @@
+import io
+import json
+
+import pytest
+
+from corpus.entry import Entry
+from corpus.errors import ImportErrorReport
+from corpus.importers import read_csv, read_jsonl, write_jsonl
+from corpus.sources import load_entries
+
+
+def test_jsonl_import_defaults_and_aliases(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(
+        json.dumps({"term": "Kundenzufriedenheit", "definition": "Wie zufrieden Kunden sind.",
+                    "lang": "de", "aliases": ["CSAT"], "english": "Customer satisfaction"})
+        + "\n\n"
+        + json.dumps({"term": "Churn", "definition": "Abwanderung.", "lang": "de",
+                      "aliases": "Abwanderungsrate|churn rate", "source": "team", "category": "KPI"})
+        + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    first, second = read_jsonl(path)
+    assert first.source == "mine.jsonl" and first.aliases == ("CSAT",)
+    assert first.english == "Customer satisfaction"
+    assert second.aliases == ("Abwanderungsrate", "churn rate") and second.category == "KPI"
+    assert first.id != second.id and first.id.startswith("de-")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("{not json", "invalid JSON"),
+        ('{"term": "x", "lang": "de"}', "missing or empty required field 'definition'"),
+        ('{"term": "x", "definition": "y", "lang": "deu"}', "two-letter ISO 639-1"),
+        ('{"term": "x", "definition": "y", "lang": "de", "defintion": "z"}', "unknown field(s) defintion"),
+        ('{"term": 3, "definition": "y", "lang": "de"}', "field 'term' must be text"),
+        ('{"term": "x", "definition": "y", "lang": "de", "aliases": [1]}', "aliases must be"),
+        ("[1, 2]", "expected an object"),
+    ],
+)
+def test_jsonl_bad_record_names_file_line_and_reason(tmp_path, line, reason):
+    path = tmp_path / "bad.jsonl"
+    good = '{"term": "ok", "definition": "fine", "lang": "pl"}'
+    path.write_text(good + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(ImportErrorReport) as info:
+        list(read_jsonl(path))
+    assert str(info.value).startswith(f"{path}:2: ")
+    assert reason in str(info.value)
+
+
+def test_csv_import_with_bom_and_quoted_fields(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_bytes(
+        "\ufeffterm,definition,lang,aliases,english\n"
+        '"Czas obsługi","Średni czas, w którym agent obsługuje zgłoszenie",pl,AHT|ŚCO,Average handle time\n'.encode()
+    )
+    (entry,) = read_csv(path)
+    assert entry.term == "Czas obsługi" and entry.aliases == ("AHT", "ŚCO")
+    assert entry.definition.startswith("Średni czas, w którym")
+
+
+def test_csv_errors(tmp_path):
+    no_header = tmp_path / "h.csv"
+    no_header.write_text("term,lang\nx,pl\n", encoding="utf-8")
+    with pytest.raises(ImportErrorReport, match=r"h\.csv:1: header lacks column\(s\) definition"):
+        list(read_csv(no_header))
+    bad = tmp_path / "b.csv"
+    bad.write_text("term,definition,lang\nok,fine,pl\n,missing term,pl\n", encoding="utf-8")
+    with pytest.raises(ImportErrorReport, match=r"b\.csv:3: missing or empty required field 'term'"):
+        list(read_csv(bad))
+
+
+def test_non_utf8_file_is_reported_with_line(tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"term": "ok", "definition": "fine", "lang": "pl"}\n{"term": "\xb3\xf3d\xbc"}\n')
+    with pytest.raises(ImportErrorReport, match=r"latin1\.jsonl:2: not valid UTF-8"):
+        list(read_jsonl(path))
+
+
+def test_load_entries_errors(tmp_path):
+    with pytest.raises(ImportErrorReport, match="no such file"):
+        load_entries([tmp_path / "missing.jsonl"])
+    unknown = tmp_path / "scraped.txt"
+    unknown.write_text("something\n", encoding="utf-8")
+    with pytest.raises(ImportErrorReport, match="unknown glossary layout"):
+        load_entries([unknown])
+    dup = tmp_path / "dup.jsonl"
+    dup.write_text('{"term": "a", "definition": "b", "lang": "pl"}\n' * 2, encoding="utf-8")
+    with pytest.raises(ImportErrorReport, match="duplicate entry id"):
+        load_entries([dup])
+
+
+def test_export_then_import_round_trips(tmp_path, bundled_entries):
+    buffer = io.StringIO()
+    assert write_jsonl(bundled_entries, buffer) == 234
+    path = tmp_path / "all.jsonl"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    assert list(read_jsonl(path)) == bundled_entries
+    assert Entry.from_dict(bundled_entries[0].to_dict()) == bundled_entries[0]

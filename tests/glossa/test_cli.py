@@ -1,0 +1,126 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import glossa.runtime
+from glossa.cli import app
+from tests.fakes import FakeEncoder
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def use_encoder(monkeypatch):
+    def install(encoder):
+        monkeypatch.setattr(glossa.runtime, "make_encoder", lambda settings, notify=None: encoder)
+        return encoder
+
+    return install
+
+
+@pytest.fixture()
+def index_env(tmp_path, monkeypatch):
+    path = tmp_path / "default-index"
+    monkeypatch.setenv("GLOSSA_INDEX_DIR", str(path))
+    return path
+
+
+@pytest.mark.parametrize("command", ["index", "search", "export", "info"])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_search_json_shape_with_real_model(real_index_dir, real_encoder, use_encoder):
+    use_encoder(real_encoder)
+    result = runner.invoke(app, ["search", "what measures customer effort", "--json", "-k", "10",
+                                 "--index", str(real_index_dir)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)  # exactly one JSON object
+    assert set(payload) == {"query", "took_ms", "hits"}
+    assert payload["query"] == "what measures customer effort" and payload["took_ms"] > 0
+    assert len(payload["hits"]) == 10
+    for hit in payload["hits"]:
+        assert set(hit) == {"id", "term", "aliases", "english", "definition", "lang", "source", "score"}
+    assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h["term"] for h in payload["hits"]}
+
+
+def test_search_filters_and_table_output(real_index_dir, real_encoder, use_encoder):
+    use_encoder(real_encoder)
+    args = ["search", "Net Promoter Score", "--lang", "zh", "--lang", "fa", "-k", "3", "--json",
+            "--index", str(real_index_dir)]  # fmt: skip
+    hits = json.loads(runner.invoke(app, args).stdout)["hits"]
+    assert len(hits) == 3 and {h["lang"] for h in hits} <= {"zh", "fa"}
+    table = runner.invoke(app, ["search", "NPS", "--index", str(real_index_dir)])
+    assert table.exit_code == 0 and "净推荐值" in table.output and "NPS" in table.output
+
+
+def test_search_builds_default_index_on_first_use(index_env, use_encoder):
+    use_encoder(FakeEncoder())
+    assert not index_env.exists()
+    result = runner.invoke(app, ["search", "customer effort", "--json"])
+    assert result.exit_code == 0, result.output
+    assert (index_env / "manifest.json").is_file()
+    assert len(json.loads(result.stdout)["hits"]) == 10
+
+
+def test_index_export_info_round_trip(tmp_path, use_encoder):
+    use_encoder(FakeEncoder())
+    out = tmp_path / "idx"
+    result = runner.invoke(app, ["index", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "003_ca5edb6b570cf714.txt" in result.output and "87" in result.output
+    exported = runner.invoke(app, ["export", "--index", str(out)])
+    lines = exported.stdout.splitlines()
+    assert len(lines) == 234
+    assert set(json.loads(lines[0])) == {"id", "term", "aliases", "english", "definition", "lang",
+                                         "source", "category"}  # fmt: skip
+    # the export re-imports as a user glossary
+    dump = tmp_path / "all.jsonl"
+    dump.write_text(exported.stdout, encoding="utf-8")
+    again = runner.invoke(app, ["index", str(dump), "--out", str(tmp_path / "idx2")])
+    assert again.exit_code == 0, again.output
+    info = runner.invoke(app, ["info", "--index", str(tmp_path / "idx2")])
+    assert info.exit_code == 0 and "234" in info.output and "fake-encoder" in info.output
+
+
+def one_line_error(result, *fragments):
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    text = " ".join(result.output.split())
+    for fragment in fragments:
+        assert fragment in text, text
+
+
+def test_errors_are_one_clear_line(tmp_path, use_encoder):
+    use_encoder(FakeEncoder())
+    missing = tmp_path / "nope"
+    one_line_error(runner.invoke(app, ["search", "x", "--index", str(missing)]), "no index at", "glossa index")
+    one_line_error(runner.invoke(app, ["export", "--index", str(missing)]), "no index at")
+    one_line_error(runner.invoke(app, ["info", "--index", str(missing)]), "no index at")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"term": "x", "definition": "y", "lang": "pl"}\n{"term": "x"}\n', encoding="utf-8")
+    one_line_error(runner.invoke(app, ["index", str(bad), "--out", str(tmp_path / "i")]),
+                   "bad.jsonl:2:", "definition")  # fmt: skip
+    one_line_error(runner.invoke(app, ["index", str(tmp_path / "absent.csv")]), "absent.csv", "no such file")
+    built = tmp_path / "built"
+    runner.invoke(app, ["index", "--out", str(built)])
+    one_line_error(runner.invoke(app, ["search", "x", "--lang", "de", "--index", str(built)]),
+                   "unknown language de", "valid: fa, pl, zh")  # fmt: skip
+    one_line_error(runner.invoke(app, ["search", "   ", "--index", str(built)]), "the query is empty")
+    assert runner.invoke(app, ["search", "x", "-k", "0"]).exit_code == 2  # bad option: usage error
+    assert runner.invoke(app, ["export", "--format", "xml", "--index", str(built)]).exit_code == 2
+
+
+def test_model_mismatch_is_refused(tmp_path, use_encoder):
+    use_encoder(FakeEncoder(model_name="model-a"))
+    runner.invoke(app, ["index", "--out", str(tmp_path / "idx")])
+    use_encoder(FakeEncoder(model_name="model-b"))
+    one_line_error(runner.invoke(app, ["search", "x", "--index", str(tmp_path / "idx")]),
+                   "built with model 'model-a'", "'model-b'")  # fmt: skip
+
+
+def test_bad_setting_is_reported(monkeypatch):
+    monkeypatch.setenv("GLOSSA_DOC_TEXT", "everything")
+    one_line_error(runner.invoke(app, ["info"]), "invalid GLOSSA_* setting", "unknown doc_text")

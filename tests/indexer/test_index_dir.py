@@ -1,0 +1,125 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from indexer.build import EmptyCorpusError, build_index
+from indexer.index_dir import (
+    ENTRIES,
+    MANIFEST,
+    VECTORS,
+    IndexLoadError,
+    load_index_dir,
+)
+from tests.fakes import FakeEncoder
+
+
+@pytest.fixture()
+def small(bundled_entries):
+    return bundled_entries[:20]
+
+
+def test_round_trip(tmp_path, small, fake_encoder):
+    out = tmp_path / "idx"
+    manifest = build_index(small, fake_encoder, out)
+    loaded = load_index_dir(out, expected_model="fake-encoder", expected_dimension=16)
+    assert loaded.entries == tuple(small)
+    assert len(loaded.vectors) == manifest.count == 20
+    on_disk = json.loads((out / MANIFEST).read_text())
+    assert on_disk["model"] == "fake-encoder" and on_disk["dimension"] == 16
+    assert on_disk["format_version"] == 1 and len(on_disk["corpus_checksum"]) == 64
+    assert on_disk["sources"] == {"000_56f73cb24ade583f.txt": 20}
+    # the stored vectors are the encoder's, row for row
+    expected = fake_encoder.encode_documents([f"{e.term}" for e in small])
+    assert loaded.vectors.reconstruct(np.arange(20)).shape == expected.shape
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp dirs left
+
+
+def test_rebuild_replaces_and_checksum_is_order_independent(tmp_path, small, fake_encoder):
+    out = tmp_path / "idx"
+    first = build_index(small, fake_encoder, out)
+    second = build_index(list(reversed(small)), fake_encoder, out)
+    assert first.corpus_checksum == second.corpus_checksum
+    assert load_index_dir(out).entries[0] == small[-1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"expected_model": "other-model"}, "built with model 'fake-encoder' but the settings select 'other-model'"),
+        ({"expected_dimension": 384}, "holds 16-dimensional vectors but the model makes 384"),
+        ({"expected_doc_text": "term"}, "embeds 'names+definition' but the settings select 'term'"),
+    ],
+)
+def test_mismatch_is_refused_with_rebuild_hint(tmp_path, small, fake_encoder, kwargs, message):
+    out = tmp_path / "idx"
+    build_index(small, fake_encoder, out)
+    with pytest.raises(IndexLoadError) as info:
+        load_index_dir(out, **kwargs)
+    assert message in str(info.value)
+    assert "glossa index --out" in str(info.value)
+
+
+def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
+    out = tmp_path / "idx"
+    build_index(small, fake_encoder, out)
+    manifest = json.loads((out / MANIFEST).read_text())
+    (out / MANIFEST).write_text(json.dumps({**manifest, "format_version": 99}))
+    with pytest.raises(IndexLoadError, match="format version 99"):
+        load_index_dir(out)
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    with (out / ENTRIES).open("a") as f:
+        f.write("\n")
+    with pytest.raises(IndexLoadError, match=f"{ENTRIES} does not match the checksum"):
+        load_index_dir(out)
+    build_index(small, fake_encoder, out)
+    (out / VECTORS).write_bytes((out / VECTORS).read_bytes()[:100])
+    with pytest.raises(IndexLoadError, match=f"{VECTORS} does not match the checksum"):
+        load_index_dir(out)
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(IndexLoadError, match=r"no index at .*nothing.*glossa index --out"):
+        load_index_dir(tmp_path / "nothing")
+
+
+class ExplodingEncoder(FakeEncoder):
+    def encode_documents(self, texts, progress=None):
+        raise KeyboardInterrupt  # the user pressed Ctrl-C half-way through embedding
+
+
+def test_interrupted_build_leaves_previous_index_loadable(tmp_path, small, fake_encoder):
+    out = tmp_path / "idx"
+    build_index(small, fake_encoder, out)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(small[:5], ExplodingEncoder(), out)
+    assert len(load_index_dir(out).entries) == 20
+
+
+def test_crash_during_write_leaves_previous_index_and_no_temp(tmp_path, small, fake_encoder, monkeypatch):
+    out = tmp_path / "idx"
+    build_index(small, fake_encoder, out)
+    import indexer.index_dir as index_dir
+
+    def crash(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index_dir, "_swap_into_place", crash)
+    with pytest.raises(OSError, match="disk full"):
+        build_index(small[:5], fake_encoder, out)
+    assert len(load_index_dir(out).entries) == 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
+
+
+def test_swap_interrupted_between_renames_recovers_previous(tmp_path, small, fake_encoder):
+    out = tmp_path / "idx"
+    build_index(small, fake_encoder, out)
+    os.replace(out, tmp_path / ".idx.previous")  # died right after moving the old index aside
+    assert len(load_index_dir(out).entries) == 20
+    assert out.is_dir()
+
+
+def test_empty_corpus_is_an_error(tmp_path, fake_encoder):
+    with pytest.raises(EmptyCorpusError):
+        build_index([], fake_encoder, tmp_path / "idx")
