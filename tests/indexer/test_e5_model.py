@@ -84,3 +84,21 @@ def test_failed_materialisation_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         ensure_e5_model(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_any_local_sentence_transformers_path_is_accepted():
+    from indexer.encoder import SentenceTransformerEncoder
+
+    path = str(ensure_e5_model())
+    encoder = SentenceTransformerEncoder(path)
+    assert encoder.model_name == path and encoder.dimension == 384
+    assert encoder.encode_queries(["NPS"]).shape == (1, 384)
+
+
+def test_unavailable_model_name_fails_fast_with_a_clear_message(tmp_path):
+    from indexer.encoder import ModelLoadError, SentenceTransformerEncoder
+
+    with pytest.raises(ModelLoadError, match="does not download models"):
+        SentenceTransformerEncoder("someone/not-a-cached-model")
+    with pytest.raises(ModelLoadError, match="cannot load sentence-transformers model"):
+        SentenceTransformerEncoder(str(tmp_path))  # an empty directory is not a model

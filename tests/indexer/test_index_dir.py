@@ -47,7 +47,10 @@ def test_rebuild_replaces_and_checksum_is_order_independent(tmp_path, small, fak
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"expected_model": "other-model"}, "built with model 'fake-encoder' but the settings select 'other-model'"),
+        (
+            {"expected_model": "other-model"},
+            "built with model 'fake-encoder' but the settings select 'other-model'",
+        ),
         ({"expected_dimension": 384}, "holds 16-dimensional vectors but the model makes 384"),
         ({"expected_doc_text": "term"}, "embeds 'names+definition' but the settings select 'term'"),
     ],
@@ -97,7 +100,9 @@ def test_interrupted_build_leaves_previous_index_loadable(tmp_path, small, fake_
     assert len(load_index_dir(out).entries) == 20
 
 
-def test_crash_during_write_leaves_previous_index_and_no_temp(tmp_path, small, fake_encoder, monkeypatch):
+def test_crash_during_write_leaves_previous_index_and_no_temp(
+    tmp_path, small, fake_encoder, monkeypatch
+):
     out = tmp_path / "idx"
     build_index(small, fake_encoder, out)
     import indexer.index_dir as index_dir
