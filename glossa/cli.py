@@ -133,6 +133,10 @@ def search(
         list[str] | None,
         typer.Option("--source", "-s", help="Only these glossary files (repeatable)."),
     ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option("--mode", "-m", help="dense | lexical | hybrid (default: GLOSSA_MODE)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     index_dir: IndexOption = None,
 ) -> None:
@@ -144,7 +148,9 @@ def search(
         searcher = open_searcher(
             settings, index_dir, build_if_missing=index_dir is None, notify=_notify
         )
-        response = searcher.search_response(query, k=k, lang=lang or None, source=source or None)
+        response = searcher.search_response(
+            query, k=k, lang=lang or None, source=source or None, mode=mode
+        )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     if as_json:
@@ -211,6 +217,89 @@ def info(index_dir: IndexOption = None) -> None:
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         table.add_row(key, str(value))
     out.print(table)
+
+
+@app.command()
+def equivalents(
+    entry_id: Annotated[str, typer.Argument(help="Entry id (see `glossa search --json`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index_dir: IndexOption = None,
+) -> None:
+    """Entries in other languages that name the same concept as ENTRY_ID."""
+    from glossa.runtime import open_searcher
+
+    settings = _settings()
+    try:
+        searcher = open_searcher(
+            settings, index_dir, build_if_missing=index_dir is None, notify=_notify
+        )
+        entry = searcher.get(entry_id)
+        found = searcher.equivalents(entry_id)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    assert entry is not None
+    if as_json:
+        payload = {"entry": entry.to_dict(), "equivalents": [e.to_dict() for e in found]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    out.print(Text.assemble((entry.term, "bold"), f"  [{entry.lang}, {entry.source}]"))
+    if not found:
+        out.print("  no equivalents above the threshold")
+    for eq in found:
+        hit = eq.hit
+        line = Text(f"  {hit.score:5.2f}  ")
+        line.append(hit.lang, style="bold cyan")
+        line.append("  ")
+        line.append(hit.term, style="bold")
+        if hit.english:
+            line.append(f"  ({hit.english})", style="green")
+        line.append(f"  {hit.id}", style="dim")
+        if eq.shared_names:
+            line.append(f"  shares: {', '.join(eq.shared_names)}", style="yellow")
+        out.print(line)
+
+
+def _default_dataset() -> Path:
+    return Path(__file__).resolve().parent.parent / "benchmarks" / "gold" / "beir"
+
+
+@app.command("eval")
+def evaluate(
+    dataset: Annotated[
+        Path | None,
+        typer.Argument(
+            help="BEIR-layout directory (corpus.jsonl, queries.jsonl, qrels/test.tsv). Default: the bundled gold set."
+        ),
+    ] = None,
+    modes: Annotated[
+        list[str] | None,
+        typer.Option("--mode", "-m", help="Modes to evaluate (repeatable; default: all)."),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where runs and tables are written.")
+    ] = Path("benchmarks/results"),
+    name: Annotated[str | None, typer.Option(help="File name stem of the results.")] = None,
+) -> None:
+    """nDCG@10, Recall@10, MRR@10, Recall@100 (ranx), overall and per query language and kind."""
+    from glossa.runtime import evaluate as run_evaluation
+    from search.evaluation import DatasetError, markdown_table
+    from search.searcher import MODES
+
+    settings = _settings()
+    dataset = dataset or _default_dataset()
+    chosen = modes or list(MODES)
+    unknown = sorted(set(chosen) - set(MODES))
+    if unknown:
+        raise _fail(f"unknown mode {', '.join(unknown)}; valid: {', '.join(MODES)}", code=2)
+    try:
+        reports, files = run_evaluation(
+            settings, dataset, chosen, out_dir, name=name, notify=_notify
+        )
+    except (*USER_ERRORS, DatasetError) as exc:
+        raise _fail(str(exc)) from exc
+    out.print(markdown_table(reports), highlight=False, soft_wrap=True)
+    for path in files:
+        err.print(f"wrote {path}")
 
 
 def main() -> None:

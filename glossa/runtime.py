@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from corpus.entry import corpus_checksum
 from corpus.sources import load_entries
 from glossa.settings import Settings
 from indexer.build import build_index
 from indexer.encoder import Progress, SentenceTransformerEncoder, TextEncoder
 from indexer.index_dir import Manifest, index_exists
+from search.evaluation import EvalReport, evaluate_grouped, load_beir, make_run, write_reports
 from search.searcher import Searcher
 
 Notify = Callable[[str], None]
@@ -52,4 +55,44 @@ def open_searcher(
         if notify:
             notify(f"No index at {index_dir}; indexing the bundled glossaries (once)...")
         build(settings, encoder, index_dir)
-    return Searcher.open(index_dir, encoder, doc_text=settings.doc_text)
+    return Searcher.open(
+        index_dir, encoder, doc_text=settings.doc_text, **settings.searcher_options()
+    )
+
+
+def evaluate(
+    settings: Settings,
+    dataset_dir: Path,
+    modes: Sequence[str],
+    out_dir: Path,
+    *,
+    name: str | None = None,
+    notify: Notify | None = None,
+    encoder: TextEncoder | None = None,
+) -> tuple[list[EvalReport], list[Path]]:
+    """Index a BEIR dataset's corpus (cached by checksum), run every mode, write
+    the TREC runs and the Markdown/JSON tables; returns the reports and files."""
+    dataset = load_beir(dataset_dir)
+    encoder = encoder or make_encoder(settings, notify)
+    key = f"{corpus_checksum(dataset.corpus)[:16]}-{hashlib.sha1(encoder.model_name.encode()).hexdigest()[:8]}"
+    index_dir = settings.model_cache_dir.parent / "eval-indexes" / key
+    if not index_exists(index_dir):
+        if notify:
+            notify(f"Indexing the {len(dataset.corpus)} corpus documents of {dataset_dir}...")
+        build_index(dataset.corpus, encoder, index_dir, doc_text=settings.doc_text)
+    searcher = Searcher.open(
+        index_dir, encoder, doc_text=settings.doc_text, **settings.searcher_options()
+    )
+    reports, runs = [], {}
+    for mode in modes:
+
+        def search(texts: Sequence[str], mode: str = mode) -> list[list[tuple[str, float]]]:
+            return [
+                [(h.id, h.score) for h in hits]
+                for hits in searcher.batch_search(texts, k=100, mode=mode)
+            ]
+
+        runs[mode] = make_run(search, dataset.queries)
+        reports.append(evaluate_grouped(mode, dataset, runs[mode]))
+    stem = name or f"eval-{dataset_dir.resolve().name}"
+    return reports, write_reports(reports, runs, out_dir, stem)

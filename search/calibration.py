@@ -31,22 +31,40 @@ def language_z_scores(scores: np.ndarray, langs: np.ndarray) -> np.ndarray:
     return out
 
 
-class LanguageCalibration:
-    """Per-language score statistics for new queries, from a sample of each language."""
+def entry_z(scores: np.ndarray, doc_stats: np.ndarray) -> np.ndarray:
+    """Standardise each entry's score by its own pseudo-query mean and std (hubness)."""
+    return (scores - doc_stats[:, 0]) / np.maximum(doc_stats[:, 1], MIN_STD)
 
-    def __init__(self, vectors: np.ndarray, langs: np.ndarray, seed: int = 0) -> None:
+
+class LanguageCalibration:
+    """Per-language score statistics for new queries, from a sample of each language.
+
+    With ``doc_stats`` the statistics are of entry-standardised scores, matching
+    the "calibrated" dense scoring.
+    """
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        langs: np.ndarray,
+        doc_stats: np.ndarray | None = None,
+        seed: int = 0,
+    ) -> None:
         rng = np.random.default_rng(seed)
-        self.samples: dict[str, np.ndarray] = {}
+        self.samples: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         for lang in np.unique(langs):
             rows = np.flatnonzero(langs == lang)
             if len(rows) > SAMPLE_PER_LANGUAGE:
                 rows = np.sort(rng.choice(rows, SAMPLE_PER_LANGUAGE, replace=False))
-            self.samples[str(lang)] = np.ascontiguousarray(vectors[rows], dtype=np.float32)
+            stats = None if doc_stats is None else doc_stats[rows]
+            self.samples[str(lang)] = (np.ascontiguousarray(vectors[rows], dtype=np.float32), stats)
 
     def stats(self, queries: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """lang -> (mean, std), each of shape (n_queries,)."""
         out = {}
-        for lang, sample in self.samples.items():
+        for lang, (sample, doc_stats) in self.samples.items():
             scores = queries @ sample.T
+            if doc_stats is not None:
+                scores = entry_z(scores, doc_stats)
             out[lang] = (scores.mean(axis=1), np.maximum(scores.std(axis=1), MIN_STD))
         return out

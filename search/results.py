@@ -63,3 +63,14 @@ class SearchResponse:
             "took_ms": round(self.took_ms, 3),
             "hits": [h.to_dict() for h in self.hits],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class EquivalentHit:
+    """An entry in another language naming the same concept, with the evidence."""
+
+    hit: SearchHit
+    shared_names: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.hit.to_dict(), "shared_names": list(self.shared_names)}

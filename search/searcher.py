@@ -1,6 +1,16 @@
 """The ``Searcher``: loads an index directory and a matching encoder once, then
-answers queries. Filters by language and source restrict the vector search
-itself, so ``k`` hits come back whenever ``k`` entries match."""
+answers queries in one of three modes:
+
+- ``dense``: nearest entries by embedding, with per-language score calibration
+  (``scoring="language-z"``, see ``search.calibration``) or plain cosine;
+- ``lexical``: BM25 over language-aware analysed text (``search.lexical``);
+- ``hybrid``: both lists fused (reciprocal rank fusion by default, or weighted).
+
+In ``lexical`` and ``hybrid`` an entry whose term, alias, acronym or English
+equivalent equals the whole query is ranked first. Filters by language and source
+restrict every ranker before its top-k cut, so ``k`` hits come back whenever ``k``
+entries match.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +20,30 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.entry import Entry
 from indexer.encoder import TextEncoder
 from indexer.index_dir import LoadedIndex, load_index_dir
-from search.calibration import LanguageCalibration
-from search.results import SearchHit, SearchResponse
+from search.calibration import LanguageCalibration, entry_z
+from search.equivalents import EquivalenceGraph
+from search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
+from search.lexical import DEFAULT_ANALYZER, LexicalIndex
+from search.results import EquivalentHit, SearchHit, SearchResponse
 
 MAX_K = 100
 MAX_QUERY_CHARS = 1000
-SCORINGS = ("language-z", "cosine")
-DEFAULT_SCORING = "language-z"
+SCORINGS = ("calibrated", "language-z", "cosine")
+DEFAULT_SCORING = "calibrated"  # entry-z then language-z: benchmarks/results/eval_dense_scoring.md
+RESCORE_DEPTH = 200  # cosine candidates per language re-scored by the calibrated score
+MODES = ("dense", "lexical", "hybrid")
+DEFAULT_MODE = "hybrid"  # measured best on the gold set: benchmarks/results/eval.md
+FUSIONS = ("rrf", "weighted")
+# Fusion defaults measured on the gold set (benchmarks/results/fusion_sweep.md):
+# lexical evidence is mostly same-language, so it is spread to equivalents and
+# weighted at half the dense list, with a small RRF constant.
+DEFAULT_RRF_K = 5
+DEFAULT_LEXICAL_WEIGHT = 0.5
+DEFAULT_LEXICAL_SPREAD = 1.0
+CANDIDATES = 100  # per ranker, before fusion
 
 
 class QueryError(ValueError):
@@ -33,18 +58,25 @@ def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
 
 
 class Searcher:
-    """Dense search over one index directory.
-
-    ``scoring="language-z"`` (default, measured best in benchmarks/document_text.py)
-    ranks by per-language z-scores to undo the encoder's same-language bias;
-    ``"cosine"`` is plain nearest-neighbour order.
-    """
-
     def __init__(
-        self, index: LoadedIndex, encoder: TextEncoder, scoring: str = DEFAULT_SCORING
+        self,
+        index: LoadedIndex,
+        encoder: TextEncoder,
+        *,
+        scoring: str = DEFAULT_SCORING,
+        mode: str = DEFAULT_MODE,
+        fusion: str = "rrf",
+        rrf_k: int = DEFAULT_RRF_K,
+        dense_weight: float = 0.5,
+        lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
+        lexical_min_ratio: float = 0.0,
+        lexical_spread: float = DEFAULT_LEXICAL_SPREAD,
+        analyzer: str = DEFAULT_ANALYZER,
     ) -> None:
-        if scoring not in SCORINGS:
-            raise QueryError(f"unknown scoring {scoring!r}; valid: {', '.join(SCORINGS)}")
+        for name, value, valid in (("scoring", scoring, SCORINGS), ("mode", mode, MODES),
+                                   ("fusion", fusion, FUSIONS)):  # fmt: skip
+            if value not in valid:
+                raise QueryError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
         if index.manifest.dimension != encoder.dimension:
             raise QueryError(
                 f"encoder dimension {encoder.dimension} does not match index dimension "
@@ -53,24 +85,28 @@ class Searcher:
         self.index = index
         self.encoder = encoder
         self.entries = index.entries
-        self._by_id = {e.id: e for e in self.entries}
+        self.scoring, self.mode, self.fusion = scoring, mode, fusion
+        self.rrf_k, self.dense_weight = rrf_k, dense_weight
+        self.lexical_weight, self.lexical_min_ratio = lexical_weight, lexical_min_ratio
+        self.lexical_spread = lexical_spread
+        self._graph: EquivalenceGraph | None = None
+        self._by_id = {e.id: row for row, e in enumerate(self.entries)}
         self._langs = np.array([e.lang for e in self.entries])
         self._sources = np.array([e.source for e in self.entries])
-        self.scoring = scoring
         self._lang_rows = {
             lang: np.flatnonzero(self._langs == lang) for lang in np.unique(self._langs).tolist()
         }
+        self._doc_stats = index.doc_stats
         self._calibration = LanguageCalibration(
-            index.vectors.reconstruct(np.arange(len(self.entries))), self._langs
+            index.vectors.reconstruct(np.arange(len(self.entries))),
+            self._langs,
+            self._doc_stats if scoring == "calibrated" else None,
         )
+        self.lexical = LexicalIndex(self.entries, analyzer)
 
     @classmethod
     def open(
-        cls,
-        path: Path,
-        encoder: TextEncoder,
-        doc_text: str | None = None,
-        scoring: str = DEFAULT_SCORING,
+        cls, path: Path, encoder: TextEncoder, doc_text: str | None = None, **options
     ) -> Searcher:
         """Load ``path`` and refuse it unless it was built with this encoder's model."""
         index = load_index_dir(
@@ -79,18 +115,175 @@ class Searcher:
             expected_dimension=encoder.dimension,
             expected_doc_text=doc_text,
         )
-        return cls(index, encoder, scoring)
+        return cls(index, encoder, **options)
+
+    # ------------------------------------------------------------------ lookups
 
     @property
     def languages(self) -> list[str]:
-        return sorted(set(self._langs.tolist()))
+        return sorted(self._lang_rows)
 
     @property
     def sources(self) -> list[str]:
         return sorted(set(self._sources.tolist()))
 
-    def get(self, entry_id: str):
+    def get(self, entry_id: str) -> Entry | None:
+        row = self._by_id.get(entry_id)
+        return None if row is None else self.entries[row]
+
+    def row_of(self, entry_id: str) -> int | None:
         return self._by_id.get(entry_id)
+
+    @property
+    def graph(self) -> EquivalenceGraph:
+        """The cross-lingual equivalence graph, built on first use."""
+        if self._graph is None:
+            self._graph = EquivalenceGraph(
+                self.entries,
+                self.index.vectors.reconstruct(np.arange(len(self.entries))),
+                self.index.name_vectors,
+                self.index.doc_stats,
+            )
+        return self._graph
+
+    def equivalents(self, entry_id: str) -> list[EquivalentHit]:
+        """Entries in other languages that name the same concept as ``entry_id``."""
+        row = self._by_id.get(entry_id)
+        if row is None:
+            raise QueryError(f"unknown entry id {entry_id!r}")
+        return [
+            EquivalentHit(
+                SearchHit.from_entry(self.entries[eq.row], eq.score, rank), eq.shared_names
+            )
+            for rank, eq in enumerate(self.graph.equivalents(row), start=1)
+        ]
+
+    # ------------------------------------------------------------------ search
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        lang: str | Iterable[str] | None = None,
+        source: str | Iterable[str] | None = None,
+        mode: str | None = None,
+    ) -> list[SearchHit]:
+        return list(self.search_response(query, k, lang, source, mode).hits)
+
+    def search_response(
+        self,
+        query: str,
+        k: int = 10,
+        lang: str | Iterable[str] | None = None,
+        source: str | Iterable[str] | None = None,
+        mode: str | None = None,
+    ) -> SearchResponse:
+        started = time.perf_counter()
+        hits = self.batch_search([query], k, lang, source, mode)[0]
+        return SearchResponse(
+            query=query, took_ms=(time.perf_counter() - started) * 1000, hits=tuple(hits)
+        )
+
+    def batch_search(
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        lang: str | Iterable[str] | None = None,
+        source: str | Iterable[str] | None = None,
+        mode: str | None = None,
+    ) -> list[list[SearchHit]]:
+        mode = mode or self.mode
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
+        texts = [self._check_query(q, k) for q in queries]
+        allowed = self._allowed_rows(lang, source)
+        if not texts:
+            return []
+        if allowed is not None and len(allowed) == 0:
+            return [[] for _ in texts]
+        n = max(k, CANDIDATES) if mode == "hybrid" else k
+        dense: list[Ranked] = []
+        if mode in ("dense", "hybrid"):
+            dense = self._dense_ranked(self.encoder.encode_queries(texts), n, allowed)
+        out = []
+        for i, text in enumerate(texts):
+            if mode == "dense":
+                ranked = dense[i]
+            else:
+                lexical = self._lexical_ranked(text, n, allowed)
+                ranked = lexical if mode == "lexical" else self._fuse(dense[i], lexical)
+                exact = self.lexical.exact_rows(text)
+                if allowed is not None:
+                    exact = [r for r in exact if r in set(allowed.tolist())]
+                ranked = promote(ranked, exact)
+            out.append(self._hits(ranked[:k]))
+        return out
+
+    def _lexical_ranked(self, text: str, n: int, allowed: np.ndarray | None) -> Ranked:
+        if self.lexical_spread <= 0:
+            return self.lexical.ranked(text, n, allowed)
+        # Lexical evidence is mostly same-language; spread it to the entries'
+        # cross-lingual equivalents so the lexical list can rank them too.
+        ranked = dict(self.lexical.ranked(text, n, None))
+        for row, score in list(ranked.items()):
+            for eq in self.graph.equivalents(row):
+                ranked[eq.row] = max(ranked.get(eq.row, 0.0), self.lexical_spread * score)
+        if allowed is not None:
+            keep = set(allowed.tolist())
+            ranked = {r: s for r, s in ranked.items() if r in keep}
+        return sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+    def _fuse(self, dense: Ranked, lexical: Ranked) -> Ranked:
+        if lexical and self.lexical_min_ratio > 0:
+            floor = lexical[0][1] * self.lexical_min_ratio
+            lexical = [(r, s) for r, s in lexical if s >= floor]
+        if self.fusion == "weighted":
+            return weighted_fusion([dense, lexical], [self.dense_weight, 1 - self.dense_weight])
+        return reciprocal_rank_fusion([dense, lexical], self.rrf_k, [1.0, self.lexical_weight])
+
+    def _hits(self, ranked: Ranked) -> list[SearchHit]:
+        return [
+            SearchHit.from_entry(self.entries[row], score, rank)
+            for rank, (row, score) in enumerate(ranked, start=1)
+        ]
+
+    # ------------------------------------------------------------------ dense
+
+    def _dense_ranked(
+        self, vectors: np.ndarray, n: int, allowed: np.ndarray | None
+    ) -> list[Ranked]:
+        if self.scoring == "cosine":
+            scores, rows = self.index.vectors.search(vectors, n, allowed)
+            return [
+                [(int(r), float(s)) for s, r in zip(sr, rr, strict=True) if r >= 0]
+                for sr, rr in zip(scores, rows, strict=True)
+            ]
+        # language-z: the best n of each language by cosine, rescored by that
+        # language's z-score and merged. Within a language z is monotonic in the
+        # cosine, so the union of per-language top-n holds the overall top-n.
+        # calibrated: each entry's score is first standardised by its own
+        # pseudo-query statistics (not monotonic in the cosine), so a deeper
+        # cosine candidate list is re-scored; on small collections that is all.
+        calibrated = self.scoring == "calibrated"
+        depth = max(n, RESCORE_DEPTH) if calibrated else n
+        stats = self._calibration.stats(vectors)
+        merged: list[list[tuple[int, float]]] = [[] for _ in range(len(vectors))]
+        for lang, rows_of_lang in self._lang_rows.items():
+            candidates = rows_of_lang if allowed is None else np.intersect1d(rows_of_lang, allowed)
+            if len(candidates) == 0:
+                continue
+            scores, rows = self.index.vectors.search(vectors, depth, candidates)
+            mean, std = stats[lang]
+            for q in range(len(vectors)):
+                keep = rows[q] >= 0  # FAISS pads with row -1 when fewer than n exist
+                s = scores[q][keep]
+                if calibrated:
+                    s = entry_z(s, self._doc_stats[rows[q][keep]])
+                z = (s - mean[q]) / std[q]
+                merged[q].extend(zip(rows[q][keep].tolist(), z.tolist(), strict=True))
+        return [sorted(m, key=lambda item: (-item[1], item[0]))[:n] for m in merged]
+
+    # ------------------------------------------------------------------ validation
 
     def _allowed_rows(
         self, lang: str | Iterable[str] | None, source: str | Iterable[str] | None
@@ -123,80 +316,3 @@ class Searcher:
         if not 1 <= k <= MAX_K:
             raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
         return query.strip()
-
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        lang: str | Iterable[str] | None = None,
-        source: str | Iterable[str] | None = None,
-    ) -> list[SearchHit]:
-        return list(self.search_response(query, k, lang, source).hits)
-
-    def search_response(
-        self,
-        query: str,
-        k: int = 10,
-        lang: str | Iterable[str] | None = None,
-        source: str | Iterable[str] | None = None,
-    ) -> SearchResponse:
-        started = time.perf_counter()
-        text = self._check_query(query, k)
-        allowed = self._allowed_rows(lang, source)
-        vector = self.encoder.encode_queries([text])
-        hits = self._ranked(vector, k, allowed)[0]
-        return SearchResponse(
-            query=query, took_ms=(time.perf_counter() - started) * 1000, hits=hits
-        )
-
-    def batch_search(
-        self,
-        queries: Sequence[str],
-        k: int = 10,
-        lang: str | Iterable[str] | None = None,
-        source: str | Iterable[str] | None = None,
-    ) -> list[list[SearchHit]]:
-        texts = [self._check_query(q, k) for q in queries]
-        allowed = self._allowed_rows(lang, source)
-        if not texts:
-            return []
-        return [list(h) for h in self._ranked(self.encoder.encode_queries(texts), k, allowed)]
-
-    def _ranked(
-        self, vectors: np.ndarray, k: int, allowed: np.ndarray | None
-    ) -> list[tuple[SearchHit, ...]]:
-        if allowed is not None and len(allowed) == 0:
-            return [() for _ in range(len(vectors))]
-        if self.scoring == "cosine":
-            scores, rows = self.index.vectors.search(vectors, k, allowed)
-            return [self._hits(s, r, k) for s, r in zip(scores, rows, strict=True)]
-        # language-z: the best k of each language by cosine, rescored by that
-        # language's z-score and merged. Within a language z is monotonic in the
-        # cosine, so the union of per-language top-k holds the overall top-k.
-        stats = self._calibration.stats(vectors)
-        per_query_scores = [[] for _ in range(len(vectors))]
-        per_query_rows = [[] for _ in range(len(vectors))]
-        for lang, rows_of_lang in self._lang_rows.items():
-            candidates = rows_of_lang if allowed is None else np.intersect1d(rows_of_lang, allowed)
-            if len(candidates) == 0:
-                continue
-            scores, rows = self.index.vectors.search(vectors, k, candidates)
-            mean, std = stats[lang]
-            for q in range(len(vectors)):
-                keep = rows[q] >= 0  # FAISS pads with row -1 when fewer than k exist
-                per_query_scores[q].append((scores[q][keep] - mean[q]) / std[q])
-                per_query_rows[q].append(rows[q][keep])
-        out = []
-        for q in range(len(vectors)):
-            s = np.concatenate(per_query_scores[q]) if per_query_scores[q] else np.zeros(0)
-            r = np.concatenate(per_query_rows[q]) if per_query_rows[q] else np.zeros(0, np.int64)
-            order = np.argsort(-s, kind="stable")
-            out.append(self._hits(s[order], r[order], k))
-        return out
-
-    def _hits(self, scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[SearchHit, ...]:
-        pairs = [(float(s), int(r)) for s, r in zip(scores, rows, strict=True) if r >= 0][:k]
-        return tuple(
-            SearchHit.from_entry(self.entries[r], s, rank)
-            for rank, (s, r) in enumerate(pairs, start=1)
-        )

@@ -1,0 +1,205 @@
+"""Retrieval evaluation on any BEIR-layout dataset (corpus.jsonl, queries.jsonl,
+qrels/<split>.tsv), with ranx computing the metrics — never hand-written ones.
+
+qrels and runs are plain dicts (query id -> doc id -> grade / score), as in BEIR
+and ranx. Metrics are reported overall and per group (query language, query
+kind) when queries carry ``metadata.lang`` / ``metadata.kind``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.entry import Entry
+
+METRICS = ("ndcg@10", "recall@10", "mrr@10", "recall@100")
+Qrels = dict[str, dict[str, int]]
+RunDict = dict[str, dict[str, float]]
+
+
+class DatasetError(ValueError):
+    """The directory is not a usable BEIR dataset; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class BeirDataset:
+    path: Path
+    corpus: list[Entry]
+    queries: dict[str, str]
+    qrels: Qrels
+    query_meta: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _jsonl(path: Path) -> list[tuple[int, dict]]:
+    if not path.is_file():
+        raise DatasetError(
+            f"{path}: missing (a BEIR dataset has corpus.jsonl, queries.jsonl, qrels/)"
+        )
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise DatasetError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
+    return rows
+
+
+def _entry(record: dict, path: Path, number: int) -> Entry:
+    meta = record.get("metadata") or {}
+    if "_id" not in record:
+        raise DatasetError(f"{path}:{number}: record has no '_id'")
+    if {"term", "definition", "lang", "source"} <= set(meta):  # exported by Glossa
+        return Entry.from_dict({**meta, "id": record["_id"]})
+    text = str(record.get("text") or "")
+    title = str(record.get("title") or "").strip()
+    return Entry(
+        id=str(record["_id"]),
+        term=title or text[:60],
+        definition=text,
+        lang=str(meta.get("lang") or "xx"),
+        source=str(meta.get("source") or path.parent.name),
+    )
+
+
+def load_beir(path: Path, split: str = "test") -> BeirDataset:
+    corpus = [_entry(r, path / "corpus.jsonl", n) for n, r in _jsonl(path / "corpus.jsonl")]
+    queries, meta = {}, {}
+    for number, record in _jsonl(path / "queries.jsonl"):
+        if "_id" not in record or not str(record.get("text", "")).strip():
+            raise DatasetError(
+                f"{path / 'queries.jsonl'}:{number}: needs '_id' and non-empty 'text'"
+            )
+        queries[str(record["_id"])] = str(record["text"])
+        meta[str(record["_id"])] = {k: str(v) for k, v in (record.get("metadata") or {}).items()}
+    qrels_path = path / "qrels" / f"{split}.tsv"
+    if not qrels_path.is_file():
+        raise DatasetError(f"{qrels_path}: missing")
+    qrels: Qrels = defaultdict(dict)
+    ids = {e.id for e in corpus}
+    with qrels_path.open(encoding="utf-8") as f:
+        for number, row in enumerate(csv.reader(f, delimiter="\t"), start=1):
+            if number == 1 and row and row[0] == "query-id":
+                continue
+            if len(row) != 3:
+                raise DatasetError(f"{qrels_path}:{number}: expected query-id, corpus-id, score")
+            qid, did, grade = row
+            if qid not in queries or did not in ids:
+                raise DatasetError(
+                    f"{qrels_path}:{number}: unknown query {qid!r} or document {did!r}"
+                )
+            qrels[qid][did] = int(grade)
+    return BeirDataset(path, corpus, {q: queries[q] for q in qrels}, dict(qrels), meta)
+
+
+def evaluate_run(qrels: Qrels, run: RunDict, metrics: Sequence[str] = METRICS) -> dict[str, float]:
+    """Mean metrics over the queries of ``qrels`` (ranx)."""
+    from ranx import Qrels as RxQrels
+    from ranx import Run as RxRun
+    from ranx import evaluate
+
+    full_run = {q: run.get(q) or {"__none__": 0.0} for q in qrels}
+    result = evaluate(RxQrels(qrels), RxRun(full_run), list(metrics), make_comparable=True)
+    if isinstance(result, float):
+        result = {metrics[0]: result}
+    return {m: float(v) for m, v in result.items()}
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    name: str
+    queries: int
+    overall: dict[str, float]
+    groups: dict[str, dict[str, dict[str, float]]]  # "lang" -> "pl" -> metrics
+    group_sizes: dict[str, dict[str, int]]
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "queries": self.queries, "overall": self.overall,
+                "groups": self.groups, "group_sizes": self.group_sizes}  # fmt: skip
+
+
+def evaluate_grouped(
+    name: str, dataset: BeirDataset, run: RunDict, metrics: Sequence[str] = METRICS
+) -> EvalReport:
+    groups: dict[str, dict[str, dict[str, float]]] = {}
+    sizes: dict[str, dict[str, int]] = {}
+    for key in ("lang", "kind"):
+        members: dict[str, list[str]] = defaultdict(list)
+        for qid in dataset.qrels:
+            value = dataset.query_meta.get(qid, {}).get(key)
+            if value:
+                members[value].append(qid)
+        if members:
+            groups[key] = {
+                value: evaluate_run({q: dataset.qrels[q] for q in qids}, run, metrics)
+                for value, qids in sorted(members.items())
+            }
+            sizes[key] = {value: len(qids) for value, qids in sorted(members.items())}
+    return EvalReport(
+        name, len(dataset.qrels), evaluate_run(dataset.qrels, run, metrics), groups, sizes
+    )
+
+
+def make_run(
+    search: Callable[[Sequence[str]], list[list[tuple[str, float]]]],
+    queries: Mapping[str, str],
+    batch: int = 64,
+) -> RunDict:
+    """Run ``search`` (a batch of texts -> ranked (doc id, score) lists) over all queries."""
+    ids = list(queries)
+    run: RunDict = {}
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        for qid, ranked in zip(chunk, search([queries[q] for q in chunk]), strict=True):
+            # ranx needs distinct scores to keep our order: use the rank.
+            run[qid] = {doc: float(len(ranked) - i) for i, (doc, _s) in enumerate(ranked)}
+    return run
+
+
+def write_trec_run(run: RunDict, path: Path, tag: str) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for qid, docs in run.items():
+            ranked = sorted(docs.items(), key=lambda item: -item[1])
+            for rank, (doc, score) in enumerate(ranked, start=1):
+                f.write(f"{qid} Q0 {doc} {rank} {score:.6f} {tag}\n")
+
+
+def markdown_table(reports: Sequence[EvalReport], metrics: Sequence[str] = METRICS) -> str:
+    lines = ["| system | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
+    for r in reports:
+        lines.append(f"| {r.name} | " + " | ".join(f"{r.overall[m]:.4f}" for m in metrics) + " |")
+    for key in ("lang", "kind"):
+        values = sorted({v for r in reports for v in r.groups.get(key, {})})
+        if not values:
+            continue
+        sizes = reports[0].group_sizes.get(key, {})
+        lines += ["", f"nDCG@10 by query {key}:", "",
+                  "| system | " + " | ".join(f"{v} ({sizes.get(v, 0)})" for v in values) + " |",
+                  "|---|" + "---|" * len(values)]  # fmt: skip
+        for r in reports:
+            cells = [
+                f"{r.groups[key][v]['ndcg@10']:.4f}" if v in r.groups.get(key, {}) else "-"
+                for v in values
+            ]
+            lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_reports(
+    reports: Sequence[EvalReport], runs: Mapping[str, RunDict], out: Path, stem: str
+) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for report in reports:
+        path = out / f"{stem}.{report.name}.trec"
+        write_trec_run(runs[report.name], path, report.name)
+        written.append(path)
+    (out / f"{stem}.json").write_text(json.dumps([r.to_dict() for r in reports], indent=2))
+    (out / f"{stem}.md").write_text(f"# {stem}\n\n{markdown_table(reports)}\n")
+    written += [out / f"{stem}.json", out / f"{stem}.md"]
+    return written
