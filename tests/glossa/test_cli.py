@@ -26,7 +26,7 @@ def index_env(tmp_path, monkeypatch):
     return path
 
 
-@pytest.mark.parametrize("command", ["index", "search", "export", "info"])
+@pytest.mark.parametrize("command", ["index", "search", "export", "info", "equivalents", "eval"])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
@@ -141,3 +141,57 @@ def test_model_mismatch_is_refused(tmp_path, use_encoder):
 def test_bad_setting_is_reported(monkeypatch):
     monkeypatch.setenv("GLOSSA_DOC_TEXT", "everything")
     one_line_error(runner.invoke(app, ["info"]), "invalid GLOSSA_* setting", "unknown doc_text")
+
+
+def test_search_mode_option(real_index_dir, real_encoder, use_encoder):
+    use_encoder(real_encoder)
+    for mode in ("dense", "lexical", "hybrid"):
+        result = runner.invoke(
+            app, ["search", "CSAT", "--mode", mode, "--json", "--index", str(real_index_dir)]
+        )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["hits"]
+    one_line_error(runner.invoke(app, ["search", "CSAT", "--mode", "bm25", "--index", str(real_index_dir)]),
+                   "unknown mode 'bm25'")  # fmt: skip
+
+
+def test_equivalents_command(real_index_dir, real_encoder, use_encoder):
+    use_encoder(real_encoder)
+    hits = json.loads(runner.invoke(app, ["search", "净推荐值", "--json", "-k", "1", "--index",
+                                          str(real_index_dir)]).stdout)["hits"]  # fmt: skip
+    result = runner.invoke(
+        app, ["equivalents", hits[0]["id"], "--json", "--index", str(real_index_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["entry"]["term"] == "净推荐值"
+    assert "امتیاز خالص مروجان" in {e["term"] for e in payload["equivalents"]}
+    assert all("shared_names" in e for e in payload["equivalents"])
+    text = runner.invoke(app, ["equivalents", hits[0]["id"], "--index", str(real_index_dir)])
+    assert text.exit_code == 0 and "امتیاز خالص مروجان" in text.output
+    one_line_error(runner.invoke(app, ["equivalents", "nope", "--index", str(real_index_dir)]),
+                   "unknown entry id 'nope'")  # fmt: skip
+
+
+def test_eval_command_on_a_users_beir_dataset(tmp_path, monkeypatch, use_encoder):
+    from tests.search.test_evaluation import write_dataset
+
+    use_encoder(FakeEncoder())
+    monkeypatch.setenv("GLOSSA_MODEL_CACHE_DIR", str(tmp_path / "cache" / "models"))
+    write_dataset(tmp_path / "mine")
+    out = tmp_path / "results"
+    result = runner.invoke(
+        app, ["eval", str(tmp_path / "mine"), "--out", str(out), "--name", "mine"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "| dense |" in result.output
+        and "| hybrid |" in result.output
+        and "ndcg@10" in result.output
+    )
+    assert {p.name for p in out.iterdir()} == {
+        "mine.dense.trec", "mine.lexical.trec", "mine.hybrid.trec", "mine.json", "mine.md"
+    }  # fmt: skip
+    one_line_error(runner.invoke(app, ["eval", str(tmp_path / "nothing"), "--out", str(out)]),
+                   "corpus.jsonl: missing")  # fmt: skip
+    assert runner.invoke(app, ["eval", str(tmp_path / "mine"), "--mode", "bm25"]).exit_code == 2

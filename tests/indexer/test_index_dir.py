@@ -6,8 +6,11 @@ import pytest
 
 from indexer.build import EmptyCorpusError, build_index
 from indexer.index_dir import (
+    DOC_STATS,
     ENTRIES,
+    FORMAT_VERSION,
     MANIFEST,
+    NAMES,
     VECTORS,
     IndexLoadError,
     load_index_dir,
@@ -28,11 +31,14 @@ def test_round_trip(tmp_path, small, fake_encoder):
     assert len(loaded.vectors) == manifest.count == 20
     on_disk = json.loads((out / MANIFEST).read_text())
     assert on_disk["model"] == "fake-encoder" and on_disk["dimension"] == 16
-    assert on_disk["format_version"] == 1 and len(on_disk["corpus_checksum"]) == 64
+    assert on_disk["format_version"] == FORMAT_VERSION and len(on_disk["corpus_checksum"]) == 64
     assert on_disk["sources"] == {"000_56f73cb24ade583f.txt": 20}
     # the stored vectors are the encoder's, row for row
     expected = fake_encoder.encode_documents([f"{e.term}" for e in small])
     assert loaded.vectors.reconstruct(np.arange(20)).shape == expected.shape
+    assert loaded.doc_stats.shape == (20, 2) and (loaded.doc_stats[:, 1] > 0).all()
+    assert loaded.name_vectors.shape == (20, 16)
+    assert {p.name for p in out.iterdir()} == {MANIFEST, VECTORS, ENTRIES, DOC_STATS, NAMES}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp dirs left
 
 
@@ -76,10 +82,11 @@ def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
         f.write("\n")
     with pytest.raises(IndexLoadError, match=f"{ENTRIES} does not match the checksum"):
         load_index_dir(out)
-    build_index(small, fake_encoder, out)
-    (out / VECTORS).write_bytes((out / VECTORS).read_bytes()[:100])
-    with pytest.raises(IndexLoadError, match=f"{VECTORS} does not match the checksum"):
-        load_index_dir(out)
+    for name in (VECTORS, DOC_STATS, NAMES):
+        build_index(small, fake_encoder, out)
+        (out / name).write_bytes((out / name).read_bytes()[:100])  # truncated
+        with pytest.raises(IndexLoadError, match=f"{name} does not match the checksum"):
+            load_index_dir(out)
 
 
 def test_missing_index_says_how_to_build(tmp_path):

@@ -1,0 +1,79 @@
+"""Ablation of the ranking choices on the gold set, in one process.
+
+    python -m benchmarks.ranking_ablation
+
+Each row is a Searcher configuration (dense scoring, lexical analyser, fusion,
+RRF constant, lexical weight, lexical spread over equivalents). Writes
+benchmarks/results/ranking_ablation.{md,json}: the record of what was tried,
+what helped and what did not.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from indexer.build import build_index
+from indexer.encoder import SentenceTransformerEncoder
+from search.evaluation import evaluate_grouped, load_beir, make_run, markdown_table
+from search.searcher import Searcher
+
+GOLD = Path(__file__).resolve().parent / "gold" / "beir"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+CONFIGS: list[tuple[str, str, dict]] = [
+    ("dense cosine", "dense", {"scoring": "cosine"}),
+    ("dense language-z", "dense", {"scoring": "language-z"}),
+    ("dense calibrated (entry-z + language-z)", "dense", {}),
+    ("lexical words", "lexical", {"analyzer": "words", "lexical_spread": 0}),
+    ("lexical stems", "lexical", {"analyzer": "stems", "lexical_spread": 0}),
+    ("lexical stems+ngrams", "lexical", {"lexical_spread": 0}),
+    ("lexical stems+ngrams, spread", "lexical", {}),
+    (
+        "hybrid RRF k=60 w=1, no spread",
+        "hybrid",
+        {"rrf_k": 60, "lexical_weight": 1.0, "lexical_spread": 0},
+    ),
+    ("hybrid RRF k=60 w=1, spread", "hybrid", {"rrf_k": 60, "lexical_weight": 1.0}),
+    ("hybrid RRF k=20 w=0.3, spread", "hybrid", {"rrf_k": 20, "lexical_weight": 0.3}),
+    ("hybrid RRF k=5 w=0.5, no spread", "hybrid", {"lexical_spread": 0}),
+    ("hybrid RRF k=5 w=0.5, spread (default)", "hybrid", {}),
+    (
+        "hybrid weighted 0.9, no spread",
+        "hybrid",
+        {"fusion": "weighted", "dense_weight": 0.9, "lexical_spread": 0},
+    ),
+    ("hybrid weighted 0.7, spread", "hybrid", {"fusion": "weighted", "dense_weight": 0.7}),
+    ("hybrid weighted 0.5, spread", "hybrid", {"fusion": "weighted", "dense_weight": 0.5}),
+]
+
+
+def main() -> None:
+    dataset = load_beir(GOLD)
+    encoder = SentenceTransformerEncoder()
+    with tempfile.TemporaryDirectory() as tmp:
+        build_index(dataset.corpus, encoder, Path(tmp) / "index")
+        reports, rows = [], []
+        for name, mode, options in CONFIGS:
+            searcher = Searcher.open(Path(tmp) / "index", encoder, **options)
+            run = make_run(
+                lambda texts, s=searcher, m=mode: [
+                    [(h.id, h.score) for h in hits] for hits in s.batch_search(texts, k=100, mode=m)
+                ],
+                dataset.queries,
+            )
+            report = evaluate_grouped(name, dataset, run)
+            reports.append(report)
+            rows.append({"config": name, "mode": mode, "options": options, **report.overall})
+    table = markdown_table(reports)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "ranking_ablation.json").write_text(json.dumps(rows, indent=2))
+    (RESULTS / "ranking_ablation.md").write_text(
+        f"# Ranking ablation ({len(dataset.queries)} gold queries)\n\n{table}\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
