@@ -259,6 +259,30 @@ def equivalents(
         out.print(line)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    index_dir: IndexOption = None,
+) -> None:
+    """Start the HTTP API and the web search page (uvicorn). Builds the default index if needed."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings()
+    if index_dir is not None:
+        settings = settings.model_copy(update={"index_dir": index_dir})
+    app_ = create_app(settings)
+    err.print(
+        f"Glossa on http://{host}:{port}/  (API docs: /docs; /health says when the model is loaded)"
+    )
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+    except OSError as exc:
+        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
 def _default_dataset() -> Path:
     return Path(__file__).resolve().parent.parent / "benchmarks" / "gold" / "beir"
 

@@ -49,6 +49,10 @@ CANDIDATES = 100  # per ranker, before fusion
 class QueryError(ValueError):
     """A query or filter the caller must fix; the message says what is valid."""
 
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
 
 def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
     if value is None:
@@ -150,7 +154,7 @@ class Searcher:
         """Entries in other languages that name the same concept as ``entry_id``."""
         row = self._by_id.get(entry_id)
         if row is None:
-            raise QueryError(f"unknown entry id {entry_id!r}")
+            raise QueryError(f"unknown entry id {entry_id!r}", "entry_id")
         return [
             EquivalentHit(
                 SearchHit.from_entry(self.entries[eq.row], eq.score, rank), eq.shared_names
@@ -194,7 +198,7 @@ class Searcher:
     ) -> list[list[SearchHit]]:
         mode = mode or self.mode
         if mode not in MODES:
-            raise QueryError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
+            raise QueryError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}", "mode")
         texts = [self._check_query(q, k) for q in queries]
         allowed = self._allowed_rows(lang, source)
         if not texts:
@@ -301,18 +305,21 @@ class Searcher:
             valid = sorted(set(column.tolist()))
             unknown = sorted(wanted - set(valid))
             if unknown:
-                raise QueryError(f"unknown {name} {', '.join(unknown)}; valid: {', '.join(valid)}")
+                raise QueryError(
+                    f"unknown {name} {', '.join(unknown)}; valid: {', '.join(valid)}",
+                    "lang" if name == "language" else name,
+                )
             mask &= np.isin(column, list(wanted))
         return np.flatnonzero(mask)
 
     @staticmethod
     def _check_query(query: str, k: int) -> str:
         if not isinstance(query, str) or not query.strip():
-            raise QueryError("the query is empty")
+            raise QueryError("the query is empty", "q")
         if len(query) > MAX_QUERY_CHARS:
             raise QueryError(
                 f"the query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}"
             )
         if not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
+            raise QueryError(f"k must be between 1 and {MAX_K}, got {k}", "k")
         return query.strip()

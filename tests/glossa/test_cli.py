@@ -26,7 +26,9 @@ def index_env(tmp_path, monkeypatch):
     return path
 
 
-@pytest.mark.parametrize("command", ["index", "search", "export", "info", "equivalents", "eval"])
+@pytest.mark.parametrize(
+    "command", ["index", "search", "export", "info", "equivalents", "eval", "serve"]
+)
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output

@@ -1,0 +1,55 @@
+"""One JSON error shape for every 4xx/5xx: ``{"error": {"code", "message", "parameter"}}``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from search.searcher import QueryError
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.parameter = status, code, message, parameter
+
+
+def error_response(
+    status: int, code: str, message: str, parameter: str | None = None
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "parameter": parameter}}
+    return JSONResponse(status_code=status, content=body)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
+    first = exc.errors()[0] if exc.errors() else {}
+    location = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
+    parameter = location[0] if location else None
+    message = first.get("msg", "invalid request")
+    return (f"{parameter}: {message}" if parameter else message), parameter
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.parameter)
+
+    @app.exception_handler(QueryError)
+    async def _query_error(_request: Request, exc: QueryError) -> JSONResponse:
+        return error_response(400, "invalid_parameter", str(exc), exc.parameter)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, parameter = _validation_message(exc)
+        return error_response(422, "invalid_parameter", message, parameter)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
+        return error_response(500, "internal_error", f"{type(exc).__name__}: {exc}")

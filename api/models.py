@@ -1,0 +1,88 @@
+"""Response models: every route has one, so /docs documents every shape."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Hit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    term: str
+    aliases: list[str]
+    english: str | None
+    definition: str
+    lang: str
+    source: str
+    score: float
+
+
+class SearchResult(BaseModel):
+    query: str
+    took_ms: float
+    mode: Literal["dense", "lexical", "hybrid"]
+    hits: list[Hit]
+
+
+class Entry(BaseModel):
+    id: str
+    term: str
+    aliases: list[str]
+    english: str | None
+    definition: str
+    lang: str
+    source: str
+    category: str | None
+
+
+class Equivalent(Hit):
+    shared_names: list[str] = Field(description="acronyms / names both entries carry")
+
+
+class Equivalents(BaseModel):
+    entry: Entry
+    equivalents: list[Equivalent]
+
+
+class LanguageCount(BaseModel):
+    lang: str
+    count: int
+
+
+class SourceCount(BaseModel):
+    source: str
+    count: int
+    languages: list[str]
+
+
+class Health(BaseModel):
+    status: Literal["ready", "loading", "error"]
+    detail: str | None = None
+
+
+class Stats(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    model: str
+    dimension: int
+    count: int
+    index_kind: str
+    index_dir: str
+    built_at: str
+    build_seconds: float
+    default_mode: str
+    languages: dict[str, int]
+    sources: dict[str, int]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="machine-readable: invalid_parameter, not_found, not_ready, ...")
+    message: str
+    parameter: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,258 @@
+// Glossa search page: plain JS, no build step. State lives in the URL (?q=&lang=&source=&mode=)
+// so any result page can be shared.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const LANG_NAMES = { pl: "Polish", fa: "Persian", zh: "Chinese", en: "English", de: "German" };
+const RTL = new Set(["fa", "ar", "he", "ur"]);
+const state = { langs: new Set(), source: "", mode: "", q: "" };
+
+// ---- highlighting: case- and diacritic-insensitive, by character so offsets stay aligned
+function foldChar(c) {
+  const base = c.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  const special = { "ł": "l", "ي": "ی", "ك": "ک" };
+  const out = special[base] || base;
+  return out.length === 1 ? out : c.toLowerCase().charAt(0) || c;
+}
+const fold = (text) => Array.from(text).map(foldChar).join("");
+
+function queryTerms(q) {
+  const terms = new Set();
+  for (const part of fold(q).split(/[\s\p{P}]+/u)) {
+    if (part.length >= 2 || /\p{Script=Han}/u.test(part)) terms.add(part);
+  }
+  return [...terms].sort((a, b) => b.length - a.length);
+}
+
+function highlight(element, text, terms) {
+  element.textContent = "";
+  const chars = Array.from(text);
+  const folded = chars.map(foldChar).join("");
+  const marks = new Array(chars.length).fill(false);
+  for (const term of terms) {
+    let at = folded.indexOf(term);
+    while (at !== -1) {
+      for (let i = at; i < at + Array.from(term).length; i++) marks[i] = true;
+      at = folded.indexOf(term, at + 1);
+    }
+  }
+  let i = 0;
+  while (i < chars.length) {
+    let j = i;
+    while (j < chars.length && marks[j] === marks[i]) j++;
+    const chunk = chars.slice(i, j).join("");
+    if (marks[i]) {
+      const mark = document.createElement("mark");
+      mark.textContent = chunk;
+      element.appendChild(mark);
+    } else {
+      element.appendChild(document.createTextNode(chunk));
+    }
+    i = j;
+  }
+}
+
+// ---- API
+async function api(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const message = body.error ? body.error.message : body.detail || response.statusText;
+    const error = new Error(message);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+function setStatus(text, isError = false) {
+  $("status").textContent = text;
+  $("status").classList.toggle("error", isError);
+}
+
+// ---- filters
+async function loadFilters() {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    try {
+      const [languages, sources] = await Promise.all([api("/languages"), api("/sources")]);
+      renderLanguageChips(languages);
+      for (const s of sources) {
+        const option = document.createElement("option");
+        option.value = s.source;
+        option.textContent = `${s.source} (${s.languages.join(", ")}, ${s.count})`;
+        $("source-filter").appendChild(option);
+      }
+      $("source-filter").value = state.source;
+      setStatus(`${languages.reduce((n, l) => n + l.count, 0)} entries · ${languages.length} languages`);
+      return;
+    } catch (error) {
+      if (error.status !== 503) { setStatus(error.message, true); return; }
+      setStatus("Loading the model and index…");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+function renderLanguageChips(languages) {
+  const box = $("lang-filters");
+  box.textContent = "";
+  for (const { lang, count } of languages) {
+    const chip = document.createElement("button");
+    chip.type = "button";
+    chip.className = "chip";
+    chip.dataset.lang = lang;
+    chip.textContent = `${LANG_NAMES[lang] || lang} · ${count}`;
+    chip.setAttribute("aria-pressed", String(state.langs.has(lang)));
+    chip.addEventListener("click", () => {
+      state.langs.has(lang) ? state.langs.delete(lang) : state.langs.add(lang);
+      chip.setAttribute("aria-pressed", String(state.langs.has(lang)));
+      if (state.q) search(state.q, true);
+    });
+    box.appendChild(chip);
+  }
+}
+
+// ---- URL <-> state
+function readUrl() {
+  const params = new URLSearchParams(location.search);
+  state.q = params.get("q") || "";
+  state.langs = new Set(params.getAll("lang"));
+  state.source = params.get("source") || "";
+  state.mode = params.get("mode") || "";
+  $("q").value = state.q;
+  $("mode-filter").value = state.mode;
+}
+
+function searchParams(q) {
+  const params = new URLSearchParams({ q, k: "20" });
+  for (const lang of state.langs) params.append("lang", lang);
+  if (state.source) params.set("source", state.source);
+  if (state.mode) params.set("mode", state.mode);
+  return params;
+}
+
+// ---- search
+let latest = 0;
+async function search(q, pushHistory) {
+  state.q = q.trim();
+  if (!state.q) { renderResults(null); return; }
+  const params = searchParams(state.q);
+  const shareable = new URLSearchParams(params);
+  shareable.delete("k");
+  const url = `${location.pathname}?${shareable}`;
+  if (pushHistory && url !== location.pathname + location.search) history.pushState(null, "", url);
+  const ticket = ++latest;
+  $("summary").textContent = "Searching…";
+  try {
+    const body = await api(`/search?${params}`);
+    if (ticket === latest) renderResults(body);
+  } catch (error) {
+    if (ticket !== latest) return;
+    $("summary").textContent = error.status === 503 ? "The model is still loading — retrying…" : error.message;
+    $("results").textContent = "";
+    if (error.status === 503) setTimeout(() => search(state.q, false), 1000);
+  }
+}
+
+function renderResults(body) {
+  const list = $("results");
+  list.textContent = "";
+  $("empty").hidden = Boolean(body);
+  if (!body) { $("summary").textContent = ""; return; }
+  const langs = new Set(body.hits.map((h) => h.lang));
+  $("summary").textContent =
+    `${body.hits.length} results in ${body.took_ms.toFixed(0)} ms · ${[...langs].map((l) => LANG_NAMES[l] || l).join(", ")} · ${body.mode}`;
+  const terms = queryTerms(body.query);
+  for (const hit of body.hits) list.appendChild(renderHit(hit, terms));
+}
+
+function renderHit(hit, terms) {
+  const node = $("result-template").content.firstElementChild.cloneNode(true);
+  node.dataset.id = hit.id;
+  node.dataset.lang = hit.lang;
+  node.lang = hit.lang;
+  node.dir = RTL.has(hit.lang) ? "rtl" : "ltr";
+  const badge = node.querySelector(".lang");
+  badge.textContent = hit.lang;
+  badge.classList.add(`lang-${hit.lang}`);
+  badge.title = LANG_NAMES[hit.lang] || hit.lang;
+  highlight(node.querySelector(".term"), hit.term, terms);
+  const also = [...hit.aliases, ...(hit.english ? [hit.english] : [])];
+  const alsoNode = node.querySelector(".also");
+  alsoNode.dir = "auto";
+  highlight(alsoNode, also.length ? `(${also.join(", ")})` : "", terms);
+  node.querySelector(".score").textContent = hit.score.toFixed(3);
+  highlight(node.querySelector(".definition"), hit.definition, terms);
+  node.querySelector(".source").textContent = hit.source;
+  const toggle = () => toggleEquivalents(node, hit);
+  node.addEventListener("click", toggle);
+  node.addEventListener("keydown", (event) => { if (event.key === "Enter") toggle(); });
+  return node;
+}
+
+async function toggleEquivalents(node, hit) {
+  const panel = node.querySelector(".equivalents");
+  if (!panel.hidden) { panel.hidden = true; return; }
+  panel.hidden = false;
+  panel.textContent = "Looking for the same concept in other languages…";
+  try {
+    const body = await api(`/entries/${encodeURIComponent(hit.id)}/equivalents`);
+    panel.textContent = "";
+    const title = document.createElement("h3");
+    title.textContent = "Same concept in other languages";
+    panel.appendChild(title);
+    if (!body.equivalents.length) {
+      const none = document.createElement("p");
+      none.className = "none";
+      none.textContent = "No confident equivalent in the other glossaries.";
+      panel.appendChild(none);
+      return;
+    }
+    const ul = document.createElement("ul");
+    for (const eq of body.equivalents) {
+      const li = document.createElement("li");
+      li.className = "equivalent";
+      li.lang = eq.lang;
+      li.dir = RTL.has(eq.lang) ? "rtl" : "ltr";
+      const badge = document.createElement("span");
+      badge.className = `lang lang-${eq.lang}`;
+      badge.textContent = eq.lang;
+      const term = document.createElement("strong");
+      term.textContent = eq.term + (eq.english ? ` (${eq.english})` : "");
+      li.append(badge, term);
+      if (eq.shared_names.length) {
+        const shared = document.createElement("span");
+        shared.className = "shared";
+        shared.textContent = `shares ${eq.shared_names.join(", ")}`;
+        li.appendChild(shared);
+      }
+      ul.appendChild(li);
+    }
+    panel.appendChild(ul);
+  } catch (error) {
+    panel.textContent = error.message;
+  }
+}
+
+// ---- wiring
+$("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  search($("q").value, true);
+});
+$("source-filter").addEventListener("change", (event) => {
+  state.source = event.target.value;
+  if (state.q) search(state.q, true);
+});
+$("mode-filter").addEventListener("change", (event) => {
+  state.mode = event.target.value;
+  if (state.q) search(state.q, true);
+});
+window.addEventListener("popstate", () => {
+  readUrl();
+  document.querySelectorAll(".chip").forEach((c) => c.setAttribute("aria-pressed", String(state.langs.has(c.dataset.lang))));
+  search(state.q, false);
+});
+
+readUrl();
+loadFilters();
+if (state.q) search(state.q, false); else renderResults(null);
