@@ -23,7 +23,7 @@ from api.errors import ApiError, install_error_handlers
 from glossa import __version__
 from glossa.settings import Settings
 from search.results import SearchHit
-from search.searcher import MAX_K, MAX_QUERY_CHARS, Searcher
+from search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
 
 STATIC = Path(__file__).resolve().parent / "static"
 ERRORS = {
@@ -129,7 +129,8 @@ def create_app(
             Query(
                 min_length=1,
                 max_length=MAX_QUERY_CHARS,
-                description=f"query, 1..{MAX_QUERY_CHARS} characters, any language",
+                pattern=NON_BLANK_PATTERN,
+                description=f"query in any language: 1..{MAX_QUERY_CHARS} characters, not only whitespace",
             ),
         ],
         k: Annotated[int, Query(ge=1, le=MAX_K, description="number of hits")] = 10,
@@ -142,8 +143,6 @@ def create_app(
         mode: Annotated[Literal["dense", "lexical", "hybrid"] | None, Query()] = None,
     ) -> models.SearchResult:
         """Search every glossary across languages."""
-        if not q.strip():
-            raise ApiError(422, "invalid_parameter", "q: the query is empty (only whitespace)", "q")
         response = searcher.search_response(q, k=k, lang=lang, source=source, mode=mode)
         return models.SearchResult(
             query=response.query,
@@ -226,4 +225,30 @@ def create_app(
             default_mode=searcher.mode, languages=m.languages, sources=m.sources,
         )  # fmt: skip
 
+    _document_valid_filters(app, service)
     return app
+
+
+def _document_valid_filters(app: FastAPI, service: SearchService) -> None:
+    """Once the index is loaded, the OpenAPI schema lists the valid ``lang`` and
+    ``source`` values as enums, so /docs shows them and clients (and schemathesis)
+    know them; before that the schema is the generic one and is not cached."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None and getattr(app.state, "openapi_complete", False):
+            return app.openapi_schema
+        app.openapi_schema = None
+        schema = generate()
+        searcher = service.searcher
+        if searcher is not None:
+            valid = {"lang": searcher.languages, "source": searcher.sources}
+            for parameter in schema["paths"]["/search"]["get"]["parameters"]:
+                if parameter["name"] in valid:
+                    for option in parameter["schema"].get("anyOf", [parameter["schema"]]):
+                        if option.get("type") == "array":
+                            option["items"] = {"type": "string", "enum": valid[parameter["name"]]}
+            app.state.openapi_complete = True
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -28,6 +28,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     location = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
     parameter = location[0] if location else None
     message = first.get("msg", "invalid request")
+    if first.get("type") == "string_pattern_mismatch" and parameter == "q":
+        message = "the query is empty (only whitespace)"
     return (f"{parameter}: {message}" if parameter else message), parameter
 
 

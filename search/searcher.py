@@ -31,6 +31,17 @@ from search.results import EquivalentHit, SearchHit, SearchResponse
 
 MAX_K = 100
 MAX_QUERY_CHARS = 1000
+# What counts as blank in a query: the whitespace of JSON Schema / ECMAScript
+# regular expressions, so the API schema ("q must contain a non-blank
+# character") and the library agree exactly on which queries are empty.
+BLANK = (
+    "\t\n\v\f\r \u00a0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
+)
+NON_BLANK_PATTERN = (
+    "[^\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+)
 SCORINGS = ("calibrated", "language-z", "cosine")
 DEFAULT_SCORING = "calibrated"  # entry-z then language-z: benchmarks/results/eval_dense_scoring.md
 RESCORE_DEPTH = 200  # cosine candidates per language re-scored by the calibrated score
@@ -314,7 +325,7 @@ class Searcher:
 
     @staticmethod
     def _check_query(query: str, k: int) -> str:
-        if not isinstance(query, str) or not query.strip():
+        if not isinstance(query, str) or not query.strip(BLANK):
             raise QueryError("the query is empty", "q")
         if len(query) > MAX_QUERY_CHARS:
             raise QueryError(
@@ -322,4 +333,4 @@ class Searcher:
             )
         if not 1 <= k <= MAX_K:
             raise QueryError(f"k must be between 1 and {MAX_K}, got {k}", "k")
-        return query.strip()
+        return query.strip(BLANK)

@@ -1,0 +1,85 @@
+"""Latency of ``GET /search`` end to end over HTTP on 127.0.0.1.
+
+    python -m benchmarks.http_latency [--requests 200]
+
+Starts ``glossa serve`` as a separate process on a free loopback port (the
+default index, built if missing), waits for /health to say ready, sends a bounded
+number of sequential requests cycling through the gold-set queries, and reports
+p50/p95/p99 and the server's time to ready. Writes benchmarks/results/http_latency.{md,json}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from benchmarks.gold.concepts import QUERIES
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    glossa = str(Path(sys.executable).with_name("glossa"))
+    started = time.perf_counter()
+    server = subprocess.Popen([glossa, "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
+    try:
+        ready_s = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        ready_s = time.perf_counter() - started
+                        break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        if ready_s is None:
+            raise SystemExit("server did not become ready within 300 s")
+        texts = [q[3] for q in QUERIES]
+        latencies = []
+        for i in range(args.requests):
+            url = f"{base}/search?" + urllib.parse.urlencode({"q": texts[i % len(texts)], "k": 10})
+            t = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=30) as r:
+                r.read()
+            latencies.append((time.perf_counter() - t) * 1000)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    result = {
+        "requests": args.requests,
+        "server_ready_s": round(ready_s, 2),
+        **{f"p{p}_ms": round(percentile(latencies, p), 2) for p in (50, 95, 99)},
+        "mean_ms": round(sum(latencies) / len(latencies), 2),
+    }
+    table = "| measure | value |\n|---|---|\n" + "\n".join(
+        f"| {k} | {v} |" for k, v in result.items()
+    )
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "http_latency.json").write_text(json.dumps(result, indent=2))
+    (RESULTS / "http_latency.md").write_text(f"# GET /search over HTTP on 127.0.0.1\n\n{table}\n")
+
+
+if __name__ == "__main__":
+    main()

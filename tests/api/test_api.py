@@ -1,0 +1,172 @@
+import threading
+import urllib.parse
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import models
+from api.app import create_app
+from indexer.build import build_index
+from search.searcher import Searcher
+from tests.fakes import FakeEncoder
+
+
+def assert_error(response, status, code, fragment, parameter=None):
+    assert response.status_code == status, response.text
+    body = models.ErrorResponse.model_validate(response.json())  # the one error shape
+    assert body.error.code == code
+    assert fragment in body.error.message
+    if parameter:
+        assert body.error.parameter == parameter
+
+
+def test_search_shape_and_cross_language_hits(client):
+    response = client.get("/search", params={"q": "what measures customer effort", "k": 10})
+    assert response.status_code == 200
+    body = models.SearchResult.model_validate(response.json())
+    assert (
+        body.query == "what measures customer effort" and body.mode == "hybrid" and body.took_ms > 0
+    )
+    assert len(body.hits) == 10
+    assert set(response.json()["hits"][0]) == {
+        "id",
+        "term",
+        "aliases",
+        "english",
+        "definition",
+        "lang",
+        "source",
+        "score",
+    }
+    assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h.term for h in body.hits}
+
+
+def test_repeated_filters_and_modes(client):
+    response = client.get(
+        "/search", params=[("q", "NPS"), ("lang", "zh"), ("lang", "fa"), ("k", "5")]
+    )
+    hits = response.json()["hits"]
+    assert len(hits) == 5 and {h["lang"] for h in hits} <= {"zh", "fa"}
+    source = "003_ca5edb6b570cf714.txt"
+    hits = client.get("/search", params={"q": "chat", "source": source, "mode": "lexical"}).json()[
+        "hits"
+    ]
+    assert hits and all(h["source"] == source for h in hits)
+    for mode in ("dense", "lexical", "hybrid"):
+        assert client.get("/search", params={"q": "CSAT", "mode": mode}).json()["mode"] == mode
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "客户流失",
+        "امتیاز خالص مروجان",
+        "می\u200cتوانید",
+        "Zażółć gęślą jaźń",
+        "😀 customer 🎧",
+        "a&b=c?#%",
+    ],
+)
+def test_any_script_works_url_encoded(client, query):
+    url = "/search?q=" + urllib.parse.quote(query, safe="")
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    assert response.json()["query"] == query
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "fragment", "parameter"),
+    [
+        ({}, 422, "q: Field required", "q"),
+        ({"q": ""}, 422, "at least 1 character", "q"),
+        ({"q": "   \t "}, 422, "the query is empty", "q"),
+        ({"q": "x" * 1001}, 422, "at most 1000 characters", "q"),
+        ({"q": "x", "k": 0}, 422, "greater than or equal to 1", "k"),
+        ({"q": "x", "k": 101}, 422, "less than or equal to 100", "k"),
+        ({"q": "x", "k": "ten"}, 422, "valid integer", "k"),
+        ({"q": "x", "lang": "de"}, 400, "unknown language de; valid: fa, pl, zh", "lang"),
+        ({"q": "x", "source": "nope.txt"}, 400, "unknown source nope.txt; valid: 000_", "source"),
+        ({"q": "x", "mode": "bm25"}, 422, "'dense', 'lexical' or 'hybrid'", "mode"),
+    ],
+)
+def test_bad_search_input_gets_a_clear_4xx(client, params, status, fragment, parameter):
+    assert_error(
+        client.get("/search", params=params), status, "invalid_parameter", fragment, parameter
+    )
+
+
+def test_entries_and_equivalents(client, real_searcher):
+    entry = next(e for e in real_searcher.entries if e.term == "净推荐值")
+    body = models.Entry.model_validate(client.get(f"/entries/{entry.id}").json())
+    assert body.term == "净推荐值" and body.aliases == ["NPS"] and body.lang == "zh"
+    eq = models.Equivalents.model_validate(client.get(f"/entries/{entry.id}/equivalents").json())
+    assert eq.entry.id == entry.id
+    assert "امتیاز خالص مروجان" in {e.term for e in eq.equivalents}
+    assert_error(
+        client.get("/entries/nope"), 404, "not_found", "no entry with id 'nope'", "entry_id"
+    )
+    assert_error(client.get("/entries/nope/equivalents"), 404, "not_found", "no entry with id")
+    assert_error(client.get("/nowhere"), 404, "not_found", "Not Found")
+
+
+def test_languages_sources_stats_health(client):
+    languages = [models.LanguageCount.model_validate(x) for x in client.get("/languages").json()]
+    assert {(x.lang, x.count) for x in languages} == {("pl", 146), ("fa", 45), ("zh", 43)}
+    sources = [models.SourceCount.model_validate(x) for x in client.get("/sources").json()]
+    assert sum(s.count for s in sources) == 234 and len(sources) == 5
+    assert next(s for s in sources if s.source.startswith("002")).languages == ["fa"]
+    stats = models.Stats.model_validate(client.get("/stats").json())
+    assert (
+        stats.count == 234
+        and stats.dimension == 384
+        and stats.model == "intfloat/multilingual-e5-small"
+    )
+    assert client.get("/health").json() == {"status": "ready", "detail": None}
+
+
+def test_page_and_docs_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert 'id="q"' in page.text and "/static/app.js" in page.text
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/docs").status_code == 200
+    schema = client.get("/openapi.json").json()
+    for path in ("/search", "/entries/{entry_id}", "/entries/{entry_id}/equivalents", "/languages",
+                 "/sources", "/health", "/stats"):  # fmt: skip
+        assert "200" in schema["paths"][path]["get"]["responses"], path
+        assert (
+            "schema"
+            in schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        )
+
+
+def test_health_is_ready_only_once_loaded(tmp_path, bundled_entries):
+    encoder = FakeEncoder()
+    build_index(bundled_entries[:30], encoder, tmp_path / "idx")
+    gate = threading.Event()
+
+    def slow_load():
+        gate.wait(10)
+        return Searcher.open(tmp_path / "idx", encoder)
+
+    app = create_app(load=slow_load, background=True)
+    with TestClient(app) as c:
+        loading = c.get("/health")
+        assert loading.status_code == 503 and loading.json()["status"] == "loading"
+        assert_error(c.get("/search", params={"q": "x"}), 503, "not_ready", "still loading")
+        gate.set()
+        assert app.state.service.wait(10)
+        assert c.get("/health").json()["status"] == "ready"
+        assert c.get("/search", params={"q": "customer"}).status_code == 200
+
+
+def test_failed_load_is_reported_by_health(tmp_path):
+    def broken_load():
+        raise RuntimeError("no index here")
+
+    app = create_app(load=broken_load, background=False)
+    with TestClient(app) as c:
+        response = c.get("/health")
+        assert response.status_code == 503
+        assert response.json() == {"status": "error", "detail": "RuntimeError: no index here"}
+        assert_error(c.get("/languages"), 503, "not_ready", "no index here")
