@@ -72,7 +72,8 @@ class SearchService:
         try:
             searcher = self._load()
             searcher.search("warm-up", k=1)  # first encoder call, lexical analysers, jieba
-            _ = searcher.graph  # equivalence graph, built once here rather than per request
+            if searcher.has_graph:
+                _ = searcher.graph  # equivalence graph, built once here rather than per request
             self.searcher, self.status = searcher, "ready"
             self.loaded_in_s = time.perf_counter() - started
         except Exception as exc:  # reported by /health, never raised into the server

@@ -68,7 +68,14 @@ def build(
     progress: Progress | None = None,
 ) -> Manifest:
     entries = load_entries(paths, layout=layout)
-    return build_index(entries, encoder, out, doc_text=settings.doc_text, progress=progress)
+    return build_index(
+        entries,
+        encoder,
+        out,
+        doc_text=settings.doc_text,
+        index_kind=settings.index_kind,
+        progress=progress,
+    )
 
 
 def open_searcher(

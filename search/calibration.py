@@ -13,6 +13,8 @@ language's vectors, so the cost stays bounded while FAISS searches every row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 SAMPLE_PER_LANGUAGE = 2048
@@ -45,11 +47,14 @@ class LanguageCalibration:
 
     def __init__(
         self,
-        vectors: np.ndarray,
+        vectors: np.ndarray | Callable[[np.ndarray], np.ndarray],
         langs: np.ndarray,
         doc_stats: np.ndarray | None = None,
         seed: int = 0,
     ) -> None:
+        """``vectors``: all vectors, or a function returning the vectors of given rows
+        (so a large index only reconstructs its sample)."""
+        fetch = vectors if callable(vectors) else (lambda rows, v=vectors: v[rows])
         rng = np.random.default_rng(seed)
         self.samples: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         for lang in np.unique(langs):
@@ -57,7 +62,7 @@ class LanguageCalibration:
             if len(rows) > SAMPLE_PER_LANGUAGE:
                 rows = np.sort(rng.choice(rows, SAMPLE_PER_LANGUAGE, replace=False))
             stats = None if doc_stats is None else doc_stats[rows]
-            self.samples[str(lang)] = (np.ascontiguousarray(vectors[rows], dtype=np.float32), stats)
+            self.samples[str(lang)] = (np.ascontiguousarray(fetch(rows), dtype=np.float32), stats)
 
     def stats(self, queries: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """lang -> (mean, std), each of shape (n_queries,)."""

