@@ -85,6 +85,9 @@ class FaissIndex:
             m = next(m for m in (PQ_SUBQUANTIZERS, 32, 24, 16, 8, 4, 2, 1) if dimension % m == 0)
             spec = f"IVF{_ivf_lists(expected_count)},PQ{m}x8,Refine(SQ8)"
             index = faiss.index_factory(dimension, spec, faiss.METRIC_INNER_PRODUCT)
+            # Polysemous training (on by default) re-orders PQ codes for Hamming
+            # filtering we never use, and made training ~20x slower (40 s vs 2 s at 4k).
+            faiss.downcast_index(faiss.extract_index_ivf(index)).do_polysemous_training = False
         else:
             raise ValueError(f"unknown index kind {kind!r}; known: {', '.join(KINDS)}")
         return cls(kind, dimension, index)
