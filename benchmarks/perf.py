@@ -254,17 +254,12 @@ def http_measurements(quick: bool) -> dict:
             total = 100 if quick else 300
             deadline = time.perf_counter() + 60  # bounded in time as well as count
             t = time.perf_counter()
+
+            def bounded(i: int, deadline: float = deadline) -> float:
+                return get(queries[i % len(queries)]) if time.perf_counter() < deadline else 0.0
+
             with ThreadPoolExecutor(clients) as pool:
-                latencies = list(
-                    pool.map(
-                        lambda i: (
-                            get(queries[i % len(queries)])
-                            if time.perf_counter() < deadline
-                            else 0.0
-                        ),
-                        range(total),
-                    )
-                )
+                latencies = list(pool.map(bounded, range(total)))
             elapsed = time.perf_counter() - t
             done = [x for x in latencies if x > 0]
             out["throughput"][clients] = {
