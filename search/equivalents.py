@@ -86,6 +86,7 @@ class EquivalenceGraph:
             ranks = np.empty_like(order)
             np.put_along_axis(ranks, order, np.arange(len(cols))[None, :], axis=1)
             self._rank[:, cols] = ranks
+        self._adjacency: dict[float, list[list[Equivalent]]] = {}
 
     def is_linked(self, a: int, b: int, threshold: float | None = None) -> bool:
         threshold = self.threshold if threshold is None else threshold
@@ -96,7 +97,15 @@ class EquivalenceGraph:
         )
 
     def equivalents(self, row: int, threshold: float | None = None) -> list[Equivalent]:
-        candidates = np.flatnonzero(np.isfinite(self.score[row]))
+        """Linked entries of ``row``, best first (precomputed per threshold: the
+        hybrid ranker asks for the equivalents of every lexical hit)."""
+        threshold = self.threshold if threshold is None else threshold
+        if threshold not in self._adjacency:
+            self._adjacency[threshold] = [self._compute(r, threshold) for r in range(len(self.langs))]
+        return self._adjacency[threshold][row]
+
+    def _compute(self, row: int, threshold: float) -> list[Equivalent]:
+        candidates = np.flatnonzero(np.isfinite(self.score[row]) & (self.score[row] >= threshold))
         linked = [b for b in candidates.tolist() if self.is_linked(row, b, threshold)]
         linked.sort(key=lambda b: -self.score[row, b])
         return [
