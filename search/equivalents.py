@@ -101,7 +101,9 @@ class EquivalenceGraph:
         hybrid ranker asks for the equivalents of every lexical hit)."""
         threshold = self.threshold if threshold is None else threshold
         if threshold not in self._adjacency:
-            self._adjacency[threshold] = [self._compute(r, threshold) for r in range(len(self.langs))]
+            self._adjacency[threshold] = [
+                self._compute(r, threshold) for r in range(len(self.langs))
+            ]
         return self._adjacency[threshold][row]
 
     def _compute(self, row: int, threshold: float) -> list[Equivalent]:
