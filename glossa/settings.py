@@ -4,7 +4,6 @@ work offline on a fresh machine: the bundled corpus and the bundled e5 model."""
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -87,8 +86,3 @@ class Settings(BaseSettings):
             "lexical_weight": self.lexical_weight,
             "dense_weight": self.dense_weight,
         }
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -10,7 +10,6 @@ from it with ONNX Runtime's dynamic quantiser. Tokenisation uses the same
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,7 +130,3 @@ class OnnxEncoder:
             if progress:
                 progress(min(start + self.batch_size, len(texts)), len(texts))
         return normalize_rows(out)
-
-
-def remove_onnx_cache(cache_dir: Path | None = None) -> None:
-    shutil.rmtree(ensure_e5_model(cache_dir) / "onnx", ignore_errors=True)

@@ -148,11 +148,6 @@ class FaissIndex:
         return cls(kind, index.d, index)
 
 
-# Backward-compatible name for the exact index.
-def FaissFlatIndex(dimension: int) -> FaissIndex:  # noqa: N802
-    return FaissIndex.create(FLAT, dimension)
-
-
 def create_index(kind: str, dimension: int, expected_count: int = 0) -> VectorIndex:
     """Factory: a new empty index of ``kind`` (``auto``: chosen by ``expected_count``)."""
     if kind == "auto":

@@ -147,9 +147,6 @@ class Searcher:
         row = self._by_id.get(entry_id)
         return None if row is None else self.entries[row]
 
-    def row_of(self, entry_id: str) -> int | None:
-        return self._by_id.get(entry_id)
-
     @property
     def has_graph(self) -> bool:
         return len(self.entries) <= MAX_GRAPH_ENTRIES

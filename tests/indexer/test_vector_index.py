@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from indexer.vector_index import FaissFlatIndex, create_index, load_index
+from indexer.vector_index import create_index, load_index
 
 
 def unit_rows(n, d, seed=0):
@@ -22,7 +22,7 @@ def test_flat_search_is_exact_inner_product():
 
 def test_allow_list_filters_before_the_top_k_cut():
     data = unit_rows(100, 8)
-    index = FaissFlatIndex(8)
+    index = create_index("faiss-flat-ip", 8)
     index.add(data)
     allowed = np.arange(0, 100, 7)  # 15 rows
     scores, rows = index.search(data[:1], 10, allowed)
@@ -32,7 +32,7 @@ def test_allow_list_filters_before_the_top_k_cut():
 
 
 def test_save_load_and_validation(tmp_path):
-    index = FaissFlatIndex(4)
+    index = create_index("faiss-flat-ip", 4)
     index.add(unit_rows(3, 4))
     index.save(tmp_path / "v.faiss")
     again = load_index("faiss-flat-ip", tmp_path / "v.faiss")
