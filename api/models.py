@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Hit(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class EntryFields(BaseModel):
+    """What every entry-shaped answer carries."""
 
     id: str
     term: str
@@ -17,6 +17,11 @@ class Hit(BaseModel):
     definition: str
     lang: str
     source: str
+
+
+class Hit(EntryFields):
+    model_config = ConfigDict(frozen=True)
+
     score: float
 
 
@@ -27,14 +32,7 @@ class SearchResult(BaseModel):
     hits: list[Hit]
 
 
-class Entry(BaseModel):
-    id: str
-    term: str
-    aliases: list[str]
-    english: str | None
-    definition: str
-    lang: str
-    source: str
+class Entry(EntryFields):
     category: str | None
 
 

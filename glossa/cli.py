@@ -62,6 +62,13 @@ def _notify(message: str) -> None:
     err.print(f"[dim]{message}[/]", highlight=False)
 
 
+def _searcher(index_dir: Path | None):
+    """The Searcher for a command: the given index, or the default one (built on first use)."""
+    from glossa.runtime import open_searcher
+
+    return open_searcher(_settings(), index_dir, build_if_missing=index_dir is None, notify=_notify)
+
+
 IndexOption = Annotated[
     Path | None,
     typer.Option("--index", "-i", help="Index directory (default: GLOSSA_INDEX_DIR)."),
@@ -141,13 +148,8 @@ def search(
     index_dir: IndexOption = None,
 ) -> None:
     """Search all glossaries, across languages. Builds the default index on first use."""
-    from glossa.runtime import open_searcher
-
-    settings = _settings()
     try:
-        searcher = open_searcher(
-            settings, index_dir, build_if_missing=index_dir is None, notify=_notify
-        )
+        searcher = _searcher(index_dir)
         response = searcher.search_response(
             query, k=k, lang=lang or None, source=source or None, mode=mode
         )
@@ -226,13 +228,8 @@ def equivalents(
     index_dir: IndexOption = None,
 ) -> None:
     """Entries in other languages that name the same concept as ENTRY_ID."""
-    from glossa.runtime import open_searcher
-
-    settings = _settings()
     try:
-        searcher = open_searcher(
-            settings, index_dir, build_if_missing=index_dir is None, notify=_notify
-        )
+        searcher = _searcher(index_dir)
         entry = searcher.get(entry_id)
         found = searcher.equivalents(entry_id)
     except USER_ERRORS as exc:
