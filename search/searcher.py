@@ -226,21 +226,24 @@ class Searcher:
         dense: list[Ranked] = []
         if mode in ("dense", "hybrid"):
             dense = self._dense_ranked(self.encoder.encode_queries(texts), n, allowed)
+        keep = None if allowed is None else set(allowed.tolist())
         out = []
         for i, text in enumerate(texts):
             if mode == "dense":
                 ranked = dense[i]
             else:
-                lexical = self._lexical_ranked(text, n, allowed)
+                lexical = self._lexical_ranked(text, n, allowed, keep)
                 ranked = lexical if mode == "lexical" else self._fuse(dense[i], lexical)
                 exact = self.lexical.exact_rows(text)
-                if allowed is not None:
-                    exact = [r for r in exact if r in set(allowed.tolist())]
+                if keep is not None:
+                    exact = [r for r in exact if r in keep]
                 ranked = promote(ranked, exact)
             out.append(self._hits(ranked[:k]))
         return out
 
-    def _lexical_ranked(self, text: str, n: int, allowed: np.ndarray | None) -> Ranked:
+    def _lexical_ranked(
+        self, text: str, n: int, allowed: np.ndarray | None, keep: set[int] | None
+    ) -> Ranked:
         if self.lexical_spread <= 0 or not self.has_graph:
             return self.lexical.ranked(text, n, allowed)
         # Lexical evidence is mostly same-language; spread it to the entries'
@@ -249,8 +252,7 @@ class Searcher:
         for row, score in list(ranked.items()):
             for eq in self.graph.equivalents(row):
                 ranked[eq.row] = max(ranked.get(eq.row, 0.0), self.lexical_spread * score)
-        if allowed is not None:
-            keep = set(allowed.tolist())
+        if keep is not None:
             ranked = {r: s for r, s in ranked.items() if r in keep}
         return sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:n]
 
