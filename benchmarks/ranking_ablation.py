@@ -16,7 +16,7 @@ from pathlib import Path
 
 from indexer.build import build_index
 from indexer.encoder import SentenceTransformerEncoder
-from search.evaluation import evaluate_grouped, load_beir, make_run, markdown_table
+from search.evaluation import evaluate_grouped, load_beir, markdown_table, searcher_run
 from search.searcher import Searcher
 
 GOLD = Path(__file__).resolve().parent / "gold" / "beir"
@@ -57,12 +57,7 @@ def main() -> None:
         reports, rows = [], []
         for name, mode, options in CONFIGS:
             searcher = Searcher.open(Path(tmp) / "index", encoder, **options)
-            run = make_run(
-                lambda texts, s=searcher, m=mode: [
-                    [(h.id, h.score) for h in hits] for hits in s.batch_search(texts, k=100, mode=m)
-                ],
-                dataset.queries,
-            )
+            run = searcher_run(searcher, dataset.queries, mode)
             report = evaluate_grouped(name, dataset, run)
             reports.append(report)
             rows.append({"config": name, "mode": mode, "options": options, **report.overall})

@@ -20,7 +20,7 @@ from indexer.encoder import (
     canonical_model_name,
 )
 from indexer.index_dir import Manifest, index_exists
-from search.evaluation import EvalReport, evaluate_grouped, load_beir, make_run, write_reports
+from search.evaluation import EvalReport, evaluate_grouped, load_beir, searcher_run, write_reports
 from search.searcher import Searcher
 
 Notify = Callable[[str], None]
@@ -131,14 +131,7 @@ def evaluate(
     )
     reports, runs = [], {}
     for mode in modes:
-
-        def search(texts: Sequence[str], mode: str = mode) -> list[list[tuple[str, float]]]:
-            return [
-                [(h.id, h.score) for h in hits]
-                for hits in searcher.batch_search(texts, k=100, mode=mode)
-            ]
-
-        runs[mode] = make_run(search, dataset.queries)
+        runs[mode] = searcher_run(searcher, dataset.queries, mode)
         reports.append(evaluate_grouped(mode, dataset, runs[mode]))
     stem = name or f"eval-{dataset_dir.resolve().name}"
     return reports, write_reports(reports, runs, out_dir, stem)

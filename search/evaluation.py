@@ -161,6 +161,18 @@ def make_run(
     return run
 
 
+def searcher_run(searcher, queries: Mapping[str, str], mode: str, depth: int = 100) -> RunDict:
+    """The run of a ``Searcher`` (anything with ``batch_search``) in one mode."""
+
+    def search(texts: Sequence[str]) -> list[list[tuple[str, float]]]:
+        return [
+            [(h.id, h.score) for h in hits]
+            for hits in searcher.batch_search(texts, k=depth, mode=mode)
+        ]
+
+    return make_run(search, queries)
+
+
 def write_trec_run(run: RunDict, path: Path, tag: str) -> None:
     with path.open("w", encoding="utf-8") as f:
         for qid, docs in run.items():
