@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import percentile
 from benchmarks.gold.concepts import QUERIES
 from corpus.sources import load_entries
 from indexer.build import build_index
@@ -30,11 +31,6 @@ from indexer.encoder import SentenceTransformerEncoder
 from search.searcher import Searcher
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:

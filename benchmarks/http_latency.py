@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -20,41 +19,23 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from benchmarks.common import free_port, percentile, wait_ready
 from benchmarks.gold.concepts import QUERIES
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     glossa = str(Path(sys.executable).with_name("glossa"))
     started = time.perf_counter()
     server = subprocess.Popen([glossa, "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
     try:
-        ready_s = None
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=2) as r:
-                    if r.status == 200:
-                        ready_s = time.perf_counter() - started
-                        break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        if ready_s is None:
-            raise SystemExit("server did not become ready within 300 s")
+        ready_s = wait_ready(base, started)
         texts = [q[3] for q in QUERIES]
         latencies = []
         for i in range(args.requests):

@@ -23,7 +23,6 @@ import json
 import os
 import random
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,21 +33,18 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.common import free_port, percentile, wait_ready
+
 RESULTS = Path(__file__).resolve().parent / "results"
 GLOSSA = str(Path(sys.executable).with_name("glossa"))
 SHORT_QUERY = "what measures customer effort"
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
 def summary(values: list[float]) -> dict:
     return {
-        "p50_ms": round(pct(values, 50), 2),
-        "p95_ms": round(pct(values, 95), 2),
-        "p99_ms": round(pct(values, 99), 2),
+        "p50_ms": round(percentile(values, 50), 2),
+        "p95_ms": round(percentile(values, 95), 2),
+        "p99_ms": round(percentile(values, 99), 2),
     }
 
 
@@ -202,24 +198,6 @@ def child_txtai(quick: bool) -> dict:
 
 
 # ------------------------------------------------------------------ parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(base: str, started: float, limit: float = 300) -> float:
-    while time.perf_counter() - started < limit:
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2) as r:
-                if r.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit("server not ready")
 
 
 def http_measurements(quick: bool) -> dict:

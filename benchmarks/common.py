@@ -1,0 +1,33 @@
+"""Helpers the benchmark scripts share: percentiles, a loopback port, readiness."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (no interpolation: every figure is a measured value)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (benchmarks only ever talk to loopback)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(base: str, started: float, limit: float = 300) -> float:
+    """Seconds from ``started`` until ``base``/health answers 200; exits after ``limit``."""
+    while time.perf_counter() - started < limit:
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as r:
+                if r.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit(f"server at {base} did not become ready within {limit:.0f} s")
