@@ -99,15 +99,19 @@ def read_utf8(path: Path) -> str:
         raise ImportErrorReport(str(path), line, "not valid UTF-8 text") from exc
 
 
-def read_jsonl(path: Path) -> Iterator[Entry]:
-    text = read_utf8(path)
-    for number, line in enumerate(text.splitlines(), start=1):
+def jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON) for every non-blank line; bad JSON names its line."""
+    for number, line in enumerate(read_utf8(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             raise ImportErrorReport(str(path), number, f"invalid JSON: {exc.msg}") from exc
+
+
+def read_jsonl(path: Path) -> Iterator[Entry]:
+    for number, record in jsonl_records(path):
         yield entry_from_record(record, source=str(path), line=number, default_source=path.name)
 
 

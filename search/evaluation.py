@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.entry import Entry
+from corpus.errors import CorpusError
+from corpus.importers import jsonl_records
 
 METRICS = ("ndcg@10", "recall@10", "mrr@10", "recall@100")
 Qrels = dict[str, dict[str, int]]
@@ -40,14 +42,10 @@ def _jsonl(path: Path) -> list[tuple[int, dict]]:
         raise DatasetError(
             f"{path}: missing (a BEIR dataset has corpus.jsonl, queries.jsonl, qrels/)"
         )
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
-    return rows
+    try:
+        return list(jsonl_records(path))
+    except CorpusError as exc:
+        raise DatasetError(str(exc)) from exc
 
 
 def _entry(record: dict, path: Path, number: int) -> Entry:
