@@ -17,6 +17,9 @@ class EntryFields(BaseModel):
     definition: str
     lang: str
     source: str
+    concept: str | None = Field(
+        default=None, description="concept id shared with the same concept in other languages"
+    )
 
 
 class Hit(EntryFields):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,6 +20,16 @@ def make_entry_id(source: str, term: str, lang: str) -> str:
     return f"{lang}-{digest[:12]}"
 
 
+# Entry and concept ids: XML NCNames (they become TBX ``id`` attributes) that are
+# also safe in a URL path segment.
+ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
+ID_RULE = "1-128 characters: letters, digits, '_', '-', '.', starting with a letter or '_'"
+
+
+def valid_id(value: str) -> bool:
+    return bool(ID_PATTERN.match(value))
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One term of one glossary, as the source gives it (text is never "fixed")."""
@@ -31,6 +42,7 @@ class Entry:
     aliases: tuple[str, ...] = field(default_factory=tuple)
     english: str | None = None
     category: str | None = None
+    concept: str | None = None  # shared by the entries of one concept in several languages (TBX)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -48,6 +60,7 @@ class Entry:
             aliases=tuple(data.get("aliases") or ()),
             english=data.get("english"),
             category=data.get("category"),
+            concept=data.get("concept"),
         )
 
     def to_json(self) -> str:

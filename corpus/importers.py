@@ -12,12 +12,18 @@ Columns / keys (the same for both formats, and what ``glossa export`` writes):
 | source     | no       | glossary name; defaults to the file name                     |
 | category   | no       | subject field                                                |
 | id         | no       | stable id; derived from (source, lang, term) when absent     |
+| concept    | no       | concept id shared with the same concept's entries in other languages |
 
-Every bad record is reported with file, line and reason; nothing is half-read.
+Ids are letters, digits, ``_ - .`` (XML NCNames, as TBX needs them). Every bad
+record is reported with file, line and reason. The readers *yield* a bad record's
+problem instead of raising it, so the caller decides: ``--strict`` refuses the
+whole import, the default skips the bad records and reports them
+(``corpus.sources.import_entries``). Only a file that cannot be read at all raises.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -26,13 +32,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from corpus.entry import Entry, make_entry_id
+from corpus.entry import ID_RULE, Entry, make_entry_id, valid_id
 from corpus.errors import ImportErrorReport
 
-FIELDS = ("id", "term", "definition", "lang", "aliases", "english", "source", "category")
+FIELDS = (
+    "id", "term", "definition", "lang", "aliases", "english", "source", "category", "concept",
+)  # fmt: skip
 REQUIRED = ("term", "definition", "lang")
 ALIAS_SEPARATOR = "|"
+MAX_CHARS = {"term": 500, "english": 500, "source": 200, "category": 200, "definition": 20_000}
+MAX_ALIASES, MAX_ALIAS_CHARS = 50, 500
 _LANG = re.compile(r"^[a-z]{2}$")
+
+Record = Entry | ImportErrorReport  # what a reader yields: an entry, or why a record is bad
 
 
 def entry_from_record(record: Any, *, source: str, line: int, default_source: str) -> Entry:
@@ -49,17 +61,25 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
     if unknown:
         raise fail(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(FIELDS)}")
     values: dict[str, str | None] = {}
-    for name in ("id", "term", "definition", "lang", "english", "source", "category"):
+    for name in ("id", "term", "definition", "lang", "english", "source", "category", "concept"):
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             raise fail(f"field {name!r} must be text, got {type(value).__name__}")
         values[name] = value.strip() if isinstance(value, str) and value.strip() else None
+        limit = MAX_CHARS.get(name)
+        if limit and values[name] and len(values[name] or "") > limit:
+            raise fail(
+                f"field {name!r} is {len(values[name] or '')} characters; the limit is {limit}"
+            )
     for name in REQUIRED:
         if not values[name]:
             raise fail(f"missing or empty required field {name!r}")
     lang = values["lang"] or ""
     if not _LANG.match(lang):
         raise fail(f"lang must be a two-letter ISO 639-1 code like 'pl', got {lang!r}")
+    for name in ("id", "concept"):
+        if values[name] and not valid_id(values[name] or ""):
+            raise fail(f"{name} {values[name]!r} is not a valid id ({ID_RULE})")
     aliases = _aliases(record.get("aliases"), fail)
     entry_source = values["source"] or default_source
     term = values["term"] or ""
@@ -72,6 +92,7 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
         aliases=aliases,
         english=values["english"],
         category=values["category"],
+        concept=values["concept"],
     )
 
 
@@ -84,24 +105,45 @@ def _aliases(value: Any, fail) -> tuple[str, ...]:
         items = value
     else:
         raise fail("aliases must be a list of strings or '|'-separated text")
-    return tuple(dict.fromkeys(a.strip() for a in items if a.strip()))
+    aliases = tuple(dict.fromkeys(a.strip() for a in items if a.strip()))
+    if len(aliases) > MAX_ALIASES or any(len(a) > MAX_ALIAS_CHARS for a in aliases):
+        raise fail(f"at most {MAX_ALIASES} aliases of up to {MAX_ALIAS_CHARS} characters each")
+    return aliases
 
 
-def read_utf8(path: Path) -> str:
-    """The text of a file, BOM tolerated; unreadable or non-UTF-8 files name the line."""
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+
+
+def read_text(path: Path, encoding: str | None = None) -> str:
+    """The text of a file. Without ``encoding``: UTF-8, or UTF-8/16/32 by their byte
+    order mark (exporters on Windows write UTF-16 with a BOM). Anything else names
+    the first bad line and says how to read it (``--encoding``)."""
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ImportErrorReport(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
+    if encoding is None:
+        encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(encoding)
+    except LookupError as exc:
+        raise ImportErrorReport(str(path), 0, f"unknown encoding {encoding!r}") from exc
     except UnicodeDecodeError as exc:
-        raw = path.read_bytes()
         line = raw[: exc.start].count(b"\n") + 1
-        raise ImportErrorReport(str(path), line, "not valid UTF-8 text") from exc
+        raise ImportErrorReport(
+            str(path),
+            line,
+            f"not valid {encoding} text (byte {exc.start}); "
+            "convert the file to UTF-8 or pass its encoding, e.g. --encoding cp1256",
+        ) from exc
 
 
-def jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
+def jsonl_records(path: Path, encoding: str | None = None) -> Iterator[tuple[int, Any]]:
     """(line number, parsed JSON) for every non-blank line; bad JSON names its line."""
-    for number, line in enumerate(read_utf8(path).splitlines(), start=1):
+    for number, line in enumerate(read_text(path, encoding).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -110,13 +152,46 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
             raise ImportErrorReport(str(path), number, f"invalid JSON: {exc.msg}") from exc
 
 
-def read_jsonl(path: Path) -> Iterator[Entry]:
-    for number, record in jsonl_records(path):
-        yield entry_from_record(record, source=str(path), line=number, default_source=path.name)
+def jsonl_entries(path: Path, encoding: str | None = None) -> Iterator[Record]:
+    """Entries of a JSONL file; a bad line is yielded as its problem and reading goes on."""
+    lines = read_text(path, encoding).splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield ImportErrorReport(str(path), number, f"invalid JSON: {exc.msg}")
+            continue
+        yield _checked(record, path, number)
 
 
-def read_csv(path: Path) -> Iterator[Entry]:
-    text = read_utf8(path)
+def _checked(record: Any, path: Path, line: int) -> Record:
+    try:
+        return entry_from_record(record, source=str(path), line=line, default_source=path.name)
+    except ImportErrorReport as problem:
+        return problem
+
+
+def strict(records: Iterable[Record]) -> Iterator[Entry]:
+    """Entries only; the first problem is raised."""
+    for record in records:
+        if isinstance(record, ImportErrorReport):
+            raise record
+        yield record
+
+
+def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[Entry]:
+    return strict(jsonl_entries(path, encoding))
+
+
+def read_csv(path: Path, encoding: str | None = None) -> Iterator[Entry]:
+    return strict(csv_entries(path, encoding))
+
+
+def csv_entries(path: Path, encoding: str | None = None) -> Iterator[Record]:
+    """Entries of a CSV file with a header row; bad rows are yielded as problems."""
+    text = read_text(path, encoding)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames
     if not header:
@@ -129,16 +204,16 @@ def read_csv(path: Path) -> Iterator[Entry]:
     try:
         for record in reader:
             if None in record:
-                raise ImportErrorReport(
+                yield ImportErrorReport(
                     str(path), reader.line_num, "more values than header columns"
                 )
+                continue
             if all(not (v or "").strip() for v in record.values()):
                 continue
-            yield entry_from_record(
-                record, source=str(path), line=reader.line_num, default_source=path.name
-            )
+            yield _checked(record, path, reader.line_num)
     except csv.Error as exc:
-        raise ImportErrorReport(str(path), reader.line_num, f"malformed CSV: {exc}") from exc
+        # the csv module cannot resynchronise after a broken quote: stop here
+        yield ImportErrorReport(str(path), reader.line_num, f"malformed CSV: {exc}")
 
 
 def write_jsonl(entries: Iterable[Entry], out: io.TextIOBase) -> int:

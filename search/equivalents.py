@@ -6,7 +6,9 @@ Evidence, per pair of entries (a, b) in different languages:
   b's language), and the same the other way round; the two are averaged, so a
   link needs both entries to find each other;
 - names: a shared acronym, term or English equivalent after folding (NPS = NPS,
-  "Net Promoter Score" = english "Net Promoter Score") adds ``NAME_BONUS``.
+  "Net Promoter Score" = english "Net Promoter Score") adds ``NAME_BONUS``;
+- concepts: entries that a termbase filed under one concept id (TBX
+  ``conceptEntry``) are equivalents by declaration, whatever the embeddings say.
 
 A pair is linked when its score reaches ``threshold`` and each side is among the
 other's best ``per_language`` candidates in that language. The threshold is
@@ -30,6 +32,7 @@ from search.calibration import MIN_STD, entry_z
 from search.lexical import entry_names
 
 NAME_BONUS = 2.0
+CONCEPT_SCORE = 100.0  # above any computed score: declared links rank first
 DEFAULT_THRESHOLD = 2.0
 PER_LANGUAGE = 1
 
@@ -77,6 +80,17 @@ class EquivalenceGraph:
         for a, b in self.shared:
             score[a, b] += NAME_BONUS
         score[self.langs[:, None] == self.langs[None, :]] = -np.inf  # same language, and self
+        self.declared: set[tuple[int, int]] = set()
+        by_concept: dict[str, list[int]] = {}
+        for row, entry in enumerate(entries):
+            if entry.concept:
+                by_concept.setdefault(entry.concept, []).append(row)
+        for rows in by_concept.values():
+            for a in rows:
+                for b in rows:
+                    if self.langs[a] != self.langs[b]:
+                        self.declared.add((a, b))
+                        score[a, b] = CONCEPT_SCORE
         self.score = score
         # each row's rank of every candidate within the candidate's language
         self._rank = np.zeros((n, n), dtype=np.int32)
@@ -90,6 +104,8 @@ class EquivalenceGraph:
 
     def is_linked(self, a: int, b: int, threshold: float | None = None) -> bool:
         threshold = self.threshold if threshold is None else threshold
+        if (a, b) in self.declared:
+            return True
         return bool(
             self.score[a, b] >= threshold
             and self._rank[a, b] < self.per_language

@@ -21,6 +21,7 @@ class SearchHit:
     category: str | None
     score: float
     rank: int
+    concept: str | None = None
 
     @classmethod
     def from_entry(cls, entry: Entry, score: float, rank: int) -> SearchHit:
@@ -35,6 +36,7 @@ class SearchHit:
             category=entry.category,
             score=score,
             rank=rank,
+            concept=entry.concept,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +49,7 @@ class SearchHit:
             "definition": self.definition,
             "lang": self.lang,
             "source": self.source,
+            "concept": self.concept,
             "score": round(self.score, 6),
         }
 

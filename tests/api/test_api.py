@@ -36,6 +36,7 @@ def test_search_shape_and_cross_language_hits(client):
         "definition",
         "lang",
         "source",
+        "concept",
         "score",
     }
     assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h.term for h in body.hits}

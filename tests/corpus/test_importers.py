@@ -81,7 +81,9 @@ def test_non_utf8_file_is_reported_with_line(tmp_path):
     path.write_bytes(
         b'{"term": "ok", "definition": "fine", "lang": "pl"}\n{"term": "\xb3\xf3d\xbc"}\n'
     )
-    with pytest.raises(ImportErrorReport, match=r"latin1\.jsonl:2: not valid UTF-8"):
+    with pytest.raises(
+        ImportErrorReport, match=r"latin1\.jsonl:2: not valid utf-8 text .*--encoding"
+    ):
         list(read_jsonl(path))
 
 
@@ -105,3 +107,77 @@ def test_export_then_import_round_trips(tmp_path, bundled_entries):
     path.write_text(buffer.getvalue(), encoding="utf-8")
     assert list(read_jsonl(path)) == bundled_entries
     assert Entry.from_dict(bundled_entries[0].to_dict()) == bundled_entries[0]
+
+
+def test_default_import_skips_bad_records_and_reports_each(tmp_path):
+    from corpus.sources import import_entries
+
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text(
+        '{"term": "ok", "definition": "fine", "lang": "pl"}\n'
+        "{broken\n"
+        '{"term": "x", "definition": "y", "lang": "pl", "id": "1 bad id"}\n'
+        '{"term": "ok2", "definition": "fine", "lang": "pl"}\n',
+        encoding="utf-8",
+    )
+    csv_file = tmp_path / "b.csv"
+    csv_file.write_text("term,definition,lang\nA,def,pl,extra\nB,def,de\n", encoding="utf-8")
+    result = import_entries([jsonl, csv_file])
+    assert [e.term for e in result.entries] == ["ok", "ok2", "B"]
+    assert [str(p).split(": ")[0] for p in result.problems] == [
+        f"{jsonl}:2",
+        f"{jsonl}:3",
+        f"{csv_file}:2",
+    ]
+    assert "not a valid id" in str(result.problems[1])
+
+
+def test_strict_import_fails_whole_and_lists_problems(tmp_path):
+    from corpus.sources import ImportFailed, import_entries
+
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"term": "ok", "definition": "fine", "lang": "pl"}\n{"term": "x", "lang": "pl"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFailed, match=r"1 bad record\(s\), nothing imported") as info:
+        import_entries([path], strict=True)
+    assert f"{path}:2: missing or empty required field 'definition'" in str(info.value)
+
+
+def test_duplicate_ids_are_problems_not_silent_overwrites(tmp_path):
+    from corpus.sources import import_entries
+
+    path = tmp_path / "d.jsonl"
+    record = '{"id": "x1", "term": "t", "definition": "d", "lang": "pl"}\n'
+    path.write_text(record + record, encoding="utf-8")
+    result = import_entries([path])
+    assert len(result.entries) == 1 and "duplicate entry id 'x1'" in str(result.problems[0])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-32"])
+def test_files_with_a_byte_order_mark_are_read(tmp_path, encoding):
+    path = tmp_path / "g.csv"
+    path.write_bytes("term,definition,lang\nسطح خدمات,توافق,fa\n".encode(encoding))
+    (entry,) = read_csv(path)
+    assert entry.term == "سطح خدمات"
+
+
+def test_legacy_encoding_is_reported_then_read_with_encoding(tmp_path):
+    from corpus.sources import import_entries
+
+    path = tmp_path / "g.csv"
+    path.write_bytes("term,definition,lang\nزمان انتظار,مدت,fa\n".encode("cp1256"))
+    with pytest.raises(ImportErrorReport, match=r"g\.csv:2: not valid utf-8 text"):
+        import_entries([path])
+    (entry,) = import_entries([path], encoding="cp1256").entries
+    assert entry.term == "زمان انتظار"
+    with pytest.raises(ImportErrorReport, match="unknown encoding 'nope'"):
+        import_entries([path], encoding="nope")
+
+
+def test_overlong_fields_are_rejected(tmp_path):
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"term": "t" * 501, "definition": "d", "lang": "pl"}) + "\n")
+    with pytest.raises(ImportErrorReport, match="'term' is 501 characters; the limit is 500"):
+        list(read_jsonl(path))

@@ -52,6 +52,7 @@ def test_search_json_shape_with_real_model(real_index_dir, real_encoder, use_enc
             "definition",
             "lang",
             "source",
+            "concept",
             "score",
         }
     assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h["term"] for h in payload["hits"]}
@@ -86,7 +87,7 @@ def test_index_export_info_round_trip(tmp_path, use_encoder):
     lines = exported.stdout.splitlines()
     assert len(lines) == 234
     assert set(json.loads(lines[0])) == {"id", "term", "aliases", "english", "definition", "lang",
-                                         "source", "category"}  # fmt: skip
+                                         "source", "category", "concept"}  # fmt: skip
     # the export re-imports as a user glossary
     dump = tmp_path / "all.jsonl"
     dump.write_text(exported.stdout, encoding="utf-8")

@@ -1,0 +1,160 @@
+import io
+
+import pytest
+from lxml import etree
+
+from corpus.entry import Entry
+from corpus.errors import ImportErrorReport
+from corpus.sources import import_entries
+from corpus.tbx import TBX_NAMESPACE, alias_type, tbx_entries, write_tbx
+
+NS = {"t": TBX_NAMESPACE}
+
+TBX_V3 = """<?xml version="1.0" encoding="UTF-8"?>
+<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed:3.0">
+  <tbxHeader><fileDesc><sourceDesc><p>test</p></sourceDesc></fileDesc></tbxHeader>
+  <text><body>
+    <conceptEntry id="ces">
+      <descrip type="subjectField">CX metrics</descrip>
+      <langSec xml:lang="en">
+        <termSec><term>Customer Effort Score</term></termSec>
+      </langSec>
+      <langSec xml:lang="pl-PL">
+        <descripGrp>
+          <descrip type="definition">Wskaźnik mierzący,
+            ile wysiłku klient musi włożyć.</descrip>
+          <admin type="source">ISO</admin>
+        </descripGrp>
+        <termSec><term>CES</term><termNote type="termType">acronym</termNote></termSec>
+        <termSec>
+          <term>Wskaźnik wysiłku klienta</term>
+          <termNote type="administrativeStatus">preferredTerm-admn-sts</termNote>
+        </termSec>
+      </langSec>
+      <langSec xml:lang="zh">
+        <termSec>
+          <term>客户努力得分</term>
+          <descrip type="definition">衡量客户为解决问题所付出努力的指标。</descrip>
+        </termSec>
+      </langSec>
+      <langSec xml:lang="fa"><termSec><term>امتیاز تلاش مشتری</term></termSec></langSec>
+    </conceptEntry>
+    <conceptEntry>
+      <langSec xml:lang="de"><descrip type="definition">Abwanderung.</descrip>
+        <termSec><term>Churn</term></termSec></langSec>
+    </conceptEntry>
+  </body></text>
+</tbx>
+"""
+
+TBX_V2 = """<?xml version="1.0" encoding="UTF-16"?>
+<martif type="TBX-Basic" xml:lang="en"><text><body>
+  <termEntry id="1">
+    <langSet xml:lang="de"><tig><term>Kundenzufriedenheit</term></tig>
+      <descrip type="definition">Wie zufrieden Kunden sind.</descrip></langSet>
+    <langSet xml:lang="fr"><ntig><termGrp><term>satisfaction client</term></termGrp>
+      <descrip type="definition">Degré de satisfaction.</descrip></ntig></langSet>
+  </termEntry>
+</body></text></martif>
+"""
+
+
+def test_tbx_v3_concepts_languages_terms(tmp_path):
+    path = tmp_path / "cx.tbx"
+    path.write_text(TBX_V3, encoding="utf-8")
+    records = list(tbx_entries(path))
+    entries = [r for r in records if isinstance(r, Entry)]
+    problems = [r for r in records if not isinstance(r, Entry)]
+    pl, zh, de = entries
+    assert pl.term == "Wskaźnik wysiłku klienta" and pl.aliases == ("CES",)
+    assert pl.lang == "pl" and pl.definition == "Wskaźnik mierzący, ile wysiłku klient musi włożyć."
+    assert pl.english == zh.english == "Customer Effort Score"
+    assert pl.concept == zh.concept == "ces" and pl.category == "CX metrics"
+    assert zh.definition.startswith("衡量") and pl.source == "cx.tbx"
+    assert de.concept is None and de.english is None  # a one-language concept without an id
+    (problem,) = problems
+    assert problem.line == 28 and "'امتیاز تلاش مشتری' (fa) has no definition" in str(problem)
+
+
+def test_tbx_v2_martif_in_utf16_gets_a_concept_id(tmp_path):
+    path = tmp_path / "old.tbx"
+    path.write_bytes(TBX_V2.encode("utf-16"))
+    de, fr = import_entries([path]).entries
+    assert (de.term, fr.term) == ("Kundenzufriedenheit", "satisfaction client")
+    assert de.concept == fr.concept == "c-1"  # "1" is not an XML id; made into one
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("<tbx><text><body><conceptEntry>", "not well-formed XML"),
+        ("<html/>", "root element is <html>"),
+        ("<tbx/>", "no conceptEntry"),
+    ],
+)
+def test_broken_tbx_files_are_reported(tmp_path, text, reason):
+    path = tmp_path / "bad.tbx"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ImportErrorReport, match=reason):
+        list(tbx_entries(path))
+
+
+def test_entities_are_not_expanded(tmp_path):
+    """No external entities (XXE) and no entity expansion from a hostile file."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET", encoding="utf-8")
+    path = tmp_path / "xxe.tbx"
+    path.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE tbx [<!ENTITY s SYSTEM "file://{secret}">]>'
+        '<tbx><text><body><conceptEntry><langSec xml:lang="en">'
+        '<descrip type="definition">&s;</descrip><termSec><term>x</term></termSec>'
+        "</langSec></conceptEntry></body></text></tbx>",
+        encoding="utf-8",
+    )
+    records = list(tbx_entries(path))
+    assert all("TOP SECRET" not in str(r) for r in records)
+
+
+def test_export_is_tbx_basic_shaped(bundled_entries):
+    out = io.BytesIO()
+    concepts = write_tbx(bundled_entries[:5], out)
+    root = etree.fromstring(out.getvalue())
+    assert concepts == 5 and root.tag == f"{{{TBX_NAMESPACE}}}tbx"
+    assert (root.get("type"), root.get("style")) == ("TBX-Basic", "dca")
+    assert root.find("t:tbxHeader/t:fileDesc/t:sourceDesc/t:p", NS) is not None
+    for lang_sec in root.iterfind(".//t:langSec", NS):
+        assert lang_sec.get("{http://www.w3.org/XML/1998/namespace}lang")
+        assert lang_sec.find("t:termSec/t:term", NS) is not None
+    ids = [el.get("id") for el in root.iter() if el.get("id")]
+    assert len(ids) == len(set(ids))
+
+
+def test_round_trip_bundled_corpus(tmp_path, bundled_entries):
+    path = tmp_path / "all.tbx"
+    with path.open("wb") as f:
+        write_tbx(bundled_entries, f)
+    result = import_entries([path], strict=True)
+    assert result.entries == bundled_entries
+
+
+def test_round_trip_keeps_concepts(tmp_path):
+    entries = [
+        Entry("pl-1", "Wskaźnik wysiłku klienta", "Ile wysiłku.\n\nDrugi akapit.", "pl", "g",
+              ("CES",), "Customer Effort Score", "KPI", "ces"),
+        Entry("zh-1", "客户努力得分", "衡量。", "zh", "h", (), "Customer Effort Score", "KPI", "ces"),
+        Entry("fa-1", "ریزش مشتری", "ترک.", "fa", "g", ("Churn rate",), None, None, None),
+    ]  # fmt: skip
+    path = tmp_path / "x.tbx"
+    with path.open("wb") as f:
+        assert write_tbx(entries, f) == 2
+    assert import_entries([path], strict=True).entries == entries
+
+
+def test_alias_types():
+    assert [alias_type(a) for a in ("NPS", "CSAT", "B2B", "Net Promoter", "123")] == [
+        "acronym",
+        "acronym",
+        "acronym",
+        "variant",
+        "variant",
+    ]
