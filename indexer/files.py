@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 from pathlib import Path
 
 
@@ -27,3 +28,18 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+FAILPOINT_ENV = "GLOSSA_FAILPOINT"
+
+
+def failpoint(name: str) -> None:
+    """Die here, as a power cut would, when ``GLOSSA_FAILPOINT`` names this point.
+
+    Why: crash safety is only believable if a writer is actually killed between
+    every two steps of a write; the crash tests set the variable in a child
+    process and check the index afterwards (fail-rs / etcd "failpoints"). Costs a
+    dictionary lookup when unset.
+    """
+    if os.environ.get(FAILPOINT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -4,7 +4,9 @@
 
 Written atomically: everything goes into a temporary sibling directory, is
 fsynced, and is renamed into place; an interrupted build leaves the previous
-index untouched. Loading checks the manifest against the files and against what
+index untouched. Writers hold the directory's exclusive lock
+(``indexer.locking``), loaders a shared one. ``failpoint`` calls mark the steps
+the crash tests kill a writer at. Loading checks the manifest against the files and against what
 the caller expects (model, dimension), and refuses a mismatch with a message that
 says what differs and how to rebuild.
 """
@@ -24,7 +26,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from corpus.entry import Entry
-from indexer.files import fsync_dir, fsync_file, sha256_file
+from indexer.files import failpoint, fsync_dir, fsync_file, sha256_file
+from indexer.locking import index_lock
 from indexer.vector_index import VectorIndex, load_index
 
 FORMAT_VERSION = 2
@@ -58,6 +61,7 @@ class Manifest(BaseModel):
     sources: dict[str, int]
     languages: dict[str, int]
     glossa_version: str
+    generation: int = 0  # +1 per write: readers tell "changed on disk" from "same"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,19 @@ def rebuild_hint(path: Path) -> str:
     return f"rebuild it with: glossa index --out {path}"
 
 
+def reembed_hint(path: Path) -> str:
+    """For damaged derived files: the entries are intact and can be embedded again."""
+    return (
+        f"its entries are intact: re-embed them with: glossa rebuild --index {path} "
+        f"(or rebuild from the source glossaries: glossa index GLOSSARY... --out {path})"
+    )
+
+
+def sources_hint(path: Path) -> str:
+    """For damaged entries: only the source glossaries (or an export) can restore them."""
+    return f"rebuild from the source glossaries or an export: glossa index GLOSSARY... --out {path}"
+
+
 def counts(entries: Sequence[Entry]) -> tuple[dict[str, int], dict[str, int]]:
     return (
         dict(sorted(Counter(e.source for e in entries).items())),
@@ -88,18 +105,33 @@ def write_index_dir(
     vectors: VectorIndex,
     doc_stats: np.ndarray,
     name_vectors: np.ndarray,
+    *,
+    locked: bool = False,
 ) -> Manifest:
-    """Write the directory atomically and return its manifest."""
+    """Write the directory atomically and return its manifest. ``locked``: the
+    caller already holds the exclusive lock (a read-modify-write)."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    if not locked:
+        with index_lock(out, exclusive=True):
+            return write_index_dir(
+                out, manifest_fields, entries, vectors, doc_stats, name_vectors, locked=True
+            )
+    for stale in out.parent.glob(f".{out.name}.building-*"):  # left by a killed writer
+        shutil.rmtree(stale, ignore_errors=True)
+    if "generation" not in manifest_fields:
+        previous = _previous_generation(out)
+        manifest_fields = {**manifest_fields, "generation": previous + 1}
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         vectors.save(tmp / VECTORS)
+        failpoint("write:vectors")
         np.save(tmp / DOC_STATS, np.ascontiguousarray(doc_stats, dtype=np.float32))
         np.save(tmp / NAMES, np.ascontiguousarray(name_vectors, dtype=np.float32))
         with (tmp / ENTRIES).open("w", encoding="utf-8") as f:
             for entry in entries:
                 f.write(entry.to_json() + "\n")
+        failpoint("write:entries")
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             vectors_sha256=sha256_file(tmp / VECTORS),
@@ -109,8 +141,11 @@ def write_index_dir(
             **manifest_fields,
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        failpoint("write:manifest")
         for name in (VECTORS, ENTRIES, DOC_STATS, NAMES, MANIFEST):
             fsync_file(tmp / name)
+        fsync_dir(tmp)
+        failpoint("write:synced")
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -126,9 +161,18 @@ def _swap_into_place(new: Path, out: Path) -> None:
         shutil.rmtree(aside)
     if out.exists():
         os.replace(out, aside)
+        failpoint("swap:aside")
     os.replace(new, out)
     fsync_dir(out.parent)
+    failpoint("swap:renamed")
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def _previous_generation(out: Path) -> int:
+    try:
+        return read_manifest(out).generation
+    except IndexLoadError:
+        return 0
 
 
 def index_exists(path: Path) -> bool:
@@ -142,15 +186,21 @@ def read_manifest(path: Path) -> Manifest:
     if not manifest_path.is_file():
         aside = path.with_name(f".{path.name}.previous")
         if (aside / MANIFEST).is_file() and not path.exists():
-            os.replace(aside, path)  # a swap was interrupted: the previous index is whole
-        else:
+            try:
+                os.replace(aside, path)  # a swap was interrupted: the previous index is whole
+            except FileNotFoundError:
+                pass  # another loader restored it first
+        if not manifest_path.is_file():
             raise IndexLoadError(f"no index at {path} (no {MANIFEST}); {rebuild_hint(path)}")
     try:
         manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValidationError, ValueError) as exc:
-        raise IndexLoadError(
-            f"{manifest_path} is unreadable or damaged; {rebuild_hint(path)}"
-        ) from exc
+        entries = path / ENTRIES
+        hint = (
+            f"if {entries} is intact, rebuild from it: glossa index {entries} --out {path}; "
+            f"otherwise {sources_hint(path)}"
+        )
+        raise IndexLoadError(f"{manifest_path} is damaged or truncated; {hint}") from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexLoadError(
             f"index at {path} has format version {manifest.format_version}, this Glossa reads "
@@ -165,9 +215,20 @@ def load_index_dir(
     expected_model: str | None = None,
     expected_dimension: int | None = None,
     expected_doc_text: str | None = None,
+    locked: bool = False,
 ) -> LoadedIndex:
-    """Load and verify an index directory."""
+    """Load and verify an index directory (under a shared lock unless the caller
+    holds the exclusive one)."""
     path = path.resolve()
+    if not locked:
+        with index_lock(path, exclusive=False):
+            return load_index_dir(
+                path,
+                expected_model=expected_model,
+                expected_dimension=expected_dimension,
+                expected_doc_text=expected_doc_text,
+                locked=True,
+            )
     manifest = read_manifest(path)
     if expected_model is not None and manifest.model != expected_model:
         raise IndexLoadError(
@@ -191,12 +252,13 @@ def load_index_dir(
         (NAMES, manifest.names_sha256),
     ):
         file = path / name
+        hint = sources_hint(path) if name == ENTRIES else reembed_hint(path)
         if not file.is_file():
-            raise IndexLoadError(f"{file} is missing; {rebuild_hint(path)}")
+            raise IndexLoadError(f"{file} is missing; {hint}")
         if sha256_file(file) != digest:
             raise IndexLoadError(
-                f"{file} does not match the checksum in {MANIFEST} (damaged or edited); "
-                f"{rebuild_hint(path)}"
+                f"{file} is damaged or truncated (its checksum differs from the one in "
+                f"{MANIFEST}); {hint}"
             )
     try:
         vectors = load_index(manifest.index_kind, path / VECTORS)

@@ -16,6 +16,7 @@ class FakeEncoder:
         self.dimension = dimension
         self.model_name = model_name
         self.calls = 0
+        self.texts: list[str] = []  # everything ever encoded: tests check what was re-embedded
 
     def _vector(self, text: str) -> np.ndarray:
         v = np.zeros(self.dimension, np.float32)
@@ -26,6 +27,7 @@ class FakeEncoder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         self.calls += 1
+        self.texts.extend(texts)
         return (
             np.stack([self._vector(t) for t in texts])
             if texts

@@ -39,7 +39,8 @@ def test_round_trip(tmp_path, small, fake_encoder):
     assert loaded.doc_stats.shape == (20, 2) and (loaded.doc_stats[:, 1] > 0).all()
     assert loaded.name_vectors.shape == (20, 16)
     assert {p.name for p in out.iterdir()} == {MANIFEST, VECTORS, ENTRIES, DOC_STATS, NAMES}
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp dirs left
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == [".idx.lock"]  # no temp dirs left; the (empty) lock file stays
 
 
 def test_rebuild_replaces_and_checksum_is_order_independent(tmp_path, small, fake_encoder):
@@ -80,12 +81,16 @@ def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
     (out / MANIFEST).write_text(json.dumps(manifest))
     with (out / ENTRIES).open("a") as f:
         f.write("\n")
-    with pytest.raises(IndexLoadError, match=f"{ENTRIES} does not match the checksum"):
+    with pytest.raises(
+        IndexLoadError, match=f"{ENTRIES} is damaged or truncated.*source glossaries"
+    ):
         load_index_dir(out)
     for name in (VECTORS, DOC_STATS, NAMES):
         build_index(small, fake_encoder, out)
         (out / name).write_bytes((out / name).read_bytes()[:100])  # truncated
-        with pytest.raises(IndexLoadError, match=f"{name} does not match the checksum"):
+        with pytest.raises(
+            IndexLoadError, match=f"{name} is damaged or truncated.*glossa rebuild --index"
+        ):
             load_index_dir(out)
 
 
@@ -121,7 +126,7 @@ def test_crash_during_write_leaves_previous_index_and_no_temp(
     with pytest.raises(OSError, match="disk full"):
         build_index(small[:5], fake_encoder, out)
     assert len(load_index_dir(out).entries) == 20
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".idx.lock", "idx"]
 
 
 def test_swap_interrupted_between_renames_recovers_previous(tmp_path, small, fake_encoder):

@@ -1,0 +1,253 @@
+"""Live changes to an index directory: add, update and delete entries without a
+full rebuild.
+
+Only entries whose embedded text changed (new ones, or edits of a term, alias or
+definition) are embedded; every other vector is reused as stored. Deleting drops
+the entry's vector and, when the searcher is rebuilt from the new directory, its
+lexical postings. The change is one read-modify-write under the directory's
+exclusive lock, written with the same atomic swap as a build, so a reader (or a
+crash) sees the complete old or the complete new index and never a mix; two
+writers (the API and ``glossa add``) queue instead of losing each other's work.
+
+The vector structure of the index kind is rebuilt from the stored vectors
+(cheap for flat, seconds for HNSW at 100k); approximate kinds (IVF-PQ) re-encode
+their stored approximations, so run ``glossa rebuild`` after heavy churn there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from corpus.entry import Entry, corpus_checksum
+from glossa import __version__
+from indexer.build import pseudo_query_stats
+from indexer.document_text import document_text
+from indexer.encoder import TextEncoder
+from indexer.files import failpoint
+from indexer.index_dir import (
+    ENTRIES,
+    MANIFEST,
+    IndexLoadError,
+    LoadedIndex,
+    Manifest,
+    counts,
+    load_index_dir,
+    read_manifest,
+    sources_hint,
+    write_index_dir,
+)
+from indexer.locking import index_lock
+from indexer.vector_index import create_index
+
+
+class ChangeError(ValueError):
+    """A change that contradicts the index (adding an existing id, updating or
+    deleting a missing one). ``status`` is the HTTP status that fits."""
+
+    def __init__(self, message: str, status: int = 409, ids: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.status, self.ids = status, tuple(ids)
+
+
+@dataclass(frozen=True)
+class ChangeReport:
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    deleted: tuple[str, ...]
+    unchanged: tuple[str, ...]  # re-sent identical entries: a retry is harmless
+    embedded: int  # texts sent to the encoder (documents + names)
+    count: int
+    generation: int
+
+
+def _names(entries: Iterable[str], limit: int = 5) -> str:
+    items = list(entries)
+    shown = ", ".join(repr(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def plan(
+    current: Sequence[Entry],
+    add: Sequence[Entry] = (),
+    update: Sequence[Entry] = (),
+    delete: Sequence[str] = (),
+    *,
+    upsert: bool = False,
+) -> tuple[list[Entry], ChangeReport]:
+    """The new entry list (old order kept, additions at the end) and what changes.
+
+    Pure function, so the rules are testable without an index: adding an existing
+    id is a conflict unless the entry is identical (then it is "unchanged") or
+    ``upsert`` is set; updating or deleting a missing id is "not found".
+    """
+    by_id = {e.id: e for e in current}
+    touched = [e.id for e in add] + [e.id for e in update] + list(delete)
+    repeated = sorted({i for i in touched if touched.count(i) > 1})
+    if repeated:
+        raise ChangeError(f"ids named more than once in one change: {_names(repeated)}", 422)
+    missing = [i for i in [e.id for e in update] + list(delete) if i not in by_id]
+    if missing:
+        raise ChangeError(f"no entry with id {_names(missing)}", 404, missing)
+    replace: dict[str, Entry] = {e.id: e for e in update}
+    added, unchanged, conflicts = [], [], []
+    for entry in add:
+        old = by_id.get(entry.id)
+        if old is None:
+            added.append(entry)
+        elif old == entry:
+            unchanged.append(entry.id)
+        elif upsert:
+            replace[entry.id] = entry
+        else:
+            conflicts.append(entry.id)
+    if conflicts:
+        raise ChangeError(
+            f"entries already exist with id {_names(conflicts)}; update them instead "
+            "(glossa update / PUT /entries/{id}, or glossa add --upsert)",
+            409,
+            conflicts,
+        )
+    updated = [i for i, e in replace.items() if by_id[i] != e]
+    unchanged += [i for i, e in replace.items() if by_id[i] == e]
+    gone = set(delete)
+    entries = [replace.get(e.id, e) for e in current if e.id not in gone] + added
+    report = ChangeReport(
+        added=tuple(e.id for e in added),
+        updated=tuple(updated),
+        deleted=tuple(delete),
+        unchanged=tuple(unchanged),
+        embedded=0,
+        count=len(entries),
+        generation=0,
+    )
+    return entries, report
+
+
+def _vectors_for(
+    entries: Sequence[Entry],
+    old: LoadedIndex,
+    encoder: TextEncoder,
+    recipe: str,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Document and name vectors of ``entries``, embedding only changed texts."""
+    old_rows = {e.id: row for row, e in enumerate(old.entries)}
+    old_docs = old.vectors.reconstruct(np.arange(len(old.entries)))
+    docs = np.zeros((len(entries), old.manifest.dimension), np.float32)
+    names = np.zeros_like(docs)
+    doc_todo: list[int] = []
+    name_todo: list[int] = []
+    for row, entry in enumerate(entries):
+        old_row = old_rows.get(entry.id)
+        previous = None if old_row is None else old.entries[old_row]
+        if previous is not None and document_text(previous, recipe) == document_text(entry, recipe):
+            docs[row] = old_docs[old_row]
+        else:
+            doc_todo.append(row)
+        if previous is not None and document_text(previous, "names") == document_text(
+            entry, "names"
+        ):
+            names[row] = old.name_vectors[old_row]
+        else:
+            name_todo.append(row)
+    if doc_todo:
+        docs[doc_todo] = encoder.encode_documents(
+            [document_text(entries[r], recipe) for r in doc_todo]
+        )
+    if name_todo:
+        names[name_todo] = encoder.encode_queries(
+            [document_text(entries[r], "names") for r in name_todo]
+        )
+    return docs, names, len(doc_todo) + len(name_todo)
+
+
+def _manifest_fields(old: Manifest, entries: Sequence[Entry], kind: str, started: float) -> dict:
+    sources, languages = counts(entries)
+    return {
+        "model": old.model,
+        "dimension": old.dimension,
+        "count": len(entries),
+        "index_kind": kind,
+        "doc_text": old.doc_text,
+        "corpus_checksum": corpus_checksum(list(entries)),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "build_seconds": round(time.perf_counter() - started, 3),
+        "sources": sources,
+        "languages": languages,
+        "glossa_version": __version__,
+        "generation": old.generation + 1,
+    }
+
+
+def apply_changes(
+    path: Path,
+    encoder: TextEncoder,
+    *,
+    add: Sequence[Entry] = (),
+    update: Sequence[Entry] = (),
+    delete: Sequence[str] = (),
+    upsert: bool = False,
+) -> tuple[LoadedIndex, ChangeReport]:
+    """Apply one change set to the index at ``path``; returns the new index and a report.
+
+    Nothing is written when nothing changes (a retried request stays a no-op).
+    """
+    path = path.resolve()
+    started = time.perf_counter()
+    with index_lock(path, exclusive=True):
+        old = load_index_dir(
+            path,
+            expected_model=encoder.model_name,
+            expected_dimension=encoder.dimension,
+            locked=True,
+        )
+        entries, report = plan(old.entries, add, update, delete, upsert=upsert)
+        if not entries:
+            raise ChangeError(
+                "this change would leave the index empty; an index needs entries", 422
+            )
+        if not (report.added or report.updated or report.deleted):
+            return old, _with(report, generation=old.manifest.generation)
+        docs, names, embedded = _vectors_for(entries, old, encoder, old.manifest.doc_text)
+        failpoint("update:embedded")
+        index = create_index(old.manifest.index_kind, old.manifest.dimension, len(entries))
+        index.add(docs)
+        doc_stats = pseudo_query_stats(docs, names)
+        manifest = write_index_dir(
+            path,
+            _manifest_fields(old.manifest, entries, index.kind, started),
+            entries,
+            index,
+            doc_stats,
+            names,
+            locked=True,
+        )
+    loaded = LoadedIndex(path, manifest, tuple(entries), index, doc_stats, names)
+    return loaded, _with(report, embedded=embedded, generation=manifest.generation)
+
+
+def _with(report: ChangeReport, **changes) -> ChangeReport:
+    return ChangeReport(**{**report.__dict__, **changes})
+
+
+def read_index_entries(path: Path) -> list[Entry]:
+    """The entries stored in an index directory, checked against the manifest's
+    checksum: what ``glossa rebuild`` re-embeds when vectors are damaged."""
+    from corpus.importers import read_jsonl
+    from indexer.files import sha256_file
+
+    path = path.resolve()
+    with index_lock(path, exclusive=False):
+        manifest = read_manifest(path)
+        entries_file = path / ENTRIES
+        if not entries_file.is_file() or sha256_file(entries_file) != manifest.entries_sha256:
+            raise IndexLoadError(
+                f"{entries_file} is missing or damaged (checksum differs from {MANIFEST}); "
+                f"{sources_hint(path)}"
+            )
+        return list(read_jsonl(entries_file))

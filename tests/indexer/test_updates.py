@@ -1,0 +1,119 @@
+import numpy as np
+import pytest
+
+from corpus.entry import Entry
+from indexer.build import build_index
+from indexer.index_dir import load_index_dir, read_manifest
+from indexer.updates import ChangeError, apply_changes, plan, read_index_entries
+from search.searcher import Searcher
+from tests.fakes import FakeEncoder
+
+
+def new_entry(n: int, **fields) -> Entry:
+    values = {
+        "id": f"de-new{n}",
+        "term": f"Kundenaufwand {n}",
+        "definition": f"Wie viel Mühe Kunden aufwenden müssen, Variante {n}.",
+        "lang": "de",
+        "source": "live.jsonl",
+    }
+    return Entry(**{**values, **fields})
+
+
+@pytest.fixture()
+def index(tmp_path, bundled_entries):
+    out = tmp_path / "idx"
+    build_index(bundled_entries[:30], FakeEncoder(), out)
+    return out
+
+
+def test_add_embeds_only_the_new_entry_and_keeps_other_vectors(index):
+    before = load_index_dir(index)
+    encoder = FakeEncoder()
+    loaded, report = apply_changes(index, encoder, add=[new_entry(1)])
+    assert report.added == ("de-new1",) and report.count == 31 and report.embedded == 2
+    assert len(encoder.texts) == 2 and all("Kundenaufwand 1" in t for t in encoder.texts)
+    again = load_index_dir(index)
+    assert again.entries == loaded.entries and again.entries[-1] == new_entry(1)
+    old_rows = np.arange(30)
+    np.testing.assert_array_equal(
+        again.vectors.reconstruct(old_rows), before.vectors.reconstruct(old_rows)
+    )
+    np.testing.assert_array_equal(again.name_vectors[:30], before.name_vectors)
+    assert read_manifest(index).generation == before.manifest.generation + 1
+    hits = Searcher(again, encoder).search("Kundenaufwand 1", k=1)
+    assert hits[0].id == "de-new1"
+
+
+def test_definition_edit_reembeds_the_document_but_not_the_names(index, bundled_entries):
+    target = bundled_entries[3]
+    edited = Entry(**{**target.to_dict(), "aliases": target.aliases, "definition": "Nowa treść."})
+    encoder = FakeEncoder()
+    loaded, report = apply_changes(index, encoder, update=[edited])
+    assert report.updated == (target.id,) and report.embedded == 1
+    assert len(encoder.texts) == 1 and "Nowa treść." in encoder.texts[0]
+    assert loaded.entries[3].definition == "Nowa treść." and len(loaded.entries) == 30
+
+
+def test_delete_removes_vector_and_lexical_postings(index, bundled_entries):
+    gone = bundled_entries[5]
+    encoder = FakeEncoder()
+    loaded, report = apply_changes(index, encoder, delete=[gone.id])
+    assert report.deleted == (gone.id,) and report.embedded == 0 and report.count == 29
+    assert len(loaded.vectors) == 29 and gone.id not in {e.id for e in loaded.entries}
+    searcher = Searcher(load_index_dir(index), encoder)
+    assert gone.id not in {h.id for h in searcher.search(gone.term, k=29, mode="lexical")}
+    assert gone.id not in {h.id for h in searcher.search(gone.term, k=29, mode="dense")}
+    assert searcher.get(gone.id) is None
+
+
+def test_identical_retry_is_a_no_op_and_writes_nothing(index):
+    apply_changes(index, FakeEncoder(), add=[new_entry(1)])
+    generation = read_manifest(index).generation
+    _, report = apply_changes(index, FakeEncoder(), add=[new_entry(1)])
+    assert report.unchanged == ("de-new1",) and not report.added
+    assert read_manifest(index).generation == generation
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "message"),
+    [
+        ({"add": [new_entry(1, id="pl-x")]}, 409, None),
+        ({"update": [new_entry(9)]}, 404, "no entry with id 'de-new9'"),
+        ({"delete": ["nope"]}, 404, "no entry with id 'nope'"),
+        ({"add": [new_entry(2)], "delete": ["de-new2"]}, 422, "more than once"),
+    ],
+)
+def test_contradicting_changes_are_refused_and_nothing_is_written(index, kwargs, status, message):
+    current = list(load_index_dir(index).entries)
+    if status == 409:  # an entry with an existing id but different content
+        kwargs = {"add": [Entry(**{**current[0].to_dict(), "aliases": (), "definition": "x"})]}
+        message = "already exist"
+    generation = read_manifest(index).generation
+    with pytest.raises(ChangeError, match=message) as info:
+        apply_changes(index, FakeEncoder(), **kwargs)
+    assert info.value.status == status
+    assert read_manifest(index).generation == generation
+
+
+def test_upsert_replaces_existing_entries(bundled_entries):
+    current = bundled_entries[:3]
+    changed = Entry(**{**current[1].to_dict(), "aliases": (), "definition": "x"})
+    entries, report = plan(current, add=[changed, new_entry(1)], upsert=True)
+    assert [e.id for e in entries] == [e.id for e in current] + ["de-new1"]
+    assert entries[1] is changed and report.updated == (changed.id,)
+
+
+def test_deleting_everything_is_refused(index):
+    ids = [e.id for e in load_index_dir(index).entries]
+    with pytest.raises(ChangeError, match="leave the index empty"):
+        apply_changes(index, FakeEncoder(), delete=ids)
+
+
+def test_read_index_entries_for_rebuild(index, bundled_entries):
+    assert read_index_entries(index) == bundled_entries[:30]
+
+
+def test_changes_need_the_same_model(index):
+    with pytest.raises(Exception, match="built with model 'fake-encoder'"):
+        apply_changes(index, FakeEncoder(model_name="other"), add=[new_entry(1)])
