@@ -13,6 +13,7 @@ says what differs and how to rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -186,10 +187,10 @@ def read_manifest(path: Path) -> Manifest:
     if not manifest_path.is_file():
         aside = path.with_name(f".{path.name}.previous")
         if (aside / MANIFEST).is_file() and not path.exists():
-            try:
-                os.replace(aside, path)  # a swap was interrupted: the previous index is whole
-            except FileNotFoundError:
-                pass  # another loader restored it first
+            # a swap was interrupted: the previous index is whole (another loader
+            # may have restored it first)
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(aside, path)
         if not manifest_path.is_file():
             raise IndexLoadError(f"no index at {path} (no {MANIFEST}); {rebuild_hint(path)}")
     try:
