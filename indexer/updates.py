@@ -132,7 +132,7 @@ def plan(
 def _vectors_for(
     entries: Sequence[Entry],
     old: LoadedIndex,
-    encoder: TextEncoder,
+    encoder: TextEncoder | None,
     recipe: str,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Document and name vectors of ``entries``, embedding only changed texts."""
@@ -155,6 +155,8 @@ def _vectors_for(
             names[row] = old.name_vectors[old_row]
         else:
             name_todo.append(row)
+    if (doc_todo or name_todo) and encoder is None:
+        raise ValueError("entries to embed but no encoder given")
     if doc_todo:
         docs[doc_todo] = encoder.encode_documents(
             [document_text(entries[r], recipe) for r in doc_todo]
@@ -186,7 +188,7 @@ def _manifest_fields(old: Manifest, entries: Sequence[Entry], kind: str, started
 
 def apply_changes(
     path: Path,
-    encoder: TextEncoder,
+    encoder: TextEncoder | None,
     *,
     add: Sequence[Entry] = (),
     update: Sequence[Entry] = (),
@@ -196,14 +198,15 @@ def apply_changes(
     """Apply one change set to the index at ``path``; returns the new index and a report.
 
     Nothing is written when nothing changes (a retried request stays a no-op).
+    ``encoder`` may be None for pure deletions (no model needs loading).
     """
     path = path.resolve()
     started = time.perf_counter()
     with index_lock(path, exclusive=True):
         old = load_index_dir(
             path,
-            expected_model=encoder.model_name,
-            expected_dimension=encoder.dimension,
+            expected_model=encoder.model_name if encoder else None,
+            expected_dimension=encoder.dimension if encoder else None,
             locked=True,
         )
         entries, report = plan(old.entries, add, update, delete, upsert=upsert)

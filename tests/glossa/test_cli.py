@@ -27,7 +27,20 @@ def index_env(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "command", ["index", "search", "export", "info", "equivalents", "eval", "serve"]
+    "command",
+    [
+        "index",
+        "search",
+        "export",
+        "info",
+        "equivalents",
+        "eval",
+        "serve",
+        "add",
+        "update",
+        "delete",
+        "rebuild",
+    ],
 )
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
@@ -117,8 +130,11 @@ def test_errors_are_one_clear_line(tmp_path, use_encoder):
     bad.write_text(
         '{"term": "x", "definition": "y", "lang": "pl"}\n{"term": "x"}\n', encoding="utf-8"
     )
-    one_line_error(runner.invoke(app, ["index", str(bad), "--out", str(tmp_path / "i")]),
-                   "bad.jsonl:2:", "definition")  # fmt: skip
+    one_line_error(runner.invoke(app, ["index", str(bad), "--strict", "--out", str(tmp_path / "i")]),
+                   "bad.jsonl:2:", "definition", "nothing imported")  # fmt: skip
+    skipped = runner.invoke(app, ["index", str(bad), "--out", str(tmp_path / "i")])
+    assert skipped.exit_code == 0 and "Indexed 1 entries" in skipped.stdout
+    assert "skipped 1 bad record(s)" in skipped.stderr and "bad.jsonl:2:" in skipped.stderr
     one_line_error(
         runner.invoke(app, ["index", str(tmp_path / "absent.csv")]), "absent.csv", "no such file"
     )
@@ -198,3 +214,103 @@ def test_eval_command_on_a_users_beir_dataset(tmp_path, monkeypatch, use_encoder
     one_line_error(runner.invoke(app, ["eval", str(tmp_path / "nothing"), "--out", str(out)]),
                    "corpus.jsonl: missing")  # fmt: skip
     assert runner.invoke(app, ["eval", str(tmp_path / "mine"), "--mode", "bm25"]).exit_code == 2
+
+
+@pytest.fixture()
+def small_index(tmp_path, use_encoder):
+    use_encoder(FakeEncoder())
+    out = tmp_path / "idx"
+    assert runner.invoke(app, ["index", "--out", str(out)]).exit_code == 0
+    return out
+
+
+def test_add_update_delete_cycle(tmp_path, small_index):
+    new = tmp_path / "new.jsonl"
+    new.write_text(
+        json.dumps({"id": "de-ces", "term": "Kundenaufwandswert", "definition": "Mühe.",
+                    "lang": "de", "aliases": ["CES"]}) + "\n" + "{broken\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    added = runner.invoke(app, ["add", str(new), "--index", str(small_index)])
+    assert added.exit_code == 0, added.output
+    assert "added 1," in added.stdout and "235 entries" in added.stdout
+    assert f"{new}:2: invalid JSON" in added.stderr  # skipped and reported
+    strict = runner.invoke(app, ["add", str(new), "--strict", "--index", str(small_index)])
+    assert strict.exit_code == 1 and "nothing imported" in strict.stderr
+    updated = runner.invoke(
+        app, ["update", "de-ces", "--definition", "Wie viel Mühe.", "--alias", "CES",
+              "--alias", "KAW", "--index", str(small_index)],
+    )  # fmt: skip
+    assert updated.exit_code == 0 and "updated 1," in updated.stdout, updated.output
+    found = runner.invoke(app, ["search", "KAW", "--json", "--index", str(small_index)])
+    top = json.loads(found.stdout)["hits"][0]
+    assert top["id"] == "de-ces" and top["aliases"] == ["CES", "KAW"]
+    assert top["definition"] == "Wie viel Mühe."
+    deleted = runner.invoke(app, ["delete", "de-ces", "--index", str(small_index)])
+    assert (
+        deleted.exit_code == 0
+        and "deleted 1," in deleted.stdout
+        and "234 entries" in deleted.stdout
+    )
+    again = runner.invoke(app, ["delete", "de-ces", "--index", str(small_index)])
+    assert again.exit_code == 1 and "no entry with id 'de-ces'" in again.stderr
+
+
+def test_update_validates_like_an_import(small_index):
+    entry_id = json.loads(
+        runner.invoke(app, ["export", "--index", str(small_index)]).stdout.splitlines()[0]
+    )["id"]
+    bad = runner.invoke(app, ["update", entry_id, "--lang", "polish", "--index", str(small_index)])
+    assert bad.exit_code == 1 and "two-letter ISO 639-1" in bad.stderr
+    nothing = runner.invoke(app, ["update", entry_id, "--index", str(small_index)])
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
+
+
+def test_export_tbx_filtered_and_reimport(tmp_path, small_index):
+    path = tmp_path / "zh.tbx"
+    result = runner.invoke(
+        app,
+        ["export", "--format", "tbx", "--lang", "zh", "-o", str(path), "--index", str(small_index)],
+    )
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes().startswith(b"<?xml") and b'xml:lang="zh"' in path.read_bytes()
+    assert b'xml:lang="pl"' not in path.read_bytes()
+    again = runner.invoke(app, ["index", str(path), "--out", str(tmp_path / "zh-idx"), "--strict"])
+    assert again.exit_code == 0 and "Indexed 43 entries" in again.stdout, again.output
+    unknown = runner.invoke(app, ["export", "--lang", "xx", "--index", str(small_index)])
+    assert unknown.exit_code == 1 and "unknown language xx" in unknown.stderr
+
+
+def test_export_equivalents_groups_concepts(real_index_dir, tmp_path):
+    path = tmp_path / "eq.tbx"
+    result = runner.invoke(
+        app,
+        ["export", "-f", "tbx", "--equivalents", "-o", str(path), "--index", str(real_index_dir)],
+    )
+    assert result.exit_code == 0, result.output
+    from corpus.sources import import_entries
+
+    entries = import_entries([path], strict=True).entries
+    by_term = {e.term: e for e in entries}
+    assert by_term["客户努力得分"].concept is not None
+    assert by_term["客户努力得分"].concept == by_term["امتیاز تلاش مشتری"].concept
+    assert len({e.concept for e in entries}) < len(entries)
+
+
+def test_rebuild_reembeds_the_index_entries(small_index, use_encoder):
+    encoder = use_encoder(FakeEncoder())
+    result = runner.invoke(app, ["rebuild", "--index", str(small_index)])
+    assert result.exit_code == 0 and "re-embedded 234 entries" in result.stdout, result.output
+    assert len(encoder.texts) == 2 * 234
+
+
+def test_damaged_vectors_name_the_file_and_the_fix(small_index):
+    vectors = small_index / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:100])  # truncated
+    result = runner.invoke(app, ["search", "NPS", "--index", str(small_index)])
+    assert result.exit_code == 1
+    assert "vectors.faiss is damaged or truncated" in result.stderr
+    assert f"glossa rebuild --index {small_index}" in " ".join(result.stderr.split())
+    fixed = runner.invoke(app, ["rebuild", "--index", str(small_index)])
+    assert fixed.exit_code == 0, fixed.output
+    assert runner.invoke(app, ["search", "NPS", "--index", str(small_index)]).exit_code == 0
