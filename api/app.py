@@ -1,5 +1,11 @@
 """The HTTP API and the web page.
 
+Write routes (POST/PUT/DELETE ``/entries``, POST ``/admin/rebuild``) exist only
+for clients that send ``Authorization: Bearer $GLOSSA_ADMIN_TOKEN``; without the
+setting they answer 403. Request bodies are capped (``GLOSSA_MAX_BODY_BYTES``,
+413) and so are entries per request (``GLOSSA_MAX_ENTRIES_PER_REQUEST``, 413).
+How writes stay invisible to readers until complete: ``api.service``.
+
 The ``Searcher`` (model + index) is heavy, so it is loaded once, in the lifespan
 handler, on a background thread: the server answers ``/health`` at once with
 "loading" (503) and says "ready" (200) when the model and index are loaded and
@@ -13,76 +19,48 @@ thread team per calling thread; a new calling thread per request costs ~5 ms,
 and many calling threads would oversubscribe a 2-core machine.
 """
 
-import asyncio
-import threading
-import time
+import hmac
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
 from api import models
 from api.errors import ApiError, install_error_handlers
+from api.limits import BodySizeLimit
+from api.service import SearchService
+from corpus.entry import Entry, valid_id
+from corpus.errors import CorpusError
+from corpus.importers import entry_from_record
 from glossa import __version__
 from glossa.settings import Settings
+from indexer.locking import IndexBusyError
+from indexer.updates import ChangeError, ChangeReport
 from search.results import SearchHit
 from search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
 
-T = TypeVar("T")
 STATIC = Path(__file__).resolve().parent / "static"
+API_SOURCE = "api"  # glossary name of entries added over HTTP without a source
 ERRORS = {
     400: {"model": models.ErrorResponse, "description": "Unknown language, source or mode"},
     404: {"model": models.ErrorResponse, "description": "Unknown entry id"},
     422: {"model": models.ErrorResponse, "description": "Invalid parameter"},
     503: {"model": models.ErrorResponse, "description": "Model and index still loading"},
 }
-
-
-class SearchService:
-    """Holds the Searcher and its loading state; loads it at most once."""
-
-    def __init__(self, load: Callable[[], Searcher]) -> None:
-        self._load = load
-        self.searcher: Searcher | None = None
-        self.status: Literal["ready", "loading", "error"] = "loading"
-        self.detail: str | None = None
-        self.loaded_in_s: float | None = None
-        self._done = threading.Event()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-encoder")
-
-    def start(self, background: bool = True) -> None:
-        future = self.executor.submit(self._run)
-        if not background:
-            future.result()
-
-    async def run(self, function: Callable[[], T]) -> T:
-        """Run ``function`` on the encoder thread without blocking the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor, function)
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
-
-    def _run(self) -> None:
-        started = time.perf_counter()
-        try:
-            searcher = self._load()
-            searcher.search("warm-up", k=1)  # first encoder call, lexical analysers, jieba
-            if searcher.has_graph:
-                _ = searcher.graph  # equivalence graph, built once here rather than per request
-            self.searcher, self.status = searcher, "ready"
-            self.loaded_in_s = time.perf_counter() - started
-        except Exception as exc:  # reported by /health, never raised into the server
-            self.status, self.detail = "error", f"{type(exc).__name__}: {exc}"
-        finally:
-            self._done.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
+WRITE_ERRORS = {
+    **ERRORS,
+    401: {"model": models.ErrorResponse, "description": "No bearer token"},
+    403: {"model": models.ErrorResponse, "description": "Wrong token, or writes disabled"},
+    409: {"model": models.ErrorResponse, "description": "Id exists already / rebuild running"},
+    413: {"model": models.ErrorResponse, "description": "Body or entry count over the limit"},
+}
+CHANGE_CODES = {404: "not_found", 409: "conflict", 422: "invalid_parameter"}
+bearer = HTTPBearer(auto_error=False, description="GLOSSA_ADMIN_TOKEN")
 
 
 async def ready_searcher(request: Request) -> Searcher:
@@ -91,6 +69,7 @@ async def ready_searcher(request: Request) -> Searcher:
     if svc.searcher is None:
         detail = svc.detail or "the model and index are still loading; retry shortly"
         raise ApiError(503, "not_ready", detail)
+    svc.check_for_changes()
     return svc.searcher
 
 
@@ -113,7 +92,28 @@ def create_app(
 
         return open_searcher(settings, build_if_missing=True)
 
-    service = SearchService((lambda: searcher) if searcher is not None else (load or default_load))
+    service = SearchService(
+        (lambda: searcher) if searcher is not None else (load or default_load),
+        settings.reload_interval,
+    )
+    admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
+
+    def require_admin(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        """Dependency of every write route."""
+        if not admin_token:
+            raise ApiError(
+                403, "writes_disabled",
+                "write routes are disabled on this server; start it with GLOSSA_ADMIN_TOKEN set",
+            )  # fmt: skip
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise ApiError(401, "unauthorized", "send the header 'Authorization: Bearer <token>'")
+        if not hmac.compare_digest(credentials.credentials.encode(), admin_token.encode()):
+            raise ApiError(403, "forbidden", "wrong admin token")
+
+    Admin = Depends(require_admin)
+    EntriesIn = models.entries_model(settings.max_entries_per_request)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -129,6 +129,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.service = service
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -231,8 +232,6 @@ def create_app(
         body = models.Health(status=svc.status, detail=svc.detail)
         if svc.status == "ready":
             return body
-        from fastapi.responses import JSONResponse
-
         return JSONResponse(status_code=503, content=body.model_dump())
 
     @app.get("/stats", response_model=models.Stats, responses=ERRORS, tags=["service"])
@@ -243,7 +242,76 @@ def create_app(
             model=m.model, dimension=m.dimension, count=m.count, index_kind=m.index_kind,
             index_dir=str(searcher.index.path), built_at=m.built_at, build_seconds=m.build_seconds,
             default_mode=searcher.mode, languages=m.languages, sources=m.sources,
+            generation=m.generation, corpus_checksum=m.corpus_checksum,
+            rebuilding=service.rebuilding, writes_enabled=bool(admin_token),
         )  # fmt: skip
+
+    # ------------------------------------------------------------------ writes
+
+    def to_entry(data: models.EntryUpdate, where: str, entry_id: str | None = None) -> Entry:
+        record = data.model_dump(exclude_none=True)
+        if entry_id is not None:
+            record["id"] = entry_id
+        try:
+            return entry_from_record(record, source=where, line=0, default_source=API_SOURCE)
+        except CorpusError as exc:
+            raise ApiError(422, "invalid_parameter", f"{where}: {exc.reason}", where) from exc
+
+    async def change(**kwargs) -> models.ChangeResult:
+        try:
+            report: ChangeReport = await service.write(lambda: service.apply(**kwargs))
+        except ChangeError as exc:
+            raise ApiError(exc.status, CHANGE_CODES.get(exc.status, "conflict"), str(exc)) from exc
+        except IndexBusyError as exc:
+            raise ApiError(503, "busy", str(exc)) from exc
+        return models.ChangeResult(
+            added=list(report.added), updated=list(report.updated),
+            deleted=list(report.deleted), unchanged=list(report.unchanged),
+            embedded=report.embedded, count=report.count, generation=report.generation,
+        )  # fmt: skip
+
+    @app.post(
+        "/entries", status_code=201, response_model=models.ChangeResult,
+        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
+    )  # fmt: skip
+    async def add_entries(_: ReadySearcher, body: EntriesIn) -> models.ChangeResult:  # type: ignore[valid-type]
+        """Add entries; only they are embedded. Re-sending identical entries is a no-op;
+        an existing id with other content is a conflict (use PUT)."""
+        entries = [to_entry(e, f"entries[{i}]") for i, e in enumerate(body.entries)]
+        return await change(add=entries)
+
+    @app.put(
+        "/entries/{entry_id}", response_model=models.ChangeResult,
+        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
+    )  # fmt: skip
+    async def replace_entry(
+        _: ReadySearcher, entry_id: str, body: models.EntryUpdate
+    ) -> models.ChangeResult:
+        """Replace an entry's fields (its id stays); only changed texts are embedded."""
+        if not valid_id(entry_id):  # no entry can have it
+            raise ApiError(404, "not_found", f"no entry with id {entry_id!r}", "entry_id")
+        return await change(update=[to_entry(body, "body", entry_id)])
+
+    @app.delete(
+        "/entries/{entry_id}", response_model=models.ChangeResult,
+        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
+    )  # fmt: skip
+    async def delete_entry(_: ReadySearcher, entry_id: str) -> models.ChangeResult:
+        """Delete an entry: its vector and lexical postings go."""
+        return await change(delete=[entry_id])
+
+    @app.post(
+        "/admin/rebuild", status_code=202, response_model=models.RebuildStarted,
+        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
+    )  # fmt: skip
+    def rebuild(searcher: ReadySearcher) -> models.RebuildStarted:
+        """Re-embed every entry in the background; searches keep being answered from
+        the current index, which is swapped for the new one when it is complete."""
+        if not service.start_rebuild():
+            raise ApiError(409, "conflict", "a rebuild is already running; see /stats")
+        return models.RebuildStarted(
+            status="rebuilding", generation=searcher.index.manifest.generation
+        )
 
     _document_valid_filters(app, service)
     return app

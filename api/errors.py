@@ -25,12 +25,13 @@ def error_response(
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     first = exc.errors()[0] if exc.errors() else {}
-    location = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
-    parameter = location[0] if location else None
+    location = [p for p in first.get("loc", ()) if p not in ("query", "path", "body")]
+    parameter = str(location[0]) if location else None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")
     message = first.get("msg", "invalid request")
     if first.get("type") == "string_pattern_mismatch" and parameter == "q":
         message = "the query is empty (only whitespace)"
-    return (f"{parameter}: {message}" if parameter else message), parameter
+    return (f"{where}: {message}" if where else message), parameter
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -49,7 +50,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
+            exc.status_code, "http_error"
+        )
         return error_response(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from corpus.entry import ID_PATTERN
+from corpus.importers import MAX_ALIAS_CHARS, MAX_ALIASES, MAX_CHARS
 
 
 class EntryFields(BaseModel):
@@ -77,6 +80,88 @@ class Stats(BaseModel):
     default_mode: str
     languages: dict[str, int]
     sources: dict[str, int]
+    generation: int = Field(0, description="index version: +1 per write")
+    corpus_checksum: str = Field("", description="SHA-256 over the entries, order-independent")
+    rebuilding: bool = False
+    writes_enabled: bool = False
+
+
+# The schema states the import rules (corpus.importers) exactly, so clients and
+# fuzzers know what is valid: required texts contain a non-blank character, no
+# text holds control characters, ids are NCNames, lengths are capped.
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+_BLANK = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+TEXT = rf"^[^{_CONTROL}]*[^{_BLANK}{_CONTROL}][^{_CONTROL}]*$"
+OPTIONAL_TEXT = rf"^[^{_CONTROL}]*$"
+ID = ID_PATTERN.pattern
+
+
+def _text(limit: int, required: bool = True, description: str | None = None):
+    return Field(
+        ...,
+        min_length=1 if required else 0,
+        max_length=limit,
+        pattern=TEXT if required else OPTIONAL_TEXT,
+        description=description,
+    )
+
+
+Alias = Annotated[str, Field(max_length=MAX_ALIAS_CHARS, pattern=OPTIONAL_TEXT)]
+
+
+class EntryUpdate(BaseModel):
+    """An entry as a client sends it; validated by the same rules as file imports."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    term: str = _text(MAX_CHARS["term"])
+    definition: str = _text(MAX_CHARS["definition"])
+    lang: str = Field(pattern=r"^[a-z]{2}$", description="two-letter ISO 639-1 code")
+    aliases: list[Alias] = Field(default_factory=list, max_length=MAX_ALIASES)
+    english: str | None = Field(None, max_length=MAX_CHARS["english"], pattern=OPTIONAL_TEXT)
+    source: str | None = Field(
+        None, max_length=MAX_CHARS["source"], pattern=OPTIONAL_TEXT,
+        description="glossary name (default: 'api')",
+    )  # fmt: skip
+    category: str | None = Field(None, max_length=MAX_CHARS["category"], pattern=OPTIONAL_TEXT)
+    concept: str | None = Field(None, pattern=ID, description="concept id shared across languages")
+
+
+class EntryIn(EntryUpdate):
+    id: str | None = Field(
+        None, pattern=ID, description="default: derived from source, lang and term"
+    )
+
+
+def entries_model(max_entries: int) -> type[BaseModel]:
+    """The POST /entries body, with this server's per-request limit in its schema."""
+    return create_model(
+        "EntriesIn",
+        __config__=ConfigDict(extra="forbid"),
+        entries=(
+            list[EntryIn],
+            Field(
+                min_length=1,
+                max_length=max_entries,
+                description=f"1..{max_entries} entries (GLOSSA_MAX_ENTRIES_PER_REQUEST)",
+            ),
+        ),
+    )
+
+
+class ChangeResult(BaseModel):
+    added: list[str]
+    updated: list[str]
+    deleted: list[str]
+    unchanged: list[str] = Field(description="sent again unchanged: a retry is a no-op")
+    embedded: int = Field(description="texts embedded for this change")
+    count: int = Field(description="entries in the index now")
+    generation: int
+
+
+class RebuildStarted(BaseModel):
+    status: Literal["rebuilding"]
+    generation: int = Field(description="the generation being served until the rebuild is done")
 
 
 class ErrorBody(BaseModel):

@@ -43,6 +43,16 @@ ALIAS_SEPARATOR = "|"
 MAX_CHARS = {"term": 500, "english": 500, "source": 200, "category": 200, "definition": 20_000}
 MAX_ALIASES, MAX_ALIAS_CHARS = 50, 500
 _LANG = re.compile(r"^[a-z]{2}$")
+# Text that cannot be stored as UTF-8 JSON and exported as XML: C0 controls other
+# than tab/newline/CR, DEL..C1 controls, unpaired surrogates, non-characters.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored (None if it can)."""
+    match = _UNSTORABLE.search(text)
+    return None if match is None else f"contains the unusable character U+{ord(match.group()):04X}"
+
 
 Record = Entry | ImportErrorReport  # what a reader yields: an entry, or why a record is bad
 
@@ -66,6 +76,9 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
         if value is not None and not isinstance(value, str):
             raise fail(f"field {name!r} must be text, got {type(value).__name__}")
         values[name] = value.strip() if isinstance(value, str) and value.strip() else None
+        problem = unstorable(value) if isinstance(value, str) else None
+        if problem:
+            raise fail(f"field {name!r} {problem}")
         limit = MAX_CHARS.get(name)
         if limit and values[name] and len(values[name] or "") > limit:
             raise fail(
@@ -106,6 +119,9 @@ def _aliases(value: Any, fail) -> tuple[str, ...]:
     else:
         raise fail("aliases must be a list of strings or '|'-separated text")
     aliases = tuple(dict.fromkeys(a.strip() for a in items if a.strip()))
+    problem = next((unstorable(a) for a in aliases if unstorable(a)), None)
+    if problem:
+        raise fail(f"an alias {problem}")
     if len(aliases) > MAX_ALIASES or any(len(a) > MAX_ALIAS_CHARS for a in aliases):
         raise fail(f"at most {MAX_ALIASES} aliases of up to {MAX_ALIAS_CHARS} characters each")
     return aliases

@@ -90,7 +90,7 @@ def plan(
     touched = [e.id for e in add] + [e.id for e in update] + list(delete)
     repeated = sorted({i for i in touched if touched.count(i) > 1})
     if repeated:
-        raise ChangeError(f"ids named more than once in one change: {_names(repeated)}", 422)
+        raise ChangeError(f"ids named more than once in one change: {_names(repeated)}", 409)
     missing = [i for i in [e.id for e in update] + list(delete) if i not in by_id]
     if missing:
         raise ChangeError(f"no entry with id {_names(missing)}", 404, missing)

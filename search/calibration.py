@@ -9,6 +9,9 @@ language*. ``benchmarks/document_text.py`` measures the effect.
 
 For large collections the mean and spread come from a fixed sample of each
 language's vectors, so the cost stays bounded while FAISS searches every row.
+A language with fewer than ``MIN_LANGUAGE_ENTRIES`` entries has no meaningful
+spread of its own (one entry would always score z = 0), so it borrows the
+statistics of the whole collection until it grows.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from collections.abc import Callable
 import numpy as np
 
 SAMPLE_PER_LANGUAGE = 2048
+MIN_LANGUAGE_ENTRIES = 20
 MIN_STD = 1e-6
+POOLED = "*"
 
 
 def language_z_scores(scores: np.ndarray, langs: np.ndarray) -> np.ndarray:
@@ -57,19 +62,26 @@ class LanguageCalibration:
         fetch = vectors if callable(vectors) else (lambda rows, v=vectors: v[rows])
         rng = np.random.default_rng(seed)
         self.samples: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-        for lang in np.unique(langs):
-            rows = np.flatnonzero(langs == lang)
+        self.group: dict[str, str] = {}  # language -> whose statistics it uses
+        groups = {str(lang): np.flatnonzero(langs == lang) for lang in np.unique(langs)}
+        small = [lang for lang, rows in groups.items() if len(rows) < MIN_LANGUAGE_ENTRIES]
+        if small:
+            groups[POOLED] = np.arange(len(langs))
+        for name, rows in groups.items():
+            self.group[name] = POOLED if name in small else name
+            if name in small:
+                continue
             if len(rows) > SAMPLE_PER_LANGUAGE:
                 rows = np.sort(rng.choice(rows, SAMPLE_PER_LANGUAGE, replace=False))
             stats = None if doc_stats is None else doc_stats[rows]
-            self.samples[str(lang)] = (np.ascontiguousarray(fetch(rows), dtype=np.float32), stats)
+            self.samples[name] = (np.ascontiguousarray(fetch(rows), dtype=np.float32), stats)
 
     def stats(self, queries: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """lang -> (mean, std), each of shape (n_queries,)."""
-        out = {}
-        for lang, (sample, doc_stats) in self.samples.items():
+        computed = {}
+        for name, (sample, doc_stats) in self.samples.items():
             scores = queries @ sample.T
             if doc_stats is not None:
                 scores = entry_z(scores, doc_stats)
-            out[lang] = (scores.mean(axis=1), np.maximum(scores.std(axis=1), MIN_STD))
-        return out
+            computed[name] = (scores.mean(axis=1), np.maximum(scores.std(axis=1), MIN_STD))
+        return {lang: computed[group] for lang, group in self.group.items() if lang != POOLED}

@@ -98,6 +98,12 @@ class Searcher:
                 f"encoder dimension {encoder.dimension} does not match index dimension "
                 f"{index.manifest.dimension}"
             )
+        self._options = {
+            "scoring": scoring, "mode": mode, "fusion": fusion, "rrf_k": rrf_k,
+            "dense_weight": dense_weight, "lexical_weight": lexical_weight,
+            "lexical_min_ratio": lexical_min_ratio, "lexical_spread": lexical_spread,
+            "analyzer": analyzer,
+        }  # fmt: skip
         self.index = index
         self.encoder = encoder
         self.entries = index.entries
@@ -132,6 +138,11 @@ class Searcher:
             expected_doc_text=doc_text,
         )
         return cls(index, encoder, **options)
+
+    def with_index(self, index: LoadedIndex) -> Searcher:
+        """A Searcher over another version of the index, same encoder and options:
+        what a live change swaps in while this one keeps answering."""
+        return Searcher(index, self.encoder, **self._options)
 
     # ------------------------------------------------------------------ lookups
 

@@ -1,14 +1,26 @@
 """Property-based fuzzing of the OpenAPI schema (schemathesis + hypothesis)
-against the live server on 127.0.0.1: no 5xx, and every response conforms to
-its documented schema (status code, content type, body)."""
+against live servers on 127.0.0.1: no 5xx, and every response conforms to
+its documented schema (status code, content type, body).
+
+Every route is fuzzed on the session's read-only server (write routes there
+answer 403: no admin token is set); the write routes are fuzzed again, with and
+without the right token, on a server that has one, over a copy of the index."""
 
 from __future__ import annotations
 
+import shutil
+import threading
+import time
+
 import pytest
 import schemathesis
+import uvicorn
 from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
+from glossa.settings import Settings
+from search.searcher import Searcher
+from tests.api.conftest import free_port
 
 # The schema comes from the app itself (no model needed to describe the routes);
 # the requests go to the live uvicorn server that serves the real Searcher.
@@ -20,7 +32,9 @@ EXAMPLES_PER_OPERATION = 60
 def test_every_route_is_fuzzed():
     labels = {op.label for op in OPERATIONS}
     assert {"GET /search", "GET /entries/{entry_id}", "GET /entries/{entry_id}/equivalents",
-            "GET /languages", "GET /sources", "GET /health", "GET /stats"} <= labels  # fmt: skip
+            "GET /languages", "GET /sources", "GET /health", "GET /stats", "POST /entries",
+            "PUT /entries/{entry_id}", "DELETE /entries/{entry_id}",
+            "POST /admin/rebuild"} <= labels  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +56,55 @@ def test_operation_conforms_to_schema(label, live_schema, live_server):
         case.call_and_validate(base_url=live_server)
 
     check()
+
+
+TOKEN = "fuzz-token"
+WRITE_LABELS = [op.label for op in OPERATIONS if op.method.upper() != "GET"]
+WRITE_LABELS.sort(key=lambda label: label == "POST /admin/rebuild")  # the slow one last
+
+
+@pytest.fixture(scope="module")
+def writable_server(tmp_path_factory, real_index_dir, real_encoder):
+    """A server with an admin token over a copy of the real index."""
+    index = tmp_path_factory.mktemp("fuzz") / "index"
+    shutil.copytree(real_index_dir, index)
+    app = create_app(
+        Settings(index_dir=index, admin_token=TOKEN, max_entries_per_request=4,
+                 max_body_bytes=50_000),
+        searcher=Searcher.open(index, real_encoder),
+    )  # fmt: skip
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=120)
+
+
+@pytest.mark.parametrize("authorized", [True, False], ids=["token", "no-token"])
+@pytest.mark.parametrize("label", WRITE_LABELS)
+def test_write_operation_with_and_without_token(label, authorized, writable_server):
+    schema = schemathesis.openapi.from_url(f"{writable_server}/openapi.json")
+    method, path = label.split(" ", 1)
+    operation = schema[path][method]
+    headers = {"Authorization": f"Bearer {TOKEN}"} if authorized else {}
+    statuses: set[int] = set()
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=5 if "rebuild" in label else 30,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case):
+        response = case.call_and_validate(base_url=writable_server, headers=headers)
+        statuses.add(response.status_code)
+
+    check()
+    if not authorized:
+        assert statuses <= {401, 403, 413, 422}, statuses
+    else:
+        assert statuses & {200, 201, 202, 404, 409, 422}, statuses

@@ -181,3 +181,15 @@ def test_overlong_fields_are_rejected(tmp_path):
     path.write_text(json.dumps({"term": "t" * 501, "definition": "d", "lang": "pl"}) + "\n")
     with pytest.raises(ImportErrorReport, match="'term' is 501 characters; the limit is 500"):
         list(read_jsonl(path))
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "\ud800", "x\x1by", "\uffff"])
+def test_text_that_cannot_be_stored_is_rejected(tmp_path, bad):
+    from corpus.importers import entry_from_record
+
+    with pytest.raises(ImportErrorReport, match="unusable character U\\+"):
+        entry_from_record({"term": bad, "definition": "d", "lang": "pl"}, source="s", line=1,
+                          default_source="s")  # fmt: skip
+    with pytest.raises(ImportErrorReport, match="an alias contains the unusable"):
+        entry_from_record({"term": "t", "definition": "d", "lang": "pl", "aliases": [bad]},
+                          source="s", line=1, default_source="s")  # fmt: skip

@@ -81,7 +81,7 @@ def test_identical_retry_is_a_no_op_and_writes_nothing(index):
         ({"add": [new_entry(1, id="pl-x")]}, 409, None),
         ({"update": [new_entry(9)]}, 404, "no entry with id 'de-new9'"),
         ({"delete": ["nope"]}, 404, "no entry with id 'nope'"),
-        ({"add": [new_entry(2)], "delete": ["de-new2"]}, 422, "more than once"),
+        ({"add": [new_entry(2)], "delete": ["de-new2"]}, 409, "more than once"),
     ],
 )
 def test_contradicting_changes_are_refused_and_nothing_is_written(index, kwargs, status, message):

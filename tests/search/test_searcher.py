@@ -127,3 +127,16 @@ def test_real_filters_hold(real_searcher):
     fa = real_searcher.search("NPS", k=3, source="002_f62ddd5e23a5bbc8.txt")
     assert all(h.source == "002_f62ddd5e23a5bbc8.txt" for h in fa)
     assert fa[0].term == "امتیاز خالص مروجان"
+
+
+def test_a_language_with_few_entries_borrows_the_collection_statistics():
+    """One German entry among many Polish ones: on its own its z-score would always be 0."""
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((41, 8)).astype(np.float32)
+    langs = np.array(["pl"] * 40 + ["de"])
+    calibration = LanguageCalibration(vectors, langs)
+    query = vectors[40:41]  # the German entry itself: clearly the best match
+    stats = calibration.stats(query)
+    mean, std = stats["de"]
+    z = (float(query[0] @ vectors[40]) - mean[0]) / std[0]
+    assert z > 2 and stats["pl"][0][0] != mean[0]

@@ -1,0 +1,235 @@
+"""The server's live state: the current ``Searcher``, and the writes that replace it.
+
+Readers never wait for writers and never see half a change: a request takes the
+current ``Searcher`` object and uses it to the end; a write builds the next index
+version on disk (``indexer.updates``, atomic), builds a new ``Searcher`` over it,
+warms it, and only then replaces the reference. A full rebuild works the same way,
+so the server keeps answering from the old index until the new one is complete.
+
+Threads: every encoder call runs on the one encoder thread (see ``api.app``);
+writes run one at a time on a writer thread, and whatever they embed is sent to
+the encoder thread in small batches (``ExecutorEncoder``), so searches interleave
+with a long import or a rebuild instead of queueing behind it. Changes made by
+other processes (``glossa add``, ``glossa index``) are noticed by a cheap stat of
+the manifest at most every ``reload_interval`` seconds and loaded in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Literal, TypeVar
+
+import numpy as np
+
+from corpus.entry import Entry
+from indexer.build import build_index
+from indexer.encoder import Progress, TextEncoder
+from indexer.index_dir import MANIFEST, LoadedIndex, load_index_dir
+from indexer.updates import ChangeReport, apply_changes, read_index_entries
+from search.searcher import Searcher
+
+T = TypeVar("T")
+log = logging.getLogger("glossa.api")
+WRITE_BATCH = 16  # texts per encoder-thread call during writes: ~0.2 s of searches' wait at most
+
+
+class ExecutorEncoder:
+    """An encoder whose calls run on another thread's executor, in small batches."""
+
+    def __init__(self, encoder: TextEncoder, executor: Executor, batch: int = WRITE_BATCH) -> None:
+        self._encoder, self._executor, self._batch = encoder, executor, batch
+        self.model_name, self.dimension = encoder.model_name, encoder.dimension
+
+    def _batched(self, function: Callable[[Sequence[str]], np.ndarray], texts: Sequence[str]):
+        parts = [
+            self._executor.submit(function, texts[i : i + self._batch]).result()
+            for i in range(0, len(texts), self._batch)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, self.dimension), np.float32)
+
+    def encode_documents(
+        self, texts: Sequence[str], progress: Progress | None = None
+    ) -> np.ndarray:
+        return self._batched(self._encoder.encode_documents, texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._batched(self._encoder.encode_queries, texts)
+
+
+class SearchService:
+    """Holds the current Searcher, its loading state, and applies changes."""
+
+    def __init__(self, load: Callable[[], Searcher], reload_interval: float = 2.0) -> None:
+        self._load = load
+        self.searcher: Searcher | None = None
+        self.status: Literal["ready", "loading", "error"] = "loading"
+        self.detail: str | None = None
+        self.loaded_in_s: float | None = None
+        self.rebuilding = False
+        self.last_reload_error: str | None = None
+        self.reload_interval = reload_interval
+        self._done = threading.Event()
+        self._signature: tuple | None = None
+        self._last_check = 0.0
+        self._reload_pending = False
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-encoder")
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-writer")
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, background: bool = True) -> None:
+        future = self.executor.submit(self._run)
+        if not background:
+            future.result()
+
+    def close(self) -> None:
+        self.writer.shutdown(wait=True, cancel_futures=True)  # let a running write finish
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        try:
+            searcher = self._load()
+            searcher.search("warm-up", k=1)  # first encoder call, lexical analysers, jieba
+            self._warm(searcher)
+            self.searcher, self.status = searcher, "ready"
+            self._signature = self._disk_signature()
+            self.loaded_in_s = time.perf_counter() - started
+        except Exception as exc:  # reported by /health, never raised into the server
+            self.status, self.detail = "error", f"{type(exc).__name__}: {exc}"
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    async def run(self, function: Callable[[], T]) -> T:
+        """Run ``function`` on the encoder thread without blocking the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function)
+
+    async def write(self, function: Callable[[], T]) -> T:
+        """Run ``function`` on the writer thread (one write at a time)."""
+        return await asyncio.get_running_loop().run_in_executor(self.writer, function)
+
+    # ------------------------------------------------------------------ swapping
+
+    @staticmethod
+    def _warm(searcher: Searcher) -> None:
+        if searcher.has_graph:
+            _ = searcher.graph  # built once here rather than inside a request
+
+    def _swap(self, loaded: LoadedIndex) -> None:
+        current = self.searcher
+        assert current is not None
+        fresh = current.with_index(loaded)
+        self._warm(fresh)
+        self.searcher = fresh  # one reference assignment: readers see old or new
+        self._signature = self._disk_signature()
+
+    def _disk_signature(self) -> tuple | None:
+        if self.searcher is None:
+            return None
+        try:
+            st = os.stat(self.searcher.index.path / MANIFEST)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def check_for_changes(self) -> None:
+        """Called on requests: at most every ``reload_interval`` s, stat the manifest;
+        if another process changed the index, load it in the background."""
+        if not self.reload_interval or self.searcher is None or self._reload_pending:
+            return
+        now = time.monotonic()
+        if now - self._last_check < self.reload_interval:
+            return
+        self._last_check = now
+        if self._disk_signature() != self._signature:
+            self._reload_pending = True
+            self.writer.submit(self._reload)
+
+    def _reload(self) -> None:
+        try:
+            current = self.searcher
+            assert current is not None
+            signature = self._disk_signature()
+            loaded = load_index_dir(
+                current.index.path,
+                expected_model=current.encoder.model_name,
+                expected_dimension=current.encoder.dimension,
+            )
+            if (loaded.manifest.generation, loaded.manifest.corpus_checksum) != (
+                current.index.manifest.generation,
+                current.index.manifest.corpus_checksum,
+            ):
+                self._swap(loaded)
+                log.info("reloaded the index: generation %s", loaded.manifest.generation)
+            self._signature, self.last_reload_error = signature, None
+        except Exception as exc:  # keep serving the version we have
+            self.last_reload_error = f"{type(exc).__name__}: {exc}"
+            log.warning("index reload failed, still serving the loaded version: %s", exc)
+        finally:
+            self._reload_pending = False
+
+    # ------------------------------------------------------------------ writes
+
+    def apply(
+        self,
+        *,
+        add: Sequence[Entry] = (),
+        update: Sequence[Entry] = (),
+        delete: Sequence[str] = (),
+    ) -> ChangeReport:
+        """Apply one change set (on the writer thread) and swap the result in."""
+        current = self.searcher
+        assert current is not None
+        loaded, report = apply_changes(
+            current.index.path,
+            ExecutorEncoder(current.encoder, self.executor),
+            add=add,
+            update=update,
+            delete=delete,
+        )
+        if loaded.manifest.generation != current.index.manifest.generation:
+            self._swap(loaded)
+        return report
+
+    def rebuild(self) -> None:
+        """Embed every entry again into a new index version, then swap it in."""
+        current = self.searcher
+        assert current is not None
+        try:
+            manifest = current.index.manifest
+            build_index(
+                read_index_entries(current.index.path),
+                ExecutorEncoder(current.encoder, self.executor),
+                current.index.path,
+                doc_text=manifest.doc_text,
+                index_kind=manifest.index_kind,
+            )
+            self._swap(
+                load_index_dir(
+                    current.index.path,
+                    expected_model=current.encoder.model_name,
+                    expected_dimension=current.encoder.dimension,
+                )
+            )
+        except Exception as exc:
+            self.last_reload_error = f"rebuild failed: {type(exc).__name__}: {exc}"
+            log.exception("rebuild failed; still serving the previous index")
+        finally:
+            self.rebuilding = False
+
+    def start_rebuild(self) -> bool:
+        """Queue a rebuild unless one is running; returns whether one was started."""
+        if self.rebuilding:
+            return False
+        self.rebuilding = True
+        self.writer.submit(self.rebuild)
+        return True

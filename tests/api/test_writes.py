@@ -1,0 +1,229 @@
+"""Write routes against a real model and a real FAISS index (a copy of the
+session's index, so the read-only API tests are not affected)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from corpus.entry import Entry
+from glossa.settings import Settings
+from indexer.updates import apply_changes
+from search.searcher import Searcher
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+CES_DE = {
+    "id": "de-ces",
+    "term": "Kundenaufwandswert",
+    "definition": "Kennzahl dafür, wie viel Mühe Kunden aufwenden müssen, um ihr Anliegen zu lösen.",
+    "lang": "de",
+    "aliases": ["CES"],
+    "english": "Customer Effort Score",
+}
+
+
+@pytest.fixture()
+def writable(tmp_path, real_index_dir, real_encoder):
+    index = tmp_path / "index"
+    shutil.copytree(real_index_dir, index)
+    settings = Settings(
+        index_dir=index, admin_token=TOKEN, max_entries_per_request=5,
+        max_body_bytes=20_000, reload_interval=0.1,
+    )  # fmt: skip
+    app = create_app(settings, searcher=Searcher.open(index, real_encoder))
+    with TestClient(app) as client:
+        yield client, index
+
+
+def test_writes_are_disabled_without_a_token(client):
+    response = client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "writes_disabled"
+    assert "GLOSSA_ADMIN_TOKEN" in response.json()["error"]["message"]
+    assert client.delete("/entries/x", headers=AUTH).status_code == 403
+
+
+def test_token_is_required_and_checked(writable):
+    client, _ = writable
+    assert client.post("/entries", json={"entries": [CES_DE]}).status_code == 401
+    wrong = client.post(
+        "/entries", json={"entries": [CES_DE]}, headers={"Authorization": "Bearer no"}
+    )
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "forbidden"
+    assert client.get("/stats").json()["count"] == 234  # nothing changed
+
+
+def test_add_search_update_delete(writable):
+    client, _ = writable
+    added = client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH)
+    assert added.status_code == 201, added.text
+    body = added.json()
+    assert body["added"] == ["de-ces"] and body["count"] == 235 and body["embedded"] == 2
+    hits = client.get(
+        "/search", params={"q": "wie viel Mühe müssen Kunden aufwenden", "k": 3}
+    ).json()
+    assert "de-ces" in [h["id"] for h in hits["hits"]]
+    assert client.get("/entries/de-ces").json()["source"] == "api"
+    again = client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH).json()
+    assert again["unchanged"] == ["de-ces"] and again["generation"] == body["generation"]
+    conflict = client.post(
+        "/entries", json={"entries": [{**CES_DE, "definition": "anders"}]}, headers=AUTH
+    )
+    assert conflict.status_code == 409 and "PUT" in conflict.json()["error"]["message"]
+
+    edit = {k: v for k, v in CES_DE.items() if k != "id"} | {"definition": "Neue Definition."}
+    updated = client.put("/entries/de-ces", json=edit, headers=AUTH)
+    assert updated.status_code == 200 and updated.json()["updated"] == ["de-ces"]
+    assert updated.json()["embedded"] == 1  # the names did not change
+    assert client.get("/entries/de-ces").json()["definition"] == "Neue Definition."
+    assert client.put("/entries/nope", json=edit, headers=AUTH).status_code == 404
+
+    deleted = client.delete("/entries/de-ces", headers=AUTH)
+    assert deleted.status_code == 200 and deleted.json()["count"] == 234
+    assert client.get("/entries/de-ces").status_code == 404
+    lexical = client.get("/search", params={"q": "Kundenaufwandswert", "mode": "lexical"}).json()
+    assert "de-ces" not in [h["id"] for h in lexical["hits"]]
+    assert client.delete("/entries/de-ces", headers=AUTH).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({**CES_DE, "lang": "german"}, "entries[0].lang: String should match pattern"),
+        ({**CES_DE, "id": "has space"}, "entries[0].id: String should match pattern"),
+        ({**CES_DE, "term": "   "}, "entries[0].term: String should match pattern"),
+        ({**CES_DE, "term": "t" * 501}, "entries[0].term: String should have at most 500"),
+        ({**CES_DE, "definition": "a\x00b"}, "entries[0].definition: String should match"),
+    ],
+)
+def test_invalid_entries_are_422_with_their_position(writable, entry, message):
+    client, _ = writable
+    response = client.post("/entries", json={"entries": [entry]}, headers=AUTH)
+    assert response.status_code == 422 and message in response.json()["error"]["message"]
+
+
+def test_limits_answer_4xx_and_name_the_limit(writable):
+    client, _ = writable
+    many = [{**CES_DE, "id": f"de-x{i}"} for i in range(6)]
+    response = client.post("/entries", json={"entries": many}, headers=AUTH)
+    assert response.status_code == 422
+    assert "entries: List should have at most 5 items" in response.json()["error"]["message"]
+    big = {**CES_DE, "definition": "x" * 19_000}
+    response = client.post("/entries", json={"entries": [big, big]}, headers=AUTH)
+    assert response.status_code == 413 and "over 20000 bytes" in response.json()["error"]["message"]
+
+    def chunks():
+        yield b'{"entries": ['
+        for _ in range(40):
+            yield b'{"term": "t", "definition": "' + b"x" * 1000 + b'", "lang": "pl"},'
+        yield b"]}"
+
+    streamed = client.post(
+        "/entries", content=chunks(), headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413, streamed.text
+    long_query = client.get("/search", params={"q": "x" * 1001})
+    assert long_query.status_code == 422 and "1000" in long_query.json()["error"]["message"]
+    assert client.get("/stats").json()["count"] == 234
+
+
+def test_readers_see_the_old_or_the_new_state_during_writes(writable):
+    client, _ = writable
+    expected = {k: v for k, v in CES_DE.items()} | {
+        "source": "api",
+        "category": None,
+        "concept": None,
+    }
+    seen, errors, stop = set(), [], threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            entry = client.get("/entries/de-ces")
+            count = client.get("/stats").json()["count"]
+            search = client.get("/search", params={"q": "Kundenaufwandswert", "k": 5})
+            if search.status_code != 200 or count not in (234, 235):
+                errors.append((search.status_code, count))
+            if entry.status_code == 200:
+                if entry.json() != expected:
+                    errors.append(entry.json())
+                seen.add("new")
+            elif entry.status_code == 404:
+                seen.add("old")
+            else:
+                errors.append(entry.status_code)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for _ in range(4):
+            assert (
+                client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH).status_code == 201
+            )
+            time.sleep(0.1)
+            assert client.delete("/entries/de-ces", headers=AUTH).status_code == 200
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        reader.join()
+    assert not errors and seen == {"old", "new"}
+
+
+def test_rebuild_keeps_serving_then_swaps(writable):
+    client, _ = writable
+    before = client.get("/stats").json()
+    started = client.post("/admin/rebuild", headers=AUTH)
+    assert started.status_code == 202 and started.json()["generation"] == before["generation"]
+    assert client.post("/admin/rebuild", headers=AUTH).status_code == 409  # one at a time
+    served = 0
+    deadline = time.monotonic() + 120
+    while client.get("/stats").json()["rebuilding"]:
+        assert client.get("/search", params={"q": "NPS"}).status_code == 200
+        served += 1
+        assert time.monotonic() < deadline
+    after = client.get("/stats").json()
+    assert served > 0 and after["generation"] == before["generation"] + 1
+    assert after["corpus_checksum"] == before["corpus_checksum"] and after["count"] == 234
+
+
+def test_changes_by_another_process_are_picked_up(writable, real_encoder):
+    client, index = writable
+    entry = Entry(**{**CES_DE, "aliases": tuple(CES_DE["aliases"]), "source": "cli"})
+    apply_changes(index, real_encoder, add=[entry])  # what `glossa add` does
+    deadline = time.monotonic() + 10
+    while client.get("/entries/de-ces").status_code != 200:
+        assert time.monotonic() < deadline, "the server never reloaded the index"
+        time.sleep(0.05)
+    assert client.get("/stats").json()["count"] == 235
+
+
+def test_live_server_write_over_http(writable):
+    """The same routes through a real socket (uvicorn)."""
+    import uvicorn
+
+    from tests.api.conftest import free_port
+
+    client, _ = writable
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.02)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            assert (
+                http.post("/entries", json={"entries": [CES_DE]}, headers=AUTH).status_code == 201
+            )
+            assert http.get("/entries/de-ces").status_code == 200
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
