@@ -1,0 +1,13 @@
+"""A short run of the loopback load test (benchmarks/load_test.py runs it for 60 s):
+a real server process, searches with concurrent adds, retries and deletes, then
+the served and on-disk entries must equal the expected set exactly."""
+
+from benchmarks.load_test import run
+
+
+def test_short_mixed_load_loses_and_duplicates_nothing(real_index_dir):
+    report = run(real_index_dir, seconds=6, clients=2)
+    assert not report.errors, report.errors[:5]
+    assert report.searches > 20 and report.writes > 3 and report.added > 0
+    assert report.expected_count == report.served_count == report.on_disk_count
+    assert report.checksum_matches_server and report.checksum_matches_disk
