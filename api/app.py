@@ -95,6 +95,7 @@ def create_app(
     service = SearchService(
         (lambda: searcher) if searcher is not None else (load or default_load),
         settings.reload_interval,
+        settings.store_config(),
     )
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
 

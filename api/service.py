@@ -32,6 +32,7 @@ from indexer.build import build_index
 from indexer.encoder import Progress, TextEncoder
 from indexer.index_dir import MANIFEST, LoadedIndex, load_index_dir
 from indexer.updates import ChangeReport, apply_changes, read_index_entries
+from indexer.vector_index import FAISS_STORE, StoreConfig
 from search.searcher import Searcher
 
 T = TypeVar("T")
@@ -65,8 +66,14 @@ class ExecutorEncoder:
 class SearchService:
     """Holds the current Searcher, its loading state, and applies changes."""
 
-    def __init__(self, load: Callable[[], Searcher], reload_interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        load: Callable[[], Searcher],
+        reload_interval: float = 2.0,
+        store: StoreConfig = FAISS_STORE,
+    ) -> None:
         self._load = load
+        self.store = store
         self.searcher: Searcher | None = None
         self.status: Literal["ready", "loading", "error"] = "loading"
         self.detail: str | None = None
@@ -163,6 +170,7 @@ class SearchService:
                 current.index.path,
                 expected_model=current.encoder.model_name,
                 expected_dimension=current.encoder.dimension,
+                store=self.store,
             )
             if (loaded.manifest.generation, loaded.manifest.corpus_checksum) != (
                 current.index.manifest.generation,
@@ -195,6 +203,7 @@ class SearchService:
             add=add,
             update=update,
             delete=delete,
+            store=self.store,
         )
         if loaded.manifest.generation != current.index.manifest.generation:
             self._swap(loaded)
@@ -212,12 +221,14 @@ class SearchService:
                 current.index.path,
                 doc_text=manifest.doc_text,
                 index_kind=manifest.index_kind,
+                store=self.store,
             )
             self._swap(
                 load_index_dir(
                     current.index.path,
                     expected_model=current.encoder.model_name,
                     expected_dimension=current.encoder.dimension,
+                    store=self.store,
                 )
             )
         except Exception as exc:

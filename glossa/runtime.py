@@ -25,6 +25,7 @@ from indexer.encoder import (
 )
 from indexer.index_dir import LoadedIndex, Manifest, index_exists, load_index_dir
 from indexer.updates import read_index_entries
+from indexer.vector_index import StoreConfig
 from search.equivalents import EquivalenceGraph
 from search.evaluation import EvalReport, evaluate_grouped, load_beir, searcher_run, write_reports
 from search.searcher import QueryError, Searcher
@@ -83,6 +84,7 @@ def build(
     *,
     strict: bool = False,
     encoding: str | None = None,
+    store_progress: Progress | None = None,
 ) -> tuple[Manifest, list[CorpusError]]:
     """Import the glossaries (bad records skipped, or all refused with ``strict``)
     and build the index; returns its manifest and the skipped records' problems."""
@@ -94,6 +96,8 @@ def build(
         doc_text=settings.doc_text,
         index_kind=settings.index_kind,
         progress=progress,
+        store=settings.store_config(),
+        store_progress=store_progress,
     )
     return manifest, result.problems
 
@@ -109,6 +113,7 @@ def rebuild(
         doc_text=settings.doc_text,
         index_kind=settings.index_kind,
         progress=progress,
+        store=settings.store_config(),
     )
 
 
@@ -128,7 +133,11 @@ def open_searcher(
             notify(f"No index at {index_dir}; indexing the bundled glossaries (once)...")
         build(settings, encoder, index_dir)
     return Searcher.open(
-        index_dir, encoder, doc_text=settings.doc_text, **settings.searcher_options()
+        index_dir,
+        encoder,
+        doc_text=settings.doc_text,
+        store=settings.store_config(),
+        **settings.searcher_options(),
     )
 
 
@@ -169,12 +178,13 @@ def export_entries(
     lang: Sequence[str] | None = None,
     source: Sequence[str] | None = None,
     equivalents: bool = False,
+    store: StoreConfig | None = None,
 ) -> list[Entry]:
     """The index's entries, filtered by language and source. With ``equivalents``,
     entries without a concept id get one shared with their cross-lingual
     equivalents (connected groups of the equivalence graph), so a TBX export
     carries Glossa's links back into a terminology tool."""
-    loaded = load_index_dir(index_dir)
+    loaded = load_index_dir(index_dir, store=store)
     entries = list(loaded.entries)
     for name, wanted, values in (
         ("language", lang, {e.lang for e in entries}),

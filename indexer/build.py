@@ -13,8 +13,8 @@ from corpus.entry import Entry, corpus_checksum
 from glossa import __version__
 from indexer.document_text import DEFAULT_RECIPE, document_text
 from indexer.encoder import Progress, TextEncoder
-from indexer.index_dir import Manifest, counts, write_index_dir
-from indexer.vector_index import DEFAULT_KIND, create_index
+from indexer.index_dir import Manifest, counts, next_generation, write_index_dir
+from indexer.vector_index import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress, create_index
 
 PSEUDO_QUERIES = 2048
 
@@ -31,13 +31,19 @@ def build_index(
     doc_text: str = DEFAULT_RECIPE,
     index_kind: str = DEFAULT_KIND,
     progress: Progress | None = None,
+    store: StoreConfig = FAISS_STORE,
+    store_progress: StoreProgress | None = None,
 ) -> Manifest:
+    """Embed ``entries`` (the encoder batches, so memory stays flat apart from the
+    vectors themselves), store the vectors in ``store`` in batches, and write the
+    index directory ``out`` atomically."""
     if not entries:
         raise EmptyCorpusError("no entries to index")
     started = time.perf_counter()
+    generation = next_generation(out)
     vectors = encoder.encode_documents([document_text(e, doc_text) for e in entries], progress)
-    index = create_index(index_kind, encoder.dimension, expected_count=len(entries))
-    index.add(vectors)
+    index = create_index(index_kind, encoder.dimension, len(entries), store, generation=generation)
+    index.add(vectors, [e.lang for e in entries], [e.source for e in entries], store_progress)
     name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
     doc_stats = pseudo_query_stats(vectors, name_vectors)
     sources, languages = counts(entries)
@@ -55,6 +61,7 @@ def build_index(
             "sources": sources,
             "languages": languages,
             "glossa_version": __version__,
+            "generation": generation,
         },
         entries,
         index,

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from corpus.entry import Entry
 from indexer.files import failpoint, fsync_dir, fsync_file, sha256_file
 from indexer.locking import index_lock
-from indexer.vector_index import VectorIndex, load_index
+from indexer.vector_index import FAISS_STORE, StoreConfig, VectorIndex, discard_index, load_index
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -63,6 +63,9 @@ class Manifest(BaseModel):
     languages: dict[str, int]
     glossa_version: str
     generation: int = 0  # +1 per write: readers tell "changed on disk" from "same"
+    backend: str = "faiss"  # where the vectors live: this directory, or a Milvus collection
+    collection: str | None = None  # the Milvus collection holding this version's vectors
+    vectors_file: str = VECTORS  # vectors.faiss, or vectors.milvus.json (a pointer)
 
 
 @dataclass(frozen=True)
@@ -121,11 +124,17 @@ def write_index_dir(
     for stale in out.parent.glob(f".{out.name}.building-*"):  # left by a killed writer
         shutil.rmtree(stale, ignore_errors=True)
     if "generation" not in manifest_fields:
-        previous = _previous_generation(out)
-        manifest_fields = {**manifest_fields, "generation": previous + 1}
+        manifest_fields = {**manifest_fields, "generation": next_generation(out)}
+    manifest_fields = {
+        **manifest_fields,
+        "vectors_file": vectors.file_name,
+        "backend": "milvus" if vectors.kind == "milvus" else "faiss",
+        "collection": getattr(vectors, "collection", None),
+    }
+    vectors_file = vectors.file_name
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
-        vectors.save(tmp / VECTORS)
+        vectors.save(tmp / vectors_file)
         failpoint("write:vectors")
         np.save(tmp / DOC_STATS, np.ascontiguousarray(doc_stats, dtype=np.float32))
         np.save(tmp / NAMES, np.ascontiguousarray(name_vectors, dtype=np.float32))
@@ -135,7 +144,7 @@ def write_index_dir(
         failpoint("write:entries")
         manifest = Manifest(
             format_version=FORMAT_VERSION,
-            vectors_sha256=sha256_file(tmp / VECTORS),
+            vectors_sha256=sha256_file(tmp / vectors_file),
             entries_sha256=sha256_file(tmp / ENTRIES),
             doc_stats_sha256=sha256_file(tmp / DOC_STATS),
             names_sha256=sha256_file(tmp / NAMES),
@@ -143,20 +152,22 @@ def write_index_dir(
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         failpoint("write:manifest")
-        for name in (VECTORS, ENTRIES, DOC_STATS, NAMES, MANIFEST):
+        for name in (vectors_file, ENTRIES, DOC_STATS, NAMES, MANIFEST):
             fsync_file(tmp / name)
         fsync_dir(tmp)
         failpoint("write:synced")
-        _swap_into_place(tmp, out)
+        _swap_into_place(tmp, out, getattr(vectors, "store", FAISS_STORE))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
 
 
-def _swap_into_place(new: Path, out: Path) -> None:
+def _swap_into_place(new: Path, out: Path, store: StoreConfig) -> None:
     """Replace ``out`` by ``new``. The old directory is renamed aside first; if we die
-    between the two renames, ``load_index_dir`` restores it from the aside copy."""
+    between the two renames, ``load_index_dir`` restores it from the aside copy.
+    Once the new version is in place, what the old one held outside its directory
+    (a Milvus collection) is released."""
     aside = out.with_name(f".{out.name}.previous")
     if aside.exists():
         shutil.rmtree(aside)
@@ -166,14 +177,26 @@ def _swap_into_place(new: Path, out: Path) -> None:
     os.replace(new, out)
     fsync_dir(out.parent)
     failpoint("swap:renamed")
+    _release(aside, out, store)
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def _previous_generation(out: Path) -> int:
+def _release(old_dir: Path, new_dir: Path, store: StoreConfig) -> None:
     try:
-        return read_manifest(out).generation
+        old = Manifest.model_validate_json((old_dir / MANIFEST).read_text(encoding="utf-8"))
+        new = Manifest.model_validate_json((new_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if old.collection and old.collection != new.collection:
+        with contextlib.suppress(Exception):  # an orphan collection is waste, not damage
+            discard_index(old.index_kind, old_dir / old.vectors_file, store)
+
+
+def next_generation(out: Path) -> int:
+    try:
+        return read_manifest(out).generation + 1
     except IndexLoadError:
-        return 0
+        return 1
 
 
 def index_exists(path: Path) -> bool:
@@ -217,9 +240,10 @@ def load_index_dir(
     expected_dimension: int | None = None,
     expected_doc_text: str | None = None,
     locked: bool = False,
+    store: StoreConfig | None = None,
 ) -> LoadedIndex:
     """Load and verify an index directory (under a shared lock unless the caller
-    holds the exclusive one)."""
+    holds the exclusive one). With ``store``, the index must live in that backend."""
     path = path.resolve()
     if not locked:
         with index_lock(path, exclusive=False):
@@ -229,8 +253,17 @@ def load_index_dir(
                 expected_dimension=expected_dimension,
                 expected_doc_text=expected_doc_text,
                 locked=True,
+                store=store,
             )
     manifest = read_manifest(path)
+    if store is not None and manifest.backend != store.backend:
+        raise IndexLoadError(
+            f"index at {path} keeps its vectors in {manifest.backend}"
+            + (f" (collection {manifest.collection})" if manifest.collection else "")
+            + f" but the settings select GLOSSA_BACKEND={store.backend}; set "
+            f"GLOSSA_BACKEND={manifest.backend}, or re-index into {store.backend} with: "
+            f"GLOSSA_BACKEND={store.backend} glossa rebuild --index {path}"
+        )
     if expected_model is not None and manifest.model != expected_model:
         raise IndexLoadError(
             f"index at {path} was built with model {manifest.model!r} but the settings select "
@@ -247,7 +280,7 @@ def load_index_dir(
             f"{expected_doc_text!r}; {rebuild_hint(path)}"
         )
     for name, digest in (
-        (VECTORS, manifest.vectors_sha256),
+        (manifest.vectors_file, manifest.vectors_sha256),
         (ENTRIES, manifest.entries_sha256),
         (DOC_STATS, manifest.doc_stats_sha256),
         (NAMES, manifest.names_sha256),
@@ -261,14 +294,15 @@ def load_index_dir(
                 f"{file} is damaged or truncated (its checksum differs from the one in "
                 f"{MANIFEST}); {hint}"
             )
+    vectors_path = path / manifest.vectors_file
     try:
-        vectors = load_index(manifest.index_kind, path / VECTORS)
+        vectors = load_index(manifest.index_kind, vectors_path, store or FAISS_STORE)
     except (RuntimeError, ValueError) as exc:
-        raise IndexLoadError(f"cannot read {path / VECTORS}: {exc}; {rebuild_hint(path)}") from exc
+        raise IndexLoadError(f"cannot read {vectors_path}: {exc}; {reembed_hint(path)}") from exc
     entries = tuple(_read_entries(path / ENTRIES))
     if vectors.dimension != manifest.dimension:
         raise IndexLoadError(
-            f"{path / VECTORS} has dimension {vectors.dimension}, manifest says "
+            f"{vectors_path} has dimension {vectors.dimension}, manifest says "
             f"{manifest.dimension}; {rebuild_hint(path)}"
         )
     if not (len(entries) == len(vectors) == manifest.count):

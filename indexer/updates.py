@@ -12,6 +12,9 @@ writers (the API and ``glossa add``) queue instead of losing each other's work.
 The vector structure of the index kind is rebuilt from the stored vectors
 (cheap for flat, seconds for HNSW at 100k); approximate kinds (IVF-PQ) re-encode
 their stored approximations, so run ``glossa rebuild`` after heavy churn there.
+On Milvus the new version is a new collection (the old one is dropped after the
+swap), which keeps the same old-or-new guarantee at the cost of re-inserting
+the vectors: fine for terminology-sized changes, see the README for the figures.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from indexer.index_dir import (
     write_index_dir,
 )
 from indexer.locking import index_lock
-from indexer.vector_index import create_index
+from indexer.vector_index import FAISS_STORE, StoreConfig, create_index
 
 
 class ChangeError(ValueError):
@@ -194,6 +197,7 @@ def apply_changes(
     update: Sequence[Entry] = (),
     delete: Sequence[str] = (),
     upsert: bool = False,
+    store: StoreConfig = FAISS_STORE,
 ) -> tuple[LoadedIndex, ChangeReport]:
     """Apply one change set to the index at ``path``; returns the new index and a report.
 
@@ -208,6 +212,7 @@ def apply_changes(
             expected_model=encoder.model_name if encoder else None,
             expected_dimension=encoder.dimension if encoder else None,
             locked=True,
+            store=store,
         )
         entries, report = plan(old.entries, add, update, delete, upsert=upsert)
         if not entries:
@@ -218,8 +223,11 @@ def apply_changes(
             return old, _with(report, generation=old.manifest.generation)
         docs, names, embedded = _vectors_for(entries, old, encoder, old.manifest.doc_text)
         failpoint("update:embedded")
-        index = create_index(old.manifest.index_kind, old.manifest.dimension, len(entries))
-        index.add(docs)
+        index = create_index(
+            old.manifest.index_kind, old.manifest.dimension, len(entries), store,
+            generation=old.manifest.generation + 1,
+        )  # fmt: skip
+        index.add(docs, [e.lang for e in entries], [e.source for e in entries])
         doc_stats = pseudo_query_stats(docs, names)
         manifest = write_index_dir(
             path,

@@ -23,6 +23,7 @@ import numpy as np
 from corpus.entry import Entry
 from indexer.encoder import TextEncoder
 from indexer.index_dir import LoadedIndex, load_index_dir
+from indexer.vector_index import RowFilter, StoreConfig
 from search.calibration import LanguageCalibration, entry_z
 from search.equivalents import EquivalenceGraph
 from search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
@@ -64,6 +65,11 @@ class QueryError(ValueError):
     def __init__(self, message: str, parameter: str | None = None) -> None:
         super().__init__(message)
         self.parameter = parameter
+
+
+def _frozen(value: str | Iterable[str] | None) -> frozenset[str] | None:
+    values = _as_set(value)
+    return None if values is None else frozenset(values)
 
 
 def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
@@ -128,14 +134,21 @@ class Searcher:
 
     @classmethod
     def open(
-        cls, path: Path, encoder: TextEncoder, doc_text: str | None = None, **options
+        cls,
+        path: Path,
+        encoder: TextEncoder,
+        doc_text: str | None = None,
+        store: StoreConfig | None = None,
+        **options,
     ) -> Searcher:
-        """Load ``path`` and refuse it unless it was built with this encoder's model."""
+        """Load ``path`` and refuse it unless it was built with this encoder's model
+        (and, given ``store``, keeps its vectors in that backend)."""
         index = load_index_dir(
             path,
             expected_model=encoder.model_name,
             expected_dimension=encoder.dimension,
             expected_doc_text=doc_text,
+            store=store,
         )
         return cls(index, encoder, **options)
 
@@ -236,7 +249,8 @@ class Searcher:
         n = max(k, CANDIDATES) if mode == "hybrid" else k
         dense: list[Ranked] = []
         if mode in ("dense", "hybrid"):
-            dense = self._dense_ranked(self.encoder.encode_queries(texts), n, allowed)
+            where = RowFilter(allowed, _frozen(lang), _frozen(source))
+            dense = self._dense_ranked(self.encoder.encode_queries(texts), n, where)
         keep = None if allowed is None else set(allowed.tolist())
         out = []
         for i, text in enumerate(texts):
@@ -283,11 +297,12 @@ class Searcher:
 
     # ------------------------------------------------------------------ dense
 
-    def _dense_ranked(
-        self, vectors: np.ndarray, n: int, allowed: np.ndarray | None
-    ) -> list[Ranked]:
+    def _dense_ranked(self, vectors: np.ndarray, n: int, where: RowFilter) -> list[Ranked]:
+        allowed = where.rows
         if self.scoring == "cosine":
-            scores, rows = self.index.vectors.search(vectors, n, allowed)
+            scores, rows = self.index.vectors.search(
+                vectors, n, where if allowed is not None else None
+            )
             return [
                 [(int(r), float(s)) for s, r in zip(sr, rr, strict=True) if r >= 0]
                 for sr, rr in zip(scores, rows, strict=True)
@@ -306,7 +321,9 @@ class Searcher:
             candidates = rows_of_lang if allowed is None else np.intersect1d(rows_of_lang, allowed)
             if len(candidates) == 0:
                 continue
-            scores, rows = self.index.vectors.search(vectors, depth, candidates)
+            # one language (and the source filter): rows for FAISS, an expression for Milvus
+            per_language = RowFilter(candidates, frozenset([lang]), where.sources)
+            scores, rows = self.index.vectors.search(vectors, depth, per_language)
             mean, std = stats[lang]
             for q in range(len(vectors)):
                 keep = rows[q] >= 0  # FAISS pads with row -1 when fewer than n exist

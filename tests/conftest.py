@@ -53,3 +53,25 @@ def real_searcher(real_index_dir, real_encoder):
     from search.searcher import Searcher
 
     return Searcher.open(real_index_dir, real_encoder)
+
+
+@pytest.fixture(scope="session")
+def milvus_store(tmp_path_factory):
+    """A real Milvus standalone server (the embedded ``milvus`` package) on loopback
+    for the session, and the store settings that point at it."""
+    from milvus import MilvusServer
+
+    from indexer.vector_index import StoreConfig
+
+    server = MilvusServer()
+    server.set_base_dir(str(tmp_path_factory.mktemp("milvus")))
+    server.start()
+    try:
+        yield StoreConfig(
+            backend="milvus",
+            milvus_uri=f"http://127.0.0.1:{server.listen_port}",
+            milvus_collection="test",
+            milvus_timeout=20,
+        )
+    finally:
+        server.stop()
