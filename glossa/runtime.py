@@ -89,8 +89,20 @@ def build(
     """Import the glossaries (bad records skipped, or all refused with ``strict``)
     and build the index; returns its manifest and the skipped records' problems."""
     result = import_entries(paths, layout, strict=strict, encoding=encoding)
-    manifest = build_index(
-        result.entries,
+    return _build(settings, result.entries, encoder, out, progress, store_progress), result.problems
+
+
+def _build(
+    settings: Settings,
+    entries: Sequence[Entry],
+    encoder: TextEncoder,
+    out: Path,
+    progress: Progress | None = None,
+    store_progress: Progress | None = None,
+) -> Manifest:
+    """build_index with the settings' embedded text, index kind and vector store."""
+    return build_index(
+        entries,
         encoder,
         out,
         doc_text=settings.doc_text,
@@ -99,22 +111,13 @@ def build(
         store=settings.store_config(),
         store_progress=store_progress,
     )
-    return manifest, result.problems
 
 
 def rebuild(
     settings: Settings, encoder: TextEncoder, index_dir: Path, progress: Progress | None = None
 ) -> Manifest:
     """Embed an index's own entries again (new model or recipe, damaged vectors)."""
-    return build_index(
-        read_index_entries(index_dir),
-        encoder,
-        index_dir,
-        doc_text=settings.doc_text,
-        index_kind=settings.index_kind,
-        progress=progress,
-        store=settings.store_config(),
-    )
+    return _build(settings, read_index_entries(index_dir), encoder, index_dir, progress)
 
 
 def open_searcher(

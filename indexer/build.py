@@ -46,28 +46,50 @@ def build_index(
     index.add(vectors, [e.lang for e in entries], [e.source for e in entries], store_progress)
     name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
     doc_stats = pseudo_query_stats(vectors, name_vectors)
-    sources, languages = counts(entries)
     return write_index_dir(
         out,
-        {
-            "model": encoder.model_name,
-            "dimension": encoder.dimension,
-            "count": len(entries),
-            "index_kind": index.kind,
-            "doc_text": doc_text,
-            "corpus_checksum": corpus_checksum(list(entries)),
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "build_seconds": round(time.perf_counter() - started, 3),
-            "sources": sources,
-            "languages": languages,
-            "glossa_version": __version__,
-            "generation": generation,
-        },
+        manifest_fields(
+            encoder.model_name,
+            encoder.dimension,
+            entries,
+            index.kind,
+            doc_text,
+            started,
+            generation,
+        ),  # fmt: skip
         entries,
         index,
         doc_stats,
         name_vectors,
     )
+
+
+def manifest_fields(
+    model: str,
+    dimension: int,
+    entries: Sequence[Entry],
+    kind: str,
+    doc_text: str,
+    started: float,
+    generation: int,
+) -> dict:
+    """What a build or an update records about the index it writes (the manifest's
+    file checksums are added by ``write_index_dir``)."""
+    sources, languages = counts(entries)
+    return {
+        "model": model,
+        "dimension": dimension,
+        "count": len(entries),
+        "index_kind": kind,
+        "doc_text": doc_text,
+        "corpus_checksum": corpus_checksum(list(entries)),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "build_seconds": round(time.perf_counter() - started, 3),
+        "sources": sources,
+        "languages": languages,
+        "glossa_version": __version__,
+        "generation": generation,
+    }
 
 
 def pseudo_query_stats(vectors: np.ndarray, name_vectors: np.ndarray, seed: int = 0) -> np.ndarray:

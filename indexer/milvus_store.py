@@ -36,6 +36,7 @@ from indexer.vector_index import (
     StoreConfig,
     StoreProgress,
     allowed_rows,
+    checked_vectors,
 )
 
 FILE_NAME = "vectors.milvus.json"
@@ -238,11 +239,7 @@ class MilvusIndex:
         sources: Sequence[str] | None = None,
         progress: StoreProgress | None = None,
     ) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[1] != self.dimension:
-            raise ValueError(
-                f"expected vectors of shape (n, {self.dimension}), got {vectors.shape}"
-            )
+        vectors = checked_vectors(vectors, self.dimension)
         n = len(vectors)
         langs = list(langs) if langs is not None else [""] * n
         sources = list(sources) if sources is not None else [""] * n

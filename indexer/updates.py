@@ -22,14 +22,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from corpus.entry import Entry, corpus_checksum
-from glossa import __version__
-from indexer.build import pseudo_query_stats
+from corpus.entry import Entry
+from indexer.build import manifest_fields, pseudo_query_stats
 from indexer.document_text import document_text
 from indexer.encoder import TextEncoder
 from indexer.files import failpoint
@@ -38,8 +36,6 @@ from indexer.index_dir import (
     MANIFEST,
     IndexLoadError,
     LoadedIndex,
-    Manifest,
-    counts,
     load_index_dir,
     read_manifest,
     sources_hint,
@@ -171,24 +167,6 @@ def _vectors_for(
     return docs, names, len(doc_todo) + len(name_todo)
 
 
-def _manifest_fields(old: Manifest, entries: Sequence[Entry], kind: str, started: float) -> dict:
-    sources, languages = counts(entries)
-    return {
-        "model": old.model,
-        "dimension": old.dimension,
-        "count": len(entries),
-        "index_kind": kind,
-        "doc_text": old.doc_text,
-        "corpus_checksum": corpus_checksum(list(entries)),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "build_seconds": round(time.perf_counter() - started, 3),
-        "sources": sources,
-        "languages": languages,
-        "glossa_version": __version__,
-        "generation": old.generation + 1,
-    }
-
-
 def apply_changes(
     path: Path,
     encoder: TextEncoder | None,
@@ -231,7 +209,15 @@ def apply_changes(
         doc_stats = pseudo_query_stats(docs, names)
         manifest = write_index_dir(
             path,
-            _manifest_fields(old.manifest, entries, index.kind, started),
+            manifest_fields(
+                old.manifest.model,
+                old.manifest.dimension,
+                entries,
+                index.kind,
+                old.manifest.doc_text,
+                started,
+                old.manifest.generation + 1,
+            ),  # fmt: skip
             entries,
             index,
             doc_stats,

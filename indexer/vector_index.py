@@ -112,6 +112,14 @@ class VectorIndex(Protocol):
     def save(self, path: Path) -> None: ...
 
 
+def checked_vectors(vectors: np.ndarray, dimension: int) -> np.ndarray:
+    """``vectors`` as a contiguous float32 (n, dimension) array, or a clear error."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[1] != dimension:
+        raise ValueError(f"expected vectors of shape (n, {dimension}), got {vectors.shape}")
+    return vectors
+
+
 def allowed_rows(where: Filter) -> np.ndarray | None:
     return where.rows if isinstance(where, RowFilter) else where
 
@@ -166,11 +174,7 @@ class FaissIndex:
         sources: Sequence[str] | None = None,
         progress: StoreProgress | None = None,
     ) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[1] != self.dimension:
-            raise ValueError(
-                f"expected vectors of shape (n, {self.dimension}), got {vectors.shape}"
-            )
+        vectors = checked_vectors(vectors, self.dimension)
         if not self._index.is_trained:
             rng = np.random.default_rng(0)
             sample = (
