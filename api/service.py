@@ -161,17 +161,23 @@ class SearchService:
             self._reload_pending = True
             self.writer.submit(self._reload)
 
+    def _load_current(self) -> LoadedIndex:
+        """The index directory as it is on disk now, checked against our encoder and store."""
+        current = self.searcher
+        assert current is not None
+        return load_index_dir(
+            current.index.path,
+            expected_model=current.encoder.model_name,
+            expected_dimension=current.encoder.dimension,
+            store=self.store,
+        )
+
     def _reload(self) -> None:
         try:
             current = self.searcher
             assert current is not None
             signature = self._disk_signature()
-            loaded = load_index_dir(
-                current.index.path,
-                expected_model=current.encoder.model_name,
-                expected_dimension=current.encoder.dimension,
-                store=self.store,
-            )
+            loaded = self._load_current()
             if (loaded.manifest.generation, loaded.manifest.corpus_checksum) != (
                 current.index.manifest.generation,
                 current.index.manifest.corpus_checksum,
@@ -223,14 +229,7 @@ class SearchService:
                 index_kind=manifest.index_kind,
                 store=self.store,
             )
-            self._swap(
-                load_index_dir(
-                    current.index.path,
-                    expected_model=current.encoder.model_name,
-                    expected_dimension=current.encoder.dimension,
-                    store=self.store,
-                )
-            )
+            self._swap(self._load_current())
         except Exception as exc:
             self.last_reload_error = f"rebuild failed: {type(exc).__name__}: {exc}"
             log.exception("rebuild failed; still serving the previous index")

@@ -157,29 +157,29 @@ def read_text(path: Path, encoding: str | None = None) -> str:
         ) from exc
 
 
-def jsonl_records(path: Path, encoding: str | None = None) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON) for every non-blank line; bad JSON names its line."""
+def _jsonl_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON or the line's problem) for every non-blank line."""
     for number, line in enumerate(read_text(path, encoding).splitlines(), start=1):
         if not line.strip():
             continue
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ImportErrorReport(str(path), number, f"invalid JSON: {exc.msg}") from exc
+            yield number, ImportErrorReport(str(path), number, f"invalid JSON: {exc.msg}")
+
+
+def jsonl_records(path: Path, encoding: str | None = None) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON) for every non-blank line; bad JSON raises, naming its line."""
+    for number, record in _jsonl_lines(path, encoding):
+        if isinstance(record, ImportErrorReport):
+            raise record
+        yield number, record
 
 
 def jsonl_entries(path: Path, encoding: str | None = None) -> Iterator[Record]:
     """Entries of a JSONL file; a bad line is yielded as its problem and reading goes on."""
-    lines = read_text(path, encoding).splitlines()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield ImportErrorReport(str(path), number, f"invalid JSON: {exc.msg}")
-            continue
-        yield _checked(record, path, number)
+    for number, record in _jsonl_lines(path, encoding):
+        yield record if isinstance(record, ImportErrorReport) else _checked(record, path, number)
 
 
 def _checked(record: Any, path: Path, line: int) -> Record:

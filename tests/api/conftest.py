@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -30,20 +32,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(api_app):
-    """The app served by uvicorn on 127.0.0.1 (loopback only), stopped at the end."""
+@contextmanager
+def serve(app, join_timeout: float = 10) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (loopback only) in a thread; yields
+    its base URL and stops the server on exit."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(api_app, host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start within 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start within 30 s")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=join_timeout)
+
+
+@pytest.fixture(scope="session")
+def live_server(api_app):
+    """The app served by uvicorn on 127.0.0.1, stopped at the end."""
+    with serve(api_app) as url:
+        yield url

@@ -9,18 +9,15 @@ without the right token, on a server that has one, over a copy of the index."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
 from glossa.settings import Settings
 from search.searcher import Searcher
-from tests.api.conftest import free_port
+from tests.api.conftest import serve
 
 # The schema comes from the app itself (no model needed to describe the routes);
 # the requests go to the live uvicorn server that serves the real Searcher.
@@ -73,15 +70,8 @@ def writable_server(tmp_path_factory, real_index_dir, real_encoder):
                  max_body_bytes=50_000),
         searcher=Searcher.open(index, real_encoder),
     )  # fmt: skip
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=120)
+    with serve(app, join_timeout=120) as url:  # a rebuild may still be finishing
+        yield url
 
 
 @pytest.mark.parametrize("authorized", [True, False], ids=["token", "no-token"])

@@ -205,25 +205,9 @@ def test_changes_by_another_process_are_picked_up(writable, real_encoder):
 
 def test_live_server_write_over_http(writable):
     """The same routes through a real socket (uvicorn)."""
-    import uvicorn
-
-    from tests.api.conftest import free_port
+    from tests.api.conftest import serve
 
     client, _ = writable
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.02)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            assert (
-                http.post("/entries", json={"entries": [CES_DE]}, headers=AUTH).status_code == 201
-            )
-            assert http.get("/entries/de-ces").status_code == 200
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(client.app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        assert http.post("/entries", json={"entries": [CES_DE]}, headers=AUTH).status_code == 201
+        assert http.get("/entries/de-ces").status_code == 200
