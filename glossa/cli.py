@@ -501,9 +501,20 @@ def evaluate(
         typer.Option("--mode", "-m", help="Modes to evaluate (repeatable; default: all)."),
     ] = None,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Where runs and tables are written.")
-    ] = Path("benchmarks/results"),
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where runs and tables are written (default: eval-results beside the index).",
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="File name stem of the results.")] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            help="Which judgments: qrels/<split>.tsv. The gold set has test (the report part), "
+            "dev (the tuning part) and all."
+        ),
+    ] = "test",
 ) -> None:
     """nDCG@10, Recall@10, MRR@10, Recall@100 (ranx), overall and per query language and kind."""
     from glossa.runtime import evaluate as run_evaluation
@@ -518,7 +529,13 @@ def evaluate(
         raise _fail(f"unknown mode {', '.join(unknown)}; valid: {', '.join(MODES)}", code=2)
     try:
         reports, files = run_evaluation(
-            settings, dataset, chosen, out_dir, name=name, notify=_notify
+            settings,
+            dataset,
+            chosen,
+            out_dir or settings.index_dir.parent / "eval-results",
+            name=name,
+            split=split,
+            notify=_notify,
         )
     except (*USER_ERRORS, DatasetError) as exc:
         raise _fail(str(exc)) from exc

@@ -151,12 +151,14 @@ def evaluate(
     out_dir: Path,
     *,
     name: str | None = None,
+    split: str = "test",
     notify: Notify | None = None,
     encoder: TextEncoder | None = None,
 ) -> tuple[list[EvalReport], list[Path]]:
-    """Index a BEIR dataset's corpus (cached by checksum), run every mode, write
-    the TREC runs and the Markdown/JSON tables; returns the reports and files."""
-    dataset = load_beir(dataset_dir)
+    """Index a BEIR dataset's corpus (cached by checksum), run every mode on the
+    queries judged in ``qrels/<split>.tsv``, write the TREC runs and the
+    Markdown/JSON tables; returns the reports and files."""
+    dataset = load_beir(dataset_dir, split)
     encoder = encoder or make_encoder(settings, notify)
     key = f"{corpus_checksum(dataset.corpus)[:16]}-{hashlib.sha1(encoder.model_name.encode()).hexdigest()[:8]}"
     index_dir = settings.model_cache_dir.parent / "eval-indexes" / key
@@ -171,7 +173,7 @@ def evaluate(
     for mode in modes:
         runs[mode] = searcher_run(searcher, dataset.queries, mode)
         reports.append(evaluate_grouped(mode, dataset, runs[mode]))
-    stem = name or f"eval-{dataset_dir.resolve().name}"
+    stem = name or f"eval-{dataset_dir.resolve().name}-{split}"
     return reports, write_reports(reports, runs, out_dir, stem)
 
 
