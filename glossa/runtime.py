@@ -212,7 +212,7 @@ def with_equivalent_concepts(loaded: LoadedIndex) -> list[Entry]:
         loaded.entries,
         loaded.vectors.reconstruct(np.arange(len(loaded.entries))),
         loaded.name_vectors,
-        loaded.doc_stats,
+        loaded.reviews,
     )
     parent = list(range(len(loaded.entries)))
 

@@ -27,6 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from corpus.entry import Entry
+from corpus.reviews import Review
 from indexer.files import failpoint, fsync_dir, fsync_file, sha256_file
 from indexer.locking import index_lock
 from indexer.vector_index import FAISS_STORE, StoreConfig, VectorIndex, discard_index, load_index
@@ -37,6 +38,7 @@ VECTORS = "vectors.faiss"
 ENTRIES = "entries.jsonl"
 DOC_STATS = "doc_stats.npy"
 NAMES = "names.npy"
+REVIEWS = "reviews.jsonl"  # reviewers' decisions on equivalents, carried into every version
 
 
 class IndexLoadError(RuntimeError):
@@ -66,6 +68,7 @@ class Manifest(BaseModel):
     backend: str = "faiss"  # where the vectors live: this directory, or a Milvus collection
     collection: str | None = None  # the Milvus collection holding this version's vectors
     vectors_file: str = VECTORS  # vectors.faiss, or vectors.milvus.json (a pointer)
+    reviews_sha256: str | None = None  # reviews.jsonl, once a reviewer has decided anything
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class LoadedIndex:
     vectors: VectorIndex
     doc_stats: np.ndarray  # (count, 2): mean and std of each entry's pseudo-query scores
     name_vectors: np.ndarray  # (count, dimension): names embedded as queries
+    reviews: tuple[Review, ...] = ()  # accepted / rejected equivalents
 
 
 def rebuild_hint(path: Path) -> str:
@@ -111,16 +115,19 @@ def write_index_dir(
     name_vectors: np.ndarray,
     *,
     locked: bool = False,
+    reviews: Sequence[Review] | None = None,
 ) -> Manifest:
     """Write the directory atomically and return its manifest. ``locked``: the
-    caller already holds the exclusive lock (a read-modify-write)."""
+    caller already holds the exclusive lock (a read-modify-write). ``reviews``:
+    the equivalents decisions to keep; None carries over the current version's."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     if not locked:
         with index_lock(out, exclusive=True):
             return write_index_dir(
-                out, manifest_fields, entries, vectors, doc_stats, name_vectors, locked=True
-            )
+                out, manifest_fields, entries, vectors, doc_stats, name_vectors,
+                locked=True, reviews=reviews,
+            )  # fmt: skip
     for stale in out.parent.glob(f".{out.name}.building-*"):  # left by a killed writer
         shutil.rmtree(stale, ignore_errors=True)
     if "generation" not in manifest_fields:
@@ -142,6 +149,15 @@ def write_index_dir(
             for entry in entries:
                 f.write(entry.to_json() + "\n")
         failpoint("write:entries")
+        if reviews is None:
+            reviews = _read_reviews(out / REVIEWS) if (out / REVIEWS).is_file() else ()
+        files = [vectors_file, ENTRIES, DOC_STATS, NAMES, MANIFEST]
+        if reviews:
+            (tmp / REVIEWS).write_text(
+                "".join(r.to_json() + "\n" for r in reviews), encoding="utf-8"
+            )
+            manifest_fields = {**manifest_fields, "reviews_sha256": sha256_file(tmp / REVIEWS)}
+            files.append(REVIEWS)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             vectors_sha256=sha256_file(tmp / vectors_file),
@@ -152,7 +168,7 @@ def write_index_dir(
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         failpoint("write:manifest")
-        for name in (vectors_file, ENTRIES, DOC_STATS, NAMES, MANIFEST):
+        for name in files:
             fsync_file(tmp / name)
         fsync_dir(tmp)
         failpoint("write:synced")
@@ -279,12 +295,15 @@ def load_index_dir(
             f"index at {path} embeds {manifest.doc_text!r} but the settings select "
             f"{expected_doc_text!r}; {rebuild_hint(path)}"
         )
-    for name, digest in (
+    checked = [
         (manifest.vectors_file, manifest.vectors_sha256),
         (ENTRIES, manifest.entries_sha256),
         (DOC_STATS, manifest.doc_stats_sha256),
         (NAMES, manifest.names_sha256),
-    ):
+    ]
+    if manifest.reviews_sha256:
+        checked.append((REVIEWS, manifest.reviews_sha256))
+    for name, digest in checked:
         file = path / name
         hint = sources_hint(path) if name == ENTRIES else reembed_hint(path)
         if not file.is_file():
@@ -325,7 +344,19 @@ def load_index_dir(
         vectors=vectors,
         doc_stats=doc_stats,
         name_vectors=name_vectors,
+        reviews=tuple(_read_reviews(path / REVIEWS)) if manifest.reviews_sha256 else (),
     )
+
+
+def _read_reviews(path: Path) -> list[Review]:
+    reviews = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                reviews.append(Review.from_json(line))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise IndexLoadError(f"{path}:{number}: damaged review record ({exc})") from exc
+    return reviews
 
 
 def _read_entries(path: Path) -> list[Entry]:

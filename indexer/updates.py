@@ -19,6 +19,8 @@ the vectors: fine for terminology-sized changes, see the README for the figures.
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -224,8 +226,54 @@ def apply_changes(
             names,
             locked=True,
         )
-    loaded = LoadedIndex(path, manifest, tuple(entries), index, doc_stats, names)
+    loaded = LoadedIndex(path, manifest, tuple(entries), index, doc_stats, names, old.reviews)
     return loaded, _with(report, embedded=embedded, generation=manifest.generation)
+
+
+def record_review(
+    path: Path, a: str, b: str, decision: str, *, store: StoreConfig = FAISS_STORE
+) -> tuple[LoadedIndex, bool]:
+    """Record a reviewer's decision on the pair (a, b): ``accepted`` confirms the
+    link, ``rejected`` removes it and keeps it from being proposed again. Returns
+    the index and whether anything changed (a repeated decision writes nothing).
+    Nothing is embedded: entries and vectors are carried over as they are."""
+    from corpus.reviews import DECISIONS, Review, with_review
+
+    if decision not in DECISIONS:
+        raise ChangeError(
+            f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422
+        )
+    path = path.resolve()
+    started = time.perf_counter()
+    with index_lock(path, exclusive=True):
+        old = load_index_dir(path, locked=True, store=store)
+        by_id = {e.id: e for e in old.entries}
+        for entry_id in (a, b):
+            if entry_id not in by_id:
+                raise ChangeError(f"unknown entry id {entry_id!r}", 404)
+        if by_id[a].lang == by_id[b].lang:
+            raise ChangeError(
+                f"{a} and {b} are both {by_id[a].lang!r}: equivalents link different languages",
+                422,
+            )
+        review = Review(a, b, decision)
+        if review in old.reviews or Review(b, a, decision) in old.reviews:
+            return old, False
+        reviews = with_review(old.reviews, review)
+        manifest = write_index_dir(
+            path,
+            manifest_fields(
+                old.manifest.model, old.manifest.dimension, old.entries, old.vectors.kind,
+                old.manifest.doc_text, started, old.manifest.generation + 1,
+            ),  # fmt: skip
+            old.entries,
+            old.vectors,
+            old.doc_stats,
+            old.name_vectors,
+            locked=True,
+            reviews=reviews,
+        )
+    return dataclasses.replace(old, manifest=manifest, reviews=reviews), True
 
 
 def _with(report: ChangeReport, **changes) -> ChangeReport:

@@ -1,47 +1,102 @@
-"""Cross-lingual equivalents: which entries in *other* languages name the same concept.
+"""Cross-lingual equivalents in two tiers: confirmed links and candidates for review.
 
-Evidence, per pair of entries (a, b) in different languages:
-- embeddings: a's names embedded as a query, scored against b's entry vector with
-  the same calibration as search (entry z-score for hubness, then z-score within
-  b's language), and the same the other way round; the two are averaged, so a
-  link needs both entries to find each other;
-- names: a shared acronym, term or English equivalent after folding (NPS = NPS,
-  "Net Promoter Score" = english "Net Promoter Score") adds ``NAME_BONUS``;
-- concepts: entries that a termbase filed under one concept id (TBX
-  ``conceptEntry``) are equivalents by declaration, whatever the embeddings say.
+A terminologist can act on a wrong link only if she sees it, and trusts a link
+only if wrong ones are rare; so the graph separates
 
-A pair is linked when its score reaches ``threshold`` and each side is among the
-other's best ``per_language`` candidates in that language. The threshold is
-calibrated on hand-labelled pairs (benchmarks/equivalents.py): precision first,
-since a wrong link is worse for a terminologist than a missing one.
+- **confirmed** links: what search spreads lexical evidence along, what TBX
+  export groups into concepts and what ``/entries/{id}/equivalents`` returns.
+  A pair is confirmed when a termbase declared it (one ``concept`` id), when a
+  reviewer accepted it, or when the automatic decision below is confident;
+  a reviewer's rejection overrides everything but a declaration;
+- **candidates**: for every other language, the best ``CANDIDATES`` entries with
+  their evidence (similarity, margin to the next candidate, whether the choice
+  is mutual, shared names, definition similarity, the link probability), for a
+  reviewer to accept or reject.
 
-Cost is O(n^2) in the number of entries, fine for termbases up to ~20 000 entries;
-beyond that candidates would come from a FAISS k-NN per language.
+Similarity: multilingual-e5 puts every language in its own region of the space,
+so raw cosines favour whatever is generic in the other language. Each language's
+mean vector is subtracted first (language-centred embeddings; a language with
+fewer than ``MIN_LANGUAGE_ENTRIES`` entries uses the collection's mean), then
+the similarity of two entries is the mean of the cosine of their entry vectors
+and of their names-as-query vectors.
+
+Deciding whether an equivalent *exists*: most wrong links came from entries with
+no equivalent in a language, linked to their nearest neighbour anyway. A pair is
+linked automatically only when each is the other's best candidate in its
+language (mutual) and a logistic model of the similarity and of both margins to
+the runner-up says so with probability >= ``DEFAULT_THRESHOLD``. The model's
+weights were fitted on the tuning part of the bundled concept table only
+(``benchmarks/equivalents.py``; features and threshold chosen there, figures
+reported on the report part and the external dev set).
+
+Cost is O(n^2) in the number of entries (the similarity matrix), fine up to
+``MAX_GRAPH_ENTRIES``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from corpus.entry import Entry
+from corpus.reviews import Review
 from search.analysis import name_key
-from search.calibration import MIN_STD, entry_z
+from search.calibration import MIN_LANGUAGE_ENTRIES
 from search.lexical import entry_names
 
-NAME_BONUS = 2.0
-CONCEPT_SCORE = 100.0  # above any computed score: declared links rank first
-DEFAULT_THRESHOLD = 2.0
-PER_LANGUAGE = 1
+CANDIDATES = 3  # per other language, for review
+DEFAULT_THRESHOLD = 0.5  # link probability; precision >= 0.95 on the tuning part
+# Logistic model over (similarity, smaller margin, larger margin), standardised
+# with the tuning part's mean and spread: benchmarks/results/equivalents.md.
+FEATURE_MEAN = np.array([0.3604, 0.0875, 0.1537])
+FEATURE_STD = np.array([0.1467, 0.0855, 0.1257])
+WEIGHTS = np.array([0.84, 1.19, 0.98])
+BIAS = 0.37
+DECLARED, ACCEPTED, AUTOMATIC = "declared", "accepted", "automatic"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One possible equivalent of an entry in another language, with the evidence."""
+
+    row: int
+    score: float  # language-centred similarity
+    probability: float  # of being an equivalent (the automatic decision's model)
+    margin: float  # similarity minus that of the next candidate in the language
+    mutual: bool  # each is the other's best candidate
+    definition_similarity: float  # language-centred cosine of the entry vectors
+    shared_names: tuple[str, ...]
+    status: str | None  # declared | accepted | automatic (confirmed), rejected, or None
 
 
 @dataclass(frozen=True, slots=True)
 class Equivalent:
+    """A confirmed link from an entry (kept for callers of the one-tier API)."""
+
     row: int
     score: float
     shared_names: tuple[str, ...]
+    status: str
+
+
+def language_centred(vectors: np.ndarray, langs: np.ndarray) -> np.ndarray:
+    """Subtract each language's mean vector and re-normalise rows."""
+    out = np.asarray(vectors, dtype=np.float32).copy()
+    overall = out.mean(axis=0)
+    for lang in np.unique(langs):
+        rows = langs == lang
+        out[rows] -= out[rows].mean(axis=0) if rows.sum() >= MIN_LANGUAGE_ENTRIES else overall
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def link_probability(similarity, margin_low, margin_high) -> np.ndarray:
+    features = np.stack(
+        [np.asarray(similarity), np.asarray(margin_low), np.asarray(margin_high)], axis=-1
+    )
+    z = ((features - FEATURE_MEAN) / FEATURE_STD) @ WEIGHTS + BIAS
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 class EquivalenceGraph:
@@ -50,94 +105,133 @@ class EquivalenceGraph:
         entries: Sequence[Entry],
         doc_vectors: np.ndarray,
         name_vectors: np.ndarray,
-        doc_stats: np.ndarray,
+        reviews: Iterable[Review] = (),
         *,
         threshold: float = DEFAULT_THRESHOLD,
-        per_language: int = PER_LANGUAGE,
     ) -> None:
-        self.threshold, self.per_language = threshold, per_language
+        self.entries = entries
+        self.threshold = threshold
         self.langs = np.array([e.lang for e in entries])
         n = len(entries)
-        directed = entry_z(name_vectors @ doc_vectors.T, doc_stats)  # a's names -> b
-        for lang in np.unique(self.langs):
-            cols = self.langs == lang
-            block = directed[:, cols]
-            directed[:, cols] = (block - block.mean(axis=1, keepdims=True)) / np.maximum(
-                block.std(axis=1, keepdims=True), MIN_STD
-            )
-        score = (directed + directed.T) / 2
-        keys = [{name_key(x) for x in entry_names(e)} - {""} for e in entries]
-        by_key: dict[str, list[int]] = {}
-        for row, ks in enumerate(keys):
-            for key in ks:
-                by_key.setdefault(key, []).append(row)
-        self.shared: dict[tuple[int, int], set[str]] = {}
-        for key, rows in by_key.items():
-            for a in rows:
-                for b in rows:
-                    if a != b and self.langs[a] != self.langs[b]:
-                        self.shared.setdefault((a, b), set()).add(key)
-        for a, b in self.shared:
-            score[a, b] += NAME_BONUS
-        score[self.langs[:, None] == self.langs[None, :]] = -np.inf  # same language, and self
-        self.declared: set[tuple[int, int]] = set()
+        self._row = {e.id: row for row, e in enumerate(entries)}
+        docs = language_centred(doc_vectors, self.langs)
+        names = language_centred(name_vectors, self.langs)
+        self.definition_similarity = docs @ docs.T
+        self.similarity = (self.definition_similarity + names @ names.T) / 2
+        self.similarity[self.langs[:, None] == self.langs[None, :]] = -np.inf
+        self._keys = [frozenset({name_key(x) for x in entry_names(e)} - {""}) for e in entries]
+        # per language: each row's best candidates, best score and runner-up score
+        self._top: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._best: dict[str, np.ndarray] = {}
+        self._runner_up: dict[str, np.ndarray] = {}
+        for lang in np.unique(self.langs).tolist():
+            cols = np.flatnonzero(self.langs == lang)
+            block = self.similarity[:, cols]
+            depth = min(len(cols), max(CANDIDATES, 2))
+            order = np.argsort(-block, axis=1, kind="stable")[:, :depth]
+            scores = np.take_along_axis(block, order, axis=1)
+            self._top[lang] = (cols[order], scores)
+            self._best[lang] = cols[order[:, 0]]
+            self._runner_up[lang] = scores[:, 1] if depth > 1 else np.zeros(n)
+        self.declared: set[frozenset[int]] = set()
         by_concept: dict[str, list[int]] = {}
         for row, entry in enumerate(entries):
             if entry.concept:
                 by_concept.setdefault(entry.concept, []).append(row)
         for rows in by_concept.values():
-            for a in rows:
-                for b in rows:
-                    if self.langs[a] != self.langs[b]:
-                        self.declared.add((a, b))
-                        score[a, b] = CONCEPT_SCORE
-        self.score = score
-        # each row's rank of every candidate within the candidate's language
-        self._rank = np.zeros((n, n), dtype=np.int32)
-        for lang in np.unique(self.langs):
-            cols = np.flatnonzero(self.langs == lang)
-            order = np.argsort(-score[:, cols], axis=1, kind="stable")
-            ranks = np.empty_like(order)
-            np.put_along_axis(ranks, order, np.arange(len(cols))[None, :], axis=1)
-            self._rank[:, cols] = ranks
-        self._adjacency: dict[float, list[list[Equivalent]]] = {}
+            self.declared |= {
+                frozenset((a, b)) for a in rows for b in rows if self.langs[a] != self.langs[b]
+            }
+        self.reviews: dict[frozenset[int], str] = {}
+        for review in reviews:
+            a, b = self._row.get(review.a), self._row.get(review.b)
+            if a is not None and b is not None and a != b:
+                self.reviews[frozenset((a, b))] = review.decision
+        self._confirmed = self._confirm()
 
-    def is_linked(self, a: int, b: int, threshold: float | None = None) -> bool:
-        threshold = self.threshold if threshold is None else threshold
-        if (a, b) in self.declared:
-            return True
-        return bool(
-            self.score[a, b] >= threshold
-            and self._rank[a, b] < self.per_language
-            and self._rank[b, a] < self.per_language
+    # ------------------------------------------------------------------ evidence
+
+    def _margin(self, a: int, b: int) -> float:
+        lang = self.langs[b]
+        best = self._best[lang][a]
+        runner = self._runner_up[lang][a]
+        other = runner if best == b else self.similarity[a, best]
+        return float(self.similarity[a, b] - other)
+
+    def is_mutual(self, a: int, b: int) -> bool:
+        return bool(self._best[self.langs[b]][a] == b and self._best[self.langs[a]][b] == a)
+
+    def probability(self, a: int, b: int) -> float:
+        ma, mb = self._margin(a, b), self._margin(b, a)
+        return float(link_probability(self.similarity[a, b], min(ma, mb), max(ma, mb)))
+
+    def shared_names(self, a: int, b: int) -> tuple[str, ...]:
+        return tuple(sorted(self._keys[a] & self._keys[b]))
+
+    def status(self, a: int, b: int) -> str | None:
+        """How a pair stands: declared / accepted / automatic (confirmed), rejected, or None."""
+        return self._confirmed.get(frozenset((a, b))) or (
+            "rejected" if self.reviews.get(frozenset((a, b))) == "rejected" else None
         )
 
-    def equivalents(self, row: int, threshold: float | None = None) -> list[Equivalent]:
-        """Linked entries of ``row``, best first (precomputed per threshold: the
-        hybrid ranker asks for the equivalents of every lexical hit)."""
-        threshold = self.threshold if threshold is None else threshold
-        if threshold not in self._adjacency:
-            self._adjacency[threshold] = [
-                self._compute(r, threshold) for r in range(len(self.langs))
-            ]
-        return self._adjacency[threshold][row]
+    def _confirm(self) -> dict[frozenset[int], str]:
+        confirmed = {pair: DECLARED for pair in self.declared}
+        for pair, decision in self.reviews.items():
+            if decision == "accepted" and pair not in confirmed:
+                confirmed[pair] = ACCEPTED
+        for a in range(len(self.langs)):
+            for lang, best in self._best.items():
+                b = int(best[a])
+                if lang == self.langs[a] or b <= a or not self.is_mutual(a, b):
+                    continue
+                pair = frozenset((a, b))
+                if pair in confirmed or self.reviews.get(pair) == "rejected":
+                    continue
+                if self.probability(a, b) >= self.threshold:
+                    confirmed[pair] = AUTOMATIC
+        return confirmed
 
-    def _compute(self, row: int, threshold: float) -> list[Equivalent]:
-        candidates = np.flatnonzero(np.isfinite(self.score[row]) & (self.score[row] >= threshold))
-        linked = [b for b in candidates.tolist() if self.is_linked(row, b, threshold)]
-        linked.sort(key=lambda b: -self.score[row, b])
-        return [
-            Equivalent(b, float(self.score[row, b]), tuple(sorted(self.shared.get((row, b), ()))))
-            for b in linked
-        ]
+    # ------------------------------------------------------------------ answers
 
-    def links(self, threshold: float | None = None) -> set[tuple[int, int]]:
-        """All linked pairs (a < b)."""
-        rows, cols = np.nonzero(
-            np.triu(self.score >= (self.threshold if threshold is None else threshold), 1)
+    def equivalents(self, row: int) -> list[Equivalent]:
+        """Confirmed links of ``row``, best first."""
+        if not hasattr(self, "_adjacency"):
+            adjacency: list[list[Equivalent]] = [[] for _ in range(len(self.langs))]
+            for pair, status in self._confirmed.items():
+                a, b = tuple(pair)
+                score = float(self.similarity[a, b])
+                adjacency[a].append(Equivalent(b, score, self.shared_names(a, b), status))
+                adjacency[b].append(Equivalent(a, score, self.shared_names(a, b), status))
+            for links in adjacency:
+                links.sort(key=lambda eq: (eq.status != DECLARED, -eq.score, eq.row))
+            self._adjacency = adjacency
+        return self._adjacency[row]
+
+    def candidates(self, row: int, per_language: int = CANDIDATES) -> dict[str, list[Candidate]]:
+        """Every other language's best candidates for ``row``, with evidence, plus
+        any confirmed link that is not among them."""
+        out: dict[str, list[Candidate]] = {}
+        confirmed = {eq.row for eq in self.equivalents(row)}
+        for lang, (top, _scores) in self._top.items():
+            if lang == self.langs[row]:
+                continue
+            rows = [int(b) for b in top[row][:per_language]]
+            rows += [b for b in confirmed if self.langs[b] == lang and b not in rows]
+            out[lang] = [self._candidate(row, b) for b in rows]
+        return out
+
+    def _candidate(self, a: int, b: int) -> Candidate:
+        return Candidate(
+            row=b,
+            score=float(self.similarity[a, b]),
+            probability=self.probability(a, b),
+            margin=self._margin(a, b),
+            mutual=self.is_mutual(a, b),
+            definition_similarity=float(self.definition_similarity[a, b]),
+            shared_names=self.shared_names(a, b),
+            status=self.status(a, b),
         )
-        return {
-            (int(a), int(b))
-            for a, b in zip(rows, cols, strict=True)
-            if self.is_linked(a, b, threshold)
-        }
+
+    def links(self) -> set[tuple[int, int]]:
+        """All confirmed pairs (a < b)."""
+        return {tuple(sorted(pair)) for pair in self._confirmed}  # type: ignore[misc]

@@ -70,10 +70,40 @@ class SearchResponse:
 
 @dataclass(frozen=True, slots=True)
 class EquivalentHit:
-    """An entry in another language naming the same concept, with the evidence."""
+    """A confirmed equivalent: an entry in another language naming the same concept.
+    ``status`` says why it is confirmed: declared (one concept id in the source),
+    accepted (by a reviewer) or automatic (Glossa's decision)."""
 
     hit: SearchHit
     shared_names: tuple[str, ...]
+    status: str = "automatic"
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.hit.to_dict(), "shared_names": list(self.shared_names)}
+        return {**self.hit.to_dict(), "shared_names": list(self.shared_names),
+                "status": self.status}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateHit:
+    """A possible equivalent for review, with the evidence for and against it.
+    ``hit.score`` is the language-centred similarity; ``status`` is declared /
+    accepted / automatic when the link is confirmed, rejected, or None."""
+
+    hit: SearchHit
+    probability: float
+    margin: float
+    mutual: bool
+    definition_similarity: float
+    shared_names: tuple[str, ...]
+    status: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.hit.to_dict(),
+            "probability": round(self.probability, 4),
+            "margin": round(self.margin, 4),
+            "mutual": self.mutual,
+            "definition_similarity": round(self.definition_similarity, 4),
+            "shared_names": list(self.shared_names),
+            "status": self.status,
+        }

@@ -28,7 +28,7 @@ from search.calibration import LanguageCalibration, entry_z
 from search.equivalents import EquivalenceGraph
 from search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
 from search.lexical import DEFAULT_ANALYZER, LexicalIndex
-from search.results import EquivalentHit, SearchHit, SearchResponse
+from search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
 
 MAX_K = 100
 MAX_QUERY_CHARS = 1000
@@ -187,21 +187,40 @@ class Searcher:
                 self.entries,
                 self.index.vectors.reconstruct(np.arange(len(self.entries))),
                 self.index.name_vectors,
-                self.index.doc_stats,
+                self.index.reviews,
             )
         return self._graph
 
-    def equivalents(self, entry_id: str) -> list[EquivalentHit]:
-        """Entries in other languages that name the same concept as ``entry_id``."""
+    def _row_of(self, entry_id: str) -> int:
         row = self._by_id.get(entry_id)
         if row is None:
             raise QueryError(f"unknown entry id {entry_id!r}", "entry_id")
+        return row
+
+    def equivalents(self, entry_id: str) -> list[EquivalentHit]:
+        """Confirmed entries in other languages that name the same concept as ``entry_id``."""
         return [
             EquivalentHit(
-                SearchHit.from_entry(self.entries[eq.row], eq.score, rank), eq.shared_names
+                SearchHit.from_entry(self.entries[eq.row], eq.score, rank),
+                eq.shared_names,
+                eq.status,
             )
-            for rank, eq in enumerate(self.graph.equivalents(row), start=1)
+            for rank, eq in enumerate(self.graph.equivalents(self._row_of(entry_id)), start=1)
         ]
+
+    def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]:
+        """Per other language, the best candidates for review, with evidence."""
+        return {
+            lang: [
+                CandidateHit(
+                    SearchHit.from_entry(self.entries[c.row], c.score, rank),
+                    c.probability, c.margin, c.mutual, c.definition_similarity,
+                    c.shared_names, c.status,
+                )  # fmt: skip
+                for rank, c in enumerate(found, start=1)
+            ]
+            for lang, found in self.graph.candidates(self._row_of(entry_id)).items()
+        }
 
     # ------------------------------------------------------------------ search
 
