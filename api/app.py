@@ -191,13 +191,18 @@ def create_app(
         tags=["entries"],
     )
     def get_equivalents(searcher: ReadySearcher, entry_id: str) -> models.Equivalents:
-        """Entries in other languages that name the same concept."""
+        """Entries in other languages that name the same concept: confirmed links,
+        and per language the best candidates with their evidence for review."""
         entry = entry_or_404(searcher, entry_id)
         return models.Equivalents(
             entry=models.Entry(**entry.to_dict()),
             equivalents=[
                 models.Equivalent(**eq.to_dict()) for eq in searcher.equivalents(entry_id)
             ],
+            candidates={
+                lang: [models.Candidate(**c.to_dict()) for c in found]
+                for lang, found in searcher.candidates(entry_id).items()
+            },
         )
 
     @app.get(
@@ -300,6 +305,25 @@ def create_app(
     async def delete_entry(_: ReadySearcher, entry_id: str) -> models.ChangeResult:
         """Delete an entry: its vector and lexical postings go."""
         return await change(delete=[entry_id])
+
+    @app.post(
+        "/equivalents/reviews", response_model=models.ReviewResult,
+        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
+    )  # fmt: skip
+    async def review_equivalent(_: ReadySearcher, body: models.ReviewIn) -> models.ReviewResult:
+        """Accept or reject a proposed equivalent. Accepted links are confirmed,
+        rejected pairs are never proposed again; both survive rebuilds and changes."""
+        try:
+            generation, changed = await service.write(
+                lambda: service.review(body.a, body.b, body.decision)
+            )
+        except ChangeError as exc:
+            raise ApiError(exc.status, CHANGE_CODES.get(exc.status, "conflict"), str(exc)) from exc
+        except IndexBusyError as exc:
+            raise ApiError(503, "busy", str(exc)) from exc
+        return models.ReviewResult(
+            a=body.a, b=body.b, decision=body.decision, changed=changed, generation=generation
+        )
 
     @app.post(
         "/admin/rebuild", status_code=202, response_model=models.RebuildStarted,

@@ -44,11 +44,43 @@ class Entry(EntryFields):
 
 class Equivalent(Hit):
     shared_names: list[str] = Field(description="acronyms / names both entries carry")
+    status: Literal["declared", "accepted", "automatic"] = Field(
+        description="why the link is confirmed: one concept id in the source (declared), "
+        "a reviewer (accepted), or Glossa's own decision (automatic)"
+    )
+
+
+class Candidate(Hit):
+    probability: float = Field(description="Glossa's probability that this is an equivalent")
+    margin: float = Field(description="similarity minus that of the next candidate in the language")
+    mutual: bool = Field(description="each entry is the other's best candidate")
+    definition_similarity: float = Field(description="language-centred cosine of the entries")
+    shared_names: list[str] = Field(description="acronyms / names both entries carry")
+    status: Literal["declared", "accepted", "automatic", "rejected"] | None = Field(
+        description="confirmed (why), rejected by a reviewer, or undecided (null)"
+    )
 
 
 class Equivalents(BaseModel):
     entry: Entry
-    equivalents: list[Equivalent]
+    equivalents: list[Equivalent] = Field(description="confirmed links: what search and export use")
+    candidates: dict[str, list[Candidate]] = Field(
+        description="per other language, the best candidates with evidence, for review"
+    )
+
+
+class ReviewIn(BaseModel):
+    a: str = Field(min_length=1, max_length=128, description="entry id")
+    b: str = Field(min_length=1, max_length=128, description="entry id in another language")
+    decision: Literal["accepted", "rejected"]
+
+
+class ReviewResult(BaseModel):
+    a: str
+    b: str
+    decision: Literal["accepted", "rejected"]
+    changed: bool = Field(description="false when the same decision was already recorded")
+    generation: int
 
 
 class LanguageCount(BaseModel):

@@ -31,7 +31,7 @@ from corpus.entry import Entry
 from indexer.build import build_index
 from indexer.encoder import Progress, TextEncoder
 from indexer.index_dir import MANIFEST, LoadedIndex, load_index_dir
-from indexer.updates import ChangeReport, apply_changes, read_index_entries
+from indexer.updates import ChangeReport, apply_changes, read_index_entries, record_review
 from indexer.vector_index import FAISS_STORE, StoreConfig
 from search.searcher import Searcher
 
@@ -214,6 +214,16 @@ class SearchService:
         if loaded.manifest.generation != current.index.manifest.generation:
             self._swap(loaded)
         return report
+
+    def review(self, a: str, b: str, decision: str) -> tuple[int, bool]:
+        """Record a reviewer's decision on an equivalent (on the writer thread) and
+        swap in the index that carries it; returns (generation, changed)."""
+        current = self.searcher
+        assert current is not None
+        loaded, changed = record_review(current.index.path, a, b, decision, store=self.store)
+        if changed:
+            self._swap(loaded)
+        return loaded.manifest.generation, changed
 
     def rebuild(self) -> None:
         """Embed every entry again into a new index version, then swap it in."""

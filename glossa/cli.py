@@ -428,36 +428,86 @@ def info(index_dir: IndexOption = None) -> None:
 @app.command()
 def equivalents(
     entry_id: Annotated[str, typer.Argument(help="Entry id (see `glossa search --json`).")],
+    candidates: Annotated[
+        bool, typer.Option("--candidates", help="Also list each language's candidates for review.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     index_dir: IndexOption = None,
 ) -> None:
-    """Entries in other languages that name the same concept as ENTRY_ID."""
+    """Confirmed equivalents of ENTRY_ID in other languages (and candidates to review)."""
     try:
         searcher = _searcher(index_dir)
         entry = searcher.get(entry_id)
         found = searcher.equivalents(entry_id)
+        proposed = searcher.candidates(entry_id) if candidates or as_json else {}
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     assert entry is not None
     if as_json:
-        payload = {"entry": entry.to_dict(), "equivalents": [e.to_dict() for e in found]}
+        payload = {
+            "entry": entry.to_dict(),
+            "equivalents": [e.to_dict() for e in found],
+            "candidates": {lang: [c.to_dict() for c in cs] for lang, cs in proposed.items()},
+        }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     out.print(Text.assemble((entry.term, "bold"), f"  [{entry.lang}, {entry.source}]"))
     if not found:
-        out.print("  no equivalents above the threshold")
+        out.print("  no confirmed equivalents" + ("" if candidates else " (see --candidates)"))
     for eq in found:
-        hit = eq.hit
-        line = Text(f"  {hit.score:5.2f}  ")
-        line.append(hit.lang, style="bold cyan")
-        line.append("  ")
-        line.append(hit.term, style="bold")
-        if hit.english:
-            line.append(f"  ({hit.english})", style="green")
-        line.append(f"  {hit.id}", style="dim")
+        line = _equivalent_line(eq.hit, eq.status)
         if eq.shared_names:
             line.append(f"  shares: {', '.join(eq.shared_names)}", style="yellow")
         out.print(line)
+    for lang, cs in proposed.items():
+        out.print(Text(f"candidates in {lang}:", style="bold"))
+        for c in cs:
+            line = _equivalent_line(c.hit, c.status or "", f"p={c.probability:.2f}")
+            line.append(f"  margin {c.margin:+.2f}{'  mutual' if c.mutual else ''}", style="dim")
+            if c.shared_names:
+                line.append(f"  shares: {', '.join(c.shared_names)}", style="yellow")
+            out.print(line)
+    if proposed:
+        out.print(Text("accept or reject with: glossa review accept|reject ID ID", style="dim"))
+
+
+def _equivalent_line(hit, status: str, prefix: str = "") -> Text:
+    line = Text(f"  {prefix or f'{hit.score:5.2f}'}  ")
+    line.append(hit.lang, style="bold cyan")
+    line.append("  ")
+    line.append(hit.term, style="bold")
+    if hit.english:
+        line.append(f"  ({hit.english})", style="green")
+    line.append(f"  {hit.id}", style="dim")
+    if status:
+        line.append(f"  [{status}]", style="magenta")
+    return line
+
+
+@app.command()
+def review(
+    decision: Annotated[str, typer.Argument(help="accept or reject")],
+    entry_a: Annotated[str, typer.Argument(help="An entry id.")],
+    entry_b: Annotated[str, typer.Argument(help="An entry id in another language.")],
+    index_dir: IndexOption = None,
+) -> None:
+    """Accept or reject ENTRY_A and ENTRY_B as equivalents. Accepted links are
+    confirmed; rejected pairs are never proposed again; both survive rebuilds."""
+    from indexer.updates import record_review
+
+    decisions = {"accept": "accepted", "reject": "rejected"}
+    if decision not in decisions:
+        raise _fail(f"decision must be accept or reject, not {decision!r}", code=2)
+    settings = _settings()
+    try:
+        loaded, changed = record_review(
+            index_dir or settings.index_dir, entry_a, entry_b, decisions[decision],
+            store=settings.store_config(),
+        )  # fmt: skip
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    verb = decisions[decision] if changed else f"already {decisions[decision]}"
+    out.print(f"{entry_a} ↔ {entry_b}: {verb} (generation {loaded.manifest.generation})")
 
 
 @app.command()

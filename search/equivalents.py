@@ -24,7 +24,9 @@ Deciding whether an equivalent *exists*: most wrong links came from entries with
 no equivalent in a language, linked to their nearest neighbour anyway. A pair is
 linked automatically only when each is the other's best candidate in its
 language (mutual) and a logistic model of the similarity and of both margins to
-the runner-up says so with probability >= ``DEFAULT_THRESHOLD``. The model's
+the runner-up says so with probability >= ``DEFAULT_THRESHOLD``. (Allowing a
+pair where only one side is the other's best raised recall on the tuning part
+from 0.61 to 0.64 but dropped precision to 0.88, so links stay mutual.) The model's
 weights were fitted on the tuning part of the bundled concept table only
 (``benchmarks/equivalents.py``; features and threshold chosen there, figures
 reported on the report part and the external dev set).
@@ -176,6 +178,9 @@ class EquivalenceGraph:
 
     def _confirm(self) -> dict[frozenset[int], str]:
         confirmed = {pair: DECLARED for pair in self.declared}
+        # a declared concept already names its equivalent in that language
+        declared_in = {(r, str(self.langs[o])) for pair in self.declared for r, o in
+                       (tuple(pair), tuple(pair)[::-1])}  # fmt: skip
         for pair, decision in self.reviews.items():
             if decision == "accepted" and pair not in confirmed:
                 confirmed[pair] = ACCEPTED
@@ -186,6 +191,8 @@ class EquivalenceGraph:
                     continue
                 pair = frozenset((a, b))
                 if pair in confirmed or self.reviews.get(pair) == "rejected":
+                    continue
+                if (a, lang) in declared_in or (b, str(self.langs[a])) in declared_in:
                     continue
                 if self.probability(a, b) >= self.threshold:
                     confirmed[pair] = AUTOMATIC
