@@ -216,9 +216,11 @@ class EquivalenceGraph:
 
     def candidates(self, row: int, per_language: int = CANDIDATES) -> dict[str, list[Candidate]]:
         """Every other language's best candidates for ``row``, with evidence, plus
-        any confirmed link that is not among them."""
+        any confirmed or reviewed pair that is not among them."""
         out: dict[str, list[Candidate]] = {}
-        confirmed = {eq.row for eq in self.equivalents(row)}
+        confirmed = {eq.row for eq in self.equivalents(row)} | {
+            other for pair in self.reviews if row in pair for other in pair if other != row
+        }
         for lang, (top, _scores) in self._top.items():
             if lang == self.langs[row]:
                 continue

@@ -211,3 +211,29 @@ def test_live_server_write_over_http(writable):
     with serve(client.app) as url, httpx.Client(base_url=url, timeout=30) as http:
         assert http.post("/entries", json={"entries": [CES_DE]}, headers=AUTH).status_code == 201
         assert http.get("/entries/de-ces").status_code == 200
+
+
+def test_review_route_confirms_and_rejects_links(writable):
+    client, _ = writable
+    pl, fa = "pl-6d2ff01f1a32", "fa-26bfff700429"  # CSAT in Polish and Persian
+    body = {"a": pl, "b": fa, "decision": "rejected"}
+    assert client.post("/equivalents/reviews", json=body).status_code == 401
+    before = client.get(f"/entries/{pl}/equivalents").json()
+    assert set(before["candidates"]) == {"fa", "zh"}  # every other language
+    assert all({"probability", "margin", "mutual", "status"} <= c.keys()
+               for cs in before["candidates"].values() for c in cs)  # fmt: skip
+    done = client.post("/equivalents/reviews", json=body, headers=AUTH)
+    assert done.status_code == 200 and done.json()["changed"] is True, done.text
+    after = client.get(f"/entries/{pl}/equivalents").json()
+    assert fa not in {e["id"] for e in after["equivalents"]}
+    assert {c["id"]: c["status"] for c in after["candidates"]["fa"]}[fa] == "rejected"
+    accept = client.post("/equivalents/reviews", json={**body, "decision": "accepted"}, headers=AUTH)
+    assert accept.status_code == 200
+    linked = client.get(f"/entries/{fa}/equivalents").json()["equivalents"]
+    assert {"id": pl, "status": "accepted"}.items() <= next(e for e in linked if e["id"] == pl).items()
+    same_lang = client.post(
+        "/equivalents/reviews", json={**body, "b": "pl-98494c718c16"}, headers=AUTH
+    )
+    assert same_lang.status_code == 422
+    missing = client.post("/equivalents/reviews", json={**body, "b": "zh-nope"}, headers=AUTH)
+    assert missing.status_code == 404 and "/" not in missing.json()["error"]["message"]

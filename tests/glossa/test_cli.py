@@ -40,6 +40,7 @@ def index_env(tmp_path, monkeypatch):
         "update",
         "delete",
         "rebuild",
+        "review",
     ],
 )
 def test_every_command_has_help(command):
@@ -314,3 +315,31 @@ def test_damaged_vectors_name_the_file_and_the_fix(small_index):
     fixed = runner.invoke(app, ["rebuild", "--index", str(small_index)])
     assert fixed.exit_code == 0, fixed.output
     assert runner.invoke(app, ["search", "NPS", "--index", str(small_index)]).exit_code == 0
+
+
+def test_review_accept_and_reject_survive_changes_and_rebuild(tmp_path, small_index):
+    """A reviewer's decisions are carried into every new version of the index."""
+    pl, fa = "pl-6d2ff01f1a32", "fa-26bfff700429"  # CSAT in Polish and Persian
+    show = ["equivalents", pl, "--json", "--index", str(small_index)]
+    accepted = runner.invoke(app, ["review", "accept", pl, fa, "--index", str(small_index)])
+    assert accepted.exit_code == 0 and "accepted" in accepted.stdout, accepted.output
+    again = runner.invoke(app, ["review", "accept", fa, pl, "--index", str(small_index)])
+    assert "already accepted" in again.stdout  # a retry writes nothing
+    links = json.loads(runner.invoke(app, show).stdout)["equivalents"]
+    assert {"id": fa, "status": "accepted"}.items() <= next(e for e in links if e["id"] == fa).items()
+    # a live change and a full rebuild keep the decision
+    runner.invoke(app, ["delete", "zh-40ed4e30cd7a", "--index", str(small_index)])
+    assert runner.invoke(app, ["rebuild", "--index", str(small_index)]).exit_code == 0
+    links = json.loads(runner.invoke(app, show).stdout)["equivalents"]
+    assert fa in {e["id"] for e in links}
+    rejected = runner.invoke(app, ["review", "reject", pl, fa, "--index", str(small_index)])
+    assert rejected.exit_code == 0
+    payload = json.loads(runner.invoke(app, show).stdout)
+    assert fa not in {e["id"] for e in payload["equivalents"]}
+    assert any(c["id"] == fa and c["status"] == "rejected" for c in payload["candidates"]["fa"])
+    one_line_error(runner.invoke(app, ["review", "accept", pl, "pl-98494c718c16",
+                                       "--index", str(small_index)]),
+                   "equivalents link different languages")  # fmt: skip
+    one_line_error(runner.invoke(app, ["review", "accept", pl, "nope", "--index", str(small_index)]),
+                   "unknown entry id 'nope'")  # fmt: skip
+    assert runner.invoke(app, ["review", "maybe", pl, fa]).exit_code == 2
