@@ -140,3 +140,13 @@ def test_a_language_with_few_entries_borrows_the_collection_statistics():
     mean, std = stats["de"]
     z = (float(query[0] @ vectors[40]) - mean[0]) / std[0]
     assert z > 2 and stats["pl"][0][0] != mean[0]
+
+
+def test_lexical_weight_shrinks_for_long_queries(real_searcher):
+    """Short lookups keep the full lexical weight; questions and definitions get
+    it scaled by words/length (chosen on the tuning parts)."""
+    w = real_searcher.lexical_weight
+    assert real_searcher._lexical_weight("NPS") == w
+    assert real_searcher._lexical_weight("customer churn") == w
+    assert real_searcher._lexical_weight("how do we measure customer effort") == w * 2 / 6
+    assert real_searcher.with_index(real_searcher.index).lexical_words == real_searcher.lexical_words
