@@ -112,10 +112,12 @@ def main() -> None:
     parser.add_argument("--config", action="append", default=[], help='NAME={"mode": ...}')
     parser.add_argument("--parts", default="dev,test", help="gold parts to run")
     parser.add_argument("--external-parts", default="dev,test,all", help="external parts")
+    parser.add_argument("--model", help="sentence-transformers model dir (torch backend)")
     parser.add_argument("--stem", default="quality")
     args = parser.parse_args()
     configs = SHIPPED + parse_configs(args.config) if args.config else SHIPPED
-    encoder = make_encoder(Settings())
+    settings = Settings(model=args.model, encoder_backend="torch") if args.model else Settings()
+    encoder = make_encoder(settings)
     sections, results = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [(f"gold {p}", GOLD, p) for p in args.parts.split(",")]

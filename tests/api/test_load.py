@@ -8,6 +8,8 @@ from benchmarks.load_test import run
 def test_short_mixed_load_loses_and_duplicates_nothing(real_index_dir):
     report = run(real_index_dir, seconds=6, clients=2)
     assert not report.errors, report.errors[:5]
-    assert report.searches > 20 and report.writes > 3 and report.added > 0
+    # something of each kind happened, so the data checks below mean something;
+    # throughput is the benchmark's business (benchmarks/load_test.py), not a test's
+    assert report.searches > 0 and report.writes > 0 and report.added > 0
     assert report.expected_count == report.served_count == report.on_disk_count
     assert report.checksum_matches_server and report.checksum_matches_disk
