@@ -158,7 +158,9 @@ def main() -> None:
             for which in ("dev", "test", "all"):
                 row = judge(graph, concept, part, which)
                 results[f"{name} {which}"] = row
-                lines.append(f"| {name} | {which} | " + " | ".join(str(v) for v in row.values()) + " |")
+                lines.append(
+                    f"| {name} | {which} | " + " | ".join(str(v) for v in row.values()) + " |"
+                )
             if name == "bundled":
                 row_of = {(e.source[:3], e.term): i for i, e in enumerate(entries)}
                 negatives = [tuple(sorted((row_of[a], row_of[b]))) for a, b in NEGATIVES]

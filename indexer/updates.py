@@ -20,7 +20,6 @@ the vectors: fine for terminology-sized changes, see the README for the figures.
 from __future__ import annotations
 
 import dataclasses
-
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -240,9 +239,7 @@ def record_review(
     from corpus.reviews import DECISIONS, Review, with_review
 
     if decision not in DECISIONS:
-        raise ChangeError(
-            f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422
-        )
+        raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422)
     path = path.resolve()
     started = time.perf_counter()
     with index_lock(path, exclusive=True):
@@ -263,8 +260,13 @@ def record_review(
         manifest = write_index_dir(
             path,
             manifest_fields(
-                old.manifest.model, old.manifest.dimension, old.entries, old.vectors.kind,
-                old.manifest.doc_text, started, old.manifest.generation + 1,
+                old.manifest.model,
+                old.manifest.dimension,
+                old.entries,
+                old.vectors.kind,
+                old.manifest.doc_text,
+                started,
+                old.manifest.generation + 1,
             ),  # fmt: skip
             old.entries,
             old.vectors,

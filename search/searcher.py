@@ -219,8 +219,12 @@ class Searcher:
             lang: [
                 CandidateHit(
                     SearchHit.from_entry(self.entries[c.row], c.score, rank),
-                    c.probability, c.margin, c.mutual, c.definition_similarity,
-                    c.shared_names, c.status,
+                    c.probability,
+                    c.margin,
+                    c.mutual,
+                    c.definition_similarity,
+                    c.shared_names,
+                    c.status,
                 )  # fmt: skip
                 for rank, c in enumerate(found, start=1)
             ]

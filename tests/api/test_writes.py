@@ -227,10 +227,14 @@ def test_review_route_confirms_and_rejects_links(writable):
     after = client.get(f"/entries/{pl}/equivalents").json()
     assert fa not in {e["id"] for e in after["equivalents"]}
     assert {c["id"]: c["status"] for c in after["candidates"]["fa"]}[fa] == "rejected"
-    accept = client.post("/equivalents/reviews", json={**body, "decision": "accepted"}, headers=AUTH)
+    accept = client.post(
+        "/equivalents/reviews", json={**body, "decision": "accepted"}, headers=AUTH
+    )
     assert accept.status_code == 200
     linked = client.get(f"/entries/{fa}/equivalents").json()["equivalents"]
-    assert {"id": pl, "status": "accepted"}.items() <= next(e for e in linked if e["id"] == pl).items()
+    assert {"id": pl, "status": "accepted"}.items() <= next(
+        e for e in linked if e["id"] == pl
+    ).items()
     same_lang = client.post(
         "/equivalents/reviews", json={**body, "b": "pl-98494c718c16"}, headers=AUTH
     )

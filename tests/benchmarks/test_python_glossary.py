@@ -6,7 +6,7 @@ import json
 from benchmarks.external.python_glossary import build, plain
 from search.evaluation import load_beir
 
-PO = '''msgid ""
+PO = """msgid ""
 msgstr ""
 "Language: {lang}\\n"
 
@@ -32,7 +32,7 @@ msgstr "{generator}"
 
 msgid "A function which returns a :term:`generator iterator`."
 msgstr "{generator_def}"
-'''
+"""
 
 
 def test_builder_makes_a_concept_split_beir_set(tmp_path):
@@ -58,14 +58,16 @@ def test_builder_makes_a_concept_split_beir_set(tmp_path):
     assert counts["concepts"] == 3 and counts["entries"] == 7 - 3  # one held out per concept
     assert counts["languages"] >= 2
     assert all(c["metadata"].get("concept") is None for c in corpus)  # stripped
-    assert not any("générateur" == t for _, t in langs)  # fuzzy translation skipped
+    assert not any(t == "générateur" for _, t in langs)  # fuzzy translation skipped
     queries = [json.loads(x) for x in (tmp_path / "beir" / "queries.jsonl").open()]
     assert {q["metadata"]["kind"] for q in queries} <= {"term", "definition", "english"}
     parts = {}
     for split in ("dev", "test", "all"):
-        dataset = load_beir(tmp_path / "beir", split) if (
-            (tmp_path / "beir" / "qrels" / f"{split}.tsv").read_text().count("\n") > 1
-        ) else None
+        dataset = (
+            load_beir(tmp_path / "beir", split)
+            if ((tmp_path / "beir" / "qrels" / f"{split}.tsv").read_text().count("\n") > 1)
+            else None
+        )
         parts[split] = set(dataset.qrels) if dataset else set()
     assert parts["dev"] | parts["test"] == parts["all"] and not parts["dev"] & parts["test"]
     for q in queries:  # relevance comes from the concept key only

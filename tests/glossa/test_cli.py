@@ -326,7 +326,9 @@ def test_review_accept_and_reject_survive_changes_and_rebuild(tmp_path, small_in
     again = runner.invoke(app, ["review", "accept", fa, pl, "--index", str(small_index)])
     assert "already accepted" in again.stdout  # a retry writes nothing
     links = json.loads(runner.invoke(app, show).stdout)["equivalents"]
-    assert {"id": fa, "status": "accepted"}.items() <= next(e for e in links if e["id"] == fa).items()
+    assert {"id": fa, "status": "accepted"}.items() <= next(
+        e for e in links if e["id"] == fa
+    ).items()
     # a live change and a full rebuild keep the decision
     runner.invoke(app, ["delete", "zh-40ed4e30cd7a", "--index", str(small_index)])
     assert runner.invoke(app, ["rebuild", "--index", str(small_index)]).exit_code == 0

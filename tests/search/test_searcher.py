@@ -149,4 +149,6 @@ def test_lexical_weight_shrinks_for_long_queries(real_searcher):
     assert real_searcher._lexical_weight("NPS") == w
     assert real_searcher._lexical_weight("customer churn") == w
     assert real_searcher._lexical_weight("how do we measure customer effort") == w * 2 / 6
-    assert real_searcher.with_index(real_searcher.index).lexical_words == real_searcher.lexical_words
+    assert (
+        real_searcher.with_index(real_searcher.index).lexical_words == real_searcher.lexical_words
+    )
