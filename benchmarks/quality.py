@@ -31,19 +31,26 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SHIPPED = [("dense", "dense", {}), ("lexical", "lexical", {}), ("hybrid", "hybrid", {})]
 
 
-def hubness(run: dict[str, dict[str, float]], k: int = 5) -> dict[str, float]:
+def hubness(run: dict[str, dict[str, float]], qrels=None, k: int = 5) -> dict[str, float]:
     """k-occurrence of entries in the top k over all queries: skewness of the
-    distribution (Radovanović et al.), the largest count, and how many entries
-    sit in the top k of more than 5% of the queries."""
+    distribution (Radovanović et al.), the largest count, how many entries sit in
+    the top k of more than 5% of the queries, and (with qrels) the largest number
+    of queries one entry reaches the top k of *without being relevant*: a hub
+    proper, as opposed to an entry of a concept many queries are about."""
     counts: Counter[str] = Counter()
-    for docs in run.values():
-        counts.update(d for d, _ in sorted(docs.items(), key=lambda x: -x[1])[:k])
+    unrelated: Counter[str] = Counter()
+    for qid, docs in run.items():
+        top = [d for d, _ in sorted(docs.items(), key=lambda x: -x[1])[:k]]
+        counts.update(top)
+        if qrels is not None:
+            unrelated.update(d for d in top if not qrels.get(qid, {}).get(d))
     values = np.array(list(counts.values()), dtype=float)
+    worst = max(unrelated.values(), default=0)
     if len(values) < 2:
-        return {"skew": 0.0, "max": float(values.max(initial=0)), "hubs": 0}
+        return {"skew": 0.0, "max": float(values.max(initial=0)), "hubs": 0, "max_unrelated": worst}
     skew = float(((values - values.mean()) ** 3).mean() / max(values.std(), 1e-9) ** 3)
     hubs = int((values > 0.05 * len(run)).sum())
-    return {"skew": round(skew, 3), "max": int(values.max()), "hubs": hubs}
+    return {"skew": round(skew, 3), "max": int(values.max()), "hubs": hubs, "max_unrelated": worst}
 
 
 def significance(qrels, runs: dict[str, dict], baseline: str = "dense") -> dict[str, float]:
@@ -72,7 +79,7 @@ def evaluate_dataset(
         searcher = Searcher.open(index_dir, encoder, **options)
         runs[name] = searcher_run(searcher, dataset.queries, mode)
         report = evaluate_grouped(name, dataset, runs[name])
-        rows[name] = {**report.to_dict(), "hubness": hubness(runs[name])}
+        rows[name] = {**report.to_dict(), "hubness": hubness(runs[name], dataset.qrels)}
     for name, p in significance(dataset.qrels, runs).items():
         rows[name]["p_vs_dense"] = round(p, 4)
     return rows
@@ -81,14 +88,15 @@ def evaluate_dataset(
 def table(title: str, rows: dict[str, dict]) -> str:
     first = next(iter(rows.values()))
     keys = [(g, v) for g in ("lang", "kind") for v in first["groups"].get(g, {})]
-    head = ["system", "nDCG@10", "R@10", "p vs dense", "hub skew", "max k-occ"] + [
+    head = ["system", "nDCG@10", "R@10", "p vs dense", "hub skew", "max k-occ", "max unrelated"] + [
         f"{v} ({first['group_sizes'][g][v]})" for g, v in keys
     ]
     lines = [f"### {title} ({first['queries']} queries)", "",
              "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]  # fmt: skip
     for name, r in rows.items():
         cells = [name, f"{r['overall']['ndcg@10']:.4f}", f"{r['overall']['recall@10']:.4f}",
-                 str(r.get("p_vs_dense", "")), str(r["hubness"]["skew"]), str(r["hubness"]["max"])]  # fmt: skip
+                 str(r.get("p_vs_dense", "")), str(r["hubness"]["skew"]), str(r["hubness"]["max"]),
+                 str(r["hubness"].get("max_unrelated", ""))]  # fmt: skip
         cells += [f"{r['groups'][g][v]['ndcg@10']:.3f}" for g, v in keys]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
