@@ -23,7 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from indexer.build import build_index
-from search.evaluation import BeirDataset, evaluate_grouped, load_beir, searcher_run
+from search.evaluation import (
+    BeirDataset,
+    evaluate_grouped,
+    load_beir,
+    paired_significance,
+    searcher_run,
+)
 from search.searcher import Searcher
 
 GOLD = Path(__file__).resolve().parent / "gold" / "beir"
@@ -53,22 +59,6 @@ def hubness(run: dict[str, dict[str, float]], qrels=None, k: int = 5) -> dict[st
     return {"skew": round(skew, 3), "max": int(values.max()), "hubs": hubs, "max_unrelated": worst}
 
 
-def significance(qrels, runs: dict[str, dict], baseline: str = "dense") -> dict[str, float]:
-    """Paired two-sided t-test p-value of each run against ``baseline`` (ranx)."""
-    from ranx import Qrels, Run, compare
-
-    names = list(runs)
-    if baseline not in runs or len(names) < 2:
-        return {}
-    rx = [Run({q: runs[n].get(q) or {"__none__": 0.0} for q in qrels}, name=n) for n in names]
-    report = compare(Qrels(qrels), rx, ["ndcg@10"], stat_test="student", make_comparable=True)
-    return {
-        n: float(report.comparisons[n, baseline]["ndcg@10"]["p_value"])
-        for n in names
-        if n != baseline
-    }
-
-
 def evaluate_dataset(
     dataset: BeirDataset, encoder, configs: Sequence[tuple[str, str, dict]], index_dir: Path
 ) -> dict[str, dict]:
@@ -80,7 +70,7 @@ def evaluate_dataset(
         runs[name] = searcher_run(searcher, dataset.queries, mode)
         report = evaluate_grouped(name, dataset, runs[name])
         rows[name] = {**report.to_dict(), "hubness": hubness(runs[name], dataset.qrels)}
-    for name, p in significance(dataset.qrels, runs).items():
+    for name, p in paired_significance(dataset.qrels, runs).items():
         rows[name]["p_vs_dense"] = round(p, 4)
     return rows
 

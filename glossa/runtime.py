@@ -27,7 +27,14 @@ from indexer.index_dir import LoadedIndex, Manifest, index_exists, load_index_di
 from indexer.updates import read_index_entries
 from indexer.vector_index import StoreConfig
 from search.equivalents import EquivalenceGraph
-from search.evaluation import EvalReport, evaluate_grouped, load_beir, searcher_run, write_reports
+from search.evaluation import (
+    EvalReport,
+    evaluate_grouped,
+    load_beir,
+    paired_significance,
+    searcher_run,
+    write_reports,
+)
 from search.searcher import QueryError, Searcher
 
 Notify = Callable[[str], None]
@@ -169,10 +176,12 @@ def evaluate(
     searcher = Searcher.open(
         index_dir, encoder, doc_text=settings.doc_text, **settings.searcher_options()
     )
-    reports, runs = [], {}
-    for mode in modes:
-        runs[mode] = searcher_run(searcher, dataset.queries, mode)
-        reports.append(evaluate_grouped(mode, dataset, runs[mode]))
+    runs = {mode: searcher_run(searcher, dataset.queries, mode) for mode in modes}
+    p_values = paired_significance(dataset.qrels, runs)
+    reports = [
+        dataclasses.replace(evaluate_grouped(mode, dataset, runs[mode]), p_value=p_values.get(mode))
+        for mode in modes
+    ]
     stem = name or f"eval-{dataset_dir.resolve().name}-{split}"
     return reports, write_reports(reports, runs, out_dir, stem)
 

@@ -115,10 +115,33 @@ class EvalReport:
     overall: dict[str, float]
     groups: dict[str, dict[str, dict[str, float]]]  # "lang" -> "pl" -> metrics
     group_sizes: dict[str, dict[str, int]]
+    p_value: float | None = None  # paired t-test of nDCG@10 against the baseline run
 
     def to_dict(self) -> dict:
         return {"name": self.name, "queries": self.queries, "overall": self.overall,
-                "groups": self.groups, "group_sizes": self.group_sizes}  # fmt: skip
+                "groups": self.groups, "group_sizes": self.group_sizes,
+                "p_value": self.p_value}  # fmt: skip
+
+
+def paired_significance(
+    qrels: Qrels, runs: Mapping[str, RunDict], baseline: str = "dense"
+) -> dict[str, float]:
+    """Two-sided paired Student t-test p-value of nDCG@10, each run against
+    ``baseline`` (ranx ``compare``); empty without the baseline or a second run."""
+    from ranx import Qrels as RxQrels
+    from ranx import Run as RxRun
+    from ranx import compare
+
+    names = list(runs)
+    if baseline not in runs or len(names) < 2:
+        return {}
+    rx = [RxRun({q: runs[n].get(q) or {"__none__": 0.0} for q in qrels}, name=n) for n in names]
+    report = compare(RxQrels(qrels), rx, ["ndcg@10"], stat_test="student", make_comparable=True)
+    return {
+        n: float(report.comparisons[n, baseline]["ndcg@10"]["p_value"])
+        for n in names
+        if n != baseline
+    }
 
 
 def evaluate_grouped(
@@ -180,9 +203,13 @@ def write_trec_run(run: RunDict, path: Path, tag: str) -> None:
 
 
 def markdown_table(reports: Sequence[EvalReport], metrics: Sequence[str] = METRICS) -> str:
-    lines = ["| system | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
+    lines = ["| system | " + " | ".join(metrics) + " | p vs dense (nDCG@10) |",
+             "|---|" + "---|" * (len(metrics) + 1)]  # fmt: skip
     for r in reports:
-        lines.append(f"| {r.name} | " + " | ".join(f"{r.overall[m]:.4f}" for m in metrics) + " |")
+        p = "" if r.p_value is None else f"{r.p_value:.4f}"
+        lines.append(
+            f"| {r.name} | " + " | ".join(f"{r.overall[m]:.4f}" for m in metrics) + f" | {p} |"
+        )
     for key in ("lang", "kind"):
         values = sorted({v for r in reports for v in r.groups.get(key, {})})
         if not values:

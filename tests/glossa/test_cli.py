@@ -208,6 +208,7 @@ def test_eval_command_on_a_users_beir_dataset(tmp_path, monkeypatch, use_encoder
         "| dense |" in result.output
         and "| hybrid |" in result.output
         and "ndcg@10" in result.output
+        and "p vs dense" in result.output  # paired t-test of every mode against dense
     )
     assert {p.name for p in out.iterdir()} == {
         "mine.dense.trec", "mine.lexical.trec", "mine.hybrid.trec", "mine.json", "mine.md"
