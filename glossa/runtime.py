@@ -217,6 +217,9 @@ def export_entries(
 
 
 def with_equivalent_concepts(loaded: LoadedIndex) -> list[Entry]:
+    """The entries with Glossa's confirmed equivalents (automatic and accepted)
+    merged into concepts, for TBX export. Two different declared concepts are never
+    merged; a group that holds a declared concept keeps its id."""
     graph = EquivalenceGraph(
         loaded.entries,
         loaded.vectors.reconstruct(np.arange(len(loaded.entries))),
@@ -231,16 +234,22 @@ def with_equivalent_concepts(loaded: LoadedIndex) -> list[Entry]:
             row = parent[row]
         return row
 
-    for a, b in graph.links():
-        if not (loaded.entries[a].concept or loaded.entries[b].concept):
-            parent[find(a)] = find(b)
+    declared = [e.concept for e in loaded.entries]
+    group_concept: dict[int, str | None] = dict(enumerate(declared))
+    for a, b in sorted(graph.links()):
+        ra, rb = find(a), find(b)
+        ca, cb = group_concept[ra], group_concept[rb]
+        if ra == rb or (ca and cb and ca != cb):
+            continue
+        parent[ra] = rb
+        group_concept[rb] = cb or ca
     groups: dict[int, list[int]] = {}
     for row in range(len(loaded.entries)):
         groups.setdefault(find(row), []).append(row)
     entries = list(loaded.entries)
-    for rows in groups.values():
+    for root, rows in groups.items():
         if len(rows) > 1:
-            concept = f"glossa-{entries[rows[0]].id}"
+            concept = group_concept[root] or f"glossa-{entries[rows[0]].id}"
             for row in rows:
                 entries[row] = dataclasses.replace(entries[row], concept=concept)
     return entries

@@ -335,6 +335,14 @@ def test_review_accept_and_reject_survive_changes_and_rebuild(tmp_path, small_in
     assert runner.invoke(app, ["rebuild", "--index", str(small_index)]).exit_code == 0
     links = json.loads(runner.invoke(app, show).stdout)["equivalents"]
     assert fa in {e["id"] for e in links}
+    tbx = tmp_path / "linked.tbx"  # accepted links become concepts in the export
+    exported = runner.invoke(app, ["export", "-f", "tbx", "--equivalents", "-o", str(tbx),
+                                   "--index", str(small_index)])  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    from corpus.tbx import tbx_entries
+
+    concept_of = {e.id: e.concept for e in tbx_entries(tbx) if hasattr(e, "concept")}
+    assert concept_of[pl] and concept_of[pl] == concept_of[fa]
     rejected = runner.invoke(app, ["review", "reject", pl, fa, "--index", str(small_index)])
     assert rejected.exit_code == 0
     payload = json.loads(runner.invoke(app, show).stdout)
