@@ -62,10 +62,15 @@ def main() -> None:
                          "mean": round(float(values.mean()), 2), "ratio": round(p50 / base, 3)}  # fmt: skip
         s = summary[name]
         table.append(f"| {name} | {s['p50']} | {s['p90']} | {s['mean']} | {s['ratio']} |")
-    text = "\n".join(table) + f"\n\nLoad average (1, 5, 15 min) at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; 2 cores."
+    text = (
+        "\n".join(table)
+        + f"\n\nLoad average (1, 5, 15 min) at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; 2 cores."
+    )
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "search_overhead.json").write_text(json.dumps({"rows": summary, "load": load}, indent=2))
+    (RESULTS / "search_overhead.json").write_text(
+        json.dumps({"rows": summary, "load": load}, indent=2)
+    )
     (RESULTS / "search_overhead.md").write_text(f"# Search cost over the encoder\n\n{text}\n")
 
 

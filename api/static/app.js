@@ -24,16 +24,26 @@ function queryTerms(q) {
   return [...terms].sort((a, b) => b.length - a.length);
 }
 
+// Whole words only ("klientow" does not light up inside "klientowi"); Chinese has
+// no spaces between words, so Han terms match anywhere.
+const WORD = /[\p{L}\p{N}\p{M}\u200c\u200d]/u;
 function highlight(element, text, terms) {
   element.textContent = "";
   const chars = Array.from(text);
-  const folded = chars.map(foldChar).join("");
+  const foldedChars = chars.map(foldChar);
+  const folded = foldedChars.join("");
   const marks = new Array(chars.length).fill(false);
   for (const term of terms) {
-    let at = folded.indexOf(term);
-    while (at !== -1) {
-      for (let i = at; i < at + Array.from(term).length; i++) marks[i] = true;
-      at = folded.indexOf(term, at + 1);
+    const length = Array.from(term).length;
+    if (!folded.includes(term)) continue;
+    const anywhere = /\p{Script=Han}/u.test(term);
+    // indexOf works on UTF-16 units; walk code points so offsets match `chars`
+    for (let at = 0; at + length <= foldedChars.length; at++) {
+      if (foldedChars.slice(at, at + length).join("") !== term) continue;
+      const before = at > 0 ? foldedChars[at - 1] : "";
+      const after = at + length < foldedChars.length ? foldedChars[at + length] : "";
+      if (!anywhere && (WORD.test(before) || WORD.test(after))) continue;
+      for (let i = at; i < at + length; i++) marks[i] = true;
     }
   }
   let i = 0;

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "search-page.png"
 ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -25,14 +24,27 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def page(live_server):
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 1300})
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 1300})
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Screenshots go to a temporary directory (the checkout stays unchanged;
+    docs/make_screenshots.py regenerates the README picture on purpose)."""
+    return tmp_path_factory.mktemp("screenshots")
 
 
 def test_polish_query_finds_persian_or_chinese_and_persian_renders_rtl(page, live_server):
@@ -56,7 +68,7 @@ def test_polish_query_finds_persian_or_chinese_and_persian_renders_rtl(page, liv
     assert page.locator("#results mark").count() > 0
 
 
-def test_click_shows_equivalents_and_screenshot(page, live_server):
+def test_click_shows_equivalents_and_screenshot(page, live_server, shots):
     page.goto(live_server + "/?q=" + urllib.parse.quote("what measures customer effort"))
     page.wait_for_selector("#results .result[data-lang='fa']")
     page.locator("#results .result[data-lang='fa']").first.click()
@@ -64,9 +76,8 @@ def test_click_shows_equivalents_and_screenshot(page, live_server):
     equivalents = page.locator(".equivalents:visible .equivalent").all_inner_texts()
     assert any("客户努力得分" in text for text in equivalents), equivalents
     page.evaluate("window.scrollTo(0, 0)")
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    page.screenshot(path=str(shots / "desktop.png"))
+    assert (shots / "desktop.png").stat().st_size > 20_000
 
 
 def test_filters_update_results(page, live_server):
@@ -77,3 +88,55 @@ def test_filters_update_results(page, live_server):
         "() => [...document.querySelectorAll('#results .result')].every(n => n.dataset.lang === 'zh')"
     )
     assert "lang=zh" in page.url
+
+
+def no_sideways_overflow(page) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_phone_width_fits_and_shows_equivalents(browser, live_server, shots):
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        phone.goto(live_server + "/?q=" + urllib.parse.quote("what measures customer effort"))
+        phone.wait_for_selector("#results .result")
+        assert no_sideways_overflow(phone)
+        button = phone.locator("#search-form button").bounding_box()
+        assert button and button["x"] + button["width"] <= 390  # not cut off
+        phone.locator("#results .result").first.click()
+        phone.wait_for_selector(".equivalents:visible h3")
+        assert no_sideways_overflow(phone)
+        # the source name and the "show equivalents" hint do not run into each other
+        meta = phone.locator("#results .result .meta").first
+        source, hint = meta.locator(".source").bounding_box(), meta.locator(".hint").bounding_box()
+        overlap_x = min(source["x"] + source["width"], hint["x"] + hint["width"]) - max(
+            source["x"], hint["x"]
+        )
+        overlap_y = min(source["y"] + source["height"], hint["y"] + hint["height"]) - max(
+            source["y"], hint["y"]
+        )
+        assert overlap_x <= 0 or overlap_y <= 0
+        phone.screenshot(path=str(shots / "phone.png"), full_page=False)
+    finally:
+        phone.close()
+
+
+def test_persian_query_is_right_to_left_and_highlights_whole_words(page, live_server, shots):
+    page.goto(live_server + "/")
+    page.wait_for_selector("#lang-filters .chip")
+    page.fill("#q", "امتیاز تلاش مشتری")
+    assert page.eval_on_selector("#q", "n => getComputedStyle(n).direction") == "rtl"
+    page.press("#q", "Enter")
+    page.wait_for_selector("#results .result[data-lang='fa']")
+    page.screenshot(path=str(shots / "persian.png"))
+    # one highlight colour whatever the direction
+    colours = page.eval_on_selector_all(
+        "#results mark", "ns => [...new Set(ns.map(n => getComputedStyle(n).backgroundColor))]"
+    )
+    assert len(colours) == 1, colours
+    # whole words: "klientow" is not lit up inside "klientowi" / "klientów" elsewhere
+    page.goto(live_server + "/?q=klientow&mode=lexical")
+    page.wait_for_selector("#results .result")
+    texts = page.eval_on_selector_all("#results .definition", "ns => ns.map(n => n.textContent)")
+    assert any("klientowi" in t for t in texts), texts  # "Obsługa klienta przez Twitter"
+    marked = page.eval_on_selector_all("#results mark", "ns => ns.map(n => n.textContent)")
+    assert marked and all(m.casefold() in {"klientow", "klientów"} for m in marked), marked
