@@ -47,7 +47,7 @@ def main() -> None:
         build_index(load_entries(), encoder, Path(tmp) / "index")
         searcher = Searcher.open(Path(tmp) / "index", encoder)
         searcher.search("warm up", k=10)
-        searcher.graph  # built once per index version, not per query
+        assert searcher.graph is not None  # built once per index version, not per query
         for _ in range(2):  # second round is the measured one
             rows["encoder"] = timed(lambda t: encoder.encode_queries([t]), texts)
             for mode in MODES:
