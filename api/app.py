@@ -20,13 +20,15 @@ and many calling threads would oversubscribe a 2-core machine.
 """
 
 import hmac
+import importlib.util
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
@@ -45,6 +47,9 @@ from search.results import SearchHit
 from search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Swagger UI assets shipped inside the fastapi-offline wheel (MIT): /docs
+# must work with no network, so nothing is loaded from a CDN.
+DOCS_ASSETS = Path(importlib.util.find_spec("fastapi_offline").origin).parent / "static"
 API_SOURCE = "api"  # glossary name of entries added over HTTP without a source
 ERRORS = {
     400: {"model": models.ErrorResponse, "description": "Unknown language, source or mode"},
@@ -128,11 +133,24 @@ def create_app(
         version=__version__,
         description="Multilingual semantic search over customer-service / CX glossaries.",
         lifespan=lifespan,
+        docs_url=None,  # served below from packaged assets: no CDN, works offline
+        redoc_url=None,  # not offered: its bundle loads a logo from a CDN
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.service = service
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="Glossa API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
 
     def hit_model(hit: SearchHit) -> models.Hit:
         return models.Hit(**hit.to_dict())

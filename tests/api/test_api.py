@@ -1,3 +1,4 @@
+import re
 import threading
 import urllib.parse
 
@@ -131,6 +132,14 @@ def test_page_and_docs_are_served(client):
     assert 'id="q"' in page.text and "/static/app.js" in page.text
     assert client.get("/static/app.js").status_code == 200
     assert client.get("/docs").status_code == 200
+    assert client.get("/redoc").status_code == 404  # not offered (its bundle needs a CDN)
+    for page in ("/docs",):  # offline: every asset comes from this server
+        html = client.get(page).text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets and all(a.startswith("/") for a in assets), assets
+        assert "cdn" not in html.lower() and "googleapis" not in html
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
     schema = client.get("/openapi.json").json()
     for path in ("/search", "/entries/{entry_id}", "/entries/{entry_id}/equivalents", "/languages",
                  "/sources", "/health", "/stats"):  # fmt: skip

@@ -140,3 +140,30 @@ def test_persian_query_is_right_to_left_and_highlights_whole_words(page, live_se
     assert any("klientowi" in t for t in texts), texts  # "Obsługa klienta przez Twitter"
     marked = page.eval_on_selector_all("#results mark", "ns => ns.map(n => n.textContent)")
     assert marked and all(m.casefold() in {"klientow", "klientów"} for m in marked), marked
+
+
+def test_api_docs_render_with_the_network_unavailable(browser, live_server):
+    """/docs draws from this server alone: every other host is cut off."""
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def only_loopback(route):
+        if route.request.url.startswith(live_server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    try:
+        page.route("**/*", only_loopback)
+        page.goto(live_server + "/docs")
+        page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
+        assert "Glossa" in page.inner_text(".swagger-ui .info .title")
+        page.wait_for_selector(".opblock-summary-path", timeout=15_000)
+        paths = page.eval_on_selector_all(
+            ".opblock-summary-path", "ns => ns.map(n => n.textContent)"
+        )
+        assert any(p.strip().startswith("/search") for p in paths), paths
+        assert not outside, outside
+    finally:
+        page.close()
