@@ -16,11 +16,14 @@ ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Debian's chromium is not installed (apt-get install chromium fonts-wqy-microhei); "
-    "Playwright's own browser download does not work here",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium is not installed (apt-get install chromium fonts-wqy-microhei); "
+        "Playwright's own browser download does not work here",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

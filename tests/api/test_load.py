@@ -2,7 +2,11 @@
 a real server process, searches with concurrent adds, retries and deletes, then
 the served and on-disk entries must equal the expected set exactly."""
 
+import pytest
+
 from benchmarks.load_test import run
+
+pytestmark = pytest.mark.slow  # a real loopback load run
 
 
 def test_short_mixed_load_loses_and_duplicates_nothing(real_index_dir):

@@ -19,6 +19,8 @@ from glossa.settings import Settings
 from search.searcher import Searcher
 from tests.api.conftest import serve
 
+pytestmark = pytest.mark.slow  # property-based fuzzing of every route
+
 # The schema comes from the app itself (no model needed to describe the routes);
 # the requests go to the live uvicorn server that serves the real Searcher.
 SCHEMA = schemathesis.openapi.from_dict(create_app().openapi())

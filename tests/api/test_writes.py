@@ -175,6 +175,7 @@ def test_readers_see_the_old_or_the_new_state_during_writes(writable):
     assert not errors and seen == {"old", "new"}
 
 
+@pytest.mark.slow
 def test_rebuild_keeps_serving_then_swaps(writable):
     client, _ = writable
     before = client.get("/stats").json()

@@ -193,6 +193,7 @@ def test_equivalents_command(real_index_dir, real_encoder, use_encoder):
                    "unknown entry id 'nope'")  # fmt: skip
 
 
+@pytest.mark.slow
 def test_eval_command_on_a_users_beir_dataset(tmp_path, monkeypatch, use_encoder):
     from tests.search.test_evaluation import write_dataset
 

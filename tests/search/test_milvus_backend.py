@@ -17,6 +17,8 @@ from indexer.updates import apply_changes
 from indexer.vector_index import FAISS_STORE
 from search.searcher import Searcher
 
+pytestmark = pytest.mark.slow  # starts a Milvus server
+
 GOLD = [q[0] for q in QUERIES]
 
 
