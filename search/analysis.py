@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from functools import lru_cache
 
 STEM_CHARS = 6
@@ -51,7 +52,11 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _jieba():
-    import jieba
+    # jieba imports pkg_resources, which recent setuptools deprecates with a warning
+    # on every import; that is jieba's business, not something a user can act on.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+        import jieba
 
     jieba.setLogLevel(60)
     return jieba

@@ -8,8 +8,10 @@ kind) when queries carry ``metadata.lang`` / ``metadata.kind``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +97,22 @@ def load_beir(path: Path, split: str = "test") -> BeirDataset:
     return BeirDataset(path, corpus, {q: queries[q] for q in qrels}, dict(qrels), meta)
 
 
+@contextlib.contextmanager
+def quiet_numba():
+    """ranx's numba kernels warn (NumbaTypeSafetyWarning) about their own integer
+    casts on every call; the metrics are unaffected, so users are spared it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="numba")
+        warnings.filterwarnings("ignore", category=UserWarning, message=".*[Nn]umba.*")
+        try:
+            from numba.core.errors import NumbaTypeSafetyWarning
+
+            warnings.simplefilter("ignore", NumbaTypeSafetyWarning)
+        except ImportError:  # pragma: no cover - numba comes with ranx
+            pass
+        yield
+
+
 def evaluate_run(qrels: Qrels, run: RunDict, metrics: Sequence[str] = METRICS) -> dict[str, float]:
     """Mean metrics over the queries of ``qrels`` (ranx)."""
     from ranx import Qrels as RxQrels
@@ -102,7 +120,8 @@ def evaluate_run(qrels: Qrels, run: RunDict, metrics: Sequence[str] = METRICS) -
     from ranx import evaluate
 
     full_run = {q: run.get(q) or {"__none__": 0.0} for q in qrels}
-    result = evaluate(RxQrels(qrels), RxRun(full_run), list(metrics), make_comparable=True)
+    with quiet_numba():
+        result = evaluate(RxQrels(qrels), RxRun(full_run), list(metrics), make_comparable=True)
     if isinstance(result, float):
         result = {metrics[0]: result}
     return {m: float(v) for m, v in result.items()}
@@ -136,7 +155,8 @@ def paired_significance(
     if baseline not in runs or len(names) < 2:
         return {}
     rx = [RxRun({q: runs[n].get(q) or {"__none__": 0.0} for q in qrels}, name=n) for n in names]
-    report = compare(RxQrels(qrels), rx, ["ndcg@10"], stat_test="student", make_comparable=True)
+    with quiet_numba():
+        report = compare(RxQrels(qrels), rx, ["ndcg@10"], stat_test="student", make_comparable=True)
     return {
         n: float(report.comparisons[n, baseline]["ndcg@10"]["p_value"])
         for n in names

@@ -355,3 +355,18 @@ def test_review_accept_and_reject_survive_changes_and_rebuild(tmp_path, small_in
     one_line_error(runner.invoke(app, ["review", "accept", pl, "nope", "--index", str(small_index)]),
                    "unknown entry id 'nope'")  # fmt: skip
     assert runner.invoke(app, ["review", "maybe", pl, fa]).exit_code == 2
+
+
+def test_normal_use_prints_no_warnings(real_index_dir):
+    """A real `glossa` process (not CliRunner) with Python's default warning filters:
+    nothing a user cannot act on (pkg_resources from jieba, numba from ranx)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "glossa.cli", "search", "客户流失", "-k", "2",
+         "--index", str(real_index_dir)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr, result.stderr
