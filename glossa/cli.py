@@ -339,9 +339,17 @@ def rebuild(index_dir: IndexOption = None) -> None:
     settings = _settings()
     target = index_dir or settings.index_dir
     try:
-        manifest = run_rebuild(settings, make_encoder(settings, _notify), target)
+        manifest, lost = run_rebuild(settings, make_encoder(settings, _notify), target)
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
+    if lost:
+        err.print(
+            f"[yellow]recovered every readable entry; {len(lost)} line(s) could not be read "
+            "(restore them from a source glossary or an export):[/]",
+            highlight=False,
+        )
+        for line in lost:
+            err.print(f"  {line}", highlight=False, soft_wrap=True)
     out.print(
         f"re-embedded {manifest.count} entries into {target} in {manifest.build_seconds:.1f} s "
         f"(generation {manifest.generation})"

@@ -24,7 +24,7 @@ from indexer.encoder import (
     canonical_model_name,
 )
 from indexer.index_dir import LoadedIndex, Manifest, index_exists, load_index_dir
-from indexer.updates import read_index_entries
+from indexer.updates import recover_index_entries
 from indexer.vector_index import StoreConfig
 from search.equivalents import EquivalenceGraph
 from search.evaluation import (
@@ -122,9 +122,12 @@ def _build(
 
 def rebuild(
     settings: Settings, encoder: TextEncoder, index_dir: Path, progress: Progress | None = None
-) -> Manifest:
-    """Embed an index's own entries again (new model or recipe, damaged vectors)."""
-    return _build(settings, read_index_entries(index_dir), encoder, index_dir, progress)
+) -> tuple[Manifest, list[str]]:
+    """Embed an index's own entries again (new model or recipe, damaged vectors,
+    a lost manifest): every readable entry is kept; returns the new manifest and
+    the lines that could not be read (``file:line: reason``)."""
+    entries, lost = recover_index_entries(index_dir)
+    return _build(settings, entries, encoder, index_dir, progress), lost
 
 
 def open_searcher(

@@ -83,7 +83,21 @@ class LoadedIndex:
 
 
 def rebuild_hint(path: Path) -> str:
-    return f"rebuild it with: glossa index --out {path}"
+    """For an index whose entries are intact but whose vectors do not fit: re-embed
+    the index's own entries (never re-index the bundled corpus over them)."""
+    return f"re-embed its own entries with: glossa rebuild --index {path}"
+
+
+def missing_index_hint(path: Path) -> str:
+    if (path / ENTRIES).is_file():
+        return (
+            f"its entries are still there: recover every readable one with: "
+            f"glossa rebuild --index {path}"
+        )
+    return (
+        f"build it from your glossaries with: glossa index GLOSSARY... --out {path} "
+        f"(with no GLOSSARY this indexes the bundled CX glossaries)"
+    )
 
 
 def reembed_hint(path: Path) -> str:
@@ -231,16 +245,13 @@ def read_manifest(path: Path) -> Manifest:
             with contextlib.suppress(FileNotFoundError):
                 os.replace(aside, path)
         if not manifest_path.is_file():
-            raise IndexLoadError(f"no index at {path} (no {MANIFEST}); {rebuild_hint(path)}")
+            raise IndexLoadError(f"no index at {path} (no {MANIFEST}); {missing_index_hint(path)}")
     try:
         manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValidationError, ValueError) as exc:
-        entries = path / ENTRIES
-        hint = (
-            f"if {entries} is intact, rebuild from it: glossa index {entries} --out {path}; "
-            f"otherwise {sources_hint(path)}"
-        )
-        raise IndexLoadError(f"{manifest_path} is damaged or truncated; {hint}") from exc
+        raise IndexLoadError(
+            f"{manifest_path} is damaged or truncated; {missing_index_hint(path)}"
+        ) from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexLoadError(
             f"index at {path} has format version {manifest.format_version}, this Glossa reads "

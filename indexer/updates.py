@@ -284,17 +284,41 @@ def _with(report: ChangeReport, **changes) -> ChangeReport:
 
 def read_index_entries(path: Path) -> list[Entry]:
     """The entries stored in an index directory, checked against the manifest's
-    checksum: what ``glossa rebuild`` re-embeds when vectors are damaged."""
-    from corpus.importers import read_jsonl
+    checksum (the API's background rebuild: it must not proceed on damage)."""
+    entries, lost = recover_index_entries(path)
+    if lost:
+        raise IndexLoadError(
+            f"{path / ENTRIES} is damaged ({'; '.join(lost[:5])}); {sources_hint(path)}"
+        )
+    return entries
+
+
+def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
+    """Every readable entry of an index directory, and what could not be read.
+
+    What ``glossa rebuild`` re-embeds. With an intact manifest and entries file this
+    is exactly the stored entries. With the manifest missing or unreadable, or the
+    entries file not matching its checksum, nothing readable is dropped: each line
+    that parses is kept and each one that does not is named (``file:line: reason``)
+    so the user knows what to restore from a source glossary or an export.
+    """
+    from corpus.importers import jsonl_entries
+    from corpus.sources import collect
     from indexer.files import sha256_file
 
     path = path.resolve()
+    entries_file = path / ENTRIES
     with index_lock(path, exclusive=False):
-        manifest = read_manifest(path)
-        entries_file = path / ENTRIES
-        if not entries_file.is_file() or sha256_file(entries_file) != manifest.entries_sha256:
-            raise IndexLoadError(
-                f"{entries_file} is missing or damaged (checksum differs from {MANIFEST}); "
-                f"{sources_hint(path)}"
+        try:
+            expected = read_manifest(path).entries_sha256
+        except IndexLoadError:
+            expected = None  # no usable manifest: the entries file is all there is
+        if not entries_file.is_file():
+            raise IndexLoadError(f"{entries_file} is missing; {sources_hint(path)}")
+        result = collect(jsonl_entries(entries_file))
+        lost = [str(problem) for problem in result.problems]
+        if expected is not None and sha256_file(entries_file) != expected and not lost:
+            lost.append(
+                f"{entries_file}: differs from the checksum in {MANIFEST} (edited by hand?)"
             )
-        return list(read_jsonl(entries_file))
+        return result.entries, lost

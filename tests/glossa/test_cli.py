@@ -370,3 +370,27 @@ def test_normal_use_prints_no_warnings(real_index_dir):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr, result.stderr
+
+
+def test_recovery_never_drops_readable_entries(tmp_path, small_index):
+    """The hint after a lost manifest recovers the index's own entries (including
+    ones added later), not the bundled corpus; a damaged line is named, the rest kept."""
+    new = tmp_path / "new.jsonl"
+    new.write_text(json.dumps({"id": "de-ces", "term": "Kundenaufwandswert",
+                               "definition": "Mühe.", "lang": "de"}) + "\n", encoding="utf-8")  # fmt: skip
+    assert runner.invoke(app, ["add", str(new), "--index", str(small_index)]).exit_code == 0
+    (small_index / "manifest.json").unlink()
+    broken = runner.invoke(app, ["search", "CES", "--index", str(small_index)])
+    assert broken.exit_code == 1
+    assert f"glossa rebuild --index {small_index}" in broken.stderr
+    assert "glossa index --out" not in broken.stderr
+    # a damaged line in the middle of the entries file
+    lines = (small_index / "entries.jsonl").read_text(encoding="utf-8").splitlines()
+    lines[10] = lines[10][:25]
+    (small_index / "entries.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rebuilt = runner.invoke(app, ["rebuild", "--index", str(small_index)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "entries.jsonl:11:" in rebuilt.stderr and "234 entries" in rebuilt.stdout
+    ids = [json.loads(x)["id"] for x in runner.invoke(
+        app, ["export", "--index", str(small_index)]).stdout.splitlines()]  # fmt: skip
+    assert "de-ces" in ids and len(ids) == 234  # 235 - the one damaged line

@@ -68,7 +68,7 @@ def test_mismatch_is_refused_with_rebuild_hint(tmp_path, small, fake_encoder, kw
     with pytest.raises(IndexLoadError) as info:
         load_index_dir(out, **kwargs)
     assert message in str(info.value)
-    assert "glossa index --out" in str(info.value)
+    assert "glossa rebuild --index" in str(info.value)  # re-embeds its own entries
 
 
 def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
@@ -95,7 +95,9 @@ def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
 
 
 def test_missing_index_says_how_to_build(tmp_path):
-    with pytest.raises(IndexLoadError, match=r"no index at .*nothing.*glossa index --out"):
+    with pytest.raises(
+        IndexLoadError, match=r"no index at .*nothing.*glossa index GLOSSARY... --out .*bundled"
+    ):
         load_index_dir(tmp_path / "nothing")
 
 
