@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +30,25 @@ from indexer.locking import IndexBusyError
 from indexer.milvus_store import VectorStoreUnavailable
 from indexer.updates import ChangeError
 from search.searcher import MAX_K, QueryError
+
+
+def _plain_flags() -> None:
+    """Typer >= 0.2x prints a type column for every option, ``<bool>`` on flags,
+    which take no value; show nothing there for flags."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_glossa", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._glossa = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_plain_flags()
 
 app = typer.Typer(
     help="Glossa: multilingual semantic search over customer-service / CX glossaries.",
@@ -69,10 +90,15 @@ def _notify(message: str) -> None:
 
 
 def _searcher(index_dir: Path | None):
-    """The Searcher for a command: the given index, or the default one (built on first use)."""
+    """The Searcher for a command: the given index, or the default one (built on
+    first use, with a progress bar)."""
     from glossa.runtime import open_searcher
 
-    return open_searcher(_settings(), index_dir, build_if_missing=index_dir is None, notify=_notify)
+    with _embedding_progress() as (progress, store_progress):
+        return open_searcher(
+            _settings(), index_dir, build_if_missing=index_dir is None, notify=_notify,
+            progress=progress, store_progress=store_progress,
+        )  # fmt: skip
 
 
 IndexOption = Annotated[
@@ -92,6 +118,45 @@ EncodingOption = Annotated[
 GlossaryFiles = Annotated[
     list[Path], typer.Argument(help="Glossary files: .jsonl, .csv, .tbx (or a known .txt layout).")
 ]
+
+
+@contextmanager
+def _embedding_progress() -> Iterator[tuple]:
+    """A progress bar on stderr for embedding (and storing) entries; yields the
+    two callbacks ``build`` takes. Nothing is drawn unless a callback is called
+    (a search over an existing index shows no bar)."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    task = bar.add_task("Embedding entries", total=None)
+    stored = bar.add_task("Storing vectors", total=None, visible=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.start()  # idempotent: the first update starts the display
+        bar.update(task, completed=done, total=total)
+
+    def store_progress(done: int, total: int) -> None:
+        bar.start()
+        bar.update(stored, completed=done, total=total, visible=True)
+
+    try:
+        yield progress, store_progress
+    finally:
+        bar.stop()
+
+
+def _check_inputs(paths: list[Path] | None) -> None:
+    """Refuse missing or unreadable inputs before any model, bar or lock file."""
+    for path in paths or []:
+        if not path.exists():
+            raise _fail(f"{path}: no such file")
+        if path.is_dir():
+            raise _fail(f"{path}: is a directory; pass the glossary files")
 
 
 def _report_skipped(problems: list) -> None:
@@ -134,31 +199,18 @@ def index(
 
     settings = _settings()
     target = out_dir or settings.index_dir
+    _check_inputs(paths)
     try:
         started = time.perf_counter()
         encoder = make_encoder(settings, _notify)
-        with Progress(
-            TextColumn("[bold]Embedding entries"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=False,
-        ) as bar:
-            task = bar.add_task("embed", total=None)
-            stored = bar.add_task("store", total=None, visible=False)
-
-            def store_progress(done: int, total: int) -> None:
-                bar.update(stored, completed=done, total=total, visible=True,
-                           description="Storing vectors")  # fmt: skip
-
+        with _embedding_progress() as (progress, store_progress):
             manifest, problems = build(
                 settings,
                 encoder,
                 target,
                 paths or [],
                 layout,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=progress,
                 strict=strict,
                 encoding=encoding,
                 store_progress=store_progress,
@@ -166,7 +218,9 @@ def index(
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     _report_skipped(problems)
-    table = Table(title=f"Indexed {manifest.count} entries into {target}")
+    out.print(f"[bold]Indexed {manifest.count} entries[/] into", highlight=False)
+    out.print(f"  {target}", highlight=False, soft_wrap=True)
+    table = Table()
     table.add_column("source")
     table.add_column("entries", justify="right")
     for source, count in manifest.sources.items():
@@ -198,7 +252,12 @@ def search(
 ) -> None:
     """Search all glossaries, across languages. Builds the default index on first use."""
     try:
+        started = time.perf_counter()
         searcher = _searcher(index_dir)
+        searcher.encoder.encode_queries(
+            ["warm-up"]
+        )  # model weights in, so the search is timed alone
+        loaded = time.perf_counter() - started
         response = searcher.search_response(
             query, k=k, lang=lang or None, source=source or None, mode=mode
         )
@@ -208,7 +267,8 @@ def search(
         sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
         return
     out.print(
-        f"[bold]{len(response.hits)} hits[/] for {query!r} in {response.took_ms:.0f} ms",
+        f"[bold]{len(response.hits)} hits[/] for {query!r}: search {response.took_ms:.0f} ms "
+        f"(start-up: model and index loaded in {loaded:.1f} s)",
         highlight=False,
     )
     for hit in response.hits:
@@ -220,7 +280,8 @@ def search(
         if also:
             line.append(f"  ({also})", style="green")
         line.append(f"  [{hit.source}]", style="dim")
-        out.print(line)
+        line.truncate(out.width - 1, overflow="ellipsis")  # one line, whatever the width
+        out.print(line, no_wrap=True)
         definition = " ".join(hit.definition.split())
         snippet = Text("       " + definition, style="dim")
         snippet.truncate(

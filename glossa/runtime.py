@@ -137,6 +137,8 @@ def open_searcher(
     build_if_missing: bool = False,
     notify: Notify | None = None,
     encoder: TextEncoder | None = None,
+    progress: Progress | None = None,
+    store_progress: Progress | None = None,
 ) -> Searcher:
     """Load the index (building the bundled corpus first if asked and none exists)."""
     index_dir = index_dir or settings.index_dir
@@ -144,7 +146,7 @@ def open_searcher(
     if build_if_missing and not index_exists(index_dir):
         if notify:
             notify(f"No index at {index_dir}; indexing the bundled glossaries (once)...")
-        build(settings, encoder, index_dir)
+        build(settings, encoder, index_dir, progress=progress, store_progress=store_progress)
     return Searcher.open(
         index_dir,
         encoder,

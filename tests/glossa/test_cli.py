@@ -394,3 +394,21 @@ def test_recovery_never_drops_readable_entries(tmp_path, small_index):
     ids = [json.loads(x)["id"] for x in runner.invoke(
         app, ["export", "--index", str(small_index)]).stdout.splitlines()]  # fmt: skip
     assert "de-ces" in ids and len(ids) == 234  # 235 - the one damaged line
+
+
+def test_cli_details_for_a_first_hour(tmp_path, monkeypatch, use_encoder):
+    use_encoder(FakeEncoder())
+    monkeypatch.chdir(tmp_path)
+    missing = runner.invoke(app, ["index", "nothere.csv", "--out", "my-index"])
+    assert missing.exit_code == 1 and "nothere.csv: no such file" in missing.stderr
+    assert "Embedding" not in missing.stderr  # no progress bar before the error
+    assert list(tmp_path.iterdir()) == []  # and no stray lock file
+    help_text = runner.invoke(app, ["search", "--help"], env={"COLUMNS": "80"}).stdout
+    assert "<bool>" not in help_text and "--json" in help_text
+    monkeypatch.setenv("GLOSSA_INDEX_DIR", str(tmp_path / "default"))
+    first = runner.invoke(app, ["search", "NPS", "-k", "1"])
+    assert first.exit_code == 0, first.output
+    assert "Embedding entries" in first.stderr and "234/234" in first.stderr  # progress shown
+    again = runner.invoke(app, ["search", "NPS", "-k", "1"])
+    assert "Embedding entries" not in again.stderr  # no bar when nothing is built
+    assert "search " in again.stdout and "start-up: model and index loaded in" in again.stdout
