@@ -240,7 +240,12 @@ def create_app(
         for e in searcher.entries:
             langs.setdefault(e.source, set()).add(e.lang)
         return [
-            models.SourceCount(source=s, count=c, languages=sorted(langs.get(s, ())))
+            models.SourceCount(
+                source=s,
+                **searcher.source_info[s].to_dict(),
+                count=c,
+                languages=sorted(langs.get(s, ())),
+            )  # fmt: skip
             for s, c in searcher.index.manifest.sources.items()
         ]
 

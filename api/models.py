@@ -28,6 +28,9 @@ class EntryFields(BaseModel):
 class Hit(EntryFields):
     model_config = ConfigDict(frozen=True)
 
+    source_title: str | None = Field(
+        None, description="the glossary's title (the file name is the stable `source` id)"
+    )
     score: float
 
 
@@ -89,7 +92,10 @@ class LanguageCount(BaseModel):
 
 
 class SourceCount(BaseModel):
-    source: str
+    source: str = Field(description="stable id (file name): what `source=` filters take")
+    title: str = Field(description="the glossary's title, for people")
+    publisher: str | None = None
+    url: str | None = None
     count: int
     languages: list[str]
 

@@ -15,6 +15,7 @@ from corpus.errors import CorpusError, ImportErrorReport
 from corpus.importers import Record, csv_entries, jsonl_entries, read_text
 from corpus.parsers import BUNDLED_LAYOUTS, LAYOUTS
 from corpus.tbx import tbx_entries
+from corpus.titles import GlossaryInfo, title_of
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "glossaries"
 FORMATS = {".jsonl": "JSONL", ".csv": "CSV", ".tbx": "TBX", ".xml": "TBX", ".txt": "scraped text"}
@@ -45,6 +46,7 @@ class ImportResult:
 
     entries: list[Entry] = field(default_factory=list)
     problems: list[CorpusError] = field(default_factory=list)
+    titles: dict[str, GlossaryInfo] = field(default_factory=dict)  # source id -> title
 
 
 def bundled_paths() -> list[Path]:
@@ -121,14 +123,18 @@ def import_entries(
     *,
     strict: bool = False,
     encoding: str | None = None,
+    title: str | None = None,
 ) -> ImportResult:
     """Entries of the given files (none: the bundled corpus). Bad records are
-    skipped and listed in ``problems``; with ``strict`` any bad record fails all."""
+    skipped and listed in ``problems``; with ``strict`` any bad record fails all.
+    ``titles`` names each file's glossary (``title`` overrides, see corpus.titles)."""
     paths = list(paths) or bundled_paths()
-    return collect(
+    result = collect(
         (record for path in paths for record in file_records(path, layout, encoding)),
         strict=strict,
     )
+    result.titles = {path.name: title_of(path, title) for path in paths}
+    return result
 
 
 def load_entries(paths: Iterable[Path] = (), layout: str | None = None) -> list[Entry]:

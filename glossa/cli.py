@@ -115,6 +115,13 @@ EncodingOption = Annotated[
     str | None,
     typer.Option(help="Text encoding of CSV/JSONL/.txt files (default: UTF-8, or by BOM)."),
 ]
+TitleOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Title of the glossary, shown instead of the file name (default: the "
+        "TBX header's title, else the file name)."
+    ),
+]
 GlossaryFiles = Annotated[
     list[Path], typer.Argument(help="Glossary files: .jsonl, .csv, .tbx (or a known .txt layout).")
 ]
@@ -190,6 +197,7 @@ def index(
     layout: LayoutOption = None,
     strict: StrictOption = False,
     encoding: EncodingOption = None,
+    title: TitleOption = None,
 ) -> None:
     """Parse glossaries, embed every entry, and write an index directory (atomically).
 
@@ -214,6 +222,7 @@ def index(
                 strict=strict,
                 encoding=encoding,
                 store_progress=store_progress,
+                title=title,
             )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
@@ -221,10 +230,13 @@ def index(
     out.print(f"[bold]Indexed {manifest.count} entries[/] into", highlight=False)
     out.print(f"  {target}", highlight=False, soft_wrap=True)
     table = Table()
-    table.add_column("source")
+    table.add_column("glossary")
     table.add_column("entries", justify="right")
+    from corpus.titles import titles_for
+
+    titles = titles_for(manifest.sources, manifest.source_titles)
     for source, count in manifest.sources.items():
-        table.add_row(source, str(count))
+        table.add_row(titles[source].title, str(count))
     out.print(table)
     out.print(
         f"embedding + index: {manifest.build_seconds:.1f} s; "
@@ -279,7 +291,7 @@ def search(
         line.append(hit.term, style="bold")
         if also:
             line.append(f"  ({also})", style="green")
-        line.append(f"  [{hit.source}]", style="dim")
+        line.append(f"  [{hit.source_title or hit.source}]", style="dim")
         line.truncate(out.width - 1, overflow="ellipsis")  # one line, whatever the width
         out.print(line, no_wrap=True)
         definition = " ".join(hit.definition.split())
@@ -299,6 +311,7 @@ def add(
     layout: LayoutOption = None,
     strict: StrictOption = False,
     encoding: EncodingOption = None,
+    title: TitleOption = None,
     index_dir: IndexOption = None,
 ) -> None:
     """Add entries to an existing index; only the new entries are embedded.
@@ -312,13 +325,14 @@ def add(
     settings = _settings()
     target = index_dir or settings.index_dir
     try:
-        result = import_entries(paths, layout, strict=strict, encoding=encoding)
+        result = import_entries(paths, layout, strict=strict, encoding=encoding, title=title)
         _report_skipped(result.problems)
         if not result.entries:
             raise _fail("no valid entries to add")
         _, report = apply_changes(
             target, make_encoder(settings, _notify), add=result.entries, upsert=upsert,
             store=settings.store_config(),
+            source_titles={k: v.to_dict() for k, v in result.titles.items()},
         )  # fmt: skip
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc

@@ -92,11 +92,14 @@ def build(
     strict: bool = False,
     encoding: str | None = None,
     store_progress: Progress | None = None,
+    title: str | None = None,
 ) -> tuple[Manifest, list[CorpusError]]:
     """Import the glossaries (bad records skipped, or all refused with ``strict``)
     and build the index; returns its manifest and the skipped records' problems."""
-    result = import_entries(paths, layout, strict=strict, encoding=encoding)
-    return _build(settings, result.entries, encoder, out, progress, store_progress), result.problems
+    result = import_entries(paths, layout, strict=strict, encoding=encoding, title=title)
+    titles = {source: info.to_dict() for source, info in result.titles.items()}
+    manifest = _build(settings, result.entries, encoder, out, progress, store_progress, titles)
+    return manifest, result.problems
 
 
 def _build(
@@ -106,6 +109,7 @@ def _build(
     out: Path,
     progress: Progress | None = None,
     store_progress: Progress | None = None,
+    source_titles: dict[str, dict[str, str]] | None = None,
 ) -> Manifest:
     """build_index with the settings' embedded text, index kind and vector store."""
     return build_index(
@@ -117,6 +121,7 @@ def _build(
         progress=progress,
         store=settings.store_config(),
         store_progress=store_progress,
+        source_titles=source_titles,
     )
 
 

@@ -33,6 +33,7 @@ def build_index(
     progress: Progress | None = None,
     store: StoreConfig = FAISS_STORE,
     store_progress: StoreProgress | None = None,
+    source_titles: dict[str, dict[str, str]] | None = None,
 ) -> Manifest:
     """Embed ``entries`` (the encoder batches, so memory stays flat apart from the
     vectors themselves), store the vectors in ``store`` in batches, and write the
@@ -46,17 +47,14 @@ def build_index(
     index.add(vectors, [e.lang for e in entries], [e.source for e in entries], store_progress)
     name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
     doc_stats = pseudo_query_stats(vectors, name_vectors)
+    fields = manifest_fields(
+        encoder.model_name, encoder.dimension, entries, index.kind, doc_text, started, generation
+    )
+    if source_titles:
+        fields["source_titles"] = source_titles
     return write_index_dir(
         out,
-        manifest_fields(
-            encoder.model_name,
-            encoder.dimension,
-            entries,
-            index.kind,
-            doc_text,
-            started,
-            generation,
-        ),  # fmt: skip
+        fields,
         entries,
         index,
         doc_stats,

@@ -69,6 +69,8 @@ class Manifest(BaseModel):
     collection: str | None = None  # the Milvus collection holding this version's vectors
     vectors_file: str = VECTORS  # vectors.faiss, or vectors.milvus.json (a pointer)
     reviews_sha256: str | None = None  # reviews.jsonl, once a reviewer has decided anything
+    # source id -> {"title", "publisher"?, "url"?}: what people read instead of file names
+    source_titles: dict[str, dict[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ def write_index_dir(
         shutil.rmtree(stale, ignore_errors=True)
     if "generation" not in manifest_fields:
         manifest_fields = {**manifest_fields, "generation": next_generation(out)}
+    manifest_fields = {**manifest_fields, "source_titles": _titles(out, manifest_fields)}
     manifest_fields = {
         **manifest_fields,
         "vectors_file": vectors.file_name,
@@ -191,6 +194,17 @@ def write_index_dir(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+def _titles(out: Path, fields: dict) -> dict[str, dict[str, str]]:
+    """Titles of the sources this version holds: the ones given with this write,
+    else the ones the current version had (titles outlive live changes)."""
+    try:
+        titles = dict(read_manifest(out).source_titles) if (out / MANIFEST).is_file() else {}
+    except IndexLoadError:
+        titles = {}
+    titles.update(fields.get("source_titles") or {})
+    return {s: titles[s] for s in fields.get("sources", {}) if s in titles}
 
 
 def _swap_into_place(new: Path, out: Path, store: StoreConfig) -> None:

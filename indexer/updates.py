@@ -177,6 +177,7 @@ def apply_changes(
     delete: Sequence[str] = (),
     upsert: bool = False,
     store: StoreConfig = FAISS_STORE,
+    source_titles: dict[str, dict[str, str]] | None = None,
 ) -> tuple[LoadedIndex, ChangeReport]:
     """Apply one change set to the index at ``path``; returns the new index and a report.
 
@@ -208,17 +209,14 @@ def apply_changes(
         )  # fmt: skip
         index.add(docs, [e.lang for e in entries], [e.source for e in entries])
         doc_stats = pseudo_query_stats(docs, names)
+        fields = manifest_fields(
+            old.manifest.model, old.manifest.dimension, entries, index.kind,
+            old.manifest.doc_text, started, old.manifest.generation + 1,
+        )  # fmt: skip
+        fields["source_titles"] = source_titles or {}
         manifest = write_index_dir(
             path,
-            manifest_fields(
-                old.manifest.model,
-                old.manifest.dimension,
-                entries,
-                index.kind,
-                old.manifest.doc_text,
-                started,
-                old.manifest.generation + 1,
-            ),  # fmt: skip
+            fields,
             entries,
             index,
             doc_stats,

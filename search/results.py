@@ -22,9 +22,12 @@ class SearchHit:
     score: float
     rank: int
     concept: str | None = None
+    source_title: str | None = None  # the glossary's human title (corpus.titles)
 
     @classmethod
-    def from_entry(cls, entry: Entry, score: float, rank: int) -> SearchHit:
+    def from_entry(
+        cls, entry: Entry, score: float, rank: int, source_title: str | None = None
+    ) -> SearchHit:
         return cls(
             id=entry.id,
             term=entry.term,
@@ -37,6 +40,7 @@ class SearchHit:
             score=score,
             rank=rank,
             concept=entry.concept,
+            source_title=source_title,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +53,7 @@ class SearchHit:
             "definition": self.definition,
             "lang": self.lang,
             "source": self.source,
+            "source_title": self.source_title,
             "concept": self.concept,
             "score": round(self.score, 6),
         }

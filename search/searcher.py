@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.entry import Entry
+from corpus.titles import titles_for
 from indexer.encoder import TextEncoder
 from indexer.index_dir import LoadedIndex, load_index_dir
 from indexer.vector_index import RowFilter, StoreConfig
@@ -136,6 +137,7 @@ class Searcher:
             self._doc_stats if scoring == "calibrated" else None,
         )
         self.lexical = LexicalIndex(self.entries, analyzer)
+        self.source_info = titles_for(self.sources, index.manifest.source_titles)
 
     @classmethod
     def open(
@@ -206,7 +208,7 @@ class Searcher:
         """Confirmed entries in other languages that name the same concept as ``entry_id``."""
         return [
             EquivalentHit(
-                SearchHit.from_entry(self.entries[eq.row], eq.score, rank),
+                self._hit(eq.row, eq.score, rank),
                 eq.shared_names,
                 eq.status,
             )
@@ -218,7 +220,7 @@ class Searcher:
         return {
             lang: [
                 CandidateHit(
-                    SearchHit.from_entry(self.entries[c.row], c.score, rank),
+                    self._hit(c.row, c.score, rank),
                     c.probability,
                     c.margin,
                     c.mutual,
@@ -329,10 +331,11 @@ class Searcher:
         return reciprocal_rank_fusion([dense, lexical], self.rrf_k, [1.0, weight])
 
     def _hits(self, ranked: Ranked) -> list[SearchHit]:
-        return [
-            SearchHit.from_entry(self.entries[row], score, rank)
-            for rank, (row, score) in enumerate(ranked, start=1)
-        ]
+        return [self._hit(row, score, rank) for rank, (row, score) in enumerate(ranked, start=1)]
+
+    def _hit(self, row: int, score: float, rank: int) -> SearchHit:
+        entry = self.entries[row]
+        return SearchHit.from_entry(entry, score, rank, self.source_info[entry.source].title)
 
     # ------------------------------------------------------------------ dense
 

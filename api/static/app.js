@@ -89,7 +89,8 @@ async function loadFilters() {
       for (const s of sources) {
         const option = document.createElement("option");
         option.value = s.source;
-        option.textContent = `${s.source} (${s.languages.join(", ")}, ${s.count})`;
+        option.textContent = `${s.title} (${s.languages.join(", ")}, ${s.count})`;
+        option.title = [s.publisher, s.url, s.source].filter(Boolean).join(" · ");
         $("source-filter").appendChild(option);
       }
       $("source-filter").value = state.source;
@@ -193,7 +194,10 @@ function renderHit(hit, terms) {
   highlight(alsoNode, also.length ? `(${also.join(", ")})` : "", terms);
   node.querySelector(".score").textContent = hit.score.toFixed(3);
   highlight(node.querySelector(".definition"), hit.definition, terms);
-  node.querySelector(".source").textContent = hit.source;
+  const source = node.querySelector(".source");
+  source.textContent = hit.source_title || hit.source;
+  source.title = hit.source;  // the stable id, for filters and bug reports
+  source.dir = "auto";
   const toggle = () => toggleEquivalents(node, hit);
   node.addEventListener("click", toggle);
   node.addEventListener("keydown", (event) => { if (event.key === "Enter") toggle(); });

@@ -37,10 +37,14 @@ def test_search_shape_and_cross_language_hits(client):
         "definition",
         "lang",
         "source",
+        "source_title",
         "concept",
         "score",
     }
     assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h.term for h in body.hits}
+    assert "_" not in {h.source: h.source_title for h in body.hits}.get(
+        "004_4c7066f51d2a5c3e.txt", ""
+    )
 
 
 def test_repeated_filters_and_modes(client):
@@ -116,7 +120,9 @@ def test_languages_sources_stats_health(client):
     assert {(x.lang, x.count) for x in languages} == {("pl", 146), ("fa", 45), ("zh", 43)}
     sources = [models.SourceCount.model_validate(x) for x in client.get("/sources").json()]
     assert sum(s.count for s in sources) == 234 and len(sources) == 5
-    assert next(s for s in sources if s.source.startswith("002")).languages == ["fa"]
+    persian = next(s for s in sources if s.source.startswith("002"))
+    assert persian.languages == ["fa"]
+    assert (persian.title, persian.publisher) == ("واژه نامه آنلاین تجربه مشتری", "داناپرداز")
     stats = models.Stats.model_validate(client.get("/stats").json())
     assert (
         stats.count == 234

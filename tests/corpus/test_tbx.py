@@ -158,3 +158,22 @@ def test_alias_types():
         "variant",
         "variant",
     ]
+
+
+def test_tbx_header_title_names_the_glossary(tmp_path):
+    from corpus.sources import import_entries
+
+    path = tmp_path / "termbase.tbx"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<tbx xmlns="urn:iso:std:iso:30042:ed-2" type="TBX-Basic" style="dca" xml:lang="en">'
+        "<tbxHeader><fileDesc><titleStmt><title>Test  Termbase</title></titleStmt>"
+        "<sourceDesc><p>x</p></sourceDesc></fileDesc></tbxHeader><text><body>"
+        '<conceptEntry id="c1"><langSec xml:lang="de"><descrip type="definition">Mühe.</descrip>'
+        "<termSec><term>Aufwand</term></termSec></langSec></conceptEntry></body></text></tbx>",
+        encoding="utf-8",
+    )
+    result = import_entries([path])
+    assert result.titles["termbase.tbx"].title == "Test Termbase"
+    assert import_entries([path], title="Mine").titles["termbase.tbx"].title == "Mine"
+    assert [e.source for e in result.entries] == ["termbase.tbx"]

@@ -66,10 +66,13 @@ def test_search_json_shape_with_real_model(real_index_dir, real_encoder, use_enc
             "definition",
             "lang",
             "source",
+            "source_title",
             "concept",
             "score",
         }
     assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h["term"] for h in payload["hits"]}
+    titles = {h["source"]: h["source_title"] for h in payload["hits"]}
+    assert titles.get("002_f62ddd5e23a5bbc8.txt") == "واژه نامه آنلاین تجربه مشتری"
 
 
 def test_search_filters_and_table_output(real_index_dir, real_encoder, use_encoder):
@@ -412,3 +415,31 @@ def test_cli_details_for_a_first_hour(tmp_path, monkeypatch, use_encoder):
     again = runner.invoke(app, ["search", "NPS", "-k", "1"])
     assert "Embedding entries" not in again.stderr  # no bar when nothing is built
     assert "search " in again.stdout and "start-up: model and index loaded in" in again.stdout
+
+
+def test_glossaries_have_readable_titles(tmp_path, use_encoder):
+    use_encoder(FakeEncoder())
+    csv_file = tmp_path / "de-terms.csv"
+    csv_file.write_text(
+        "term,definition,lang\nKundenaufwand,Mühe der Kunden.,de\n", encoding="utf-8"
+    )
+    tbx = tmp_path / "small.tbx"
+    exported = runner.invoke(app, ["export", "-f", "tbx", "--lang", "zh", "-o", str(tbx),
+                                   "--index", str(tmp_path / "bundled")])  # fmt: skip
+    assert exported.exit_code == 1  # no index there yet: build one
+    assert runner.invoke(app, ["index", "--out", str(tmp_path / "bundled")]).exit_code == 0
+    exported = runner.invoke(app, ["export", "-f", "tbx", "--lang", "zh", "-o", str(tbx),
+                                   "--index", str(tmp_path / "bundled")])  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    idx = str(tmp_path / "idx")
+    built = runner.invoke(app, ["index", str(csv_file), "--title", "Mein Glossar", "--out", idx])
+    assert built.exit_code == 0 and "Mein Glossar" in built.stdout, built.output
+    assert runner.invoke(app, ["add", str(tbx), "--index", idx]).exit_code == 0
+    hits = json.loads(runner.invoke(app, ["search", "Kundenaufwand", "--json", "-k", "50",
+                                          "--index", idx]).stdout)["hits"]  # fmt: skip
+    titles = {h["source"]: h["source_title"] for h in hits}
+    assert titles["de-terms.csv"] == "Mein Glossar"  # --title, kept across the later add
+    # entries exported from a bundled glossary keep its source id, so its title
+    assert titles["004_4c7066f51d2a5c3e.txt"] == "客户服务术语 (untitled page)"
+    table = runner.invoke(app, ["search", "Kundenaufwand", "-k", "1", "--index", idx]).stdout
+    assert "[Mein Glossar]" in table

@@ -35,7 +35,8 @@ def test_hits_are_frozen_ranked_and_unique(fake_searcher):
     with pytest.raises(AttributeError):
         hits[0].score = 1.0  # type: ignore[misc]
     assert set(hits[0].to_dict()) == {
-        "id", "term", "aliases", "english", "definition", "lang", "source", "concept", "score"
+        "id", "term", "aliases", "english", "definition", "lang", "source", "source_title", "concept",
+        "score",
     }  # fmt: skip
 
 
