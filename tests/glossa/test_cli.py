@@ -99,7 +99,7 @@ def test_index_export_info_round_trip(tmp_path, use_encoder):
     out = tmp_path / "idx"
     result = runner.invoke(app, ["index", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "003_ca5edb6b570cf714.txt" in result.output and "87" in result.output
+    assert "Słownik obsługi klienta A–Z" in result.output and "87" in result.output
     exported = runner.invoke(app, ["export", "--index", str(out)])
     lines = exported.stdout.splitlines()
     assert len(lines) == 234
