@@ -1,4 +1,6 @@
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -443,3 +445,33 @@ def test_glossaries_have_readable_titles(tmp_path, use_encoder):
     assert titles["004_4c7066f51d2a5c3e.txt"] == "客户服务术语 (untitled page)"
     table = runner.invoke(app, ["search", "Kundenaufwand", "-k", "1", "--index", idx]).stdout
     assert "[Mein Glossar]" in table
+
+
+def readme_commands() -> list[list[str]]:
+    """The `glossa` lines of the README's "Using it" block, as argument lists."""
+    import re
+    import shlex
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("Every command below runs as written") :]
+    block = block[block.index("```bash") : block.index("```", block.index("```bash") + 7)]
+    lines = [
+        re.sub(r"\s+#.*$", "", x) for x in block.splitlines() if x.startswith(".venv/bin/glossa")
+    ]
+    return [shlex.split(line.split(">")[0])[1:] for line in lines]
+
+
+def test_every_readme_command_runs_as_written(tmp_path, monkeypatch, use_encoder):
+    """The README's commands, in order, from a directory that has examples/, with
+    the fake encoder (what they print is the real model's business)."""
+    use_encoder(FakeEncoder())
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GLOSSA_INDEX_DIR", str(tmp_path / "default-index"))
+    commands = readme_commands()
+    assert len(commands) >= 15
+    for args in commands:
+        if args[0] == "eval":
+            args = [*args, "--out", str(tmp_path / "eval")]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
