@@ -31,22 +31,25 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
+from glossa.api import models
+from glossa.api.errors import ApiError, install_error_handlers, without_paths
+from glossa.api.http import HttpHygiene
+from glossa.api.limits import BodySizeLimit
+from glossa.api.service import SearchService
+from glossa.corpus.entry import Entry, valid_id
+from glossa.corpus.errors import CorpusError
+from glossa.corpus.importers import entry_from_record
+from glossa.indexer.index_dir import IndexLoadError
+from glossa.indexer.locking import IndexBusyError
+from glossa.indexer.updates import ChangeError, ChangeReport
+from glossa.search.results import SearchHit
+from glossa.search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
 
-from api import models
-from api.errors import ApiError, install_error_handlers
-from api.limits import BodySizeLimit
-from api.service import SearchService
-from corpus.entry import Entry, valid_id
-from corpus.errors import CorpusError
-from corpus.importers import entry_from_record
 from glossa import __version__
 from glossa.settings import Settings
-from indexer.locking import IndexBusyError
-from indexer.updates import ChangeError, ChangeReport
-from search.results import SearchHit
-from search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
 
 STATIC = Path(__file__).resolve().parent / "static"
+REBUILD_RETRY_AFTER = 30  # seconds: a write that arrives during a rebuild is told to come back
 # Swagger UI assets shipped inside the fastapi-offline wheel (MIT): /docs
 # must work with no network, so nothing is loaded from a CDN.
 DOCS_ASSETS = Path(importlib.util.find_spec("fastapi_offline").origin).parent / "static"
@@ -138,6 +141,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HttpHygiene)
     app.state.service = service
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
@@ -286,13 +290,24 @@ def create_app(
         except CorpusError as exc:
             raise ApiError(422, "invalid_parameter", f"{where}: {exc.reason}", where) from exc
 
+    def not_during_rebuild() -> None:
+        """A write queued behind a rebuild would wait minutes; say so at once."""
+        if service.rebuilding:
+            raise ApiError(
+                503, "busy", "a rebuild is running; writes resume when it is swapped in",
+                headers={"Retry-After": str(REBUILD_RETRY_AFTER)},
+            )  # fmt: skip
+
     async def change(**kwargs) -> models.ChangeResult:
+        not_during_rebuild()
         try:
             report: ChangeReport = await service.write(lambda: service.apply(**kwargs))
         except ChangeError as exc:
             raise ApiError(exc.status, CHANGE_CODES.get(exc.status, "conflict"), str(exc)) from exc
         except IndexBusyError as exc:
-            raise ApiError(503, "busy", str(exc)) from exc
+            raise ApiError(503, "busy", str(exc), headers={"Retry-After": "5"}) from exc
+        except IndexLoadError as exc:  # damaged on disk: the operator must act, not the client
+            raise ApiError(503, "index_damaged", without_paths(str(exc))) from exc
         return models.ChangeResult(
             added=list(report.added), updated=list(report.updated),
             deleted=list(report.deleted), unchanged=list(report.unchanged),
@@ -336,6 +351,7 @@ def create_app(
     async def review_equivalent(_: ReadySearcher, body: models.ReviewIn) -> models.ReviewResult:
         """Accept or reject a proposed equivalent. Accepted links are confirmed,
         rejected pairs are never proposed again; both survive rebuilds and changes."""
+        not_during_rebuild()
         try:
             generation, changed = await service.write(
                 lambda: service.review(body.a, body.b, body.decision)
@@ -343,7 +359,9 @@ def create_app(
         except ChangeError as exc:
             raise ApiError(exc.status, CHANGE_CODES.get(exc.status, "conflict"), str(exc)) from exc
         except IndexBusyError as exc:
-            raise ApiError(503, "busy", str(exc)) from exc
+            raise ApiError(503, "busy", str(exc), headers={"Retry-After": "5"}) from exc
+        except IndexLoadError as exc:  # damaged on disk: the operator must act, not the client
+            raise ApiError(503, "index_damaged", without_paths(str(exc))) from exc
         return models.ReviewResult(
             a=body.a, b=body.b, decision=body.decision, changed=changed, generation=generation
         )

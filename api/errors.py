@@ -2,25 +2,50 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from glossa.search.searcher import QueryError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from search.searcher import QueryError
+log = logging.getLogger("glossa.api")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, parameter: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        parameter: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.parameter = status, code, message, parameter
+        self.headers = headers
+
+
+_PATH = re.compile(r"(?<![\w.])/(?:[^\s/;:,'\"()]+/)*([^\s/;:,'\"()]+)")
+
+
+def without_paths(message: str) -> str:
+    """The message with every absolute filesystem path cut to its last part: API
+    answers must not tell clients where the server keeps its files."""
+    return _PATH.sub(lambda m: m.group(1), message)
 
 
 def error_response(
-    status: int, code: str, message: str, parameter: str | None = None
+    status: int,
+    code: str,
+    message: str,
+    parameter: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "parameter": parameter}}
-    return JSONResponse(status_code=status, content=body)
+    return JSONResponse(status_code=status, content=body, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -37,7 +62,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.parameter)
+        return error_response(exc.status, exc.code, exc.message, exc.parameter, exc.headers)
 
     @app.exception_handler(QueryError)
     async def _query_error(_request: Request, exc: QueryError) -> JSONResponse:
@@ -53,8 +78,12 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
             exc.status_code, "http_error"
         )
-        return error_response(exc.status_code, code, str(exc.detail))
+        # keep the exception's headers: a 405 must say which methods are allowed (RFC 9110)
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
-        return error_response(500, "internal_error", f"{type(exc).__name__}: {exc}")
+        log.exception("unexpected error")
+        return error_response(
+            500, "internal_error", f"{type(exc).__name__}: {without_paths(str(exc))}"
+        )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from glossa.corpus.entry import ID_PATTERN
+from glossa.corpus.importers import INVISIBLE, MAX_ALIAS_CHARS, MAX_ALIASES, MAX_CHARS
 from pydantic import BaseModel, ConfigDict, Field, create_model
-
-from corpus.entry import ID_PATTERN
-from corpus.importers import MAX_ALIAS_CHARS, MAX_ALIASES, MAX_CHARS
 
 
 class EntryFields(BaseModel):
@@ -126,8 +125,9 @@ class Stats(BaseModel):
 
 # The schema states the import rules (corpus.importers) exactly, so clients and
 # fuzzers know what is valid: required texts contain a non-blank character, no
-# text holds control characters, ids are NCNames, lengths are capped.
-_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+# text holds control characters or invisible bidi / zero-width characters, ids
+# are NCNames, lengths are capped.
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff" + INVISIBLE
 _BLANK = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 TEXT = rf"^[^{_CONTROL}]*[^{_BLANK}{_CONTROL}][^{_CONTROL}]*$"
 OPTIONAL_TEXT = rf"^[^{_CONTROL}]*$"

@@ -26,14 +26,13 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Literal, TypeVar
 
 import numpy as np
-
-from corpus.entry import Entry
-from indexer.build import build_index
-from indexer.encoder import Progress, TextEncoder
-from indexer.index_dir import MANIFEST, LoadedIndex, load_index_dir
-from indexer.updates import ChangeReport, apply_changes, read_index_entries, record_review
-from indexer.vector_index import FAISS_STORE, StoreConfig
-from search.searcher import Searcher
+from glossa.corpus.entry import Entry
+from glossa.indexer.build import build_index
+from glossa.indexer.encoder import Progress, TextEncoder
+from glossa.indexer.index_dir import MANIFEST, LoadedIndex, load_index_dir
+from glossa.indexer.updates import ChangeReport, apply_changes, read_index_entries, record_review
+from glossa.indexer.vector_index import FAISS_STORE, StoreConfig
+from glossa.search.searcher import Searcher
 
 T = TypeVar("T")
 log = logging.getLogger("glossa.api")

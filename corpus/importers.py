@@ -28,12 +28,13 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from corpus.entry import ID_RULE, Entry, make_entry_id, valid_id
-from corpus.errors import ImportErrorReport
+from glossa.corpus.entry import ID_RULE, Entry, make_entry_id, valid_id
+from glossa.corpus.errors import ImportErrorReport
 
 FIELDS = (
     "id", "term", "definition", "lang", "aliases", "english", "source", "category", "concept",
@@ -46,12 +47,27 @@ _LANG = re.compile(r"^[a-z]{2}$")
 # Text that cannot be stored as UTF-8 JSON and exported as XML: C0 controls other
 # than tab/newline/CR, DEL..C1 controls, unpaired surrogates, non-characters.
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Invisible characters that reorder or hide text (Unicode's security guidance,
+# UTS #39 / UAX #9: "Trojan Source"): bidi embeddings, overrides and isolates,
+# and zero-width spaces. ZWNJ/ZWJ (U+200C/D) stay allowed: Persian and other
+# scripts need them inside words, and they reorder nothing; so do LRM/RLM.
+INVISIBLE = r"\u202a-\u202e\u2066-\u2069\u200b\u2060\u180e\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
 
 
 def unstorable(text: str) -> str | None:
     """Why ``text`` cannot be stored (None if it can)."""
     match = _UNSTORABLE.search(text)
-    return None if match is None else f"contains the unusable character U+{ord(match.group()):04X}"
+    if match is not None:
+        return f"contains the unusable character U+{ord(match.group()):04X}"
+    match = _INVISIBLE.search(text)
+    if match is not None:
+        name = unicodedata.name(match.group(), "invisible character")
+        return (
+            f"contains the invisible character U+{ord(match.group()):04X} ({name}), which can "
+            "reorder or hide text; remove it"
+        )
+    return None
 
 
 Record = Entry | ImportErrorReport  # what a reader yields: an entry, or why a record is bad
@@ -142,7 +158,10 @@ def read_text(path: Path, encoding: str | None = None) -> str:
     except OSError as exc:
         raise ImportErrorReport(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
     if encoding is None:
-        encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), "utf-8")
+        encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+        if encoding is None:
+            _refuse_bomless_utf16(path, raw)
+            encoding = "utf-8"
     try:
         return raw.decode(encoding)
     except LookupError as exc:
@@ -155,6 +174,24 @@ def read_text(path: Path, encoding: str | None = None) -> str:
             f"not valid {encoding} text (byte {exc.start}); "
             "convert the file to UTF-8 or pass its encoding, e.g. --encoding cp1256",
         ) from exc
+
+
+def _refuse_bomless_utf16(path: Path, raw: bytes) -> None:
+    """UTF-16 without a byte order mark decodes as "valid" UTF-8 full of NUL bytes,
+    which then fails on every line for a reason nobody can see. Text has NULs in
+    every other byte only when it is UTF-16: say so, and which --encoding to use."""
+    sample = raw[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    for nuls, others, order in ((odd, even, "le"), (even, odd, "be")):
+        if nuls >= 0.3 * half and nuls >= 4 * others:
+            raise ImportErrorReport(
+                str(path), 1,
+                f"looks like UTF-16 ({'little' if order == 'le' else 'big'}-endian) without a "
+                f"byte order mark; pass --encoding utf-16-{order}",
+            )  # fmt: skip
 
 
 def _jsonl_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]:
@@ -208,6 +245,10 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[Entry]:
 def csv_entries(path: Path, encoding: str | None = None) -> Iterator[Record]:
     """Entries of a CSV file with a header row; bad rows are yielded as problems."""
     text = read_text(path, encoding)
+    # Fields are read whole (an over-long one is then reported by the field-length
+    # rules with its line, and parsing goes on); the csv module's own 128 KiB
+    # limit would instead stop the reader and lose every row after it.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames
     if not header:
@@ -217,19 +258,17 @@ def csv_entries(path: Path, encoding: str | None = None) -> Iterator[Record]:
     missing = [f for f in REQUIRED if f not in header]
     if missing:
         raise ImportErrorReport(str(path), 1, f"header lacks column(s) {', '.join(missing)}")
+    start = reader.line_num + 1  # a record's first line (quoted fields span lines)
     try:
         for record in reader:
             if None in record:
-                yield ImportErrorReport(
-                    str(path), reader.line_num, "more values than header columns"
-                )
-                continue
-            if all(not (v or "").strip() for v in record.values()):
-                continue
-            yield _checked(record, path, reader.line_num)
+                yield ImportErrorReport(str(path), start, "more values than header columns")
+            elif any((v or "").strip() for v in record.values()):
+                yield _checked(record, path, start)
+            start = reader.line_num + 1
     except csv.Error as exc:
         # the csv module cannot resynchronise after a broken quote: stop here
-        yield ImportErrorReport(str(path), reader.line_num, f"malformed CSV: {exc}")
+        yield ImportErrorReport(str(path), start, f"malformed CSV: {exc}")
 
 
 def write_jsonl(entries: Iterable[Entry], out: io.TextIOBase) -> int:

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.entry import Entry
-from corpus.errors import CorpusError, ImportErrorReport
-from corpus.importers import Record, csv_entries, jsonl_entries, read_text
-from corpus.parsers import BUNDLED_LAYOUTS, LAYOUTS
-from corpus.tbx import tbx_entries
-from corpus.titles import GlossaryInfo, title_of
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import CorpusError, ImportErrorReport
+from glossa.corpus.importers import Record, csv_entries, jsonl_entries, read_text
+from glossa.corpus.parsers import BUNDLED_LAYOUTS, LAYOUTS
+from glossa.corpus.tbx import tbx_entries
+from glossa.corpus.titles import GlossaryInfo, title_of
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "glossaries"
 FORMATS = {".jsonl": "JSONL", ".csv": "CSV", ".tbx": "TBX", ".xml": "TBX", ".txt": "scraped text"}

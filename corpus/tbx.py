@@ -34,11 +34,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from glossa.corpus.entry import Entry, valid_id
+from glossa.corpus.errors import ImportErrorReport
+from glossa.corpus.importers import MAX_CHARS, Record, entry_from_record
 from lxml import etree
-
-from corpus.entry import Entry, valid_id
-from corpus.errors import ImportErrorReport
-from corpus.importers import MAX_CHARS, Record, entry_from_record
 
 TBX_NAMESPACE = "urn:iso:std:iso:30042:ed:3.0"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

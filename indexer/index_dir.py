@@ -24,13 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from glossa.corpus.entry import Entry
+from glossa.corpus.reviews import Review
+from glossa.indexer.files import failpoint, fsync_dir, fsync_file, sha256_file
+from glossa.indexer.locking import index_lock
+from glossa.indexer.vector_index import (
+    FAISS_STORE,
+    StoreConfig,
+    VectorIndex,
+    discard_index,
+    load_index,
+)
 from pydantic import BaseModel, ConfigDict, ValidationError
-
-from corpus.entry import Entry
-from corpus.reviews import Review
-from indexer.files import failpoint, fsync_dir, fsync_file, sha256_file
-from indexer.locking import index_lock
-from indexer.vector_index import FAISS_STORE, StoreConfig, VectorIndex, discard_index, load_index
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"

@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from indexer.vector_index import (
+from glossa.indexer.vector_index import (
     HNSW_ABOVE,
     MILVUS,
     Filter,

@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from corpus.entry import Entry
-from indexer.build import manifest_fields, pseudo_query_stats
-from indexer.document_text import document_text
-from indexer.encoder import TextEncoder
-from indexer.files import failpoint
-from indexer.index_dir import (
+from glossa.corpus.entry import Entry
+from glossa.indexer.build import manifest_fields, pseudo_query_stats
+from glossa.indexer.document_text import document_text
+from glossa.indexer.encoder import TextEncoder
+from glossa.indexer.files import failpoint
+from glossa.indexer.index_dir import (
     ENTRIES,
     MANIFEST,
     IndexLoadError,
@@ -42,8 +41,8 @@ from indexer.index_dir import (
     sources_hint,
     write_index_dir,
 )
-from indexer.locking import index_lock
-from indexer.vector_index import FAISS_STORE, StoreConfig, create_index
+from glossa.indexer.locking import index_lock
+from glossa.indexer.vector_index import FAISS_STORE, StoreConfig, create_index
 
 
 class ChangeError(ValueError):
@@ -234,7 +233,7 @@ def record_review(
     link, ``rejected`` removes it and keeps it from being proposed again. Returns
     the index and whether anything changed (a repeated decision writes nothing).
     Nothing is embedded: entries and vectors are carried over as they are."""
-    from corpus.reviews import DECISIONS, Review, with_review
+    from glossa.corpus.reviews import DECISIONS, Review, with_review
 
     if decision not in DECISIONS:
         raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422)
@@ -300,9 +299,9 @@ def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
     that parses is kept and each one that does not is named (``file:line: reason``)
     so the user knows what to restore from a source glossary or an export.
     """
-    from corpus.importers import jsonl_entries
-    from corpus.sources import collect
-    from indexer.files import sha256_file
+    from glossa.corpus.importers import jsonl_entries
+    from glossa.corpus.sources import collect
+    from glossa.indexer.files import sha256_file
 
     path = path.resolve()
     entries_file = path / ENTRIES

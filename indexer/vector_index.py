@@ -246,7 +246,7 @@ def create_index(
     """Factory: a new empty index of ``kind`` in ``store`` (``auto``: FAISS kinds are
     chosen by ``expected_count``; with the Milvus backend every kind is ``milvus``)."""
     if store.backend == "milvus" or kind == MILVUS:
-        from indexer.milvus_store import MilvusIndex
+        from glossa.indexer.milvus_store import MilvusIndex
 
         return MilvusIndex.create(store, dimension, expected_count, generation)
     if kind == "auto":
@@ -258,7 +258,7 @@ def create_index(
 
 def load_index(kind: str, path: Path, store: StoreConfig = FAISS_STORE) -> VectorIndex:
     if kind == MILVUS:
-        from indexer.milvus_store import MilvusIndex
+        from glossa.indexer.milvus_store import MilvusIndex
 
         return MilvusIndex.load(path, store)
     if kind not in FAISS_KINDS:
@@ -270,6 +270,6 @@ def discard_index(kind: str, path: Path, store: StoreConfig = FAISS_STORE) -> No
     """Release what a replaced index holds outside its directory (a Milvus
     collection); FAISS indexes live in their file, which goes with the directory."""
     if kind == MILVUS and path.is_file():
-        from indexer.milvus_store import MilvusIndex
+        from glossa.indexer.milvus_store import MilvusIndex
 
         MilvusIndex.drop(path, store)

@@ -41,12 +41,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from corpus.entry import Entry
-from corpus.reviews import Review
-from search.analysis import name_key
-from search.calibration import MIN_LANGUAGE_ENTRIES
-from search.lexical import entry_names
+from glossa.corpus.entry import Entry
+from glossa.corpus.reviews import Review
+from glossa.search.analysis import name_key
+from glossa.search.calibration import MIN_LANGUAGE_ENTRIES
+from glossa.search.lexical import entry_names
 
 CANDIDATES = 3  # per other language, for review
 DEFAULT_THRESHOLD = 0.5  # link probability; precision >= 0.95 on the tuning part

@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.entry import Entry
-from corpus.errors import CorpusError
-from corpus.importers import jsonl_records
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import CorpusError
+from glossa.corpus.importers import jsonl_records
 
 METRICS = ("ndcg@10", "recall@10", "mrr@10", "recall@100")
 Qrels = dict[str, dict[str, int]]

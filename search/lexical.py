@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 import bm25s
 import numpy as np
-
-from corpus.entry import Entry
-from search.analysis import analyze, name_key
+from glossa.corpus.entry import Entry
+from glossa.search.analysis import analyze, name_key
 
 DEFAULT_ANALYZER = "stems+ngrams"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from corpus.entry import Entry
+from glossa.corpus.entry import Entry
 
 
 @dataclass(frozen=True, slots=True)

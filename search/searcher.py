@@ -19,17 +19,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-
-from corpus.entry import Entry
-from corpus.titles import titles_for
-from indexer.encoder import TextEncoder
-from indexer.index_dir import LoadedIndex, load_index_dir
-from indexer.vector_index import RowFilter, StoreConfig
-from search.calibration import LanguageCalibration, entry_z
-from search.equivalents import EquivalenceGraph
-from search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
-from search.lexical import DEFAULT_ANALYZER, LexicalIndex
-from search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
+from glossa.corpus.entry import Entry
+from glossa.corpus.titles import titles_for
+from glossa.indexer.encoder import TextEncoder
+from glossa.indexer.index_dir import LoadedIndex, load_index_dir
+from glossa.indexer.vector_index import RowFilter, StoreConfig
+from glossa.search.calibration import LanguageCalibration, entry_z
+from glossa.search.equivalents import EquivalenceGraph
+from glossa.search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
+from glossa.search.lexical import DEFAULT_ANALYZER, LexicalIndex
+from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
 
 MAX_K = 100
 MAX_QUERY_CHARS = 1000

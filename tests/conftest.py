@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from glossa.corpus.entry import Entry
+from glossa.corpus.sources import load_entries
+from glossa.indexer.build import build_index
 
-from corpus.entry import Entry
-from corpus.sources import load_entries
-from indexer.build import build_index
 from tests.fakes import FakeEncoder
 
 
@@ -35,7 +35,7 @@ def real_encoder():
 @pytest.fixture(scope="session")
 def st_encoder():
     """multilingual-e5-small through sentence-transformers/PyTorch."""
-    from indexer.encoder import SentenceTransformerEncoder
+    from glossa.indexer.encoder import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder()
 
@@ -50,7 +50,7 @@ def real_index_dir(tmp_path_factory, real_encoder, bundled_entries) -> Path:
 
 @pytest.fixture(scope="session")
 def real_searcher(real_index_dir, real_encoder):
-    from search.searcher import Searcher
+    from glossa.search.searcher import Searcher
 
     return Searcher.open(real_index_dir, real_encoder)
 
@@ -59,9 +59,8 @@ def real_searcher(real_index_dir, real_encoder):
 def milvus_store(tmp_path_factory):
     """A real Milvus standalone server (the embedded ``milvus`` package) on loopback
     for the session, and the store settings that point at it."""
+    from glossa.indexer.vector_index import StoreConfig
     from milvus import MilvusServer
-
-    from indexer.vector_index import StoreConfig
 
     server = MilvusServer()
     server.set_base_dir(str(tmp_path_factory.mktemp("milvus")))

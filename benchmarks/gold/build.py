@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from glossa.corpus.entry import Entry
+from glossa.corpus.sources import load_entries
+
 from benchmarks.gold.concepts import CONCEPTS, QUERIES
 from benchmarks.gold.equivalents import concept_table
 from benchmarks.gold.parts import concept_parts, query_parts
-from corpus.entry import Entry
-from corpus.sources import load_entries
 
 BEIR_DIR = Path(__file__).resolve().parent / "beir"
 CONCEPT_TABLE = Path(__file__).resolve().parent / "concept_table.tsv"

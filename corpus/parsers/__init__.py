@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from corpus.entry import Entry
-from corpus.errors import LayoutError
-from corpus.parsers import (
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import LayoutError
+from glossa.corpus.parsers import (
     ccnews_cards,
     letter_sections,
     numbered_zh,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from corpus.entry import Entry, make_entry_id
+from glossa.corpus.entry import Entry, make_entry_id
 
 _ACRONYM = re.compile(r"^[A-Za-z][A-Za-z0-9&/-]{1,9}$")
 _POLISH_LETTERS = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")

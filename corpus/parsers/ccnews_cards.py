@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from corpus.entry import Entry
-from corpus.errors import LayoutError
-from corpus.parsers._common import (
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import LayoutError
+from glossa.corpus.parsers._common import (
     has_polish_letters,
     is_acronym,
     is_ascii_words,

@@ -16,9 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from corpus.entry import Entry
-from corpus.errors import LayoutError
-from corpus.parsers._common import is_acronym, make_entry, paragraphs, split_trailing_parenthetical
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import LayoutError
+from glossa.corpus.parsers._common import (
+    is_acronym,
+    make_entry,
+    paragraphs,
+    split_trailing_parenthetical,
+)
 
 SEPARATOR = "Back to top"
 _LETTER_HEADING = re.compile(r"^[A-ZĄĆĘŁŃÓŚŹŻ]$")

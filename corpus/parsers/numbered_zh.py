@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from corpus.entry import Entry
-from corpus.errors import LayoutError
-from corpus.parsers._common import make_entry, paragraphs
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import LayoutError
+from glossa.corpus.parsers._common import make_entry, paragraphs
 
 _NUMBERED = re.compile(r"^(?P<n>\d{1,3})\.\s*(?P<term>\S+)\s+(?P<definition>\S.*)$")
 _ACR = r"[A-Z][A-Za-z0-9]{1,7}"

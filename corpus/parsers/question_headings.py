@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from corpus.entry import Entry
-from corpus.errors import LayoutError
-from corpus.parsers._common import is_acronym, is_ascii_words, make_entry, paragraphs
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import LayoutError
+from glossa.corpus.parsers._common import is_acronym, is_ascii_words, make_entry, paragraphs
 
 BODY_MARKER = "Pojęcia i definicje"
 _QUESTION = re.compile(r"^- (?:Czym|Kim) (?:jest|są) .+\?$")

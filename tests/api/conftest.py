@@ -11,8 +11,7 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-
-from api.app import create_app
+from glossa.api.app import create_app
 
 
 @pytest.fixture(scope="session")

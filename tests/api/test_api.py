@@ -4,11 +4,11 @@ import urllib.parse
 
 import pytest
 from fastapi.testclient import TestClient
+from glossa.api import models
+from glossa.api.app import create_app
+from glossa.indexer.build import build_index
+from glossa.search.searcher import Searcher
 
-from api import models
-from api.app import create_app
-from indexer.build import build_index
-from search.searcher import Searcher
 from tests.fakes import FakeEncoder
 
 
@@ -186,3 +186,19 @@ def test_failed_load_is_reported_by_health(tmp_path):
         assert response.status_code == 503
         assert response.json() == {"status": "error", "detail": "RuntimeError: no index here"}
         assert_error(c.get("/languages"), 503, "not_ready", "no index here")
+
+
+def test_http_hygiene_allow_head_and_security_headers(client):
+    wrong = client.post("/search?q=NPS")
+    assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]  # RFC 9110
+    assert wrong.json()["error"]["code"] == "method_not_allowed"
+    for path in ("/", "/search?q=NPS", "/health", "/docs"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+    page = client.get("/")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    for response in (page, client.get("/search?q=NPS"), client.get("/static/app.js")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"

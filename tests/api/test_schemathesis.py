@@ -12,11 +12,11 @@ import shutil
 
 import pytest
 import schemathesis
+from glossa.api.app import create_app
+from glossa.search.searcher import Searcher
 from hypothesis import HealthCheck, given, settings
 
-from api.app import create_app
 from glossa.settings import Settings
-from search.searcher import Searcher
 from tests.api.conftest import serve
 
 pytestmark = pytest.mark.slow  # property-based fuzzing of every route

@@ -10,12 +10,12 @@ import time
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from glossa.api.app import create_app
+from glossa.corpus.entry import Entry
+from glossa.indexer.updates import apply_changes
+from glossa.search.searcher import Searcher
 
-from api.app import create_app
-from corpus.entry import Entry
 from glossa.settings import Settings
-from indexer.updates import apply_changes
-from search.searcher import Searcher
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -242,3 +242,27 @@ def test_review_route_confirms_and_rejects_links(writable):
     assert same_lang.status_code == 422
     missing = client.post("/equivalents/reviews", json={**body, "b": "zh-nope"}, headers=AUTH)
     assert missing.status_code == 404 and "/" not in missing.json()["error"]["message"]
+
+
+def test_write_during_a_rebuild_is_told_to_come_back(writable):
+    client, _ = writable
+    service = client.app.state.service
+    service.rebuilding = True  # as while a rebuild runs
+    try:
+        response = client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH)
+        assert response.status_code == 503 and int(response.headers["retry-after"]) > 0
+        review = client.post("/equivalents/reviews", headers=AUTH,
+                             json={"a": "pl-6d2ff01f1a32", "b": "fa-26bfff700429", "decision": "accepted"})  # fmt: skip
+        assert review.status_code == 503
+    finally:
+        service.rebuilding = False
+    assert client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH).status_code == 201
+
+
+def test_write_to_a_damaged_index_is_503_with_the_fix_and_no_paths(writable):
+    client, index = writable
+    (index / "entries.jsonl").write_text("damaged\n", encoding="utf-8")
+    response = client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH)
+    assert response.status_code == 503, response.text
+    message = response.json()["error"]["message"]
+    assert "glossa" in message and str(index) not in message and "/tmp" not in message

@@ -3,8 +3,9 @@ python-docs translations (a real glossary.po is not shipped: see its README)."""
 
 import json
 
+from glossa.search.evaluation import load_beir
+
 from benchmarks.external.python_glossary import build, plain
-from search.evaluation import load_beir
 
 PO = """msgid ""
 msgstr ""

@@ -2,11 +2,10 @@ import io
 import json
 
 import pytest
-
-from corpus.entry import Entry
-from corpus.errors import ImportErrorReport
-from corpus.importers import read_csv, read_jsonl, write_jsonl
-from corpus.sources import load_entries
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import CorpusError, ImportErrorReport
+from glossa.corpus.importers import read_csv, read_jsonl, write_jsonl
+from glossa.corpus.sources import load_entries
 
 
 def test_jsonl_import_defaults_and_aliases(tmp_path):
@@ -110,7 +109,7 @@ def test_export_then_import_round_trips(tmp_path, bundled_entries):
 
 
 def test_default_import_skips_bad_records_and_reports_each(tmp_path):
-    from corpus.sources import import_entries
+    from glossa.corpus.sources import import_entries
 
     jsonl = tmp_path / "a.jsonl"
     jsonl.write_text(
@@ -133,7 +132,7 @@ def test_default_import_skips_bad_records_and_reports_each(tmp_path):
 
 
 def test_strict_import_fails_whole_and_lists_problems(tmp_path):
-    from corpus.sources import ImportFailed, import_entries
+    from glossa.corpus.sources import ImportFailed, import_entries
 
     path = tmp_path / "a.jsonl"
     path.write_text(
@@ -146,7 +145,7 @@ def test_strict_import_fails_whole_and_lists_problems(tmp_path):
 
 
 def test_duplicate_ids_are_problems_not_silent_overwrites(tmp_path):
-    from corpus.sources import import_entries
+    from glossa.corpus.sources import import_entries
 
     path = tmp_path / "d.jsonl"
     record = '{"id": "x1", "term": "t", "definition": "d", "lang": "pl"}\n'
@@ -164,7 +163,7 @@ def test_files_with_a_byte_order_mark_are_read(tmp_path, encoding):
 
 
 def test_legacy_encoding_is_reported_then_read_with_encoding(tmp_path):
-    from corpus.sources import import_entries
+    from glossa.corpus.sources import import_entries
 
     path = tmp_path / "g.csv"
     path.write_bytes("term,definition,lang\nزمان انتظار,مدت,fa\n".encode("cp1256"))
@@ -185,7 +184,7 @@ def test_overlong_fields_are_rejected(tmp_path):
 
 @pytest.mark.parametrize("bad", ["a\x00b", "\ud800", "x\x1by", "\uffff"])
 def test_text_that_cannot_be_stored_is_rejected(tmp_path, bad):
-    from corpus.importers import entry_from_record
+    from glossa.corpus.importers import entry_from_record
 
     with pytest.raises(ImportErrorReport, match="unusable character U\\+"):
         entry_from_record({"term": bad, "definition": "d", "lang": "pl"}, source="s", line=1,
@@ -193,3 +192,63 @@ def test_text_that_cannot_be_stored_is_rejected(tmp_path, bad):
     with pytest.raises(ImportErrorReport, match="an alias contains the unusable"):
         entry_from_record({"term": "t", "definition": "d", "lang": "pl", "aliases": [bad]},
                           source="s", line=1, default_source="s")  # fmt: skip
+
+
+def test_oversize_csv_field_is_reported_with_its_line_and_parsing_goes_on(tmp_path):
+    from glossa.corpus.sources import import_entries
+
+    path = tmp_path / "big.csv"
+    rows = ["term,definition,lang", "A,Good one.,pl", 'B,"' + "x" * 200_000 + '",pl']
+    rows += [f"C{i},Good {i}.,pl" for i in range(5)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = import_entries([path])
+    assert [e.term for e in result.entries] == ["A", "C0", "C1", "C2", "C3", "C4"]
+    assert [str(p) for p in result.problems] == [
+        f"{path}:3: field 'definition' is 200000 characters; the limit is 20000"
+    ]
+
+
+def test_true_line_of_a_multi_line_csv_record(tmp_path):
+    from glossa.corpus.sources import import_entries
+
+    path = tmp_path / "multi.csv"
+    path.write_text('term,definition,lang\nA,"two\nlines",pl\nB,,pl\n', encoding="utf-8")
+    result = import_entries([path])
+    assert [e.term for e in result.entries] == ["A"]
+    assert str(result.problems[0]).startswith(f"{path}:4:")  # B starts on line 4
+
+
+@pytest.mark.parametrize(("encoding", "order"), [("utf-16-le", "little"), ("utf-16-be", "big")])
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_utf16_without_bom_says_so_and_names_the_encoding(tmp_path, encoding, order, suffix):
+    from glossa.corpus.sources import import_entries
+
+    text = ('{"term": "a", "definition": "b", "lang": "pl"}\n' if suffix == ".jsonl"
+            else "term,definition,lang\na,b,pl\n")  # fmt: skip
+    path = tmp_path / f"export{suffix}"
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(CorpusError, match=rf"looks like UTF-16 \({order}-endian\) without a byte "
+                       rf"order mark; pass --encoding {encoding}"):  # fmt: skip
+        import_entries([path])
+    assert [e.term for e in import_entries([path], encoding=encoding).entries] == ["a"]
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u2069", "\u200b", "\u2060", "\ufeff"])
+def test_bidi_and_zero_width_characters_are_refused(tmp_path, char):
+    from glossa.corpus.sources import import_entries
+
+    path = tmp_path / "trojan.jsonl"
+    record = {"term": f"ab{char}c", "definition": "d", "lang": "pl"}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    result = import_entries([path])
+    assert not result.entries
+    assert f"U+{ord(char):04X}" in str(result.problems[0]) and ":1:" in str(result.problems[0])
+
+
+def test_persian_joiners_stay_allowed(tmp_path):
+    from glossa.corpus.sources import import_entries
+
+    path = tmp_path / "fa.jsonl"
+    record = {"term": "می\u200cخواهم", "definition": "تست\u200dها", "lang": "fa"}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert [e.term for e in import_entries([path]).entries] == ["می\u200cخواهم"]

@@ -1,10 +1,9 @@
 from collections import Counter
 
 import pytest
-
-from corpus.errors import LayoutError
-from corpus.parsers import LAYOUTS
-from corpus.sources import BUNDLED_DIR, load_entries, parse_glossary
+from glossa.corpus.errors import LayoutError
+from glossa.corpus.parsers import LAYOUTS
+from glossa.corpus.sources import BUNDLED_DIR, load_entries, parse_glossary
 
 EXPECTED = {
     "000_56f73cb24ade583f.txt": 30,

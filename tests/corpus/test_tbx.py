@@ -1,12 +1,11 @@
 import io
 
 import pytest
+from glossa.corpus.entry import Entry
+from glossa.corpus.errors import ImportErrorReport
+from glossa.corpus.sources import import_entries
+from glossa.corpus.tbx import TBX_NAMESPACE, alias_type, tbx_entries, write_tbx
 from lxml import etree
-
-from corpus.entry import Entry
-from corpus.errors import ImportErrorReport
-from corpus.sources import import_entries
-from corpus.tbx import TBX_NAMESPACE, alias_type, tbx_entries, write_tbx
 
 NS = {"t": TBX_NAMESPACE}
 
@@ -161,7 +160,7 @@ def test_alias_types():
 
 
 def test_tbx_header_title_names_the_glossary(tmp_path):
-    from corpus.sources import import_entries
+    from glossa.corpus.sources import import_entries
 
     path = tmp_path / "termbase.tbx"
     path.write_text(

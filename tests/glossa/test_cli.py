@@ -43,6 +43,7 @@ def index_env(tmp_path, monkeypatch):
         "delete",
         "rebuild",
         "review",
+        "check",
     ],
 )
 def test_every_command_has_help(command):
@@ -296,7 +297,7 @@ def test_export_equivalents_groups_concepts(real_index_dir, tmp_path):
         ["export", "-f", "tbx", "--equivalents", "-o", str(path), "--index", str(real_index_dir)],
     )
     assert result.exit_code == 0, result.output
-    from corpus.sources import import_entries
+    from glossa.corpus.sources import import_entries
 
     entries = import_entries([path], strict=True).entries
     by_term = {e.term: e for e in entries}
@@ -345,7 +346,7 @@ def test_review_accept_and_reject_survive_changes_and_rebuild(tmp_path, small_in
     exported = runner.invoke(app, ["export", "-f", "tbx", "--equivalents", "-o", str(tbx),
                                    "--index", str(small_index)])  # fmt: skip
     assert exported.exit_code == 0, exported.output
-    from corpus.tbx import tbx_entries
+    from glossa.corpus.tbx import tbx_entries
 
     concept_of = {e.id: e.concept for e in tbx_entries(tbx) if hasattr(e, "concept")}
     assert concept_of[pl] and concept_of[pl] == concept_of[fa]
@@ -475,3 +476,15 @@ def test_every_readme_command_runs_as_written(tmp_path, monkeypatch, use_encoder
             args = [*args, "--out", str(tmp_path / "eval")]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
+
+
+def test_check_verifies_every_file_and_info_says_it_did_not(small_index):
+    ok = runner.invoke(app, ["check", "--index", str(small_index)])
+    assert ok.exit_code == 0 and "ok: 4 files match" in ok.stdout and "234 entries" in ok.stdout
+    assert "not verified" in runner.invoke(app, ["info", "--index", str(small_index)]).stdout
+    names = small_index / "names.npy"
+    names.write_bytes(names.read_bytes()[:-8] + b"\x00" * 8)
+    damaged = runner.invoke(app, ["check", "--index", str(small_index)])
+    assert damaged.exit_code == 1
+    assert "names.npy is damaged" in damaged.stderr and "glossa rebuild" in damaged.stderr
+    assert runner.invoke(app, ["info", "--index", str(small_index)]).exit_code == 0

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from glossa.corpus.entry import Entry
+from glossa.indexer.build import build_index
+from glossa.indexer.files import FAILPOINT_ENV
+from glossa.indexer.index_dir import load_index_dir
+from glossa.indexer.updates import apply_changes
 
-from corpus.entry import Entry
-from indexer.build import build_index
-from indexer.files import FAILPOINT_ENV
-from indexer.index_dir import load_index_dir
-from indexer.updates import apply_changes
 from tests.fakes import FakeEncoder
 
 pytestmark = pytest.mark.slow  # SIGKILLs writer processes
@@ -30,10 +30,10 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from corpus.entry import Entry
-    from corpus.sources import load_entries
-    from indexer.build import build_index
-    from indexer.updates import apply_changes
+    from glossa.corpus.entry import Entry
+    from glossa.corpus.sources import load_entries
+    from glossa.indexer.build import build_index
+    from glossa.indexer.updates import apply_changes
     from tests.fakes import FakeEncoder
 
     op, path = sys.argv[1], Path(sys.argv[2])

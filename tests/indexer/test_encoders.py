@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
+from glossa.indexer.encoder import CachedQueryEncoder
 
 from glossa.runtime import make_encoder
 from glossa.settings import Settings
-from indexer.encoder import CachedQueryEncoder
 from tests.fakes import FakeEncoder
 
 

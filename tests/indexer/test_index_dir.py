@@ -3,9 +3,8 @@ import os
 
 import numpy as np
 import pytest
-
-from indexer.build import EmptyCorpusError, build_index
-from indexer.index_dir import (
+from glossa.indexer.build import EmptyCorpusError, build_index
+from glossa.indexer.index_dir import (
     DOC_STATS,
     ENTRIES,
     FORMAT_VERSION,
@@ -15,6 +14,7 @@ from indexer.index_dir import (
     IndexLoadError,
     load_index_dir,
 )
+
 from tests.fakes import FakeEncoder
 
 
@@ -119,7 +119,7 @@ def test_crash_during_write_leaves_previous_index_and_no_temp(
 ):
     out = tmp_path / "idx"
     build_index(small, fake_encoder, out)
-    import indexer.index_dir as index_dir
+    import glossa.indexer.index_dir as index_dir
 
     def crash(*_args, **_kwargs):
         raise OSError("disk full")

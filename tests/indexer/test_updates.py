@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
+from glossa.corpus.entry import Entry
+from glossa.indexer.build import build_index
+from glossa.indexer.index_dir import load_index_dir, read_manifest
+from glossa.indexer.updates import ChangeError, apply_changes, plan, read_index_entries
+from glossa.search.searcher import Searcher
 
-from corpus.entry import Entry
-from indexer.build import build_index
-from indexer.index_dir import load_index_dir, read_manifest
-from indexer.updates import ChangeError, apply_changes, plan, read_index_entries
-from search.searcher import Searcher
 from tests.fakes import FakeEncoder
 
 

@@ -1,9 +1,10 @@
 """Concept ids from a termbase (TBX) link entries across languages in equivalents
 and in search, whatever the embeddings say."""
 
-from corpus.entry import Entry
-from indexer.build import build_index
-from search.searcher import Searcher
+from glossa.corpus.entry import Entry
+from glossa.indexer.build import build_index
+from glossa.search.searcher import Searcher
+
 from tests.fakes import FakeEncoder
 
 

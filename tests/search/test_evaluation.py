@@ -2,8 +2,7 @@ import json
 import math
 
 import pytest
-
-from search.evaluation import (
+from glossa.search.evaluation import (
     DatasetError,
     evaluate_grouped,
     evaluate_run,

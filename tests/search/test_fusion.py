@@ -1,6 +1,5 @@
 import pytest
-
-from search.fusion import promote, reciprocal_rank_fusion, weighted_fusion
+from glossa.search.fusion import promote, reciprocal_rank_fusion, weighted_fusion
 
 
 def test_rrf_on_fixed_lists():

@@ -1,8 +1,7 @@
 """Hybrid retrieval and equivalents with the real model and the real index."""
 
 import pytest
-
-from search.searcher import QueryError
+from glossa.search.searcher import QueryError
 
 ACRONYMS = ["NPS", "CSAT", "CES", "AHT", "FCR", "CRM", "LTV", "SLA", "BPO", "IVR", "KPI", "eNPS"]
 

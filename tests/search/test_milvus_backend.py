@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from glossa.corpus.entry import Entry
+from glossa.indexer.build import build_index
+from glossa.indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
+from glossa.indexer.updates import apply_changes
+from glossa.indexer.vector_index import FAISS_STORE
+from glossa.search.searcher import Searcher
 from typer.testing import CliRunner
 
 from benchmarks.gold.concepts import QUERIES
-from corpus.entry import Entry
-from indexer.build import build_index
-from indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
-from indexer.updates import apply_changes
-from indexer.vector_index import FAISS_STORE
-from search.searcher import Searcher
 
 pytestmark = pytest.mark.slow  # starts a Milvus server
 
@@ -83,9 +83,8 @@ def test_filters_are_pushed_into_milvus(real_searcher, milvus_searcher):
 def test_live_change_makes_a_new_collection_and_drops_the_old(
     tmp_path, milvus_store, real_encoder, bundled_entries
 ):
+    from glossa.indexer.milvus_store import connect
     from pymilvus import utility
-
-    from indexer.milvus_store import connect
 
     out = tmp_path / "idx"
     build_index(bundled_entries[:40], real_encoder, out, store=milvus_store)

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
-
-from indexer.build import build_index
-from search.calibration import LanguageCalibration, language_z_scores
-from search.searcher import QueryError, Searcher
+from glossa.indexer.build import build_index
+from glossa.search.calibration import LanguageCalibration, language_z_scores
+from glossa.search.searcher import QueryError, Searcher
 
 # ---------------------------------------------------------------- plumbing (fake encoder)
 
