@@ -19,9 +19,11 @@ thread team per calling thread; a new calling thread per request costs ~5 ms,
 and many calling threads would oversubscribe a 2-core machine.
 """
 
+import asyncio
 import hmac
 import importlib.util
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Literal
@@ -32,6 +34,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from glossa.api import models
+from glossa.api.admission import Overloaded, SearchGate
 from glossa.api.errors import ApiError, install_error_handlers, without_paths
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
@@ -106,6 +109,8 @@ def create_app(
         settings.store_config(),
     )
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    gate = SearchGate(settings.search_queue, settings.search_timeout)
+    fast_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-cached")
 
     def require_admin(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -130,6 +135,7 @@ def create_app(
         service.start(background=background and searcher is None)
         yield
         service.close()
+        fast_lane.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="Glossa",
@@ -143,6 +149,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HttpHygiene)
     app.state.service = service
+    app.state.gate = gate
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 
@@ -165,6 +172,7 @@ def create_app(
 
     @app.get("/search", response_model=models.SearchResult, responses=ERRORS, tags=["search"])
     async def search(
+        request: Request,
         searcher: ReadySearcher,
         q: Annotated[
             str,
@@ -184,10 +192,21 @@ def create_app(
         ] = None,
         mode: Annotated[Literal["dense", "lexical", "hybrid"] | None, Query()] = None,
     ) -> models.SearchResult:
-        """Search every glossary across languages."""
-        response = await service.run(
-            lambda: searcher.search_response(q, k=k, lang=lang, source=source, mode=mode)
-        )
+        """Search every glossary across languages. 503 with Retry-After when too many
+        searches are waiting for the encoder or one runs out of time."""
+
+        def run():
+            return searcher.search_response(q, k=k, lang=lang, source=source, mode=mode)
+
+        cached = getattr(searcher.encoder, "is_cached", lambda _text: False)
+        if (mode or searcher.mode) == "lexical" or cached(q.strip()):
+            response = await asyncio.get_running_loop().run_in_executor(fast_lane, run)
+        else:
+            try:
+                response = await gate.run(request, service.executor, run)
+            except Overloaded as exc:
+                raise ApiError(503, "overloaded", str(exc),
+                               headers={"Retry-After": str(exc.retry_after)}) from exc  # fmt: skip
         return models.SearchResult(
             query=response.query,
             took_ms=round(response.took_ms, 3),

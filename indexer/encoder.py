@@ -161,6 +161,11 @@ class CachedQueryEncoder:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
+    def is_cached(self, text: str) -> bool:
+        """Whether ``text``'s embedding is in the cache (no encoder needed)."""
+        with self._lock:
+            return text in self._cache
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         out: list[np.ndarray | None] = [None] * len(texts)

