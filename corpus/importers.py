@@ -85,7 +85,9 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
         )
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
-        raise fail(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(FIELDS)}")
+        named = ", ".join(str(u)[:40] for u in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise fail(f"unknown field(s) {named}{more}; allowed: {', '.join(FIELDS)}")
     values: dict[str, str | None] = {}
     for name in ("id", "term", "definition", "lang", "english", "source", "category", "concept"):
         value = record.get(name)
@@ -195,14 +197,54 @@ def _refuse_bomless_utf16(path: Path, raw: bytes) -> None:
 
 
 def _jsonl_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON or the line's problem) for every non-blank line."""
-    for number, line in enumerate(read_text(path, encoding).splitlines(), start=1):
+    """(line number, parsed JSON or the line's problem) for every non-blank line.
+
+    Read line by line, so memory does not grow with the file. A line that is not
+    valid text in the encoding is that line's problem and reading goes on. UTF-16/32
+    (a BOM, or asked for) cannot be split on newline bytes, so those are decoded whole.
+    """
+    for number, line in _text_lines(path, encoding):
+        if isinstance(line, ImportErrorReport):
+            yield number, line
+            continue
         if not line.strip():
             continue
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, ImportErrorReport(str(path), number, f"invalid JSON: {exc.msg}")
+
+
+def _text_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | ImportErrorReport]]:
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError as exc:
+        raise ImportErrorReport(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
+    bom = next((name for mark, name in _BOMS if head.startswith(mark)), None)
+    chosen = encoding or bom
+    if chosen is None:
+        _refuse_bomless_utf16(path, head)
+        chosen = "utf-8"
+    if chosen.replace("_", "-").lower().startswith(("utf-16", "utf-32")):
+        yield from enumerate(read_text(path, encoding).splitlines(), start=1)
+        return
+    try:
+        codecs.lookup(chosen)
+    except LookupError as exc:
+        raise ImportErrorReport(str(path), 0, f"unknown encoding {chosen!r}") from exc
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            if number == 1 and chosen == "utf-8-sig":
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield number, raw.decode(chosen).rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                yield number, ImportErrorReport(
+                    str(path), number,
+                    f"not valid {chosen} text (byte {exc.start} of the line); convert the file "
+                    "to UTF-8 or pass its encoding, e.g. --encoding cp1256",
+                )  # fmt: skip
 
 
 def jsonl_records(path: Path, encoding: str | None = None) -> Iterator[tuple[int, Any]]:

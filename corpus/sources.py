@@ -6,6 +6,8 @@ indexer agree on what a path means and every error names the file (and line).
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,20 +22,25 @@ from glossa.corpus.titles import GlossaryInfo, title_of
 BUNDLED_DIR = Path(__file__).resolve().parent / "glossaries"
 FORMATS = {".jsonl": "JSONL", ".csv": "CSV", ".tbx": "TBX", ".xml": "TBX", ".txt": "scraped text"}
 SHOWN_PROBLEMS = 20
+KEPT_PROBLEMS = 1000
+MAX_IMPORT_BYTES = (
+    2 * 2**30
+)  # per file; GLOSSA_MAX_IMPORT_BYTES changes it  # problems kept with their place; the rest are only counted
 
 
 class ImportFailed(CorpusError):
     """``--strict``: some records are bad, so nothing was imported."""
 
-    def __init__(self, problems: list[CorpusError]) -> None:
+    def __init__(self, problems: list[CorpusError], count: int | None = None) -> None:
         self.problems = problems
+        count = len(problems) if count is None else count
         lines = [str(p) for p in problems[:SHOWN_PROBLEMS]]
-        if len(problems) > SHOWN_PROBLEMS:
-            lines.append(f"... and {len(problems) - SHOWN_PROBLEMS} more")
+        if count > SHOWN_PROBLEMS:
+            lines.append(f"... and {count - SHOWN_PROBLEMS} more")
         super().__init__(
             problems[0].source,
             problems[0].line,
-            f"{len(problems)} bad record(s), nothing imported (--strict):\n" + "\n".join(lines),
+            f"{count} bad record(s), nothing imported (--strict):\n" + "\n".join(lines),
         )
 
     def __str__(self) -> str:
@@ -45,7 +52,9 @@ class ImportResult:
     """What an import read: the good entries, and every bad record with its place."""
 
     entries: list[Entry] = field(default_factory=list)
-    problems: list[CorpusError] = field(default_factory=list)
+    problems: list[CorpusError] = field(default_factory=list)  # the first KEPT_PROBLEMS
+    problem_count: int = 0  # all of them
+    problem_kinds: Counter = field(default_factory=Counter)  # reason with values blanked -> count
     titles: dict[str, GlossaryInfo] = field(default_factory=dict)  # source id -> title
 
 
@@ -74,13 +83,23 @@ def parse_glossary(
 
 
 def file_records(
-    path: Path, layout: str | None = None, encoding: str | None = None
+    path: Path,
+    layout: str | None = None,
+    encoding: str | None = None,
+    max_bytes: int = MAX_IMPORT_BYTES,
 ) -> Iterator[Record]:
     """Entries and problems of one file, by its extension."""
     if not path.exists():
         raise ImportErrorReport(str(path), 0, "no such file")
     if path.is_dir():
         raise ImportErrorReport(str(path), 0, "is a directory; pass the glossary files")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ImportErrorReport(
+            str(path), 0,
+            f"is {size / 2**20:.0f} MiB; the import limit is {max_bytes / 2**20:.0f} MiB "
+            "(GLOSSA_MAX_IMPORT_BYTES)",
+        )  # fmt: skip
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return jsonl_entries(path, encoding)
@@ -91,17 +110,37 @@ def file_records(
     return iter(parse_glossary(path, layout, encoding))
 
 
+def problem_kind(problem: CorpusError) -> str:
+    """A problem's reason with its values blanked, to count problems by kind."""
+    reason = getattr(problem, "reason", str(problem))
+    return _VALUES.sub("…", reason)[:120]
+
+
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
+
+
 def collect(records: Iterable[Record], *, strict: bool = False) -> ImportResult:
-    """Split records into entries and problems; a repeated id is a problem too."""
+    """Split records into entries and problems; a repeated id is a problem too.
+
+    Every problem is counted (by kind too), but only the first ``KEPT_PROBLEMS``
+    are kept, so a file of a million bad records costs no more memory than one
+    of a thousand."""
     result = ImportResult()
     seen: dict[str, Entry] = {}
+
+    def problem(report: CorpusError) -> None:
+        result.problem_count += 1
+        result.problem_kinds[problem_kind(report)] += 1
+        if len(result.problems) < KEPT_PROBLEMS:
+            result.problems.append(report)
+
     for record in records:
         if isinstance(record, CorpusError):
-            result.problems.append(record)
+            problem(record)
             continue
         other = seen.get(record.id)
         if other is not None:
-            result.problems.append(
+            problem(
                 ImportErrorReport(
                     record.source,
                     0,
@@ -113,7 +152,7 @@ def collect(records: Iterable[Record], *, strict: bool = False) -> ImportResult:
         seen[record.id] = record
         result.entries.append(record)
     if strict and result.problems:
-        raise ImportFailed(result.problems)
+        raise ImportFailed(result.problems, result.problem_count)
     return result
 
 
@@ -124,13 +163,14 @@ def import_entries(
     strict: bool = False,
     encoding: str | None = None,
     title: str | None = None,
+    max_bytes: int = MAX_IMPORT_BYTES,
 ) -> ImportResult:
     """Entries of the given files (none: the bundled corpus). Bad records are
     skipped and listed in ``problems``; with ``strict`` any bad record fails all.
     ``titles`` names each file's glossary (``title`` overrides, see corpus.titles)."""
     paths = list(paths) or bundled_paths()
     result = collect(
-        (record for path in paths for record in file_records(path, layout, encoding)),
+        (record for path in paths for record in file_records(path, layout, encoding, max_bytes)),
         strict=strict,
     )
     result.titles = {path.name: title_of(path, title) for path in paths}

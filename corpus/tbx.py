@@ -76,34 +76,43 @@ def _typed(element: etree._Element, tag: str, kind: str) -> list[etree._Element]
     return found
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        remove_comments=True, remove_pis=True,
-    )  # fmt: skip
-
-
 def tbx_entries(path: Path) -> Iterator[Record]:
     """Entries of a TBX file; a concept or language section that cannot become an
-    entry is yielded as its problem (with its line) and reading goes on."""
+    entry is yielded as its problem (with its line) and reading goes on.
+
+    Streamed with lxml's iterparse: each concept is handled when its end tag is
+    read and then freed, so memory stays flat whatever the number of concepts."""
+    concepts = 0
     try:
-        root = etree.parse(str(path), _parser()).getroot()
+        events = etree.iterparse(
+            str(path), events=("start", "end"), resolve_entities=False, no_network=True,
+            load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
+        )  # fmt: skip
+        root = None
+        for event, element in events:
+            if root is None:
+                root = element
+                if _local(root) not in ("tbx", "martif"):
+                    raise ImportErrorReport(
+                        str(path), root.sourceline or 0,
+                        f"root element is <{_local(root)}>, not <tbx> or <martif>",
+                    )  # fmt: skip
+                continue
+            if event != "end" or _local(element) not in CONCEPT_TAGS:
+                continue
+            concepts += 1
+            yield from _concept_entries(path, element, concepts)
+            element.clear()  # free what was read: siblings before it go too
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
     except OSError as exc:
         raise ImportErrorReport(str(path), 0, f"cannot read file: {exc}") from exc
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or 0
         raise ImportErrorReport(str(path), line, f"not well-formed XML: {exc.msg}") from exc
-    if _local(root) not in ("tbx", "martif"):
-        raise ImportErrorReport(
-            str(path),
-            root.sourceline or 0,
-            f"root element is <{_local(root)}>, not <tbx> or <martif>",
-        )
-    concepts = [el for el in root.iter() if _local(el) in CONCEPT_TAGS]
     if not concepts:
         raise ImportErrorReport(str(path), 0, "no conceptEntry/termEntry elements: not a termbase")
-    for number, concept in enumerate(concepts, start=1):
-        yield from _concept_entries(path, concept, number)
 
 
 def _concept_entries(path: Path, concept: etree._Element, number: int) -> Iterator[Record]:

@@ -166,11 +166,22 @@ def _check_inputs(paths: list[Path] | None) -> None:
             raise _fail(f"{path}: is a directory; pass the glossary files")
 
 
-def _report_skipped(problems: list) -> None:
-    if problems:
-        err.print(f"[yellow]skipped {len(problems)} bad record(s):[/]", highlight=False)
-        for problem in problems:
-            err.print(f"  {problem}", highlight=False, soft_wrap=True)
+MAX_PROBLEMS_SHOWN = 20
+
+
+def _report_skipped(result, shown: int = MAX_PROBLEMS_SHOWN) -> None:
+    """The first ``shown`` problems with their place, then counts by kind: a file
+    of a million bad records gives a screenful, not a million lines."""
+    count = getattr(result, "problem_count", 0)
+    if not count:
+        return
+    err.print(f"[yellow]skipped {count} bad record(s):[/]", highlight=False)
+    for problem in result.problems[:shown]:
+        err.print(f"  {str(problem)[:1000]}", highlight=False, soft_wrap=True)
+    if count > shown:
+        err.print(f"  ... and {count - shown} more; by kind:", highlight=False)
+        for kind, n in result.problem_kinds.most_common(10):
+            err.print(f"  {n:>9}  {kind}", highlight=False, soft_wrap=True)
 
 
 def _print_change(report) -> None:
@@ -212,7 +223,7 @@ def index(
         started = time.perf_counter()
         encoder = make_encoder(settings, _notify)
         with _embedding_progress() as (progress, store_progress):
-            manifest, problems = build(
+            manifest, imported = build(
                 settings,
                 encoder,
                 target,
@@ -226,7 +237,7 @@ def index(
             )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
-    _report_skipped(problems)
+    _report_skipped(imported)
     out.print(f"[bold]Indexed {manifest.count} entries[/] into", highlight=False)
     out.print(f"  {target}", highlight=False, soft_wrap=True)
     table = Table()
@@ -325,8 +336,11 @@ def add(
     settings = _settings()
     target = index_dir or settings.index_dir
     try:
-        result = import_entries(paths, layout, strict=strict, encoding=encoding, title=title)
-        _report_skipped(result.problems)
+        result = import_entries(
+            paths, layout, strict=strict, encoding=encoding, title=title,
+            max_bytes=settings.max_import_bytes,
+        )  # fmt: skip
+        _report_skipped(result)
         if not result.entries:
             raise _fail("no valid entries to add")
         _, report = apply_changes(

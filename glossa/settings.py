@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         description="threads per encode: 1 degrades gracefully when other work holds a "
         "core (benchmarks/results/encoder_threads.md); more is faster on an idle machine",
     )
+    max_import_bytes: int = Field(
+        2 * 2**30, ge=1, description="largest glossary file an import reads (bytes)"
+    )
     search_queue: int = Field(
         32, ge=1, description="searches waiting for the encoder before new ones get 503"
     )

@@ -252,3 +252,47 @@ def test_persian_joiners_stay_allowed(tmp_path):
     record = {"term": "می\u200cخواهم", "definition": "تست\u200dها", "lang": "fa"}
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     assert [e.term for e in import_entries([path]).entries] == ["می\u200cخواهم"]
+
+
+def test_problems_are_counted_but_only_the_first_ones_kept(tmp_path):
+    from glossa.corpus.sources import KEPT_PROBLEMS, import_entries
+
+    path = tmp_path / "bad.jsonl"
+    lines = [json.dumps({"term": f"t{i}", "definition": "", "lang": "pl"}) for i in range(2500)]
+    lines[7] = "{broken"
+    lines.append(json.dumps({"term": "ok", "definition": "fine", "lang": "pl"}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_entries([path])
+    assert [e.term for e in result.entries] == ["ok"]
+    assert result.problem_count == 2500 and len(result.problems) == KEPT_PROBLEMS
+    assert result.problem_kinds.most_common(2) == [
+        ("missing or empty required field …", 2499),
+        ("invalid JSON: Expecting property name enclosed in double quotes", 1),
+    ]
+
+
+def test_a_huge_header_gives_a_short_message(tmp_path):
+    from glossa.corpus.sources import import_entries
+
+    path = tmp_path / "wide.csv"
+    extra = [f"x{i}" for i in range(100_000)]
+    path.write_text("term,definition,lang," + ",".join(extra) + "\na,b,pl" + "," * len(extra) + "\n",
+                    encoding="utf-8")  # fmt: skip
+    result = import_entries([path])
+    message = str(result.problems[0])
+    assert "and 99990 more" in message and len(message) < 1000
+
+
+def test_file_size_limit_and_undecodable_lines(tmp_path):
+    from glossa.corpus.sources import import_entries
+
+    path = tmp_path / "mixed.jsonl"
+    good = json.dumps({"term": "a", "definition": "b", "lang": "pl"}).encode()
+    path.write_bytes(
+        good + b"\n" + b'{"term": "\xff\xfe"}\n' + good.replace(b'"a"', b'"c"') + b"\n"
+    )
+    result = import_entries([path])
+    assert [e.term for e in result.entries] == ["a", "c"]  # the bad line does not stop reading
+    assert str(result.problems[0]).startswith(f"{path}:2: not valid utf-8 text")
+    with pytest.raises(CorpusError, match=r"the import limit is 0 MiB \(GLOSSA_MAX_IMPORT_BYTES\)"):
+        import_entries([path], max_bytes=10)
