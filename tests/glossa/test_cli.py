@@ -488,3 +488,14 @@ def test_check_verifies_every_file_and_info_says_it_did_not(small_index):
     assert damaged.exit_code == 1
     assert "names.npy is damaged" in damaged.stderr and "glossa rebuild" in damaged.stderr
     assert runner.invoke(app, ["info", "--index", str(small_index)]).exit_code == 0
+
+
+def test_a_file_with_nothing_importable_says_why(tmp_path, use_encoder):
+    use_encoder(FakeEncoder())
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(json.dumps({"term": f"t{i}", "definition": "", "lang": "pl"}) + "\n"
+                            for i in range(50)), encoding="utf-8")  # fmt: skip
+    result = runner.invoke(app, ["index", str(path), "--out", str(tmp_path / "idx")])
+    assert result.exit_code == 1
+    assert "all 50 record(s) were skipped" in result.stderr
+    assert "50 × missing or empty required field" in result.stderr and f"{path}:1:" in result.stderr
