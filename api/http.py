@@ -1,4 +1,5 @@
-"""HTTP hygiene as ASGI middleware: HEAD on every GET route, and security headers.
+"""HTTP hygiene: HEAD on every GET route and security headers (ASGI middleware),
+and a request-header deadline for the server (``timed_h11``).
 
 - HEAD (RFC 9110 §9.3.2): answered like GET without the body, so monitors and
   caches can probe any GET route; FastAPI routes declare GET only.
@@ -50,3 +51,53 @@ class HttpHygiene:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def timed_h11(header_timeout: float) -> type:
+    """uvicorn's h11 protocol with a request-header deadline.
+
+    uvicorn closes idle keep-alive connections, but a connection that never
+    sends a request, or sends its headers a byte at a time (slowloris), is kept
+    open forever. This closes any connection whose request headers are not
+    complete ``header_timeout`` seconds after it opened or after its previous
+    response (``glossa serve`` uses it; GLOSSA_HEADER_TIMEOUT)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class TimedH11Protocol(H11Protocol):
+        _header_timer = None
+
+        def _waiting_for_headers(self) -> bool:
+            cycle = getattr(self, "cycle", None)
+            return cycle is None or cycle.response_complete
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(header_timeout, self._expire)
+
+        def _expire(self) -> None:
+            self._header_timer = None
+            if self._waiting_for_headers() and not self.transport.is_closing():
+                self.transport.close()  # headers never completed: drop the connection
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._waiting_for_headers():
+                self._arm()
+            elif self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+        def connection_lost(self, exc) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+            super().connection_lost(exc)
+
+    return TimedH11Protocol

@@ -640,6 +640,7 @@ def serve(
     import uvicorn
 
     from glossa.api.app import create_app
+    from glossa.api.http import timed_h11
 
     settings = _settings()
     if index_dir is not None:
@@ -649,7 +650,10 @@ def serve(
         f"Glossa on http://{host}:{port}/  (API docs: /docs; /health says when the model is loaded)"
     )
     try:
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        uvicorn.run(
+            app_, host=host, port=port, log_level="warning", timeout_keep_alive=5,
+            http=timed_h11(settings.header_timeout),
+        )  # fmt: skip
     except OSError as exc:
         raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 

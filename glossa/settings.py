@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         2 * 2**30, ge=1, description="largest glossary file an import reads (bytes)"
     )
+    header_timeout: float = Field(
+        10.0, gt=0, description="seconds a connection may take to send a request's headers"
+    )
     search_queue: int = Field(
         32, ge=1, description="searches waiting for the encoder before new ones get 503"
     )

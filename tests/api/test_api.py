@@ -202,3 +202,34 @@ def test_http_hygiene_allow_head_and_security_headers(client):
     for response in (page, client.get("/search?q=NPS"), client.get("/static/app.js")):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.slow  # a real `glossa serve` process
+def test_half_sent_requests_are_dropped_by_glossa_serve(real_index_dir, tmp_path):
+    """A slowloris connection (headers never finished) is closed by the server; a
+    normal request on the same server still works. The socket timeout below is a
+    guard against a hang, not a speed claim."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from benchmarks.common import free_port, wait_ready
+
+    port = free_port()
+    env = {**os.environ, "GLOSSA_INDEX_DIR": str(real_index_dir), "GLOSSA_HEADER_TIMEOUT": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "glossa.cli", "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        import time
+
+        wait_ready(f"http://127.0.0.1:{port}", time.perf_counter(), limit=120)
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # no blank line: never finished
+            assert s.recv(1024) == b""  # closed by the server
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert s.recv(1024).startswith(b"HTTP/1.1 200")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
