@@ -524,6 +524,24 @@ def info(index_dir: IndexOption = None) -> None:
 
 
 @app.command()
+def restore(index_dir: IndexOption = None) -> None:
+    """Bring back the index as it was before its last change (every write keeps the
+    version it replaces). Running it again undoes the restore."""
+    from glossa.indexer.index_dir import restore_backup
+
+    settings = _settings()
+    path = index_dir or settings.index_dir
+    try:
+        manifest = restore_backup(path)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    out.print(
+        f"restored the previous version: {manifest.count} entries (now generation "
+        f"{manifest.generation}); the replaced version is kept, `glossa restore` again undoes this"
+    )
+
+
+@app.command()
 def check(index_dir: IndexOption = None) -> None:
     """Verify every file of the index against the checksums in its manifest, and
     every entry record; exits 1 (with the fix) if anything is damaged."""

@@ -226,8 +226,49 @@ def _swap_into_place(new: Path, out: Path, store: StoreConfig) -> None:
     os.replace(new, out)
     fsync_dir(out.parent)
     failpoint("swap:renamed")
+    if aside.exists() and store.backend == "faiss":
+        # keep the version just replaced, whole, so `glossa restore` can bring it
+        # back (entries added or deleted by mistake over the API, a bad import)
+        backup = backup_path(out)
+        if backup.exists():
+            shutil.rmtree(backup)
+        os.replace(aside, backup)
+        fsync_dir(out.parent)
+        return
     _release(aside, out, store)
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def backup_path(out: Path) -> Path:
+    """Where the previous version of the index at ``out`` is kept (FAISS only: a
+    Milvus version's collection is dropped once the next one is in place)."""
+    return out.with_name(f".{out.name}.backup")
+
+
+def restore_backup(out: Path) -> Manifest:
+    """Make the previous version current again, under the exclusive lock; the
+    version it replaces becomes the backup, so a restore can itself be undone.
+    The backup is verified (checksums) before anything moves."""
+    out = out.resolve()
+    backup = backup_path(out)
+    with index_lock(out, exclusive=True):
+        if not (backup / MANIFEST).is_file():
+            raise IndexLoadError(f"no previous version of {out} is kept (nothing to restore)")
+        restored = load_index_dir(backup, locked=True)
+        current = next_generation(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+        try:
+            shutil.copytree(backup, tmp, dirs_exist_ok=True)
+            manifest = restored.manifest.model_copy(update={"generation": current})
+            (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+            for name in os.listdir(tmp):
+                fsync_file(tmp / name)
+            fsync_dir(tmp)
+            _swap_into_place(tmp, out, FAISS_STORE)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return manifest
 
 
 def _release(old_dir: Path, new_dir: Path, store: StoreConfig) -> None:

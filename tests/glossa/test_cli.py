@@ -44,6 +44,7 @@ def index_env(tmp_path, monkeypatch):
         "rebuild",
         "review",
         "check",
+        "restore",
     ],
 )
 def test_every_command_has_help(command):
@@ -499,3 +500,26 @@ def test_a_file_with_nothing_importable_says_why(tmp_path, use_encoder):
     assert result.exit_code == 1
     assert "all 50 record(s) were skipped" in result.stderr
     assert "50 × missing or empty required field" in result.stderr and f"{path}:1:" in result.stderr
+
+
+def test_restore_brings_back_the_previous_version_and_can_be_undone(tmp_path, small_index):
+    idx = ["--index", str(small_index)]
+    assert "nothing to restore" in runner.invoke(app, ["restore", *idx]).stderr  # fresh index
+    new = tmp_path / "new.jsonl"
+    new.write_text(json.dumps({"id": "de-ces", "term": "Kundenaufwand", "definition": "Mühe.",
+                               "lang": "de"}) + "\n", encoding="utf-8")  # fmt: skip
+    assert runner.invoke(app, ["add", str(new), *idx]).exit_code == 0
+    assert runner.invoke(app, ["delete", "de-ces", *idx]).exit_code == 0  # by mistake
+
+    def ids():
+        return {
+            json.loads(x)["id"] for x in runner.invoke(app, ["export", *idx]).stdout.splitlines()
+        }
+
+    assert "de-ces" not in ids()
+    restored = runner.invoke(app, ["restore", *idx])
+    assert restored.exit_code == 0 and "235 entries" in restored.stdout, restored.output
+    assert "de-ces" in ids()
+    assert runner.invoke(app, ["check", *idx]).exit_code == 0
+    assert runner.invoke(app, ["restore", *idx]).exit_code == 0  # undo the restore
+    assert "de-ces" not in ids()
