@@ -146,7 +146,9 @@ def create_app(
         redoc_url=None,  # not offered: its bundle loads a logo from a CDN
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, read_timeout=settings.header_timeout
+    )
     app.add_middleware(HttpHygiene)
     app.state.service = service
     app.state.gate = gate

@@ -75,9 +75,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            408: "body_timeout",
+            413: "body_too_large",
+        }.get(exc.status_code, "http_error")
         # keep the exception's headers: a 405 must say which methods are allowed (RFC 9110)
         return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 

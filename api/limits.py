@@ -1,12 +1,14 @@
-"""Request body limit, enforced before the body is read into memory.
+"""Request body limits, enforced before the body is read into memory.
 
 A declared ``Content-Length`` over the limit is refused at once; a chunked body
 is counted as it streams and cut off when it passes the limit. Either way the
-client gets 413 with the limit in the message, in the API's error shape.
+client gets 413 with the limit in the message, in the API's error shape. A body
+that trickles in (each chunk more than ``read_timeout`` seconds apart) gets 408.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.exceptions import HTTPException
@@ -21,9 +23,14 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, message)
 
 
+class BodyTimeout(HTTPException):
+    def __init__(self, message: str) -> None:
+        super().__init__(408, message)
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float = 10.0) -> None:
+        self.app, self.max_bytes, self.read_timeout = app, max_bytes, read_timeout
 
     async def _reply(self, send: Send, status: int, code: str, message: str) -> None:
         body = json.dumps({"error": {"code": code, "message": message, "parameter": None}})
@@ -56,12 +63,20 @@ class BodySizeLimit:
                 return
         received = 0
         started = False
+        body_done = False
+        too_slow = f"the request body did not arrive within {self.read_timeout:g} s"
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # later calls wait for a disconnect: no deadline there
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout)
+            except TimeoutError as exc:
+                raise BodyTimeout(too_slow) from exc
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > self.max_bytes:
                     raise BodyTooLarge(too_large)
             return message
@@ -76,3 +91,6 @@ class BodySizeLimit:
         except BodyTooLarge:
             if not started:
                 await self._reply(send, 413, "body_too_large", too_large)
+        except BodyTimeout:
+            if not started:
+                await self._reply(send, 408, "body_timeout", too_slow)

@@ -206,8 +206,8 @@ def test_http_hygiene_allow_head_and_security_headers(client):
 
 @pytest.mark.slow  # a real `glossa serve` process
 def test_half_sent_requests_are_dropped_by_glossa_serve(real_index_dir, tmp_path):
-    """A slowloris connection (headers never finished) is closed by the server; a
-    normal request on the same server still works. The socket timeout below is a
+    """A slowloris connection (headers never finished) is closed by the server, a
+    body that never completes gets 408; a normal request on the same server works. The socket timeout below is a
     guard against a hang, not a speed claim."""
     import os
     import socket
@@ -227,6 +227,12 @@ def test_half_sent_requests_are_dropped_by_glossa_serve(real_index_dir, tmp_path
         with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
             s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # no blank line: never finished
             assert s.recv(1024) == b""  # closed by the server
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+            s.sendall(
+                b"POST /entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"entries"'
+            )  # a body that never completes
+            assert s.recv(1024).startswith(b"HTTP/1.1 408")
         with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
             s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             assert s.recv(1024).startswith(b"HTTP/1.1 200")
