@@ -319,16 +319,20 @@ def create_app(
                 headers={"Retry-After": str(REBUILD_RETRY_AFTER)},
             )  # fmt: skip
 
-    async def change(**kwargs) -> models.ChangeResult:
+    async def write(function):
+        """Run one write on the writer thread; its failures as API errors."""
         not_during_rebuild()
         try:
-            report: ChangeReport = await service.write(lambda: service.apply(**kwargs))
+            return await service.write(function)
         except ChangeError as exc:
             raise ApiError(exc.status, CHANGE_CODES.get(exc.status, "conflict"), str(exc)) from exc
         except IndexBusyError as exc:
             raise ApiError(503, "busy", str(exc), headers={"Retry-After": "5"}) from exc
         except IndexLoadError as exc:  # damaged on disk: the operator must act, not the client
             raise ApiError(503, "index_damaged", without_paths(str(exc))) from exc
+
+    async def change(**kwargs) -> models.ChangeResult:
+        report: ChangeReport = await write(lambda: service.apply(**kwargs))
         return models.ChangeResult(
             added=list(report.added), updated=list(report.updated),
             deleted=list(report.deleted), unchanged=list(report.unchanged),
@@ -372,17 +376,7 @@ def create_app(
     async def review_equivalent(_: ReadySearcher, body: models.ReviewIn) -> models.ReviewResult:
         """Accept or reject a proposed equivalent. Accepted links are confirmed,
         rejected pairs are never proposed again; both survive rebuilds and changes."""
-        not_during_rebuild()
-        try:
-            generation, changed = await service.write(
-                lambda: service.review(body.a, body.b, body.decision)
-            )
-        except ChangeError as exc:
-            raise ApiError(exc.status, CHANGE_CODES.get(exc.status, "conflict"), str(exc)) from exc
-        except IndexBusyError as exc:
-            raise ApiError(503, "busy", str(exc), headers={"Retry-After": "5"}) from exc
-        except IndexLoadError as exc:  # damaged on disk: the operator must act, not the client
-            raise ApiError(503, "index_damaged", without_paths(str(exc))) from exc
+        generation, changed = await write(lambda: service.review(body.a, body.b, body.decision))
         return models.ReviewResult(
             a=body.a, b=body.b, decision=body.decision, changed=changed, generation=generation
         )

@@ -24,9 +24,8 @@ from glossa.search.analysis import name_key
 from glossa.search.equivalents import EquivalenceGraph, language_centred
 from glossa.search.lexical import entry_names
 
+from benchmarks.common import write_results
 from benchmarks.equivalents import external_truth, gold_truth, graph_for, judge
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def procrustes_graph(graph: EquivalenceGraph, entries, docs, names, lam: float):
@@ -86,9 +85,7 @@ def main() -> None:
                     lines.append(f"| {name} | {label} | {which} | {r['links']} | {r['precision']} "
                                  f"| {r['recall']} | {r['candidate_recall@3']} |")  # fmt: skip
     text = "\n".join(lines)
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "alignment.md").write_text(f"# Language-subspace alignment\n\n{text}\n")
+    write_results("alignment", "Language-subspace alignment", text, {"table": text})
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import free_port, wait_ready
+from benchmarks.common import free_port, wait_ready, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,14 +96,11 @@ def main() -> None:
     }  # fmt: skip
     text = "\n".join(f"| {k} | {v} |" for k, v in result.items())
     text = "| measure | value |\n|---|---|\n" + text
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "burst.json").write_text(json.dumps(result, indent=2))
-    (RESULTS / "burst.md").write_text(
-        "# Burst of distinct queries with one core busy\n\n"
+    write_results(
+        "burst", "Burst of distinct queries with one core busy",
         "Default settings (GLOSSA_SEARCH_QUEUE=32, GLOSSA_SEARCH_TIMEOUT=10, "
-        "GLOSSA_ENCODER_THREADS=1), 2 cores, a busy loop on one.\n\n" + text + "\n"
-    )
+        "GLOSSA_ENCODER_THREADS=1), 2 cores, a busy loop on one.\n\n" + text, result,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 import urllib.request
+from pathlib import Path
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -31,3 +32,15 @@ def wait_ready(base: str, started: float, limit: float = 300) -> float:
             pass
         time.sleep(0.05)
     raise SystemExit(f"server at {base} did not become ready within {limit:.0f} s")
+
+
+def write_results(stem: str, title: str, text: str, data, results: Path | None = None) -> None:
+    """Print a benchmark's table and keep it: ``results/<stem>.md`` (the title and
+    the text) and ``results/<stem>.json`` (the figures)."""
+    import json
+
+    results = results or Path(__file__).resolve().parent / "results"
+    print(text)
+    results.mkdir(exist_ok=True)
+    (results / f"{stem}.json").write_text(json.dumps(data, indent=2))
+    (results / f"{stem}.md").write_text(f"# {title}\n\n{text}\n")

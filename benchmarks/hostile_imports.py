@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks.common import write_results
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -95,10 +96,7 @@ def main() -> None:
         "\n".join(lines)
         + f"\n\nScale {args.scale}; load average {os.getloadavg()[0]:.2f}; 2 cores."
     )
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "hostile_imports.json").write_text(json.dumps(rows, indent=2))
-    (RESULTS / "hostile_imports.md").write_text(f"# Hostile imports\n\n{text}\n")
+    write_results("hostile_imports", "Hostile imports", text, rows)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ The ratio hybrid / encoder is what issue 12 bounds at 1.2. Writes
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -22,9 +21,8 @@ from glossa.corpus.sources import load_entries
 from glossa.indexer.build import build_index
 from glossa.search.searcher import MODES, Searcher
 
+from benchmarks.common import write_results
 from benchmarks.gold.concepts import QUERIES
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def timed(function, items) -> np.ndarray:
@@ -66,12 +64,9 @@ def main() -> None:
         "\n".join(table)
         + f"\n\nLoad average (1, 5, 15 min) at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; 2 cores."
     )
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "search_overhead.json").write_text(
-        json.dumps({"rows": summary, "load": load}, indent=2)
+    write_results(
+        "search_overhead", "Search cost over the encoder", text, {"rows": summary, "load": load}
     )
-    (RESULTS / "search_overhead.md").write_text(f"# Search cost over the encoder\n\n{text}\n")
 
 
 if __name__ == "__main__":
