@@ -53,6 +53,12 @@ def test_full_queue_answers_503_and_cached_queries_still_pass(gated):
     with ThreadPoolExecutor(4) as pool:
         waiting = [pool.submit(client.get, "/search", params={"q": f"query {i}"}) for i in range(2)]
         assert encoder.started.wait(30)
+        gate = client.app.state.gate
+        for _ in range(600):  # both admitted (a condition, not a time: the cap only ends a hang)
+            if gate.pending == 2:
+                break
+            threading.Event().wait(0.05)
+        assert gate.pending == 2
         # the gate holds 2; the third distinct query is refused at once
         refused = client.get("/search", params={"q": "one more distinct query"})
         assert refused.status_code == 503, refused.text
