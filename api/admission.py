@@ -64,6 +64,9 @@ class SearchGate:
             return function()
 
         future = asyncio.get_running_loop().run_in_executor(executor, job)
+        # a skipped job's Skipped is read here, so nobody is warned about an
+        # exception "never retrieved" when its requester has already gone
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
         watcher = asyncio.create_task(_watch(request, gone))
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.timeout)
