@@ -159,11 +159,7 @@ def read_text(path: Path, encoding: str | None = None) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise ImportErrorReport(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
-    if encoding is None:
-        encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
-        if encoding is None:
-            _refuse_bomless_utf16(path, raw)
-            encoding = "utf-8"
+    encoding = _encoding_of(path, raw, encoding)
     try:
         return raw.decode(encoding)
     except LookupError as exc:
@@ -176,6 +172,18 @@ def read_text(path: Path, encoding: str | None = None) -> str:
             f"not valid {encoding} text (byte {exc.start}); "
             "convert the file to UTF-8 or pass its encoding, e.g. --encoding cp1256",
         ) from exc
+
+
+def _encoding_of(path: Path, head: bytes, encoding: str | None) -> str:
+    """The encoding to read ``path`` with: the one asked for, else the one its byte
+    order mark names, else UTF-8 (after refusing UTF-16 that lacks a BOM)."""
+    if encoding is not None:
+        return encoding
+    bom = next((name for mark, name in _BOMS if head.startswith(mark)), None)
+    if bom is not None:
+        return bom
+    _refuse_bomless_utf16(path, head)
+    return "utf-8"
 
 
 def _refuse_bomless_utf16(path: Path, raw: bytes) -> None:
@@ -221,11 +229,7 @@ def _text_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | I
             head = f.read(4096)
     except OSError as exc:
         raise ImportErrorReport(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
-    bom = next((name for mark, name in _BOMS if head.startswith(mark)), None)
-    chosen = encoding or bom
-    if chosen is None:
-        _refuse_bomless_utf16(path, head)
-        chosen = "utf-8"
+    chosen = _encoding_of(path, head, encoding)
     if chosen.replace("_", "-").lower().startswith(("utf-16", "utf-32")):
         yield from enumerate(read_text(path, encoding).splitlines(), start=1)
         return
@@ -235,9 +239,7 @@ def _text_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | I
         raise ImportErrorReport(str(path), 0, f"unknown encoding {chosen!r}") from exc
     with path.open("rb") as f:
         for number, raw in enumerate(f, start=1):
-            if number == 1 and chosen == "utf-8-sig":
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-            try:
+            try:  # (utf-8-sig drops the BOM of line 1 itself)
                 yield number, raw.decode(chosen).rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 yield number, ImportErrorReport(
