@@ -88,10 +88,10 @@ def judge(graph: EquivalenceGraph, concept: list[str], part: list[str], which: s
 def fit(graph: EquivalenceGraph, concept: list[str], part: list[str]) -> dict:
     """Logistic regression on the tuning part's mutual-best pairs (numpy, L2)."""
     rows, labels = [], []
-    for a, b in mutual_pairs(graph):
+    for a, b in graph.mutual_pairs():
         if "dev" not in (part[a], part[b]):
             continue
-        ma, mb = graph._margin(a, b), graph._margin(b, a)
+        ma, mb = graph.margins(a, b)
         rows.append([graph.similarity[a, b], min(ma, mb), max(ma, mb)])
         labels.append(float(concept[a] == concept[b] and part[a] == part[b]))
     x, y = np.array(rows), np.array(labels)
@@ -112,16 +112,6 @@ def fit(graph: EquivalenceGraph, concept: list[str], part: list[str]) -> dict:
     return {"mean": mean.round(4).tolist(), "std": std.round(4).tolist(),
             "weights": w.round(2).tolist(), "bias": round(bias, 2), "threshold": threshold,
             "pairs": len(y), "positives": int(y.sum())}  # fmt: skip
-
-
-def mutual_pairs(graph: EquivalenceGraph) -> list[tuple[int, int]]:
-    pairs = []
-    for a in range(len(graph.langs)):
-        for lang, best in graph._best.items():
-            b = int(best[a])
-            if lang != graph.langs[a] and a < b and graph.is_mutual(a, b):
-                pairs.append((a, b))
-    return pairs
 
 
 def graph_for(entries: list[Entry], encoder, workdir: Path) -> tuple[EquivalenceGraph, list]:

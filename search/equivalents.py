@@ -149,6 +149,7 @@ class EquivalenceGraph:
             if a is not None and b is not None and a != b:
                 self.reviews[frozenset((a, b))] = review.decision
         self._confirmed = self._confirm()
+        self._adjacency: list[list[Equivalent]] | None = None  # built on first use
 
     # ------------------------------------------------------------------ evidence
 
@@ -163,7 +164,7 @@ class EquivalenceGraph:
         return bool(self._best[self.langs[b]][a] == b and self._best[self.langs[a]][b] == a)
 
     def probability(self, a: int, b: int) -> float:
-        ma, mb = self._margin(a, b), self._margin(b, a)
+        ma, mb = self.margins(a, b)
         return float(link_probability(self.similarity[a, b], min(ma, mb), max(ma, mb)))
 
     def shared_names(self, a: int, b: int) -> tuple[str, ...]:
@@ -183,25 +184,36 @@ class EquivalenceGraph:
         for pair, decision in self.reviews.items():
             if decision == "accepted" and pair not in confirmed:
                 confirmed[pair] = ACCEPTED
+        for a, b in self.mutual_pairs():
+            pair = frozenset((a, b))
+            if pair in confirmed or self.reviews.get(pair) == "rejected":
+                continue
+            if (a, str(self.langs[b])) in declared_in or (b, str(self.langs[a])) in declared_in:
+                continue
+            if self.probability(a, b) >= self.threshold:
+                confirmed[pair] = AUTOMATIC
+        return confirmed
+
+    def mutual_pairs(self) -> list[tuple[int, int]]:
+        """Every pair (a < b) of entries that are each other's best candidate:
+        what the automatic decision looks at (and what its model was fitted on)."""
+        pairs = []
         for a in range(len(self.langs)):
             for lang, best in self._best.items():
                 b = int(best[a])
-                if lang == self.langs[a] or b <= a or not self.is_mutual(a, b):
-                    continue
-                pair = frozenset((a, b))
-                if pair in confirmed or self.reviews.get(pair) == "rejected":
-                    continue
-                if (a, lang) in declared_in or (b, str(self.langs[a])) in declared_in:
-                    continue
-                if self.probability(a, b) >= self.threshold:
-                    confirmed[pair] = AUTOMATIC
-        return confirmed
+                if lang != self.langs[a] and a < b and self.is_mutual(a, b):
+                    pairs.append((a, b))
+        return pairs
+
+    def margins(self, a: int, b: int) -> tuple[float, float]:
+        """Each side's similarity minus its runner-up's in the other's language."""
+        return self._margin(a, b), self._margin(b, a)
 
     # ------------------------------------------------------------------ answers
 
     def equivalents(self, row: int) -> list[Equivalent]:
         """Confirmed links of ``row``, best first."""
-        if not hasattr(self, "_adjacency"):
+        if self._adjacency is None:
             adjacency: list[list[Equivalent]] = [[] for _ in range(len(self.langs))]
             for pair, status in self._confirmed.items():
                 a, b = tuple(pair)
