@@ -22,10 +22,23 @@ class EntryFields(BaseModel):
     concept: str | None = Field(
         default=None, description="concept id shared with the same concept in other languages"
     )
+    definition_from: str | None = Field(
+        default=None,
+        description="set when the entry has no definition of its own and shows its concept's: "
+        "the language it was borrowed from, or 'concept' for a concept-level definition",
+    )
 
 
 class Hit(EntryFields):
     model_config = ConfigDict(frozen=True)
+
+    term_status: str | None = Field(
+        None, description="the term's administrative status: preferred, admitted, deprecated, "
+        "superseded (null: the termbase does not say)",
+    )  # fmt: skip
+    discouraged: list[str] = Field(
+        default_factory=list, description="names of this entry marked deprecated or superseded"
+    )
 
     source_title: str | None = Field(
         None, description="the glossary's title (the file name is the stable `source` id)"
@@ -40,8 +53,22 @@ class SearchResult(BaseModel):
     hits: list[Hit]
 
 
+class TermInfo(BaseModel):
+    """What a termbase says about one name of an entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    term: str = Field(min_length=1, max_length=MAX_ALIAS_CHARS)
+    type: str | None = Field(None, max_length=MAX_ALIAS_CHARS, description="acronym, variant...")
+    status: Literal["preferred", "admitted", "deprecated", "superseded"] | None = None
+    pos: str | None = Field(None, max_length=MAX_ALIAS_CHARS, description="part of speech")
+
+
 class Entry(EntryFields):
     category: str | None
+    term_info: list[TermInfo] = Field(default_factory=list)
+    context: str | None = None
+    note: str | None = None
 
 
 class Equivalent(Hit):
@@ -153,8 +180,13 @@ class EntryUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     term: str = _text(MAX_CHARS["term"])
-    definition: str = _text(MAX_CHARS["definition"])
-    lang: str = Field(pattern=r"^[a-z]{2}$", description="two-letter ISO 639-1 code")
+    definition: str | None = Field(
+        None, max_length=MAX_CHARS["definition"], pattern=OPTIONAL_TEXT,
+        description="optional: a term without one borrows its concept's",
+    )  # fmt: skip
+    lang: str = Field(
+        pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code (639-3 where there is none)"
+    )
     aliases: list[Alias] = Field(default_factory=list, max_length=MAX_ALIASES)
     english: str | None = Field(None, max_length=MAX_CHARS["english"], pattern=OPTIONAL_TEXT)
     source: str | None = Field(
@@ -163,6 +195,9 @@ class EntryUpdate(BaseModel):
     )  # fmt: skip
     category: str | None = Field(None, max_length=MAX_CHARS["category"], pattern=OPTIONAL_TEXT)
     concept: str | None = Field(None, pattern=ID, description="concept id shared across languages")
+    term_info: list[TermInfo] = Field(default_factory=list, max_length=MAX_ALIASES + 1)
+    context: str | None = Field(None, max_length=MAX_CHARS["context"], pattern=OPTIONAL_TEXT)
+    note: str | None = Field(None, max_length=MAX_CHARS["note"], pattern=OPTIONAL_TEXT)
 
 
 class EntryIn(EntryUpdate):

@@ -5,18 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
-def make_entry_id(source: str, term: str, lang: str) -> str:
+def make_entry_id(source: str, term: str, lang: str, concept: str | None = None) -> str:
     """Derive a stable id from what identifies an entry in its glossary.
 
     Position-based ids would shift whenever a glossary gains an entry, breaking
     bookmarks, qrels and equivalence links; a hash of (source, lang, term) stays
-    the same across rebuilds and across edits of the definition.
+    the same across rebuilds and across edits of the definition. In a termbase
+    the same term names several concepts ("stream" in a Microsoft export is
+    four concepts with four definitions), so where a concept id is known it is
+    part of the hash: homonyms never collide, and only a term repeated within
+    one concept is a duplicate.
     """
-    digest = hashlib.sha1(f"{source}\x1f{lang}\x1f{term}".encode()).hexdigest()
+    key = f"{source}\x1f{lang}\x1f{term}" + (f"\x1f{concept}" if concept else "")
+    digest = hashlib.sha1(key.encode()).hexdigest()
     return f"{lang}-{digest[:12]}"
 
 
@@ -30,9 +35,38 @@ def valid_id(value: str) -> bool:
     return bool(ID_PATTERN.match(value))
 
 
+# Administrative status of a term, normalised from TBX (``preferredTerm-admn-sts``)
+# and TBX-Min (``usageStatus``) spellings: deprecated and superseded terms stay
+# findable (people search for the words they know) but results flag them.
+STATUSES = ("preferred", "admitted", "deprecated", "superseded")
+DISCOURAGED = ("deprecated", "superseded")
+CONCEPT_LEVEL = "concept"  # ``definition_from`` of a definition given for the whole concept
+
+
+@dataclass(frozen=True, slots=True)
+class TermInfo:
+    """What a termbase says about one name of an entry (its term or an alias)."""
+
+    term: str
+    type: str | None = None  # TBX termType: fullForm, acronym, abbreviation, variant, ...
+    status: str | None = None  # one of STATUSES
+    pos: str | None = None  # part of speech: noun, verb, adjective, ...
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: v for k, v in (("term", self.term), ("type", self.type),
+                                  ("status", self.status), ("pos", self.pos)) if v}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One term of one glossary, as the source gives it (text is never "fixed")."""
+    """One term of one glossary, as the source gives it (text is never "fixed").
+
+    ``definition`` may be empty: most termbase terms have none of their own. An
+    entry without one may borrow its concept's definition at import
+    (``corpus.concepts``); ``definition_from`` then says from where (a language
+    code, or ``"concept"`` for a concept-level definition), so exports write it
+    back where it came from and the page can say it is borrowed.
+    """
 
     id: str
     term: str
@@ -43,10 +77,43 @@ class Entry:
     english: str | None = None
     category: str | None = None
     concept: str | None = None  # shared by the entries of one concept in several languages (TBX)
+    definition_from: str | None = None
+    term_info: tuple[TermInfo, ...] = field(default_factory=tuple)  # names with type/status/pos
+    context: str | None = None  # a sentence using the term
+    note: str | None = None
+    # where it was read ("file:line"), for reports only: neither stored nor compared
+    origin: str | None = field(default=None, compare=False, repr=False)
+
+    def info(self, name: str) -> TermInfo | None:
+        return next((t for t in self.term_info if t.term == name), None)
+
+    @property
+    def status(self) -> str | None:
+        """Administrative status of the entry's own term."""
+        info = self.info(self.term)
+        return info.status if info else None
+
+    @property
+    def discouraged_names(self) -> tuple[str, ...]:
+        """Names (term or aliases) the termbase marks deprecated or superseded."""
+        return tuple(t.term for t in self.term_info if t.status in DISCOURAGED)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["aliases"] = list(self.aliases)
+        """The JSON shape. Termbase fields are left out when empty, so an entry that
+        has none serialises (and checksums) exactly as before they existed."""
+        data: dict[str, Any] = {
+            "id": self.id, "term": self.term, "definition": self.definition,
+            "lang": self.lang, "source": self.source, "aliases": list(self.aliases),
+            "english": self.english, "category": self.category, "concept": self.concept,
+        }  # fmt: skip
+        if self.definition_from:
+            data["definition_from"] = self.definition_from
+        if self.term_info:
+            data["term_info"] = [t.to_dict() for t in self.term_info]
+        if self.context:
+            data["context"] = self.context
+        if self.note:
+            data["note"] = self.note
         return data
 
     @classmethod
@@ -54,13 +121,17 @@ class Entry:
         return cls(
             id=data["id"],
             term=data["term"],
-            definition=data["definition"],
+            definition=data.get("definition") or "",
             lang=data["lang"],
             source=data["source"],
             aliases=tuple(data.get("aliases") or ()),
             english=data.get("english"),
             category=data.get("category"),
             concept=data.get("concept"),
+            definition_from=data.get("definition_from"),
+            term_info=tuple(TermInfo(**t) for t in data.get("term_info") or ()),
+            context=data.get("context"),
+            note=data.get("note"),
         )
 
     def to_json(self) -> str:

@@ -5,14 +5,21 @@ Columns / keys (the same for both formats, and what ``glossa export`` writes):
 | field      | required | meaning                                                      |
 |------------|----------|--------------------------------------------------------------|
 | term       | yes      | the term as the glossary spells it                           |
-| definition | yes      | its definition                                               |
-| lang       | yes      | ISO 639-1 code of the term's language (``pl``, ``fa``, ``zh``) |
+| definition | no       | its definition (termbase terms often have none; see below)   |
+| lang       | yes      | ISO 639 code of the term's language (``pl``, ``fa``, ``zh``, ``nan``) |
 | aliases    | no       | acronyms / other names: a JSON list, or ``|``-separated text |
 | english    | no       | the English equivalent                                       |
 | source     | no       | glossary name; defaults to the file name                     |
 | category   | no       | subject field                                                |
 | id         | no       | stable id; derived from (source, lang, term) when absent     |
 | concept    | no       | concept id shared with the same concept's entries in other languages |
+| definition_from | no  | where a borrowed definition came from (a language, or ``concept``) |
+| term_info  | no       | list of ``{"term", "type", "status", "pos"}`` for the entry's names |
+| context    | no       | a sentence using the term                                    |
+| note       | no       | a note                                                       |
+
+An entry without a definition is indexed from its names; one whose concept has
+a definition in another language borrows it (``corpus.concepts``).
 
 Ids are letters, digits, ``_ - .`` (XML NCNames, as TBX needs them). Every bad
 record is reported with file, line and reason. The readers *yield* a bad record's
@@ -33,17 +40,25 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from glossa.corpus.entry import ID_RULE, Entry, make_entry_id, valid_id
+from glossa.corpus.entry import ID_RULE, STATUSES, Entry, TermInfo, make_entry_id, valid_id
 from glossa.corpus.errors import ImportErrorReport
 
 FIELDS = (
     "id", "term", "definition", "lang", "aliases", "english", "source", "category", "concept",
+    "definition_from", "term_info", "context", "note",
 )  # fmt: skip
-REQUIRED = ("term", "definition", "lang")
+TEXT_FIELDS = (
+    "id", "term", "definition", "lang", "english", "source", "category", "concept",
+    "definition_from", "context", "note",
+)  # fmt: skip
+REQUIRED = ("term", "lang")
 ALIAS_SEPARATOR = "|"
-MAX_CHARS = {"term": 500, "english": 500, "source": 200, "category": 200, "definition": 20_000}
+MAX_CHARS = {
+    "term": 500, "english": 500, "source": 200, "category": 200, "definition": 20_000,
+    "context": 5_000, "note": 5_000, "definition_from": 20,
+}  # fmt: skip
 MAX_ALIASES, MAX_ALIAS_CHARS = 50, 500
-_LANG = re.compile(r"^[a-z]{2}$")
+_LANG = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1, or 639-3 where there is none (nan, yue)
 # Text that cannot be stored as UTF-8 JSON and exported as XML: C0 controls other
 # than tab/newline/CR, DEL..C1 controls, unpaired surrogates, non-characters.
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -89,7 +104,7 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         raise fail(f"unknown field(s) {named}{more}; allowed: {', '.join(FIELDS)}")
     values: dict[str, str | None] = {}
-    for name in ("id", "term", "definition", "lang", "english", "source", "category", "concept"):
+    for name in TEXT_FIELDS:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             raise fail(f"field {name!r} must be text, got {type(value).__name__}")
@@ -107,15 +122,16 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
             raise fail(f"missing or empty required field {name!r}")
     lang = values["lang"] or ""
     if not _LANG.match(lang):
-        raise fail(f"lang must be a two-letter ISO 639-1 code like 'pl', got {lang!r}")
+        raise fail(f"lang must be an ISO 639 code like 'pl' (or 'nan' where 639-1 has none), got {lang!r}")
     for name in ("id", "concept"):
         if values[name] and not valid_id(values[name] or ""):
             raise fail(f"{name} {values[name]!r} is not a valid id ({ID_RULE})")
     aliases = _aliases(record.get("aliases"), fail)
+    term_info = _term_info(record.get("term_info"), fail)
     entry_source = values["source"] or default_source
     term = values["term"] or ""
     return Entry(
-        id=values["id"] or make_entry_id(entry_source, term, lang),
+        id=values["id"] or make_entry_id(entry_source, term, lang, values["concept"]),
         term=term,
         definition=values["definition"] or "",
         lang=lang,
@@ -124,7 +140,44 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
         english=values["english"],
         category=values["category"],
         concept=values["concept"],
+        definition_from=values["definition_from"] if values["definition"] else None,
+        term_info=term_info,
+        context=values["context"],
+        note=values["note"],
+        origin=f"{source}:{line}" if line else source,
     )
+
+
+_INFO_KEYS = {"term", "type", "status", "pos"}
+
+
+def _term_info(value: Any, fail) -> tuple[TermInfo, ...]:
+    if value in (None, "", []):
+        return ()
+    if isinstance(value, str):  # a CSV cell holds it as JSON
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise fail("term_info must be a JSON list of objects") from None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise fail("term_info must be a list of objects with term, type, status, pos")
+    found = []
+    for item in value[:MAX_ALIASES + 1]:
+        unknown = set(item) - _INFO_KEYS
+        if unknown or not isinstance(item.get("term"), str) or not item["term"].strip():
+            raise fail("each term_info needs a 'term' and may have only type, status, pos")
+        fields = {}
+        for key in _INFO_KEYS:
+            text = item.get(key)
+            if text is not None and (not isinstance(text, str) or len(text) > MAX_ALIAS_CHARS):
+                raise fail(f"term_info {key} must be text of up to {MAX_ALIAS_CHARS} characters")
+            if isinstance(text, str) and unstorable(text):
+                raise fail(f"term_info {key} {unstorable(text)}")
+            fields[key] = text.strip() if isinstance(text, str) and text.strip() else None
+        if fields["status"] and fields["status"] not in STATUSES:
+            raise fail(f"term_info status must be one of {', '.join(STATUSES)}")
+        found.append(TermInfo(**fields))
+    return tuple(found)
 
 
 def _aliases(value: Any, fail) -> tuple[str, ...]:

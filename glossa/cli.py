@@ -302,10 +302,17 @@ def search(
         line.append(hit.term, style="bold")
         if also:
             line.append(f"  ({also})", style="green")
+        if hit.discouraged:
+            line.append(f"  {hit.status or 'deprecated'}" if hit.term in hit.discouraged
+                        else f"  deprecated: {', '.join(hit.discouraged)}", style="red")  # fmt: skip
         line.append(f"  [{hit.source_title or hit.source}]", style="dim")
         line.truncate(out.width - 1, overflow="ellipsis")  # one line, whatever the width
         out.print(line, no_wrap=True)
+        if not hit.definition:
+            continue  # a termbase term without any definition
         definition = " ".join(hit.definition.split())
+        if hit.definition_from:
+            definition = f"({hit.definition_from}) {definition}"
         snippet = Text("       " + definition, style="dim")
         snippet.truncate(
             out.width - 1, overflow="ellipsis"

@@ -27,7 +27,8 @@ def names_only(entry: Entry) -> str:
 
 
 def names_and_definition(entry: Entry) -> str:
-    return f"{_names(entry)}: {entry.definition}"
+    """Names, then the definition (own or borrowed); a term without any is its names."""
+    return f"{_names(entry)}: {entry.definition}" if entry.definition else _names(entry)
 
 
 RECIPES: dict[str, Callable[[Entry], str]] = {

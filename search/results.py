@@ -23,6 +23,9 @@ class SearchHit:
     rank: int
     concept: str | None = None
     source_title: str | None = None  # the glossary's human title (corpus.titles)
+    definition_from: str | None = None  # a borrowed definition's language, or "concept"
+    status: str | None = None  # the term's administrative status (preferred, deprecated...)
+    discouraged: tuple[str, ...] = ()  # names the termbase marks deprecated or superseded
 
     @classmethod
     def from_entry(
@@ -41,6 +44,9 @@ class SearchHit:
             rank=rank,
             concept=entry.concept,
             source_title=source_title,
+            definition_from=entry.definition_from,
+            status=entry.status,
+            discouraged=entry.discouraged_names,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,6 +61,9 @@ class SearchHit:
             "source": self.source,
             "source_title": self.source_title,
             "concept": self.concept,
+            "definition_from": self.definition_from,
+            "term_status": self.status,
+            "discouraged": list(self.discouraged),
             "score": round(self.score, 6),
         }
 

@@ -193,7 +193,23 @@ function renderHit(hit, terms) {
   alsoNode.dir = "auto";
   highlight(alsoNode, also.length ? `(${also.join(", ")})` : "", terms);
   node.querySelector(".score").textContent = hit.score.toFixed(3);
-  highlight(node.querySelector(".definition"), hit.definition, terms);
+  const definition = node.querySelector(".definition");
+  if (hit.definition) highlight(definition, hit.definition, terms);
+  else definition.remove();  // a termbase term without any definition: names only
+  if (hit.definition && hit.definition_from) {
+    const borrowed = node.querySelector(".borrowed");
+    borrowed.hidden = false;
+    borrowed.textContent = hit.definition_from === "concept"
+      ? "definition of the concept"
+      : `definition from the ${LANG_NAMES[hit.definition_from] || hit.definition_from} entry`;
+  }
+  if (hit.discouraged && hit.discouraged.length) {
+    const flag = node.querySelector(".flag");
+    flag.hidden = false;
+    const whole = hit.discouraged.includes(hit.term);
+    flag.textContent = whole ? (hit.term_status || "deprecated") : `deprecated: ${hit.discouraged.join(", ")}`;
+    flag.title = "the termbase discourages this name; it is shown because it matches";
+  }
   const source = node.querySelector(".source");
   source.textContent = hit.source_title || hit.source;
   source.title = hit.source;  // the stable id, for filters and bug reports

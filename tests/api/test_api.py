@@ -39,6 +39,9 @@ def test_search_shape_and_cross_language_hits(client):
         "source",
         "source_title",
         "concept",
+        "definition_from",
+        "term_status",
+        "discouraged",
         "score",
     }
     assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h.term for h in body.hits}

@@ -140,6 +140,10 @@ def test_readers_see_the_old_or_the_new_state_during_writes(writable):
         "source": "api",
         "category": None,
         "concept": None,
+        "definition_from": None,
+        "term_info": [],
+        "context": None,
+        "note": None,
     }
     seen, errors, stop = set(), [], threading.Event()
 

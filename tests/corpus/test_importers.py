@@ -30,8 +30,12 @@ def test_jsonl_import_defaults_and_aliases(tmp_path):
     ("line", "reason"),
     [
         ("{not json", "invalid JSON"),
-        ('{"term": "x", "lang": "de"}', "missing or empty required field 'definition'"),
-        ('{"term": "x", "definition": "y", "lang": "deu"}', "two-letter ISO 639-1"),
+        ('{"definition": "x", "lang": "de"}', "missing or empty required field 'term'"),
+        ('{"term": "x", "definition": "y", "lang": "deutsch"}', "ISO 639 code"),
+        (
+            '{"term": "x", "lang": "de", "term_info": [{"term": "x", "status": "ok"}]}',
+            "status must be one of",
+        ),
         (
             '{"term": "x", "definition": "y", "lang": "de", "defintion": "z"}',
             "unknown field(s) defintion",
@@ -64,8 +68,8 @@ def test_csv_import_with_bom_and_quoted_fields(tmp_path):
 
 def test_csv_errors(tmp_path):
     no_header = tmp_path / "h.csv"
-    no_header.write_text("term,lang\nx,pl\n", encoding="utf-8")
-    with pytest.raises(ImportErrorReport, match=r"h\.csv:1: header lacks column\(s\) definition"):
+    no_header.write_text("term,definition\nx,y\n", encoding="utf-8")
+    with pytest.raises(ImportErrorReport, match=r"h\.csv:1: header lacks column\(s\) lang"):
         list(read_csv(no_header))
     bad = tmp_path / "b.csv"
     bad.write_text("term,definition,lang\nok,fine,pl\n,missing term,pl\n", encoding="utf-8")
@@ -136,12 +140,12 @@ def test_strict_import_fails_whole_and_lists_problems(tmp_path):
 
     path = tmp_path / "a.jsonl"
     path.write_text(
-        '{"term": "ok", "definition": "fine", "lang": "pl"}\n{"term": "x", "lang": "pl"}\n',
+        '{"term": "ok", "definition": "fine", "lang": "pl"}\n{"term": "", "lang": "pl"}\n',
         encoding="utf-8",
     )
     with pytest.raises(ImportFailed, match=r"1 bad record\(s\), nothing imported") as info:
         import_entries([path], strict=True)
-    assert f"{path}:2: missing or empty required field 'definition'" in str(info.value)
+    assert f"{path}:2: missing or empty required field 'term'" in str(info.value)
 
 
 def test_duplicate_ids_are_problems_not_silent_overwrites(tmp_path):
@@ -212,7 +216,7 @@ def test_true_line_of_a_multi_line_csv_record(tmp_path):
     from glossa.corpus.sources import import_entries
 
     path = tmp_path / "multi.csv"
-    path.write_text('term,definition,lang\nA,"two\nlines",pl\nB,,pl\n', encoding="utf-8")
+    path.write_text('term,definition,lang\nA,"two\nlines",pl\n,B,pl\n', encoding="utf-8")
     result = import_entries([path])
     assert [e.term for e in result.entries] == ["A"]
     assert str(result.problems[0]).startswith(f"{path}:4:")  # B starts on line 4
@@ -258,7 +262,7 @@ def test_problems_are_counted_but_only_the_first_ones_kept(tmp_path):
     from glossa.corpus.sources import KEPT_PROBLEMS, import_entries
 
     path = tmp_path / "bad.jsonl"
-    lines = [json.dumps({"term": f"t{i}", "definition": "", "lang": "pl"}) for i in range(2500)]
+    lines = [json.dumps({"term": "", "definition": f"d{i}", "lang": "pl"}) for i in range(2500)]
     lines[7] = "{broken"
     lines.append(json.dumps({"term": "ok", "definition": "fine", "lang": "pl"}))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

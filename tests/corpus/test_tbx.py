@@ -64,15 +64,21 @@ def test_tbx_v3_concepts_languages_terms(tmp_path):
     records = list(tbx_entries(path))
     entries = [r for r in records if isinstance(r, Entry)]
     problems = [r for r in records if not isinstance(r, Entry)]
-    pl, zh, de = entries
+    en, pl, zh, fa, de = entries
+    assert not problems
     assert pl.term == "Wskaźnik wysiłku klienta" and pl.aliases == ("CES",)
+    assert pl.info("CES").type == "acronym" and pl.status == "preferred"
     assert pl.lang == "pl" and pl.definition == "Wskaźnik mierzący, ile wysiłku klient musi włożyć."
-    assert pl.english == zh.english == "Customer Effort Score"
-    assert pl.concept == zh.concept == "ces" and pl.category == "CX metrics"
+    assert pl.english == zh.english == fa.english == "Customer Effort Score"
+    assert en.english is None and en.term == "Customer Effort Score"
+    assert pl.concept == zh.concept == fa.concept == en.concept == "ces"
+    assert pl.category == "CX metrics"
     assert zh.definition.startswith("衡量") and pl.source == "cx.tbx"
+    # terms without a definition of their own are entries; they borrow the concept's
+    assert fa.term == "امتیاز تلاش مشتری" and fa.definition_from == "pl"
+    assert fa.definition == pl.definition and en.definition_from == "pl"
+    assert not pl.definition_from and not zh.definition_from
     assert de.concept is None and de.english is None  # a one-language concept without an id
-    (problem,) = problems
-    assert problem.line == 28 and "'امتیاز تلاش مشتری' (fa) has no definition" in str(problem)
 
 
 def test_tbx_v2_martif_in_utf16_gets_a_concept_id(tmp_path):

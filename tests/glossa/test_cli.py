@@ -72,6 +72,9 @@ def test_search_json_shape_with_real_model(real_index_dir, real_encoder, use_enc
             "source",
             "source_title",
             "concept",
+            "definition_from",
+            "term_status",
+            "discouraged",
             "score",
         }
     assert {"امتیاز تلاش مشتری", "客户努力得分"} <= {h["term"] for h in payload["hits"]}
@@ -139,7 +142,7 @@ def test_errors_are_one_clear_line(tmp_path, use_encoder):
         '{"term": "x", "definition": "y", "lang": "pl"}\n{"term": "x"}\n', encoding="utf-8"
     )
     one_line_error(runner.invoke(app, ["index", str(bad), "--strict", "--out", str(tmp_path / "i")]),
-                   "bad.jsonl:2:", "definition", "nothing imported")  # fmt: skip
+                   "bad.jsonl:2:", "'lang'", "nothing imported")  # fmt: skip
     skipped = runner.invoke(app, ["index", str(bad), "--out", str(tmp_path / "i")])
     assert skipped.exit_code == 0 and "Indexed 1 entries" in skipped.stdout
     assert "skipped 1 bad record(s)" in skipped.stderr and "bad.jsonl:2:" in skipped.stderr
@@ -271,7 +274,7 @@ def test_update_validates_like_an_import(small_index):
         runner.invoke(app, ["export", "--index", str(small_index)]).stdout.splitlines()[0]
     )["id"]
     bad = runner.invoke(app, ["update", entry_id, "--lang", "polish", "--index", str(small_index)])
-    assert bad.exit_code == 1 and "two-letter ISO 639-1" in bad.stderr
+    assert bad.exit_code == 1 and "ISO 639 code" in bad.stderr
     nothing = runner.invoke(app, ["update", entry_id, "--index", str(small_index)])
     assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
 
@@ -494,7 +497,7 @@ def test_check_verifies_every_file_and_info_says_it_did_not(small_index):
 def test_a_file_with_nothing_importable_says_why(tmp_path, use_encoder):
     use_encoder(FakeEncoder())
     path = tmp_path / "bad.jsonl"
-    path.write_text("".join(json.dumps({"term": f"t{i}", "definition": "", "lang": "pl"}) + "\n"
+    path.write_text("".join(json.dumps({"term": "", "definition": f"d{i}", "lang": "pl"}) + "\n"
                             for i in range(50)), encoding="utf-8")  # fmt: skip
     result = runner.invoke(app, ["index", str(path), "--out", str(tmp_path / "idx")])
     assert result.exit_code == 1

@@ -35,7 +35,7 @@ def test_hits_are_frozen_ranked_and_unique(fake_searcher):
         hits[0].score = 1.0  # type: ignore[misc]
     assert set(hits[0].to_dict()) == {
         "id", "term", "aliases", "english", "definition", "lang", "source", "source_title", "concept",
-        "score",
+        "definition_from", "term_status", "discouraged", "score",
     }  # fmt: skip
 
 
