@@ -122,7 +122,9 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
             raise fail(f"missing or empty required field {name!r}")
     lang = values["lang"] or ""
     if not _LANG.match(lang):
-        raise fail(f"lang must be an ISO 639 code like 'pl' (or 'nan' where 639-1 has none), got {lang!r}")
+        raise fail(
+            f"lang must be an ISO 639 code like 'pl' (or 'nan' where 639-1 has none), got {lang!r}"
+        )
     for name in ("id", "concept"):
         if values[name] and not valid_id(values[name] or ""):
             raise fail(f"{name} {values[name]!r} is not a valid id ({ID_RULE})")
@@ -162,7 +164,7 @@ def _term_info(value: Any, fail) -> tuple[TermInfo, ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise fail("term_info must be a list of objects with term, type, status, pos")
     found = []
-    for item in value[:MAX_ALIASES + 1]:
+    for item in value[: MAX_ALIASES + 1]:
         unknown = set(item) - _INFO_KEYS
         if unknown or not isinstance(item.get("term"), str) or not item["term"].strip():
             raise fail("each term_info needs a 'term' and may have only type, status, pos")

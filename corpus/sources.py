@@ -150,7 +150,8 @@ def collect(records: Iterable[Record], *, strict: bool = False) -> ImportResult:
             file, line = _place(record)
             problem(
                 ImportErrorReport(
-                    file, line,
+                    file,
+                    line,
                     f"duplicate entry id {record.id!r} (term {record.term!r}"
                     + (f", concept {record.concept!r}" if record.concept else "")
                     + f"; first read at {other.origin or other.source}, term {other.term!r})",

@@ -217,7 +217,7 @@ def _concept_entries(path: Path, concept: etree._Element, number: int) -> Iterat
     problems: list[Record] = []
     records: list[Entry] = []
     concept_id = _concept_id(path, concept, number, len(sections))
-    for lang_sec, lang_code, lang, terms, on_lang, notes in sections:
+    for lang_sec, _code, lang, terms, on_lang, notes in sections:
         where = lang_sec.sourceline or line
         if not terms:
             problems.append(ImportErrorReport(str(path), where, "language section without a term"))
@@ -247,7 +247,9 @@ def _concept_entries(path: Path, concept: etree._Element, number: int) -> Iterat
         if main.id and valid_id(main.id):
             record["id"] = main.id
         try:
-            entry = entry_from_record(record, source=str(path), line=where, default_source=path.name)
+            entry = entry_from_record(
+                record, source=str(path), line=where, default_source=path.name
+            )
         except ImportErrorReport as problem:
             problems.append(problem)
             continue
@@ -409,9 +411,7 @@ def _write_concept(writer: _Writer, body, group: list[Entry]) -> None:
         for name in (entry.term, *entry.aliases):
             _write_term(writer, lang_sec, entry, name)
     en_names = {n for e in group if e.lang == "en" for n in (e.term, *e.aliases)}
-    english = list(
-        dict.fromkeys(e.english for e in group if e.english and e.lang != "en")
-    )
+    english = list(dict.fromkeys(e.english for e in group if e.english and e.lang != "en"))
     english = [name for name in english if name not in en_names]
     if english:
         lang_sec = writer.element(concept, "langSec", **{XML_LANG: "en"})
