@@ -22,6 +22,7 @@ from glossa.corpus.titles import GlossaryInfo, title_of
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "glossaries"
 FORMATS = {".jsonl": "JSONL", ".csv": "CSV", ".tbx": "TBX", ".xml": "TBX", ".txt": "scraped text"}
+TBX_SUFFIXES = (".tbx", ".xml")
 SHOWN_PROBLEMS = 20
 KEPT_PROBLEMS = 1000
 MAX_IMPORT_BYTES = (
@@ -106,7 +107,7 @@ def file_records(
         return jsonl_entries(path, encoding)
     if suffix == ".csv":
         return csv_entries(path, encoding)
-    if suffix in (".tbx", ".xml"):
+    if suffix in TBX_SUFFIXES:
         return tbx_entries(path)  # XML declares its own encoding
     return iter(parse_glossary(path, layout, encoding))
 

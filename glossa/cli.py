@@ -184,6 +184,44 @@ def _report_skipped(result, shown: int = MAX_PROBLEMS_SHOWN) -> None:
             err.print(f"  {n:>9}  {kind}", highlight=False, soft_wrap=True)
 
 
+def _validate_files(paths: list[Path], settings: Settings, layout, encoding) -> int:
+    """``index --validate``: per file, the TBX checks and an import dry run."""
+    from collections import Counter
+
+    from glossa.corpus.sources import TBX_SUFFIXES, import_entries
+    from glossa.corpus.tbx_validation import validate_tbx
+
+    if not paths:
+        raise _fail("--validate needs the files to check", code=2)
+    failed = False
+    for path in paths:
+        if path.suffix.lower() in TBX_SUFFIXES:
+            report = validate_tbx(path, [settings.schema_dir] if settings.schema_dir else [])
+            for line in report.lines():
+                out.print(line, highlight=False, soft_wrap=True)
+            failed |= not report.valid
+        try:
+            result = import_entries([path], layout, encoding=encoding,
+                                    max_bytes=settings.max_import_bytes)  # fmt: skip
+        except CorpusError as exc:
+            err.print(f"error: {exc}", highlight=False, soft_wrap=True)
+            failed = True
+            continue
+        langs = Counter(e.lang for e in result.entries)
+        concepts = len({e.concept or e.id for e in result.entries})
+        borrowed = sum(1 for e in result.entries if e.definition_from)
+        bare = sum(1 for e in result.entries if not e.definition)
+        out.print(
+            f"{path}: would import {len(result.entries)} entries of {concepts} concepts in "
+            f"{len(langs)} language(s) ({', '.join(f'{k} {v}' for k, v in langs.most_common())}); "
+            f"{borrowed} borrow their concept's definition, {bare} have none",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        _report_skipped(result)
+        failed |= bool(result.problem_count)
+    return 1 if failed else 0
+
+
 def _print_change(report) -> None:
     out.print(
         f"added {len(report.added)}, updated {len(report.updated)}, deleted "
@@ -209,6 +247,14 @@ def index(
     strict: StrictOption = False,
     encoding: EncodingOption = None,
     title: TitleOption = None,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Check the files and say what would be imported; index nothing. TBX files are "
+            "also checked against their dialect and the schemas they declare.",
+        ),
+    ] = False,
 ) -> None:
     """Parse glossaries, embed every entry, and write an index directory (atomically).
 
@@ -219,6 +265,8 @@ def index(
     settings = _settings()
     target = out_dir or settings.index_dir
     _check_inputs(paths)
+    if validate:
+        raise typer.Exit(_validate_files(paths or [], settings, layout, encoding))
     try:
         started = time.perf_counter()
         encoder = make_encoder(settings, _notify)

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         2 * 2**30, ge=1, description="largest glossary file an import reads (bytes)"
     )
+    schema_dir: Path | None = Field(
+        None, description="folder of local TBX schemas (RNG, DTD) for `glossa index --validate`"
+    )
     header_timeout: float = Field(
         10.0, gt=0, description="seconds a connection may take to send a request's headers"
     )
