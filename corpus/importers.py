@@ -341,33 +341,72 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[Entry]:
     return strict(csv_entries(path, encoding))
 
 
-def csv_entries(path: Path, encoding: str | None = None) -> Iterator[Record]:
-    """Entries of a CSV file with a header row; bad rows are yielded as problems."""
+def csv_entries(path: Path, encoding: str | None = None, delimiter: str = ",") -> Iterator[Record]:
+    """Entries of a CSV (or, with ``delimiter="\\t"``, TSV) file with a header row:
+    one entry per row (``term``, ``lang``...), or one concept per row with a
+    column per language (``corpus.spreadsheets``). Bad rows are yielded as problems."""
+    from glossa.corpus.spreadsheets import is_wide, wide_entries
+
     text = read_text(path, encoding)
     # Fields are read whole (an over-long one is then reported by the field-length
     # rules with its line, and parsing goes on); the csv module's own 128 KiB
     # limit would instead stop the reader and lose every row after it.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = reader.fieldnames
     if not header:
         raise ImportErrorReport(
             str(path), 1, f"empty file; expected a header row ({', '.join(FIELDS)})"
         )
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        start = reader.line_num + 1  # a record's first line (quoted fields span lines)
+        try:
+            for record in reader:
+                yield start, record
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            # the csv module cannot resynchronise after a broken quote: stop here
+            yield start, {None: ImportErrorReport(str(path), start, f"malformed CSV: {exc}")}
+
+    if is_wide(list(header)):
+        yield from wide_entries(_malformed_raised(rows()), list(header), path)
+    else:
+        yield from long_table_entries(rows(), list(header), path)
+
+
+def _malformed_raised(rows: Iterator[tuple[int, dict[Any, Any]]]) -> Iterator[tuple[int, dict]]:
+    for line, row in rows:
+        problem = row.get(None)
+        if isinstance(problem, ImportErrorReport):
+            raise problem
+        yield line, row
+
+
+def long_table_entries(
+    rows: Iterable[tuple[int, dict[Any, Any]]], header: list[str], path: Path
+) -> Iterator[Record]:
+    """Entries of a table with one entry per row (CSV, TSV or XLSX)."""
     missing = [f for f in REQUIRED if f not in header]
     if missing:
-        raise ImportErrorReport(str(path), 1, f"header lacks column(s) {', '.join(missing)}")
-    start = reader.line_num + 1  # a record's first line (quoted fields span lines)
-    try:
-        for record in reader:
-            if None in record:
-                yield ImportErrorReport(str(path), start, "more values than header columns")
-            elif any((v or "").strip() for v in record.values()):
-                yield _checked(record, path, start)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        # the csv module cannot resynchronise after a broken quote: stop here
-        yield ImportErrorReport(str(path), start, f"malformed CSV: {exc}")
+        raise ImportErrorReport(
+            str(path), 1,
+            f"header lacks column(s) {', '.join(missing)}; expected one entry per row "
+            f"({', '.join(FIELDS)}) or one concept per row with a column per language (en, pl, ...)",
+        )  # fmt: skip
+    for line, record in rows:
+        extra = record.get(None)
+        if isinstance(extra, ImportErrorReport):
+            yield extra
+        elif extra is not None:
+            yield ImportErrorReport(str(path), line, "more values than header columns")
+        elif any(_present(v) for v in record.values()):
+            cells = {k: (None if v is None else str(v)) for k, v in record.items()}
+            yield _checked(cells, path, line)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and bool(str(value).strip())
 
 
 def write_jsonl(entries: Iterable[Entry], out: io.TextIOBase) -> int:

@@ -17,11 +17,16 @@ from glossa.corpus.entry import Entry
 from glossa.corpus.errors import CorpusError, ImportErrorReport
 from glossa.corpus.importers import Record, csv_entries, jsonl_entries, read_text
 from glossa.corpus.parsers import BUNDLED_LAYOUTS, LAYOUTS
+from glossa.corpus.skos import SKOS_SUFFIXES, skos_entries
+from glossa.corpus.spreadsheets import xlsx_entries
 from glossa.corpus.tbx import tbx_entries
 from glossa.corpus.titles import GlossaryInfo, title_of
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "glossaries"
-FORMATS = {".jsonl": "JSONL", ".csv": "CSV", ".tbx": "TBX", ".xml": "TBX", ".txt": "scraped text"}
+FORMATS = {
+    ".jsonl": "JSONL", ".csv": "CSV", ".tsv": "TSV", ".xlsx": "XLSX", ".tbx": "TBX",
+    ".xml": "TBX", ".ttl": "SKOS (Turtle)", ".rdf": "SKOS (RDF/XML)", ".txt": "scraped text",
+}  # fmt: skip
 TBX_SUFFIXES = (".tbx", ".xml")
 SHOWN_PROBLEMS = 20
 KEPT_PROBLEMS = 1000
@@ -107,6 +112,12 @@ def file_records(
         return jsonl_entries(path, encoding)
     if suffix == ".csv":
         return csv_entries(path, encoding)
+    if suffix == ".tsv":
+        return csv_entries(path, encoding, delimiter="\t")
+    if suffix == ".xlsx":
+        return xlsx_entries(path)
+    if suffix in SKOS_SUFFIXES:
+        return skos_entries(path)
     if suffix in TBX_SUFFIXES:
         return tbx_entries(path)  # XML declares its own encoding
     return iter(parse_glossary(path, layout, encoding))

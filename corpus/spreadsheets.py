@@ -1,0 +1,205 @@
+"""Termbases kept as spreadsheets: XLSX, CSV and TSV, one row per concept.
+
+Terminologists who have no termbase tool keep one sheet, a column per language:
+
+| concept | en                     | pl                        | definition_en        | acronym_en |
+|---------|------------------------|---------------------------|----------------------|------------|
+| nps     | Net Promoter Score     | wskaźnik rekomendacji     | A loyalty metric ... | NPS        |
+
+- a column named by a language code (``en``, ``pl``, ``fa``, ``zh``, ``pt-BR``,
+  ``nan``) holds that language's term; ``|`` separates synonyms (the first names
+  the entry, the others become aliases);
+- ``definition_<lang>``, ``acronym_<lang>`` / ``synonyms_<lang>`` /
+  ``aliases_<lang>``, ``note_<lang>`` and ``context_<lang>`` belong to one language;
+- ``concept`` (or ``id``), ``definition`` (for the whole concept), ``category``
+  (or ``subject``), ``note`` belong to the row; a row without a concept id gets
+  one derived from its first term, so it stays the same when rows move.
+
+A header with ``term`` and ``lang`` is the one-entry-per-row layout of
+``corpus.importers`` instead, in CSV, TSV and XLSX alike. Every row becomes
+entries or is reported with its line (the sheet's row number).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from glossa.corpus.concepts import borrow_definitions
+from glossa.corpus.entry import valid_id
+from glossa.corpus.errors import ImportErrorReport
+from glossa.corpus.importers import ALIAS_SEPARATOR, MAX_CHARS, Record, entry_from_record
+
+_LANG_COLUMN = re.compile(r"^([a-z]{2,3})(?:[-_][A-Za-z0-9]{2,8})?$")
+PER_LANGUAGE = {
+    "definition": "definition", "acronym": "aliases", "acronyms": "aliases",
+    "synonyms": "aliases", "aliases": "aliases", "abbreviation": "aliases",
+    "note": "note", "context": "context",
+}  # fmt: skip
+ROW_FIELDS = {"concept": "concept", "id": "concept", "definition": "definition",
+              "category": "category", "subject": "category", "note": "note",
+              "source": "source"}  # fmt: skip
+MAX_CELL = max(MAX_CHARS.values()) + 1
+
+
+def language_of(column: str) -> str | None:
+    """``pl`` for a column named ``pl``, ``pl-PL`` or ``pl_PL``; None otherwise."""
+    match = _LANG_COLUMN.match(column.strip())
+    return match.group(1).lower() if match else None
+
+
+def is_wide(header: list[str]) -> bool:
+    """One row per concept (language columns), not one entry per row."""
+    names = {h.strip().lower() for h in header if h}
+    return not {"term", "lang"} <= names and any(language_of(h or "") for h in header)
+
+
+def wide_entries(
+    rows: Iterator[tuple[int, dict[str, Any]]], header: list[str], path: Path
+) -> Iterator[Record]:
+    """Entries of a one-row-per-concept table: ``rows`` are (line, {column: cell})."""
+    layout = _columns(header, path)
+    for line, row in rows:
+        cells = {k: _cell(v) for k, v in row.items() if k is not None}
+        if not any(cells.values()):
+            continue
+        yield from _row_entries(path, line, cells, layout)
+
+
+def _columns(header: list[str], path: Path) -> dict[str, tuple[str, str | None]]:
+    """column -> (field, language or None for the row)."""
+    layout: dict[str, tuple[str, str | None]] = {}
+    unknown = []
+    for column in header:
+        name = (column or "").strip()
+        key = name.lower()
+        if not name:
+            continue
+        if language_of(name) and key not in ROW_FIELDS:
+            layout[column] = ("term", language_of(name))
+        elif key in ROW_FIELDS:
+            layout[column] = (ROW_FIELDS[key], None)
+        elif (
+            "_" in key
+            and key.split("_", 1)[0] in PER_LANGUAGE
+            and language_of(name.split("_", 1)[1])
+        ):
+            prefix, lang = key.split("_", 1)
+            layout[column] = (PER_LANGUAGE[prefix], language_of(lang))
+        else:
+            unknown.append(name)
+    if unknown:
+        raise ImportErrorReport(
+            str(path), 1,
+            f"unknown column(s) {', '.join(unknown[:10])}; a concept-per-row sheet has language "
+            "columns (en, pl, ...), definition_<lang>, acronym_<lang>, synonyms_<lang>, "
+            "note_<lang>, context_<lang>, and concept, definition, category, note, source",
+        )  # fmt: skip
+    return layout
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return text[:MAX_CELL].strip()
+
+
+def _row_entries(
+    path: Path, line: int, cells: dict[str, str], layout: dict[str, tuple[str, str | None]]
+) -> Iterator[Record]:
+    row: dict[str, str] = {}
+    by_lang: dict[str, dict[str, Any]] = {}
+    for column, text in cells.items():
+        if column not in layout or not text:
+            continue
+        field, lang = layout[column]
+        if lang is None:
+            row[field] = text
+            continue
+        record = by_lang.setdefault(lang, {"aliases": []})
+        if field == "term":
+            names = [n.strip() for n in text.split(ALIAS_SEPARATOR) if n.strip()]
+            record["term"], record["aliases"] = names[0], [*names[1:], *record["aliases"]]
+        elif field == "aliases":
+            record["aliases"] += [n.strip() for n in re.split(r"[|;]", text) if n.strip()]
+        else:
+            record[field] = text
+    named = {lang: r for lang, r in by_lang.items() if r.get("term")}
+    for lang, record in by_lang.items():
+        if not record.get("term"):
+            yield ImportErrorReport(
+                str(path), line, f"{lang} details without a {lang} term in this row"
+            )
+    if not named:
+        if not row:
+            return
+        yield ImportErrorReport(str(path), line, "row without any term (no language column)")
+        return
+    concept = row.get("concept") or _derived_concept(path, named)
+    if not valid_id(concept):
+        concept = "c-" + re.sub(r"[^A-Za-z0-9_.-]", "_", concept)[:120]
+    english = named.get("en", {}).get("term")
+    entries = []
+    for lang, record in named.items():
+        full = {
+            **record, "lang": lang, "concept": concept, "category": row.get("category"),
+            "source": row.get("source"), "english": english if lang != "en" else None,
+        }  # fmt: skip
+        if row.get("note") and not full.get("note"):
+            full["note"] = row["note"]
+        try:
+            entries.append(
+                entry_from_record(full, source=str(path), line=line, default_source=path.name)
+            )
+        except ImportErrorReport as problem:
+            yield problem
+    shared = row.get("definition")
+    yield from borrow_definitions(entries, {concept: shared} if shared else None)
+
+
+def _derived_concept(path: Path, named: dict[str, dict[str, Any]]) -> str:
+    lang = "en" if "en" in named else next(iter(named))
+    key = f"{path.name}\x1f{lang}\x1f{named[lang]['term']}"
+    return "c-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    """Header and (row number, {column: value}) of the first sheet with content,
+    read in openpyxl's streaming mode so a large workbook costs little memory."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise ImportErrorReport(str(path), 0, f"not a readable XLSX workbook: {exc}") from exc
+    sheet = next((ws for ws in workbook.worksheets if ws.max_row and ws.max_row > 1), None)
+    if sheet is None:
+        workbook.close()
+        raise ImportErrorReport(str(path), 0, "no sheet with a header row and data")
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            for number, values in enumerate(rows, start=2):
+                yield number, dict(zip(header, values, strict=False))
+        finally:
+            workbook.close()
+
+    return header, records()
+
+
+def xlsx_entries(path: Path) -> Iterator[Record]:
+    """Entries of an XLSX workbook, in either layout."""
+    from glossa.corpus.importers import long_table_entries
+
+    header, rows = xlsx_rows(path)
+    if is_wide(header):
+        yield from wide_entries(rows, header, path)
+    else:
+        yield from long_table_entries(rows, header, path)
