@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from glossa.corpus.concepts import borrow_definitions
-from glossa.corpus.entry import valid_id
+from glossa.corpus.entry import CONCEPT_LEVEL, Entry, valid_id
 from glossa.corpus.errors import ImportErrorReport
 from glossa.corpus.importers import ALIAS_SEPARATOR, MAX_CHARS, Record, entry_from_record
 
@@ -177,12 +177,14 @@ def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise ImportErrorReport(str(path), 0, f"not a readable XLSX workbook: {exc}") from exc
-    sheet = next((ws for ws in workbook.worksheets if ws.max_row and ws.max_row > 1), None)
-    if sheet is None:
+    for sheet in workbook.worksheets:  # the first sheet with a header row
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+        if any(header):
+            break
+    else:
         workbook.close()
-        raise ImportErrorReport(str(path), 0, "no sheet with a header row and data")
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+        raise ImportErrorReport(str(path), 0, "no sheet with a header row")
 
     def records() -> Iterator[tuple[int, dict[str, Any]]]:
         try:
@@ -203,3 +205,68 @@ def xlsx_entries(path: Path) -> Iterator[Record]:
         yield from wide_entries(rows, header, path)
     else:
         yield from long_table_entries(rows, header, path)
+
+
+# ---------------------------------------------------------------------- export
+
+
+def concept_rows(entries: Iterable[Entry]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the one-concept-per-row layout that ``wide_entries`` reads
+    back. A language named twice in one concept (two glossaries) continues on a
+    second row with the same concept id; a borrowed definition is not repeated
+    as the entry's own; an English equivalent without an English entry fills
+    the ``en`` column."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.concept or entry.id, []).append(entry)
+    langs = sorted({e.lang for g in groups.values() for e in g}
+                   | ({"en"} if any(e.english for g in groups.values() for e in g) else set()))  # fmt: skip
+    per_lang = ("", "definition_", "synonyms_", "context_", "note_")
+    header = ["concept", "category", "definition", "source"] + [
+        f"{prefix}{lang}" for lang in langs for prefix in per_lang
+    ]
+    rows = []
+    for key, group in groups.items():
+        shared = next((e.definition for e in group if e.definition_from == CONCEPT_LEVEL), "")
+        sources = {e.source for e in group}
+        has_en = any(e.lang == "en" for e in group)
+        english = None if has_en else next((e.english for e in group if e.english), None)
+        slots: list[dict[str, Entry]] = []
+        for entry in group:
+            slot = next((s for s in slots if entry.lang not in s), None)
+            if slot is None:
+                slot = {}
+                slots.append(slot)
+            slot[entry.lang] = entry
+        for number, slot in enumerate(slots):
+            row = {
+                "concept": group[0].concept or key,
+                "category": next((e.category for e in group if e.category), ""),
+                "definition": shared,
+                "source": next(iter(sources)) if len(sources) == 1 else "",
+            }
+            for lang, entry in slot.items():
+                row[lang] = entry.term
+                row[f"definition_{lang}"] = "" if entry.definition_from else entry.definition
+                row[f"synonyms_{lang}"] = ALIAS_SEPARATOR.join(entry.aliases)
+                row[f"context_{lang}"] = entry.context or ""
+                row[f"note_{lang}"] = entry.note or ""
+            if number == 0 and english:
+                row["en"] = english
+            rows.append([row.get(column) or "" for column in header])
+    return header, rows
+
+
+def write_xlsx(entries: Iterable[Entry], out: IO[bytes], title: str = "Glossa export") -> int:
+    """Write the entries as an XLSX sheet, one row per concept; returns the rows
+    written. openpyxl's write-only mode streams rows, so memory stays small."""
+    from openpyxl import Workbook
+
+    header, rows = concept_rows(entries)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Glossa")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(out)
+    return len(rows)

@@ -500,14 +500,22 @@ def rebuild(index_dir: IndexOption = None) -> None:
     )
 
 
-EXPORT_FORMATS = ("jsonl", "tbx")
+EXPORT_FORMATS = ("jsonl", "tbx", "xlsx")
 
 
 @app.command()
 def export(
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="jsonl (re-importable) or tbx (TBX-Basic).")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl (re-importable), tbx (TBX-Basic) or xlsx (one row per concept).",
+        ),
     ] = "jsonl",
+    style: Annotated[
+        str, typer.Option("--style", help="TBX style: dca (descrip type=...) or dct (basic:...).")
+    ] = "dca",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
@@ -527,11 +535,13 @@ def export(
     ] = False,
     index_dir: IndexOption = None,
 ) -> None:
-    """Write the indexed entries, all or filtered; both formats re-import with `glossa index`."""
+    """Write the indexed entries, all or filtered; every format re-imports with `glossa index`."""
     from glossa.runtime import export_entries
 
     if fmt not in EXPORT_FORMATS:
         raise _fail(f"unknown format {fmt!r}; supported: {', '.join(EXPORT_FORMATS)}", code=2)
+    if style not in ("dca", "dct"):
+        raise _fail(f"unknown TBX style {style!r}; supported: dca, dct", code=2)
     settings = _settings()
     try:
         entries = export_entries(
@@ -540,14 +550,21 @@ def export(
         )  # fmt: skip
         if not entries:
             raise _fail("no entries match the filters")
-        if fmt == "tbx":
+        if fmt in ("tbx", "xlsx"):
+            from glossa.corpus.spreadsheets import write_xlsx
             from glossa.corpus.tbx import write_tbx
+
+            def write(f) -> None:
+                if fmt == "tbx":
+                    write_tbx(entries, f, style=style)
+                else:
+                    write_xlsx(entries, f)
 
             if output:
                 with output.open("wb") as f:
-                    write_tbx(entries, f)
+                    write(f)
             else:
-                write_tbx(entries, sys.stdout.buffer)
+                write(sys.stdout.buffer)
         else:
             lines = "".join(e.to_json() + "\n" for e in entries)
             if output:
