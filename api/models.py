@@ -53,15 +53,25 @@ class SearchResult(BaseModel):
     hits: list[Hit]
 
 
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff" + INVISIBLE
+_BLANK = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+TEXT = rf"^[^{_CONTROL}]*[^{_BLANK}{_CONTROL}][^{_CONTROL}]*$"
+OPTIONAL_TEXT = rf"^[^{_CONTROL}]*$"
+
+
 class TermInfo(BaseModel):
     """What a termbase says about one name of an entry."""
 
     model_config = ConfigDict(extra="forbid")
 
-    term: str = Field(min_length=1, max_length=MAX_ALIAS_CHARS)
-    type: str | None = Field(None, max_length=MAX_ALIAS_CHARS, description="acronym, variant...")
+    term: str = Field(min_length=1, max_length=MAX_ALIAS_CHARS, pattern=TEXT)
+    type: str | None = Field(
+        None, max_length=MAX_ALIAS_CHARS, pattern=OPTIONAL_TEXT, description="acronym, variant..."
+    )
     status: Literal["preferred", "admitted", "deprecated", "superseded"] | None = None
-    pos: str | None = Field(None, max_length=MAX_ALIAS_CHARS, description="part of speech")
+    pos: str | None = Field(
+        None, max_length=MAX_ALIAS_CHARS, pattern=OPTIONAL_TEXT, description="part of speech"
+    )
 
 
 class Entry(EntryFields):
@@ -154,10 +164,6 @@ class Stats(BaseModel):
 # fuzzers know what is valid: required texts contain a non-blank character, no
 # text holds control characters or invisible bidi / zero-width characters, ids
 # are NCNames, lengths are capped.
-_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff" + INVISIBLE
-_BLANK = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-TEXT = rf"^[^{_CONTROL}]*[^{_BLANK}{_CONTROL}][^{_CONTROL}]*$"
-OPTIONAL_TEXT = rf"^[^{_CONTROL}]*$"
 ID = ID_PATTERN.pattern
 
 
