@@ -256,35 +256,8 @@ def _declared_schemas(
     for href, kind in declared:
         name = href.rsplit("/", 1)[-1]
         local = _local_copy(href, name, path, schema_dirs)
-        if kind == RELAX_NG or href.endswith(".rng"):
-            if local is None:
-                report.schemas.append(f"{name}: no local copy (put it beside the file or in "
-                                      "GLOSSA_SCHEMA_DIR); not checked against it")  # fmt: skip
-                continue
-            try:
-                schema = etree.RelaxNG(etree.parse(str(local)))
-            except (etree.XMLSyntaxError, etree.RelaxNGParseError, OSError) as exc:
-                report.schemas.append(f"{name}: unusable schema ({exc})")
-                continue
-            before = report.count
-            if not schema.validate(tree):
-                for error in schema.error_log:
-                    report.add(error.line, f"{name}: {error.message}")
-            report.schemas.append(f"{name} ({local}): {report.count - before} problem(s)")
-        elif kind == "dtd":
-            if local is None:
-                report.schemas.append(f"{name} (DTD): no local copy; not checked against it")
-                continue
-            try:
-                dtd = etree.DTD(str(local))
-            except (etree.DTDParseError, OSError) as exc:
-                report.schemas.append(f"{name}: unusable DTD ({exc})")
-                continue
-            before = report.count
-            if not dtd.validate(tree):
-                for error in dtd.error_log:
-                    report.add(error.line, f"{name}: {error.message}")
-            report.schemas.append(f"{name} ({local}): {report.count - before} problem(s)")
+        if kind == RELAX_NG or href.endswith(".rng") or kind == "dtd":
+            _check_against(tree, name, local, "DTD" if kind == "dtd" else "RELAX NG", report)
         elif name.endswith(".nvdl"):
             report.schemas.append(
                 f"{name} (NVDL): lxml does not run NVDL; Glossa's {report.dialect} rules were checked"
@@ -294,6 +267,26 @@ def _declared_schemas(
                 f"{name} (Schematron): its rules need XSLT 2, which lxml does not run; "
                 f"Glossa's {report.dialect} rules were checked instead"
             )
+
+
+def _check_against(
+    tree: etree._ElementTree, name: str, local: Path | None, kind: str, report: ValidationReport
+) -> None:
+    """Validate against a declared RELAX NG schema or DTD found locally."""
+    if local is None:
+        report.schemas.append(f"{name} ({kind}): no local copy (put it beside the file or in "
+                              "GLOSSA_SCHEMA_DIR); not checked against it")  # fmt: skip
+        return
+    try:
+        schema = etree.DTD(str(local)) if kind == "DTD" else etree.RelaxNG(etree.parse(str(local)))
+    except (etree.XMLSyntaxError, etree.RelaxNGParseError, etree.DTDParseError, OSError) as exc:
+        report.schemas.append(f"{name}: unusable {kind} ({exc})")
+        return
+    before = report.count
+    if not schema.validate(tree):
+        for error in schema.error_log:
+            report.add(error.line, f"{name}: {error.message}")
+    report.schemas.append(f"{name} ({local}): {report.count - before} problem(s)")
 
 
 def _local_copy(href: str, name: str, path: Path, schema_dirs: list[Path]) -> Path | None:

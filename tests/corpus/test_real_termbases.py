@@ -206,3 +206,18 @@ def test_unlicensed_real_files_from_a_local_folder():
             continue
         result = import_entries([path])
         assert result.entries and not result.problem_count, path
+
+
+def test_validate_uses_a_declared_schema_found_beside_the_file(tmp_path):
+    text = ASTRONOMY.read_text(encoding="utf-8")
+    declared = '<?xml-model href="https://example.org/schemas/only-martif.rng" ' \
+        'schematypens="http://relaxng.org/ns/structure/1.0"?>\n'  # fmt: skip
+    path = tmp_path / "declared.tbx"
+    path.write_text(text.replace("<tbx ", declared + "<tbx ", 1), encoding="utf-8")
+    assert any("no local copy" in s for s in validate_tbx(path).schemas)
+    (tmp_path / "only-martif.rng").write_text(
+        '<element name="martif" xmlns="http://relaxng.org/ns/structure/1.0"><empty/></element>',
+        encoding="utf-8",
+    )
+    report = validate_tbx(path)
+    assert not report.valid and report.findings[0].message.startswith("only-martif.rng: ")
