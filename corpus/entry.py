@@ -35,6 +35,20 @@ def valid_id(value: str) -> bool:
     return bool(ID_PATTERN.match(value))
 
 
+_NOT_ID = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def id_chars(text: str) -> str:
+    """``text`` with every character an id cannot hold replaced by ``_``."""
+    return _NOT_ID.sub("_", text)
+
+
+def as_id(text: str) -> str:
+    """An outside concept id (a number, a URI segment) as a Glossa id: itself when
+    valid, else ``c-`` and its characters made safe."""
+    return text if valid_id(text) else "c-" + id_chars(text)[:120]
+
+
 # Administrative status of a term, normalised from TBX (``preferredTerm-admn-sts``)
 # and TBX-Min (``usageStatus``) spellings: deprecated and superseded terms stay
 # findable (people search for the words they know) but results flag them.
@@ -81,8 +95,9 @@ class Entry:
     term_info: tuple[TermInfo, ...] = field(default_factory=tuple)  # names with type/status/pos
     context: str | None = None  # a sentence using the term
     note: str | None = None
-    # where it was read ("file:line"), for reports only: neither stored nor compared
-    origin: str | None = field(default=None, compare=False, repr=False)
+    # where it was read (file, line; line 0: the file as a whole), for reports only:
+    # neither stored nor compared
+    origin: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
     def info(self, name: str) -> TermInfo | None:
         return next((t for t in self.term_info if t.term == name), None)

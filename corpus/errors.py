@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 
+def place(source: str, line: int) -> str:
+    """``file:line``, or the file alone when the line is 0 (the file as a whole)."""
+    return f"{source}:{line}" if line else source
+
+
 class CorpusError(ValueError):
     """Bad glossary input. ``line`` is 1-based; 0 means the file as a whole."""
 
     def __init__(self, source: str, line: int, reason: str) -> None:
         self.source, self.line, self.reason = source, line, reason
-        where = f"{source}:{line}" if line else source
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{place(source, line)}: {reason}")
 
 
 class LayoutError(CorpusError):

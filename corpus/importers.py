@@ -85,6 +85,13 @@ def unstorable(text: str) -> str | None:
     return None
 
 
+def clip(text: str | None, field: str) -> str | None:
+    """Notes and context sentences are context, not content: a termbase's
+    over-long one is cut (and says so) rather than costing the entry."""
+    limit = MAX_CHARS[field]
+    return text if not text or len(text) <= limit else text[: limit - 1] + "…"
+
+
 Record = Entry | ImportErrorReport  # what a reader yields: an entry, or why a record is bad
 
 
@@ -146,7 +153,7 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
         term_info=term_info,
         context=values["context"],
         note=values["note"],
-        origin=f"{source}:{line}" if line else source,
+        origin=(source, line),
     )
 
 
@@ -359,6 +366,8 @@ def csv_entries(path: Path, encoding: str | None = None, delimiter: str = ",") -
             str(path), 1, f"empty file; expected a header row ({', '.join(FIELDS)})"
         )
 
+    malformed: list[ImportErrorReport] = []
+
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         start = reader.line_num + 1  # a record's first line (quoted fields span lines)
         try:
@@ -366,21 +375,13 @@ def csv_entries(path: Path, encoding: str | None = None, delimiter: str = ",") -
                 yield start, record
                 start = reader.line_num + 1
         except csv.Error as exc:
-            # the csv module cannot resynchronise after a broken quote: stop here
-            yield start, {None: ImportErrorReport(str(path), start, f"malformed CSV: {exc}")}
+            # the csv module cannot resynchronise after a broken quote: stop here, and
+            # report it once the rows read so far are imported
+            malformed.append(ImportErrorReport(str(path), start, f"malformed CSV: {exc}"))
 
-    if is_wide(list(header)):
-        yield from wide_entries(_malformed_raised(rows()), list(header), path)
-    else:
-        yield from long_table_entries(rows(), list(header), path)
-
-
-def _malformed_raised(rows: Iterator[tuple[int, dict[Any, Any]]]) -> Iterator[tuple[int, dict]]:
-    for line, row in rows:
-        problem = row.get(None)
-        if isinstance(problem, ImportErrorReport):
-            raise problem
-        yield line, row
+    table = wide_entries if is_wide(list(header)) else long_table_entries
+    yield from table(rows(), list(header), path)
+    yield from malformed
 
 
 def long_table_entries(
@@ -395,10 +396,7 @@ def long_table_entries(
             f"({', '.join(FIELDS)}) or one concept per row with a column per language (en, pl, ...)",
         )  # fmt: skip
     for line, record in rows:
-        extra = record.get(None)
-        if isinstance(extra, ImportErrorReport):
-            yield extra
-        elif extra is not None:
+        if record.get(None) is not None:
             yield ImportErrorReport(str(path), line, "more values than header columns")
         elif any(_present(v) for v in record.values()):
             cells = {k: (None if v is None else str(v)) for k, v in record.items()}

@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from glossa.corpus.concepts import borrow_definitions
-from glossa.corpus.entry import valid_id
+from glossa.corpus.entry import as_id, id_chars
 from glossa.corpus.errors import ImportErrorReport
-from glossa.corpus.importers import MAX_CHARS, Record, entry_from_record
+from glossa.corpus.importers import MAX_CHARS, Record, clip, entry_from_record
 
 SKOS_FORMATS = {".ttl": "turtle", ".rdf": "xml", ".owl": "xml", ".nt": "nt"}
 SKOS_SUFFIXES = tuple(SKOS_FORMATS)
@@ -37,10 +37,9 @@ def _tail(uri: str) -> str:
 def concept_id(uri: str) -> str:
     """A readable, stable concept id: the URI's last segment plus a short hash of
     the whole URI (two schemes may both have a concept ``/689``)."""
-    tail = re.sub(r"[^A-Za-z0-9_.-]", "_", _tail(uri))[:100]
+    tail = id_chars(_tail(uri))[:100]
     digest = hashlib.sha1(uri.encode()).hexdigest()[:8]
-    candidate = f"{tail}-{digest}" if tail else f"c-{digest}"
-    return candidate if valid_id(candidate) else f"c-{candidate}"
+    return as_id(f"{tail}-{digest}" if tail else f"c-{digest}")
 
 
 def skos_entries(path: Path) -> Iterator[Record]:
@@ -110,7 +109,7 @@ def skos_entries(path: Path) -> Iterator[Record]:
             record = {
                 "term": prefs[0], "aliases": [*prefs[1:], *fields["alt"]], "lang": lang,
                 "definition": " ".join(fields["definition"]) or None,
-                "note": _clip(" | ".join(fields["note"])), "concept": cid, "source": source,
+                "note": clip(" | ".join(fields["note"]), "note"), "concept": cid, "source": source,
                 "english": english if lang != "en" else None,
             }  # fmt: skip
             try:
@@ -120,9 +119,3 @@ def skos_entries(path: Path) -> Iterator[Record]:
             except ImportErrorReport as problem:
                 yield problem
         yield from borrow_definitions(entries)
-
-
-def _clip(note: str) -> str | None:
-    """A note is context: an over-long one is cut rather than costing the entry."""
-    limit = MAX_CHARS["note"]
-    return (note if len(note) <= limit else note[: limit - 1] + "…") or None

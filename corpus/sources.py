@@ -14,7 +14,7 @@ from pathlib import Path
 
 from glossa.corpus.concepts import borrow_definitions
 from glossa.corpus.entry import Entry
-from glossa.corpus.errors import CorpusError, ImportErrorReport
+from glossa.corpus.errors import CorpusError, ImportErrorReport, place
 from glossa.corpus.importers import Record, csv_entries, jsonl_entries, read_text
 from glossa.corpus.parsers import BUNDLED_LAYOUTS, LAYOUTS
 from glossa.corpus.skos import SKOS_SUFFIXES, skos_entries
@@ -123,12 +123,6 @@ def file_records(
     return iter(parse_glossary(path, layout, encoding))
 
 
-def _place(entry: Entry) -> tuple[str, int]:
-    """(file, line) an entry was read from, as far as its reader said."""
-    file, _, line = (entry.origin or entry.source).rpartition(":")
-    return (file, int(line)) if file and line.isdigit() else (entry.origin or entry.source, 0)
-
-
 def problem_kind(problem: CorpusError) -> str:
     """A problem's reason with its values blanked, to count problems by kind."""
     reason = getattr(problem, "reason", str(problem))
@@ -159,14 +153,13 @@ def collect(records: Iterable[Record], *, strict: bool = False) -> ImportResult:
             continue
         other = seen.get(record.id)
         if other is not None:
-            file, line = _place(record)
             problem(
                 ImportErrorReport(
-                    file,
-                    line,
+                    *(record.origin or (record.source, 0)),
                     f"duplicate entry id {record.id!r} (term {record.term!r}"
                     + (f", concept {record.concept!r}" if record.concept else "")
-                    + f"; first read at {other.origin or other.source}, term {other.term!r})",
+                    + f"; first read at {place(*(other.origin or (other.source, 0)))}, "
+                    f"term {other.term!r})",
                 )  # fmt: skip
             )
             continue

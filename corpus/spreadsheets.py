@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from glossa.corpus.concepts import borrow_definitions
-from glossa.corpus.entry import CONCEPT_LEVEL, Entry, valid_id
+from glossa.corpus.entry import CONCEPT_LEVEL, Entry, as_id
 from glossa.corpus.errors import ImportErrorReport
 from glossa.corpus.importers import ALIAS_SEPARATOR, MAX_CHARS, Record, entry_from_record
 
@@ -139,9 +139,7 @@ def _row_entries(
             return
         yield ImportErrorReport(str(path), line, "row without any term (no language column)")
         return
-    concept = row.get("concept") or _derived_concept(path, named)
-    if not valid_id(concept):
-        concept = "c-" + re.sub(r"[^A-Za-z0-9_.-]", "_", concept)[:120]
+    concept = as_id(row.get("concept") or _derived_concept(path, named))
     english = named.get("en", {}).get("term")
     entries = []
     for lang, record in named.items():

@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import IO
 
 from glossa.corpus.concepts import borrow_definitions
-from glossa.corpus.entry import CONCEPT_LEVEL, Entry, TermInfo, valid_id
+from glossa.corpus.entry import CONCEPT_LEVEL, Entry, TermInfo, as_id, id_chars, valid_id
 from glossa.corpus.errors import ImportErrorReport
-from glossa.corpus.importers import MAX_CHARS, Record, entry_from_record
+from glossa.corpus.importers import MAX_CHARS, Record, clip, entry_from_record
 from lxml import etree
 
 TBX_NAMESPACE = "urn:iso:std:iso:30042:ed-2"  # TBX v3 (ISO 30042:2019)
@@ -52,6 +52,7 @@ TBX_NAMESPACES = frozenset({"", TBX_NAMESPACE, "urn:iso:std:iso:30042:ed:3.0"})
 BASIC_NAMESPACE = "http://www.tbxinfo.net/ns/basic"
 MIN_NAMESPACE = "http://www.tbxinfo.net/ns/min"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+TBX_STYLES = ("dca", "dct")  # data categories as typed elements, or as elements of their own
 PREFERRED = "preferredTerm-admn-sts"
 ENGLISH_ONLY = "Glossa: English equivalent of the other languages' entries, not an entry"
 _WRAPPED_LINE = re.compile(r"[ \t]*\n[ \t]+")  # a pretty-printer's line break + indentation
@@ -73,7 +74,7 @@ STATUS_VALUES = {
 STATUS_CATEGORIES = ("administrativestatus", "usagestatus")
 
 
-def _split(element: etree._Element) -> tuple[str, str]:
+def split_tag(element: etree._Element) -> tuple[str, str]:
     tag = element.tag
     if not isinstance(tag, str):
         return "", ""
@@ -84,7 +85,7 @@ def _split(element: etree._Element) -> tuple[str, str]:
 
 
 def _local(element: etree._Element) -> str:
-    return _split(element)[1]
+    return split_tag(element)[1]
 
 
 def _children(element: etree._Element, *names: str) -> list[etree._Element]:
@@ -101,7 +102,7 @@ def category_of(element: etree._Element) -> str | None:
     """The data category an element carries, lower-cased: ``definition`` for both
     ``<descrip type="Definition">`` (DCA) and ``<basic:definition>`` (DCT);
     ``note`` for ``<note>``; None for structure (langSec, termSec, groups)."""
-    namespace, local = _split(element)
+    namespace, local = split_tag(element)
     if namespace in TBX_NAMESPACES:
         if local in DCA_ELEMENTS:
             return (element.get("type") or "").strip().lower() or None
@@ -126,13 +127,6 @@ def facts(element: etree._Element) -> list[tuple[str, etree._Element]]:
 
 def _first(found: list[tuple[str, etree._Element]], *categories: str) -> str | None:
     return next((_text(el) for cat, el in found if cat in categories and _text(el)), None)
-
-
-def _clip(text: str | None, field: str) -> str | None:
-    """Notes and context sentences are context, not content: an over-long one is
-    cut (and says so) rather than costing the entry."""
-    limit = MAX_CHARS[field]
-    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -187,11 +181,9 @@ def tbx_entries(path: Path) -> Iterator[Record]:
 
 def _concept_id(path: Path, concept: etree._Element, number: int, languages: int) -> str | None:
     raw_id = (concept.get("id") or "").strip()
-    if raw_id and not valid_id(raw_id):
-        raw_id = "c-" + re.sub(r"[^A-Za-z0-9_.-]", "_", raw_id)[:120]
-    if not raw_id and languages > 1:
-        raw_id = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', path.stem)[:100]}-c{number}"
-    return raw_id or None
+    if raw_id:
+        return as_id(raw_id)
+    return f"{id_chars(path.stem)[:100]}-c{number}" if languages > 1 else None
 
 
 def _concept_entries(path: Path, concept: etree._Element, number: int) -> Iterator[Record]:
@@ -241,8 +233,8 @@ def _concept_entries(path: Path, concept: etree._Element, number: int) -> Iterat
             "source": main.source,
             "category": subject,
             "concept": concept_id,
-            "context": _clip(main.context, "context"),
-            "note": _clip(note, "note"),
+            "context": clip(main.context, "context"),
+            "note": clip(note, "note"),
         }
         if main.id and valid_id(main.id):
             record["id"] = main.id
@@ -329,7 +321,7 @@ class _Writer:
     }
 
     def __init__(self, style: str) -> None:
-        if style not in ("dca", "dct"):
+        if style not in TBX_STYLES:
             raise ValueError(f"unknown TBX style {style!r}; use dca or dct")
         self.style = style
 

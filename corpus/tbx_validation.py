@@ -32,10 +32,11 @@ from glossa.corpus.tbx import (
     GROUPS,
     LANG_TAGS,
     TBX_NAMESPACES,
+    TBX_STYLES,
     TERM_TAGS,
     XML_LANG,
-    _split,
     category_of,
+    split_tag,
 )  # fmt: skip
 from lxml import etree
 
@@ -68,6 +69,7 @@ PICKLISTS = {
     "transactiontype": {"origination", "modification", "creation"},
 }  # fmt: skip
 DIALECTS = {"TBX-Core": {}, "TBX-Min": MIN_CATEGORIES, "TBX-Basic": BASIC_CATEGORIES}
+FACT_GROUPS = GROUPS - {"termGrp", "transacGrp"}  # groups that hold one fact and its source
 _MODEL_HREF = re.compile(r'href\s*=\s*"([^"]+)"')
 _MODEL_TYPE = re.compile(r'schematypens\s*=\s*"([^"]+)"')
 
@@ -122,7 +124,7 @@ def validate_tbx(path: Path, schema_dirs: Iterable[Path] = ()) -> ValidationRepo
         report.add(exc.lineno, f"not well-formed XML: {exc.msg}")
         return report
     root = tree.getroot()
-    namespace, local = _split(root)
+    namespace, local = split_tag(root)
     if local == "martif":
         report.version, report.dialect, report.style = "TBX v2", root.get("type") or "?", "dca"
     elif local == "tbx":
@@ -140,15 +142,15 @@ def validate_tbx(path: Path, schema_dirs: Iterable[Path] = ()) -> ValidationRepo
 def _core_structure(root: etree._Element, report: ValidationReport) -> None:
     if not root.get(XML_LANG):
         report.add(root.sourceline, "<tbx> needs xml:lang")
-    if root.get("style", "").lower() not in ("dca", "dct"):
+    if root.get("style", "").lower() not in TBX_STYLES:
         report.add(root.sourceline, '<tbx> needs style="dca" or style="dct"')
     for element in root.iter():
-        namespace, local = _split(element)
+        namespace, local = split_tag(element)
         if namespace not in TBX_NAMESPACES:
             continue
         line = element.sourceline
         parent = element.getparent()
-        parent_local = _split(parent)[1] if parent is not None else ""
+        parent_local = split_tag(parent)[1] if parent is not None else ""
         if local in ("fileDesc", "sourceDesc", "titleStmt", "publicationStmt", "encodingDesc",
                      "revisionDesc") and (element.text or "").strip():  # fmt: skip
             report.add(line, f"text directly in <{local}>: header text goes in <p>")
@@ -163,7 +165,7 @@ def _core_structure(root: etree._Element, report: ValidationReport) -> None:
         if local in LANG_TAGS and not element.get(XML_LANG):
             report.add(line, f"<{local}> needs xml:lang")
         if local in TERM_TAGS:
-            terms = [c for c in element if _split(c)[1] == "term"]
+            terms = [c for c in element if split_tag(c)[1] == "term"]
             first = next((c for c in element if isinstance(c.tag, str)), None)
             if not terms:
                 report.add(line, f"<{local}> has no <term>")
@@ -172,8 +174,8 @@ def _core_structure(root: etree._Element, report: ValidationReport) -> None:
             if terms and first is not terms[0]:
                 report.add(line, f"<term> must come first in <{local}>")
         if local == "descripGrp":
-            facts = [c for c in element if _split(c)[1] == "descrip" or (
-                _split(c)[0] not in TBX_NAMESPACES and _split(c)[1] != "source")]  # fmt: skip
+            facts = [c for c in element if split_tag(c)[1] == "descrip" or (
+                split_tag(c)[0] not in TBX_NAMESPACES and split_tag(c)[1] != "source")]  # fmt: skip
             if len(facts) > 1:
                 report.add(facts[1].sourceline, "only one description per <descripGrp>")
 
@@ -181,24 +183,18 @@ def _core_structure(root: etree._Element, report: ValidationReport) -> None:
 def _level(element: etree._Element) -> str:
     """concept / lang / term / group / transaction: where a fact sits."""
     parent = element.getparent()
-    while parent is not None:
-        local = _split(parent)[1]
+    if category_of(element) == "source" and split_tag(parent)[1] in FACT_GROUPS:
+        return "group"  # a source inside a descripGrp documents the description next to it
+    for ancestor in element.iterancestors():
+        local = split_tag(ancestor)[1]
         if local == "transacGrp":
             return "transaction"
-        if local in GROUPS and local != "termGrp" and element.getparent() is parent:
-            group_parent = parent
-            # a source inside a descripGrp documents the description next to it
-            if category_of(element) == "source":
-                return "group"
-            parent = group_parent.getparent()
-            continue
         if local in TERM_TAGS:
             return "term"
         if local in LANG_TAGS:
             return "lang"
         if local in CONCEPT_TAGS:
             return "concept"
-        parent = parent.getparent()
     return "header"
 
 
@@ -208,10 +204,10 @@ def _dialect_rules(root: etree._Element, report: ValidationReport) -> None:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        namespace, local = _split(element)
+        namespace, local = split_tag(element)
         category = category_of(element)
-        in_back = any(_split(a)[1] in ("back", "tbxHeader") for a in element.iterancestors())
-        if in_back or category is None or local in ("note",) and namespace in TBX_NAMESPACES:
+        in_back = any(split_tag(a)[1] in ("back", "tbxHeader") for a in element.iterancestors())
+        if in_back or category is None or (local == "note" and namespace in TBX_NAMESPACES):
             continue
         line = element.sourceline
         is_dct = namespace not in TBX_NAMESPACES
@@ -225,9 +221,9 @@ def _dialect_rules(root: etree._Element, report: ValidationReport) -> None:
             report.add(line, f"data category {category!r} is not part of {report.dialect}")
             continue
         level = _level(element)
-        if level not in allowed[category] and not (level == "group" and category == "source"):
+        if level not in allowed[category]:
             report.add(line, f"{category!r} is not allowed at {level} level in {report.dialect}")
-        if local == "termNote" and _split(element.getparent())[1] not in (*TERM_TAGS,
+        if local == "termNote" and split_tag(element.getparent())[1] not in (*TERM_TAGS,
                                                                            "termNoteGrp", "termGrp"):  # fmt: skip
             report.add(line, "a termNote is only allowed in a termSec")
         values = PICKLISTS.get(category)

@@ -540,8 +540,10 @@ def export(
 
     if fmt not in EXPORT_FORMATS:
         raise _fail(f"unknown format {fmt!r}; supported: {', '.join(EXPORT_FORMATS)}", code=2)
-    if style not in ("dca", "dct"):
-        raise _fail(f"unknown TBX style {style!r}; supported: dca, dct", code=2)
+    from glossa.corpus.tbx import TBX_STYLES
+
+    if style not in TBX_STYLES:
+        raise _fail(f"unknown TBX style {style!r}; supported: {', '.join(TBX_STYLES)}", code=2)
     settings = _settings()
     try:
         entries = export_entries(
