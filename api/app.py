@@ -42,9 +42,9 @@ from glossa.api.service import SearchService
 from glossa.corpus.entry import Entry, valid_id
 from glossa.corpus.errors import CorpusError
 from glossa.corpus.importers import entry_from_record
-from glossa.indexer.index_dir import IndexLoadError
-from glossa.indexer.locking import IndexBusyError
-from glossa.indexer.updates import ChangeError, ChangeReport
+from glossa.indexer.store.index_dir import IndexLoadError
+from glossa.indexer.store.locking import IndexBusyError
+from glossa.indexer.store.updates import ChangeError, ChangeReport
 from glossa.search.results import SearchHit
 from glossa.search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
 

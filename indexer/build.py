@@ -10,15 +10,10 @@ from pathlib import Path
 import numpy as np
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.indexer.document_text import DEFAULT_RECIPE, document_text
-from glossa.indexer.encoder import Progress, TextEncoder
-from glossa.indexer.index_dir import Manifest, counts, next_generation, write_index_dir
-from glossa.indexer.vector_index import (
-    DEFAULT_KIND,
-    FAISS_STORE,
-    StoreConfig,
-    StoreProgress,
-    create_index,
-)
+from glossa.indexer.encoders.encoder import Progress, TextEncoder
+from glossa.indexer.store.factory import create_index
+from glossa.indexer.store.index_dir import Manifest, counts, next_generation, write_index_dir
+from glossa.indexer.store.vectors import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress
 
 from glossa import __version__
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
-from glossa.indexer.encoder import TextEncoder
-from glossa.indexer.index_dir import LoadedIndex, load_index_dir
-from glossa.indexer.vector_index import RowFilter, StoreConfig
+from glossa.indexer.encoders.encoder import TextEncoder
+from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
+from glossa.indexer.store.vectors import RowFilter, StoreConfig
 from glossa.search.calibration import LanguageCalibration, entry_z
 from glossa.search.equivalents import EquivalenceGraph
 from glossa.search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion

@@ -35,7 +35,7 @@ def real_encoder():
 @pytest.fixture(scope="session")
 def st_encoder():
     """multilingual-e5-small through sentence-transformers/PyTorch."""
-    from glossa.indexer.encoder import SentenceTransformerEncoder
+    from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder()
 
@@ -59,7 +59,7 @@ def real_searcher(real_index_dir, real_encoder):
 def milvus_store(tmp_path_factory):
     """A real Milvus standalone server (the embedded ``milvus`` package) on loopback
     for the session, and the store settings that point at it."""
-    from glossa.indexer.vector_index import StoreConfig
+    from glossa.indexer.store.vectors import StoreConfig
     from milvus import MilvusServer
 
     server = MilvusServer()

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from glossa.api.app import create_app
 from glossa.indexer.build import build_index
-from glossa.indexer.encoder import CachedQueryEncoder
+from glossa.indexer.encoders.encoder import CachedQueryEncoder
 from glossa.search.searcher import Searcher
 
 from glossa.settings import Settings

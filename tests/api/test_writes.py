@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from glossa.api.app import create_app
 from glossa.corpus.entry import Entry
-from glossa.indexer.updates import apply_changes
+from glossa.indexer.store.updates import apply_changes
 from glossa.search.searcher import Searcher
 
 from glossa.settings import Settings

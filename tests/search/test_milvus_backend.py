@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
-from glossa.indexer.index_dir import IndexLoadError, load_index_dir, read_manifest
-from glossa.indexer.updates import apply_changes
-from glossa.indexer.vector_index import FAISS_STORE
+from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir, read_manifest
+from glossa.indexer.store.updates import apply_changes
+from glossa.indexer.store.vectors import FAISS_STORE
 from glossa.search.searcher import Searcher
 from typer.testing import CliRunner
 
@@ -83,7 +83,7 @@ def test_filters_are_pushed_into_milvus(real_searcher, milvus_searcher):
 def test_live_change_makes_a_new_collection_and_drops_the_old(
     tmp_path, milvus_store, real_encoder, bundled_entries
 ):
-    from glossa.indexer.milvus_store import connect
+    from glossa.indexer.store.milvus import connect
     from pymilvus import utility
 
     out = tmp_path / "idx"

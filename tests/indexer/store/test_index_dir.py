@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 from glossa.indexer.build import EmptyCorpusError, build_index
-from glossa.indexer.index_dir import (
+from glossa.indexer.store.index_dir import (
     DOC_STATS,
     ENTRIES,
     FORMAT_VERSION,
@@ -119,7 +119,7 @@ def test_crash_during_write_leaves_previous_index_and_no_temp(
 ):
     out = tmp_path / "idx"
     build_index(small, fake_encoder, out)
-    import glossa.indexer.index_dir as index_dir
+    import glossa.indexer.store.index_dir as index_dir
 
     def crash(*_args, **_kwargs):
         raise OSError("disk full")

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
-from glossa.indexer.index_dir import load_index_dir, read_manifest
-from glossa.indexer.updates import ChangeError, apply_changes, plan, read_index_entries
+from glossa.indexer.store.index_dir import load_index_dir, read_manifest
+from glossa.indexer.store.updates import ChangeError, apply_changes, plan, read_index_entries
 from glossa.search.searcher import Searcher
 
 from tests.fakes import FakeEncoder

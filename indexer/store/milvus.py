@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from glossa.indexer.vector_index import (
+from glossa.indexer.store.vectors import (
     HNSW_ABOVE,
     MILVUS,
     Filter,

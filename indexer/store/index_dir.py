@@ -26,15 +26,10 @@ from pathlib import Path
 import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
-from glossa.indexer.files import failpoint, fsync_dir, fsync_file, sha256_file
-from glossa.indexer.locking import index_lock
-from glossa.indexer.vector_index import (
-    FAISS_STORE,
-    StoreConfig,
-    VectorIndex,
-    discard_index,
-    load_index,
-)
+from glossa.indexer.store.factory import discard_index, load_index
+from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
+from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig, VectorIndex
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 FORMAT_VERSION = 2

@@ -29,9 +29,10 @@ import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import manifest_fields, pseudo_query_stats
 from glossa.indexer.document_text import document_text
-from glossa.indexer.encoder import TextEncoder
-from glossa.indexer.files import failpoint
-from glossa.indexer.index_dir import (
+from glossa.indexer.encoders.encoder import TextEncoder
+from glossa.indexer.store.factory import create_index
+from glossa.indexer.store.files import failpoint
+from glossa.indexer.store.index_dir import (
     ENTRIES,
     MANIFEST,
     IndexLoadError,
@@ -41,8 +42,8 @@ from glossa.indexer.index_dir import (
     sources_hint,
     write_index_dir,
 )
-from glossa.indexer.locking import index_lock
-from glossa.indexer.vector_index import FAISS_STORE, StoreConfig, create_index
+from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig
 
 
 class ChangeError(ValueError):
@@ -301,7 +302,7 @@ def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
     """
     from glossa.corpus.importers import jsonl_entries
     from glossa.corpus.sources import collect
-    from glossa.indexer.files import sha256_file
+    from glossa.indexer.store.files import sha256_file
 
     path = path.resolve()
     entries_file = path / ENTRIES
