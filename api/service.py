@@ -174,6 +174,7 @@ class SearchService:
             expected_model=current.encoder.model_name,
             expected_dimension=current.encoder.dimension,
             store=self.store,
+            reuse=current.index,  # segments we hold are not read again
         )
 
     def _reload(self) -> None:
@@ -214,6 +215,7 @@ class SearchService:
             update=update,
             delete=delete,
             store=self.store,
+            current=current.index,
         )
         if loaded.manifest.generation != current.index.manifest.generation:
             self._swap(loaded)
@@ -224,7 +226,9 @@ class SearchService:
         swap in the index that carries it; returns (generation, changed)."""
         current = self.searcher
         assert current is not None
-        loaded, changed = record_review(current.index.path, a, b, decision, store=self.store)
+        loaded, changed = record_review(
+            current.index.path, a, b, decision, store=self.store, current=current.index
+        )
         if changed:
             self._swap(loaded)
         return loaded.manifest.generation, changed

@@ -71,7 +71,7 @@ def main() -> None:
             from glossa.indexer.store.index_dir import load_index_dir
 
             index = load_index_dir(Path(tmp) / name)
-            docs = index.vectors.reconstruct(np.arange(len(entries)))
+            docs = index.doc_vectors()
             concepts, parts = truth(entries)
             concept = [concepts[e.id] for e in entries]
             part = [parts[e.id] for e in entries]

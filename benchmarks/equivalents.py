@@ -119,7 +119,7 @@ def graph_for(entries: list[Entry], encoder, workdir: Path) -> tuple[Equivalence
                  for e in entries], encoder, workdir)  # fmt: skip
     index = load_index_dir(workdir)
     entries = list(index.entries)
-    vectors = index.vectors.reconstruct(np.arange(len(entries)))
+    vectors = index.doc_vectors()
     return EquivalenceGraph(entries, vectors, index.name_vectors), entries
 
 

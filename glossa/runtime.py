@@ -7,8 +7,6 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.corpus.sources import ImportResult, import_entries
 from glossa.indexer.build import EmptyCorpusError, build_index
@@ -250,7 +248,7 @@ def with_equivalent_concepts(loaded: LoadedIndex) -> list[Entry]:
     merged; a group that holds a declared concept keeps its id."""
     graph = EquivalenceGraph(
         loaded.entries,
-        loaded.vectors.reconstruct(np.arange(len(loaded.entries))),
+        loaded.doc_vectors(),
         loaded.name_vectors,
         loaded.reviews,
     )

@@ -1,4 +1,4 @@
-"""Build an index directory from entries: embed, add to the vector index, write."""
+"""Build a new index directory from entries: embed, store in one segment, swap in."""
 
 from __future__ import annotations
 
@@ -12,8 +12,23 @@ from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.indexer.document_text import DEFAULT_RECIPE, document_text
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
 from glossa.indexer.store.factory import create_index
-from glossa.indexer.store.index_dir import Manifest, counts, next_generation, write_index_dir
+from glossa.indexer.store.files import fsync_file, sha256_file
+from glossa.indexer.store.index_dir import (
+    FORMAT_VERSION,
+    MANIFEST,
+    PSEUDO,
+    Manifest,
+    _read_reviews,
+    counts,
+    install_index_dir,
+    new_index_dir,
+    read_manifest,
+    write_reviews,
+)
+from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.segments import segment_name, write_segment
 from glossa.indexer.store.vectors import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress
+from glossa.search.lexical import DEFAULT_ANALYZER
 
 from glossa import __version__
 
@@ -35,65 +50,88 @@ def build_index(
     store: StoreConfig = FAISS_STORE,
     store_progress: StoreProgress | None = None,
     source_titles: dict[str, dict[str, str]] | None = None,
+    analyzer: str = DEFAULT_ANALYZER,
 ) -> Manifest:
     """Embed ``entries`` (the encoder batches, so memory stays flat apart from the
-    vectors themselves), store the vectors in ``store`` in batches, and write the
-    index directory ``out`` atomically."""
+    vectors themselves), store them as the index's one segment, and swap the new
+    directory in for ``out`` atomically. Reviewers' decisions on equivalents in
+    the index being replaced are carried over."""
     if not entries:
         raise EmptyCorpusError("no entries to index")
     started = time.perf_counter()
-    generation = next_generation(out)
     vectors = encoder.encode_documents([document_text(e, doc_text) for e in entries], progress)
-    index = create_index(index_kind, encoder.dimension, len(entries), store, generation=generation)
-    index.add(vectors, [e.lang for e in entries], [e.source for e in entries], store_progress)
     name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
-    doc_stats = pseudo_query_stats(vectors, name_vectors)
-    fields = manifest_fields(
-        encoder.model_name, encoder.dimension, entries, index.kind, doc_text, started, generation
-    )
-    if source_titles:
-        fields["source_titles"] = source_titles
-    return write_index_dir(
-        out,
-        fields,
-        entries,
-        index,
-        doc_stats,
-        name_vectors,
-    )
+    out = out.resolve()
+    with index_lock(out, exclusive=True):
+        previous = _current(out)
+        generation = previous.generation + 1 if previous else 1
+        index = create_index(index_kind, encoder.dimension, len(entries), store,
+                             generation=generation)  # fmt: skip
+        index.add(vectors, [e.lang for e in entries], [e.source for e in entries], store_progress)
+        pseudo = pseudo_sample(name_vectors)
+        tmp = new_index_dir(out)
+        try:
+            segment = write_segment(
+                tmp, segment_name(1), entries, vectors, name_vectors,
+                pseudo_query_stats(vectors, pseudo), kind=index.kind, analyzer=analyzer,
+                store=store, generation=generation, vectors=index,
+            )  # fmt: skip
+            np.save(tmp / PSEUDO, pseudo)
+            fsync_file(tmp / PSEUDO)
+            reviews = None
+            if previous and previous.reviews and (out / previous.reviews).is_file():
+                reviews = write_reviews(tmp, _read_reviews(out / previous.reviews), generation)
+            sources, languages = counts(entries)
+            titles = {**(previous.source_titles if previous else {}), **(source_titles or {})}
+            manifest = Manifest(
+                format_version=FORMAT_VERSION, model=encoder.model_name,
+                dimension=encoder.dimension, count=len(entries), index_kind=index.kind,
+                doc_text=doc_text, analyzer=analyzer, corpus_checksum=corpus_checksum(entries),
+                built_at=now(), build_seconds=round(time.perf_counter() - started, 3),
+                sources=sources, languages=languages, glossa_version=__version__,
+                segments=(segment.info,), next_segment=2, pseudo_sha256=sha256_file(tmp / PSEUDO),
+                generation=generation, backend=store.backend,
+                reviews=reviews[0] if reviews else None,
+                reviews_sha256=reviews[1] if reviews else None,
+                source_titles={s: t for s, t in titles.items() if s in sources},
+            )  # fmt: skip
+            (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+            fsync_file(tmp / MANIFEST)
+            install_index_dir(tmp, out, store)
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return manifest
 
 
-def manifest_fields(
-    model: str,
-    dimension: int,
-    entries: Sequence[Entry],
-    kind: str,
-    doc_text: str,
-    started: float,
-    generation: int,
-) -> dict:
-    """What a build or an update records about the index it writes (the manifest's
-    file checksums are added by ``write_index_dir``)."""
-    sources, languages = counts(entries)
-    return {
-        "model": model,
-        "dimension": dimension,
-        "count": len(entries),
-        "index_kind": kind,
-        "doc_text": doc_text,
-        "corpus_checksum": corpus_checksum(list(entries)),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "build_seconds": round(time.perf_counter() - started, 3),
-        "sources": sources,
-        "languages": languages,
-        "glossa_version": __version__,
-        "generation": generation,
-    }
+def _current(out: Path) -> Manifest | None:
+    from glossa.indexer.store.index_dir import IndexLoadError
+
+    try:
+        return read_manifest(out) if (out / MANIFEST).is_file() else None
+    except IndexLoadError:
+        return None
 
 
-def pseudo_query_stats(vectors: np.ndarray, name_vectors: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Mean and std of each entry's similarity to a sample of pseudo-queries (the
-    corpus's own names, encoded as queries).
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def pseudo_sample(name_vectors: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The pseudo-queries every entry is standardised against: up to
+    ``PSEUDO_QUERIES`` of the corpus's own names, encoded as queries. Kept in the
+    index (``pseudo.npy``) so entries added later are standardised the same way."""
+    rng = np.random.default_rng(seed)
+    rows = np.arange(len(name_vectors))
+    if len(rows) > PSEUDO_QUERIES:
+        rows = np.sort(rng.choice(rows, PSEUDO_QUERIES, replace=False))
+    return np.ascontiguousarray(name_vectors[rows], dtype=np.float32)
+
+
+def pseudo_query_stats(vectors: np.ndarray, pseudo: np.ndarray) -> np.ndarray:
+    """Mean and std of each entry's similarity to the pseudo-queries.
 
     Why: some entries are "hubs", close to almost any query (short, generic
     definitions such as "Widok agenta"). Standardising an entry's score by how it
@@ -101,17 +139,12 @@ def pseudo_query_stats(vectors: np.ndarray, name_vectors: np.ndarray, seed: int 
     per-language calibration it raised nDCG@10 on the gold set from 0.685 to
     0.731 (benchmarks/results/eval_dense_scoring.md).
     """
-    rng = np.random.default_rng(seed)
-    rows = np.arange(len(vectors))
-    if len(rows) > PSEUDO_QUERIES:
-        rows = np.sort(rng.choice(rows, PSEUDO_QUERIES, replace=False))
-    pseudo = name_vectors[rows]
     total = np.zeros(len(vectors), np.float64)
     squares = np.zeros(len(vectors), np.float64)
     for start in range(0, len(vectors), 65536):
         block = (pseudo @ vectors[start : start + 65536].T).astype(np.float64)
         total[start : start + len(block[0])] = block.sum(axis=0)
         squares[start : start + len(block[0])] = (block**2).sum(axis=0)
-    mean = total / len(pseudo)
-    std = np.sqrt(np.maximum(squares / len(pseudo) - mean**2, 1e-12))
+    mean = total / max(len(pseudo), 1)
+    std = np.sqrt(np.maximum(squares / max(len(pseudo), 1) - mean**2, 1e-12))
     return np.stack([mean, std], axis=1).astype(np.float32)

@@ -23,11 +23,13 @@ from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
 from glossa.indexer.encoders.encoder import TextEncoder
 from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
-from glossa.indexer.store.vectors import RowFilter, StoreConfig
+from glossa.indexer.store.vectors import RowFilter, StoreConfig, row_bitmap
+from glossa.search.analysis import analyze, name_key
+from glossa.search.bm25 import Postings, build_postings, segment_scores
 from glossa.search.calibration import LanguageCalibration, entry_z
 from glossa.search.equivalents import EquivalenceGraph
 from glossa.search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
-from glossa.search.lexical import DEFAULT_ANALYZER, LexicalIndex
+from glossa.search.lexical import DEFAULT_ANALYZER, lexical_text
 from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
 
 MAX_K = 100
@@ -98,6 +100,7 @@ class Searcher:
         lexical_spread: float = DEFAULT_LEXICAL_SPREAD,
         analyzer: str = DEFAULT_ANALYZER,
         lexical_words: int = DEFAULT_LEXICAL_WORDS,
+        previous: Searcher | None = None,
     ) -> None:
         for name, value, valid in (("scoring", scoring, SCORINGS), ("mode", mode, MODES),
                                    ("fusion", fusion, FUSIONS)):  # fmt: skip
@@ -117,26 +120,51 @@ class Searcher:
         self.lexical_words = lexical_words
         self.index = index
         self.encoder = encoder
-        self.entries = index.entries
         self.scoring, self.mode, self.fusion = scoring, mode, fusion
+        self.analyzer = analyzer
         self.rrf_k, self.dense_weight = rrf_k, dense_weight
         self.lexical_weight, self.lexical_min_ratio = lexical_weight, lexical_min_ratio
         self.lexical_spread = lexical_spread
         self._graph: EquivalenceGraph | None = None
-        self._by_id = {e.id: row for row, e in enumerate(self.entries)}
-        self._langs = np.array([e.lang for e in self.entries])
-        self._sources = np.array([e.source for e in self.entries])
-        self._lang_rows = {
-            lang: np.flatnonzero(self._langs == lang) for lang in np.unique(self._langs).tolist()
-        }
-        self._doc_stats = index.doc_stats
-        self._calibration = LanguageCalibration(
-            index.vectors.reconstruct,
-            self._langs,
-            self._doc_stats if scoring == "calibrated" else None,
-        )
-        self.lexical = LexicalIndex(self.entries, analyzer)
+        held = previous._per_segment if previous is not None else {}
+        # per segment (immutable, so carried over from the previous version): the
+        # rows of each language and the lexical postings for this analyzer
+        self._per_segment: dict[str, Postings] = {
+            seg.name: held.get(seg.name)
+            or (seg.postings if analyzer == index.manifest.analyzer else
+                build_postings([analyze(lexical_text(e), analyzer) for e in seg.entries]))
+            for seg in index.segments
+        }  # fmt: skip
+        self._postings = [self._per_segment[seg.name] for seg in index.segments]
+        self._live_cache: dict[tuple[int, str], np.ndarray] = {}
+        if previous is not None and set(previous.languages) == set(self.languages):
+            self._calibration = previous._calibration  # sampled statistics; merges refresh them
+        else:
+            self._calibration = self._calibrate()
         self.source_info = titles_for(self.sources, index.manifest.source_titles)
+
+    def _calibrate(self) -> LanguageCalibration:
+        live = self.index.live_rows
+        langs = np.concatenate(
+            [seg.langs[~dead] for seg, dead in zip(self.index.segments, self.index.dead,
+                                                   strict=True)]
+        )  # fmt: skip
+
+        def fetch(rows: np.ndarray) -> np.ndarray:
+            return self._vectors_of(live[rows])
+
+        return LanguageCalibration(
+            fetch, langs, self.index.doc_stats if self.scoring == "calibrated" else None
+        )
+
+    def _vectors_of(self, rows: np.ndarray) -> np.ndarray:
+        """Stored document vectors of global rows, fetched segment by segment."""
+        out = np.zeros((len(rows), self.index.manifest.dimension), np.float32)
+        where = np.searchsorted(np.asarray(self.index.bases), rows, side="right") - 1
+        for s in np.unique(where).tolist():
+            pick = np.flatnonzero(where == s)
+            out[pick] = self.index.segments[s].doc_vectors(rows[pick] - self.index.bases[s])
+        return out
 
     @classmethod
     def open(
@@ -160,45 +188,56 @@ class Searcher:
 
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A Searcher over another version of the index, same encoder and options:
-        what a live change swaps in while this one keeps answering."""
-        return Searcher(index, self.encoder, **self._options)
+        what a live change swaps in while this one keeps answering. What belongs
+        to segments both versions share is carried over, so the cost follows the
+        change, not the index size."""
+        return Searcher(index, self.encoder, previous=self, **self._options)
 
     # ------------------------------------------------------------------ lookups
 
     @property
+    def entries(self) -> tuple[Entry, ...]:
+        """The live entries, in row order (built on first use)."""
+        return self.index.entries
+
+    @property
     def languages(self) -> list[str]:
-        return sorted(self._lang_rows)
+        return sorted(self.index.manifest.languages)
 
     @property
     def sources(self) -> list[str]:
-        return sorted(set(self._sources.tolist()))
+        return sorted(self.index.manifest.sources)
 
     def get(self, entry_id: str) -> Entry | None:
-        row = self._by_id.get(entry_id)
-        return None if row is None else self.entries[row]
+        return self.index.get(entry_id)
 
     @property
     def has_graph(self) -> bool:
-        return len(self.entries) <= MAX_GRAPH_ENTRIES
+        return self.index.manifest.count <= MAX_GRAPH_ENTRIES
 
     @property
     def graph(self) -> EquivalenceGraph:
-        """The cross-lingual equivalence graph, built on first use."""
+        """The cross-lingual equivalence graph over the live entries (graph rows are
+        positions among them: ``_graph_row`` / ``self.index.live_rows``), built on first use."""
         if not self.has_graph:
             raise QueryError(
-                f"equivalents are computed for up to {MAX_GRAPH_ENTRIES} entries; this index has {len(self.entries)}"
+                f"equivalents are computed for up to {MAX_GRAPH_ENTRIES} entries; this index "
+                f"has {self.index.manifest.count}"
             )
         if self._graph is None:
             self._graph = EquivalenceGraph(
-                self.entries,
-                self.index.vectors.reconstruct(np.arange(len(self.entries))),
+                self.index.entries,
+                self.index.doc_vectors(),
                 self.index.name_vectors,
                 self.index.reviews,
             )
         return self._graph
 
+    def _graph_row(self, row: int) -> int:
+        return int(np.searchsorted(self.index.live_rows, row))
+
     def _row_of(self, entry_id: str) -> int:
-        row = self._by_id.get(entry_id)
+        row = self.index.row_of(entry_id)
         if row is None:
             raise QueryError(f"unknown entry id {entry_id!r}", "entry_id")
         return row
@@ -207,11 +246,13 @@ class Searcher:
         """Confirmed entries in other languages that name the same concept as ``entry_id``."""
         return [
             EquivalentHit(
-                self._hit(eq.row, eq.score, rank),
+                self._hit(int(self.index.live_rows[eq.row]), eq.score, rank),
                 eq.shared_names,
                 eq.status,
             )
-            for rank, eq in enumerate(self.graph.equivalents(self._row_of(entry_id)), start=1)
+            for rank, eq in enumerate(
+                self.graph.equivalents(self._graph_row(self._row_of(entry_id))), start=1
+            )
         ]
 
     def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]:
@@ -219,7 +260,7 @@ class Searcher:
         return {
             lang: [
                 CandidateHit(
-                    self._hit(c.row, c.score, rank),
+                    self._hit(int(self.index.live_rows[c.row]), c.score, rank),
                     c.probability,
                     c.margin,
                     c.mutual,
@@ -229,7 +270,9 @@ class Searcher:
                 )  # fmt: skip
                 for rank, c in enumerate(found, start=1)
             ]
-            for lang, found in self.graph.candidates(self._row_of(entry_id)).items()
+            for lang, found in self.graph.candidates(
+                self._graph_row(self._row_of(entry_id))
+            ).items()
         }
 
     # ------------------------------------------------------------------ search
@@ -270,45 +313,76 @@ class Searcher:
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}", "mode")
         texts = [self._check_query(q, k) for q in queries]
-        allowed = self._allowed_rows(lang, source)
+        masks = self._allowed_masks(lang, source)
         if not texts:
             return []
-        if allowed is not None and len(allowed) == 0:
+        if not any(m.any() for m in masks):
             return [[] for _ in texts]
         n = max(k, CANDIDATES) if mode == "hybrid" else k
         dense: list[Ranked] = []
         if mode in ("dense", "hybrid"):
-            where = RowFilter(allowed, _frozen(lang), _frozen(source))
-            dense = self._dense_ranked(self.encoder.encode_queries(texts), n, where)
-        keep = None if allowed is None else set(allowed.tolist())
+            filtered = lang is not None or source is not None
+            dense = self._dense_ranked(
+                self.encoder.encode_queries(texts), n, masks if filtered else None,
+                _frozen(lang), _frozen(source),
+            )  # fmt: skip
         out = []
         for i, text in enumerate(texts):
             if mode == "dense":
                 ranked = dense[i]
             else:
-                lexical = self._lexical_ranked(text, n, allowed, keep)
+                lexical = self._lexical_ranked(text, n, masks)
                 ranked = lexical if mode == "lexical" else self._fuse(dense[i], lexical, text)
-                exact = self.lexical.exact_rows(text)
-                if keep is not None:
-                    exact = [r for r in exact if r in keep]
-                ranked = promote(ranked, exact)
+                ranked = promote(ranked, self._exact_rows(text, masks))
             out.append(self._hits(ranked[:k]))
         return out
 
-    def _lexical_ranked(
-        self, text: str, n: int, allowed: np.ndarray | None, keep: set[int] | None
-    ) -> Ranked:
+    def _exact_rows(self, text: str, masks: list[np.ndarray]) -> list[int]:
+        """Allowed entries one of whose names equals the whole query (after folding)."""
+        key = name_key(text)
+        return [
+            base + local
+            for seg, mask, base in zip(self.index.segments, masks, self.index.bases, strict=True)
+            for local in seg.name_rows.get(key, ())
+            if mask[local]
+        ]
+
+    def _lexical_scores(self, text: str, masks: list[np.ndarray]) -> Ranked:
+        """Every allowed entry with a positive BM25 score, as (row, score)."""
+        scores = segment_scores(self._postings, analyze(text, self.analyzer))
+        rows, values = [], []
+        for seg_scores, mask, base in zip(scores, masks, self.index.bases, strict=True):
+            hit = np.flatnonzero((seg_scores > 0) & mask)
+            rows.append(hit + base)
+            values.append(seg_scores[hit])
+        found_rows, found = np.concatenate(rows), np.concatenate(values)
+        return list(zip(found_rows.tolist(), found.tolist(), strict=True))
+
+    @staticmethod
+    def _top(items: Ranked, n: int) -> Ranked:
+        if len(items) > n:
+            scores = np.array([s for _, s in items])
+            keep = np.argpartition(-scores, n - 1)[:n]
+            items = [items[i] for i in keep]
+        return sorted(items, key=lambda item: (-item[1], item[0]))[:n]
+
+    def _lexical_ranked(self, text: str, n: int, masks: list[np.ndarray]) -> Ranked:
         if self.lexical_spread <= 0 or not self.has_graph:
-            return self.lexical.ranked(text, n, allowed)
+            return self._top(self._lexical_scores(text, masks), n)
         # Lexical evidence is mostly same-language; spread it to the entries'
         # cross-lingual equivalents so the lexical list can rank them too.
-        ranked = dict(self.lexical.ranked(text, n, None))
+        live = self._live_masks()
+        ranked = dict(self._top(self._lexical_scores(text, live), n))
         for row, score in list(ranked.items()):
-            for eq in self.graph.equivalents(row):
-                ranked[eq.row] = max(ranked.get(eq.row, 0.0), self.lexical_spread * score)
-        if keep is not None:
-            ranked = {r: s for r, s in ranked.items() if r in keep}
-        return sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:n]
+            for eq in self.graph.equivalents(self._graph_row(row)):
+                other = int(self.index.live_rows[eq.row])
+                ranked[other] = max(ranked.get(other, 0.0), self.lexical_spread * score)
+        allowed = {r: sc for r, sc in ranked.items() if self._allowed(r, masks)}
+        return sorted(allowed.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+    def _allowed(self, row: int, masks: list[np.ndarray]) -> bool:
+        s, local = self.index.split(row)
+        return bool(masks[s][local])
 
     def _lexical_weight(self, text: str) -> float:
         """The lexical list's weight for this query. With ``lexical_words`` > 0 a
@@ -333,72 +407,127 @@ class Searcher:
         return [self._hit(row, score, rank) for rank, (row, score) in enumerate(ranked, start=1)]
 
     def _hit(self, row: int, score: float, rank: int) -> SearchHit:
-        entry = self.entries[row]
+        entry = self.index.entry(row)
         return SearchHit.from_entry(entry, score, rank, self.source_info[entry.source].title)
 
     # ------------------------------------------------------------------ dense
 
-    def _dense_ranked(self, vectors: np.ndarray, n: int, where: RowFilter) -> list[Ranked]:
-        allowed = where.rows
-        if self.scoring == "cosine":
-            scores, rows = self.index.vectors.search(
-                vectors, n, where if allowed is not None else None
-            )
-            return [
-                [(int(r), float(s)) for s, r in zip(sr, rr, strict=True) if r >= 0]
-                for sr, rr in zip(scores, rows, strict=True)
-            ]
+    def _language_rows(self, s: int, lang: str) -> np.ndarray:
+        """Live rows of one language in segment ``s`` (cached: the segment and its
+        deletes do not change under this Searcher)."""
+        key = (s, lang)
+        rows = self._live_cache.get(key)
+        if rows is None:
+            local = self.index.segments[s].lang_rows.get(lang, np.zeros(0, np.int64))
+            rows = local[~self.index.dead[s][local]]
+            self._live_cache[key] = rows
+        return rows
+
+    def _language_bitmap(self, s: int, lang: str) -> np.ndarray:
+        key = (s, "bitmap:" + lang)
+        bitmap = self._live_cache.get(key)
+        if bitmap is None:
+            bitmap = row_bitmap(self._language_rows(s, lang), len(self.index.segments[s]))
+            self._live_cache[key] = bitmap
+        return bitmap
+
+    def _segment_search(
+        self, s: int, vectors: np.ndarray, depth: int, rows: np.ndarray, where: RowFilter
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``depth`` of segment ``s`` among ``rows`` (local), as global rows.
+        A backend that filters by language and source expressions instead of rows
+        (Milvus) is asked for as many more as the segment has deleted rows, and
+        what is not allowed is dropped here."""
+        segment = self.index.segments[s]
+        extra = int(self.index.dead[s].sum()) if segment.info.kind == "milvus" else 0
+        scores, found = segment.vectors.search(vectors, depth + extra, where)
+        if extra:
+            allowed = np.zeros(len(segment), dtype=bool)
+            allowed[rows] = True
+            ok = (found >= 0) & allowed[np.maximum(found, 0)]
+            found = np.where(ok, found, -1)
+        base = self.index.bases[s]
+        return scores, np.where(found >= 0, found + base, -1)
+
+    def _dense_ranked(
+        self,
+        vectors: np.ndarray,
+        n: int,
+        masks: list[np.ndarray] | None,
+        langs: frozenset[str] | None = None,
+        sources: frozenset[str] | None = None,
+    ) -> list[Ranked]:
+        calibrated = self.scoring == "calibrated"
         # language-z: the best n of each language by cosine, rescored by that
         # language's z-score and merged. Within a language z is monotonic in the
         # cosine, so the union of per-language top-n holds the overall top-n.
         # calibrated: each entry's score is first standardised by its own
         # pseudo-query statistics (not monotonic in the cosine), so a deeper
         # cosine candidate list is re-scored; on small collections that is all.
-        calibrated = self.scoring == "calibrated"
         depth = max(n, RESCORE_DEPTH) if calibrated else n
-        stats = self._calibration.stats(vectors)
+        stats = self._calibration.stats(vectors) if self.scoring != "cosine" else {}
         merged: list[list[tuple[int, float]]] = [[] for _ in range(len(vectors))]
-        for lang, rows_of_lang in self._lang_rows.items():
-            candidates = rows_of_lang if allowed is None else np.intersect1d(rows_of_lang, allowed)
-            if len(candidates) == 0:
+        for lang in self.languages:
+            if langs is not None and lang not in langs:
                 continue
-            # one language (and the source filter): rows for FAISS, an expression for Milvus
-            per_language = RowFilter(candidates, frozenset([lang]), where.sources)
-            scores, rows = self.index.vectors.search(vectors, depth, per_language)
-            mean, std = stats[lang]
+            found_scores, found_rows, found_stats = [], [], []
+            for s, segment in enumerate(self.index.segments):
+                rows = self._language_rows(s, lang)
+                if masks is not None:
+                    rows = rows[masks[s][rows]]
+                if len(rows) == 0:
+                    continue
+                bitmap = self._language_bitmap(s, lang) if masks is None else None
+                where = RowFilter(rows, frozenset([lang]), sources, bitmap)
+                scores, global_rows = self._segment_search(s, vectors, depth, rows, where)
+                found_scores.append(scores)
+                found_rows.append(global_rows)
+                local = np.where(global_rows >= 0, global_rows - self.index.bases[s], 0)
+                found_stats.append(segment.doc_stats[local])
+            if not found_rows:
+                continue
+            scores = np.concatenate(found_scores, axis=1)
+            rows = np.concatenate(found_rows, axis=1)
+            doc_stats = np.concatenate(found_stats, axis=1)
             for q in range(len(vectors)):
                 keep = rows[q] >= 0  # FAISS pads with row -1 when fewer than n exist
-                s = scores[q][keep]
-                if calibrated:
-                    s = entry_z(s, self._doc_stats[rows[q][keep]])
-                z = (s - mean[q]) / std[q]
-                merged[q].extend(zip(rows[q][keep].tolist(), z.tolist(), strict=True))
+                sc = scores[q][keep]
+                if self.scoring != "cosine":
+                    if calibrated:
+                        sc = entry_z(sc, doc_stats[q][keep])
+                    mean, std = stats[lang]
+                    sc = (sc - mean[q]) / std[q]
+                merged[q].extend(zip(rows[q][keep].tolist(), sc.tolist(), strict=True))
         return [sorted(m, key=lambda item: (-item[1], item[0]))[:n] for m in merged]
 
     # ------------------------------------------------------------------ validation
 
-    def _allowed_rows(
+    def _live_masks(self) -> list[np.ndarray]:
+        return [~dead for dead in self.index.dead]
+
+    def _allowed_masks(
         self, lang: str | Iterable[str] | None, source: str | Iterable[str] | None
-    ) -> np.ndarray | None:
-        filters = (
-            ("language", _as_set(lang), self._langs),
-            ("source", _as_set(source), self._sources),
-        )
-        if all(wanted is None for _, wanted, _ in filters):
-            return None
-        mask = np.ones(len(self.entries), dtype=bool)
-        for name, wanted, column in filters:
+    ) -> list[np.ndarray]:
+        """Per segment, which rows a query may return: live, and in the asked
+        languages and sources (an unknown one is an error naming the valid ones)."""
+        masks = self._live_masks()
+        for name, wanted, valid, column in (
+            ("language", _as_set(lang), self.languages, "langs"),
+            ("source", _as_set(source), self.sources, "sources"),
+        ):
             if wanted is None:
                 continue
-            valid = sorted(set(column.tolist()))
             unknown = sorted(wanted - set(valid))
             if unknown:
                 raise QueryError(
                     f"unknown {name} {', '.join(unknown)}; valid: {', '.join(valid)}",
                     "lang" if name == "language" else name,
                 )
-            mask &= np.isin(column, list(wanted))
-        return np.flatnonzero(mask)
+            masks = [
+                mask & np.isin(getattr(seg, column), list(wanted))
+                for seg, mask in zip(self.index.segments, masks, strict=True)
+            ]
+        return masks
 
     @staticmethod
     def _check_query(query: str, k: int) -> str:

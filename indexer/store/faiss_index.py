@@ -20,10 +20,14 @@ from glossa.indexer.store.vectors import (
     REFINE_K_FACTOR,
     TRAIN_SAMPLE,
     Filter,
+    RowFilter,
     StoreProgress,
     allowed_rows,
     checked_vectors,
+    row_bitmap,
 )
+
+BITMAP_ABOVE = 4096  # allowed rows
 
 
 def _ivf_lists(count: int) -> int:
@@ -96,8 +100,22 @@ class FaissIndex:
             fresh.add(vectors)
         self._index = fresh._index
 
-    def _params(self, allowed: np.ndarray | None) -> faiss.SearchParameters | None:
-        selector = None if allowed is None else faiss.IDSelectorBatch(np.asarray(allowed, np.int64))
+    def _selector(self, where: Filter) -> faiss.IDSelector | None:
+        if isinstance(where, RowFilter) and where.bitmap is not None:
+            bitmap = where.bitmap
+            selector = faiss.IDSelectorBitmap(len(bitmap) * 8, faiss.swig_ptr(bitmap))
+            selector.referenced = bitmap  # keep the bits alive as long as the selector
+            return selector
+        allowed = allowed_rows(where)
+        if allowed is None:
+            return None
+        if len(allowed) > BITMAP_ABOVE:  # hashing many rows costs more than a bitmap
+            bitmap = row_bitmap(np.asarray(allowed, np.int64), len(self))
+            return self._selector(RowFilter(bitmap=bitmap))
+        return faiss.IDSelectorBatch(np.asarray(allowed, np.int64))
+
+    def _params(self, where: Filter) -> faiss.SearchParameters | None:
+        selector = self._selector(where)
         if self.kind == HNSW:
             return faiss.SearchParametersHNSW(sel=selector, efSearch=self.ef_search)
         if self.kind == IVFPQ:
@@ -113,7 +131,7 @@ class FaissIndex:
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         k = max(1, min(k, len(self))) if len(self) else 1
         # keep references to the selector objects alive for the duration of the call
-        params = self._params(allowed_rows(where))
+        params = self._params(where)
         return self._index.search(queries, k, params=params)
 
     def reconstruct(self, rows: np.ndarray) -> np.ndarray:

@@ -1,18 +1,31 @@
-"""The index directory: ``manifest.json``, ``vectors.faiss``, ``entries.jsonl``,
-``doc_stats.npy`` (per-entry score statistics used to correct hubness) and
-``names.npy`` (each entry's names embedded as a query, for cross-lingual equivalents).
+"""The index directory (format 3): a manifest of immutable segments.
 
-Written atomically: everything goes into a temporary sibling directory, is
-fsynced, and is renamed into place; an interrupted build leaves the previous
-index untouched. Writers hold the directory's exclusive lock
-(``indexer.locking``), loaders a shared one. ``failpoint`` calls mark the steps
-the crash tests kill a writer at. Loading checks the manifest against the files and against what
-the caller expects (model, dimension), and refuses a mismatch with a message that
-says what differs and how to rebuild.
+    manifest.json            the commit point: model, counts, the segments and their deletes
+    manifest.previous.json   the version before the last write (``glossa restore``)
+    pseudo.npy               the pseudo-query sample new entries are standardised against
+    segments/s000001/ ...    immutable segments (``store.segments``)
+    deletes/<seg>.g<gen>.npy which rows of a segment are gone, as of a generation
+    reviews.g<gen>.jsonl     reviewers' decisions on equivalents, as of a generation
+
+A write (``store.updates``) adds files and then renames a new ``manifest.json``
+into place: that rename is the commit, so a reader (or a crash) sees the whole
+old or the whole new version and never a mix, and a write costs what it
+changes. Files no manifest names any more are removed after the commit (files
+named by the previous manifest stay, so the last write can be undone). A full
+build writes a fresh directory and swaps it in with two renames, keeping the
+replaced one as ``.<name>.backup``.
+
+Writers hold the directory's exclusive lock (``store.locking``), loaders a
+shared one. ``failpoint`` calls mark the steps the crash tests kill a writer at.
+Loading checks every file against the manifest's checksums and the manifest
+against what the caller expects (model, dimension), and refuses a mismatch with
+a message that says what differs and how to rebuild. A loader given the version
+it already holds reuses every segment that did not change.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import os
@@ -20,25 +33,35 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
-from glossa.indexer.store.factory import discard_index, load_index
+from glossa.indexer.store.factory import discard_index
 from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
 from glossa.indexer.store.locking import index_lock
-from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig, VectorIndex
+from glossa.indexer.store.milvus import FILE_NAME as MILVUS_POINTER
+from glossa.indexer.store.segments import (
+    DELETES,
+    SEGMENTS,
+    Segment,
+    SegmentError,
+    SegmentInfo,
+    discard_segment,
+    load_deletes,
+    load_segment,
+)
+from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
-VECTORS = "vectors.faiss"
-ENTRIES = "entries.jsonl"
-DOC_STATS = "doc_stats.npy"
-NAMES = "names.npy"
-REVIEWS = "reviews.jsonl"  # reviewers' decisions on equivalents, carried into every version
+PREVIOUS = "manifest.previous.json"
+PSEUDO = "pseudo.npy"
+ENTRIES = "entries.jsonl"  # inside each segment (and at the top of a format-2 index)
 
 
 class IndexLoadError(RuntimeError):
@@ -51,37 +74,116 @@ class Manifest(BaseModel):
     format_version: int
     model: str
     dimension: int
-    count: int
+    count: int  # live entries
     index_kind: str
     doc_text: str
+    analyzer: str
     corpus_checksum: str
-    vectors_sha256: str
-    entries_sha256: str
-    doc_stats_sha256: str
-    names_sha256: str
     built_at: str
     build_seconds: float
     sources: dict[str, int]
     languages: dict[str, int]
     glossa_version: str
+    segments: tuple[SegmentInfo, ...]
+    next_segment: int
+    pseudo_sha256: str
     generation: int = 0  # +1 per write: readers tell "changed on disk" from "same"
-    backend: str = "faiss"  # where the vectors live: this directory, or a Milvus collection
-    collection: str | None = None  # the Milvus collection holding this version's vectors
-    vectors_file: str = VECTORS  # vectors.faiss, or vectors.milvus.json (a pointer)
-    reviews_sha256: str | None = None  # reviews.jsonl, once a reviewer has decided anything
+    backend: str = "faiss"  # where the vectors live: the segments, or Milvus collections
+    reviews: str | None = None  # reviews.g<generation>.jsonl, once a reviewer decided anything
+    reviews_sha256: str | None = None
     # source id -> {"title", "publisher"?, "url"?}: what people read instead of file names
     source_titles: dict[str, dict[str, str]] = {}
 
+    def files(self) -> set[str]:
+        """Every path (relative to the index directory) this version needs."""
+        names = {MANIFEST, PSEUDO}
+        for info in self.segments:
+            names.add(f"{SEGMENTS}/{info.name}")
+            if info.deletes:
+                names.add(f"{DELETES}/{info.deletes}")
+        if self.reviews:
+            names.add(self.reviews)
+        return names
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class LoadedIndex:
+    """One version of the index. Rows are positions in the concatenation of the
+    segments, deleted rows included (``dead``): stable until a merge, so a
+    write never renumbers what readers hold. ``entries`` lists the live ones."""
+
     path: Path
     manifest: Manifest
-    entries: tuple[Entry, ...]
-    vectors: VectorIndex
-    doc_stats: np.ndarray  # (count, 2): mean and std of each entry's pseudo-query scores
-    name_vectors: np.ndarray  # (count, dimension): names embedded as queries
-    reviews: tuple[Review, ...] = ()  # accepted / rejected equivalents
+    segments: tuple[Segment, ...]
+    dead: tuple[np.ndarray, ...]  # per segment: bool mask of deleted rows
+    pseudo: np.ndarray  # (m, dimension) names-as-query sample
+    reviews: tuple[Review, ...] = ()
+    bases: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        bases, total = [], 0
+        for segment in self.segments:
+            bases.append(total)
+            total += len(segment)
+        object.__setattr__(self, "bases", tuple(bases))
+
+    @property
+    def rows(self) -> int:
+        """Rows including deleted ones."""
+        return self.bases[-1] + len(self.segments[-1]) if self.segments else 0
+
+    def split(self, row: int) -> tuple[int, int]:
+        """(segment number, local row) of a global row."""
+        s = bisect.bisect_right(self.bases, row) - 1
+        return s, row - self.bases[s]
+
+    def entry(self, row: int) -> Entry:
+        s, local = self.split(row)
+        return self.segments[s].entries[local]
+
+    def row_of(self, entry_id: str) -> int | None:
+        """The live row holding ``entry_id`` (newest segment first)."""
+        for s in range(len(self.segments) - 1, -1, -1):
+            local = self.segments[s].ids.get(entry_id)
+            if local is not None and not self.dead[s][local]:
+                return self.bases[s] + local
+        return None
+
+    def get(self, entry_id: str) -> Entry | None:
+        row = self.row_of(entry_id)
+        return None if row is None else self.entry(row)
+
+    @cached_property
+    def live_rows(self) -> np.ndarray:
+        return np.concatenate(
+            [np.flatnonzero(~d) + b for d, b in zip(self.dead, self.bases, strict=True)]
+            or [np.zeros(0, np.int64)]
+        )
+
+    @cached_property
+    def entries(self) -> tuple[Entry, ...]:
+        """The live entries, in row order."""
+        return tuple(
+            e
+            for segment, dead in zip(self.segments, self.dead, strict=True)
+            for e, gone in zip(segment.entries, dead.tolist(), strict=True)
+            if not gone
+        )
+
+    def _live(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
+        return np.concatenate([np.asarray(a)[~d] for a, d in zip(arrays, self.dead, strict=True)])
+
+    def doc_vectors(self) -> np.ndarray:
+        """The live entries' document vectors (as stored), row-aligned with ``entries``."""
+        return self._live([s.doc_vectors() for s in self.segments])
+
+    @cached_property
+    def name_vectors(self) -> np.ndarray:
+        return self._live([s.names for s in self.segments])
+
+    @cached_property
+    def doc_stats(self) -> np.ndarray:
+        return self._live([s.doc_stats for s in self.segments])
 
 
 def rebuild_hint(path: Path) -> str:
@@ -91,7 +193,7 @@ def rebuild_hint(path: Path) -> str:
 
 
 def missing_index_hint(path: Path) -> str:
-    if (path / ENTRIES).is_file():
+    if (path / ENTRIES).is_file() or any((path / SEGMENTS).glob(f"*/{ENTRIES}")):
         return (
             f"its entries are still there: recover every readable one with: "
             f"glossa rebuild --index {path}"
@@ -122,96 +224,90 @@ def counts(entries: Sequence[Entry]) -> tuple[dict[str, int], dict[str, int]]:
     )
 
 
-def write_index_dir(
-    out: Path,
-    manifest_fields: dict,
-    entries: Sequence[Entry],
-    vectors: VectorIndex,
-    doc_stats: np.ndarray,
-    name_vectors: np.ndarray,
-    *,
-    locked: bool = False,
-    reviews: Sequence[Review] | None = None,
-) -> Manifest:
-    """Write the directory atomically and return its manifest. ``locked``: the
-    caller already holds the exclusive lock (a read-modify-write). ``reviews``:
-    the equivalents decisions to keep; None carries over the current version's."""
+# ---------------------------------------------------------------- writing
+
+
+def write_manifest(path: Path, manifest: Manifest, store: StoreConfig = FAISS_STORE) -> None:
+    """Commit ``manifest`` as the current version of the index at ``path`` (the
+    caller holds the exclusive lock and has fsynced every file it names). The
+    current manifest becomes the previous one; then files neither names are removed."""
+    tmp = path / f".{MANIFEST}.tmp"
+    tmp.write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+    fsync_file(tmp)
+    failpoint("commit:written")
+    current = path / MANIFEST
+    if current.is_file():
+        previous_tmp = path / f".{PREVIOUS}.tmp"
+        shutil.copyfile(current, previous_tmp)
+        fsync_file(previous_tmp)
+        os.replace(previous_tmp, path / PREVIOUS)
+    os.replace(tmp, current)
+    fsync_dir(path)
+    failpoint("commit:renamed")
+    collect_garbage(path, manifest, store)
+
+
+def _previous(path: Path) -> Manifest | None:
+    try:
+        return Manifest.model_validate_json((path / PREVIOUS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def collect_garbage(path: Path, manifest: Manifest, store: StoreConfig | None = None) -> None:
+    """Remove segments, deletes and review files that neither the current nor the
+    previous manifest names (left by merges, older versions or killed writers)."""
+    for stale in path.parent.glob(f".{path.name}.building-*"):  # a killed full build's
+        shutil.rmtree(stale, ignore_errors=True)
+    aside = path.with_name(f".{path.name}.previous")
+    if aside.exists():  # a full build was killed after its swap: finish what it left
+        _finish_swap(aside, path, store or FAISS_STORE)
+    previous = _previous(path)
+    keep = manifest.files() | (previous.files() if previous else set())
+    folder = path / SEGMENTS
+    for child in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if f"{SEGMENTS}/{child.name}" not in keep:
+            if store is not None and store.backend == "milvus":
+                pointer = child / MILVUS_POINTER
+                with contextlib.suppress(Exception):  # an orphan collection is waste, not damage
+                    discard_index(MILVUS, pointer, store)
+            shutil.rmtree(child, ignore_errors=True)
+    for child in sorted((path / DELETES).iterdir()) if (path / DELETES).is_dir() else ():
+        if f"{DELETES}/{child.name}" not in keep:
+            child.unlink(missing_ok=True)
+    for child in path.glob("reviews.g*.jsonl"):
+        if child.name not in keep:
+            child.unlink(missing_ok=True)
+
+
+def write_reviews(path: Path, reviews: Sequence[Review], generation: int) -> tuple[str, str]:
+    name = f"reviews.g{generation:08d}.jsonl"
+    (path / name).write_text("".join(r.to_json() + "\n" for r in reviews), encoding="utf-8")
+    fsync_file(path / name)
+    return name, sha256_file(path / name)
+
+
+def new_index_dir(out: Path) -> Path:
+    """A temporary sibling directory to build a whole new version in."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not locked:
-        with index_lock(out, exclusive=True):
-            return write_index_dir(
-                out, manifest_fields, entries, vectors, doc_stats, name_vectors,
-                locked=True, reviews=reviews,
-            )  # fmt: skip
     for stale in out.parent.glob(f".{out.name}.building-*"):  # left by a killed writer
         shutil.rmtree(stale, ignore_errors=True)
-    if "generation" not in manifest_fields:
-        manifest_fields = {**manifest_fields, "generation": next_generation(out)}
-    manifest_fields = {**manifest_fields, "source_titles": _titles(out, manifest_fields)}
-    manifest_fields = {
-        **manifest_fields,
-        "vectors_file": vectors.file_name,
-        "backend": "milvus" if vectors.kind == "milvus" else "faiss",
-        "collection": getattr(vectors, "collection", None),
-    }
-    vectors_file = vectors.file_name
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
-        vectors.save(tmp / vectors_file)
-        failpoint("write:vectors")
-        np.save(tmp / DOC_STATS, np.ascontiguousarray(doc_stats, dtype=np.float32))
-        np.save(tmp / NAMES, np.ascontiguousarray(name_vectors, dtype=np.float32))
-        with (tmp / ENTRIES).open("w", encoding="utf-8") as f:
-            for entry in entries:
-                f.write(entry.to_json() + "\n")
-        failpoint("write:entries")
-        if reviews is None:
-            reviews = _read_reviews(out / REVIEWS) if (out / REVIEWS).is_file() else ()
-        files = [vectors_file, ENTRIES, DOC_STATS, NAMES, MANIFEST]
-        if reviews:
-            (tmp / REVIEWS).write_text(
-                "".join(r.to_json() + "\n" for r in reviews), encoding="utf-8"
-            )
-            manifest_fields = {**manifest_fields, "reviews_sha256": sha256_file(tmp / REVIEWS)}
-            files.append(REVIEWS)
-        manifest = Manifest(
-            format_version=FORMAT_VERSION,
-            vectors_sha256=sha256_file(tmp / vectors_file),
-            entries_sha256=sha256_file(tmp / ENTRIES),
-            doc_stats_sha256=sha256_file(tmp / DOC_STATS),
-            names_sha256=sha256_file(tmp / NAMES),
-            **manifest_fields,
-        )
-        (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        failpoint("write:manifest")
-        for name in files:
-            fsync_file(tmp / name)
-        fsync_dir(tmp)
-        failpoint("write:synced")
-        _swap_into_place(tmp, out, getattr(vectors, "store", FAISS_STORE))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return manifest
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
 
 
-def _titles(out: Path, fields: dict) -> dict[str, dict[str, str]]:
-    """Titles of the sources this version holds: the ones given with this write,
-    else the ones the current version had (titles outlive live changes)."""
-    try:
-        titles = dict(read_manifest(out).source_titles) if (out / MANIFEST).is_file() else {}
-    except IndexLoadError:
-        titles = {}
-    titles.update(fields.get("source_titles") or {})
-    return {s: titles[s] for s in fields.get("sources", {}) if s in titles}
+def install_index_dir(tmp: Path, out: Path, store: StoreConfig = FAISS_STORE) -> None:
+    """Swap a fully written (manifest included, fsynced) directory into place."""
+    fsync_dir(tmp)
+    failpoint("write:synced")
+    _swap_into_place(tmp, out.resolve(), store)
 
 
 def _swap_into_place(new: Path, out: Path, store: StoreConfig) -> None:
     """Replace ``out`` by ``new``. The old directory is renamed aside first; if we die
     between the two renames, ``load_index_dir`` restores it from the aside copy.
     Once the new version is in place, what the old one held outside its directory
-    (a Milvus collection) is released."""
+    (Milvus collections) is released."""
     aside = out.with_name(f".{out.name}.previous")
     if aside.exists():
         shutil.rmtree(aside)
@@ -221,60 +317,67 @@ def _swap_into_place(new: Path, out: Path, store: StoreConfig) -> None:
     os.replace(new, out)
     fsync_dir(out.parent)
     failpoint("swap:renamed")
+    _finish_swap(aside, out, store)
+
+
+def _finish_swap(aside: Path, out: Path, store: StoreConfig) -> None:
     if aside.exists() and store.backend == "faiss":
         # keep the version just replaced, whole, so `glossa restore` can bring it
-        # back (entries added or deleted by mistake over the API, a bad import)
+        # back (a bad import, a rebuild with the wrong files)
         backup = backup_path(out)
         if backup.exists():
             shutil.rmtree(backup)
         os.replace(aside, backup)
         fsync_dir(out.parent)
         return
-    _release(aside, out, store)
-    shutil.rmtree(aside, ignore_errors=True)
+    if aside.exists():
+        with contextlib.suppress(Exception):
+            old = read_manifest(aside)
+            previous = _previous(aside)
+            for info in {*old.segments, *(previous.segments if previous else ())}:
+                discard_segment(aside, info, store)
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def backup_path(out: Path) -> Path:
-    """Where the previous version of the index at ``out`` is kept (FAISS only: a
-    Milvus version's collection is dropped once the next one is in place)."""
+    """Where the version a full build replaced is kept (FAISS only: Milvus
+    collections of a replaced version are dropped once the next one is in place)."""
     return out.with_name(f".{out.name}.backup")
 
 
-def restore_backup(out: Path) -> Manifest:
-    """Make the previous version current again, under the exclusive lock; the
-    version it replaces becomes the backup, so a restore can itself be undone.
-    The backup is verified (checksums) before anything moves."""
+def restore_backup(out: Path, store: StoreConfig = FAISS_STORE) -> Manifest:
+    """Make the previous version current again, under the exclusive lock: the
+    version before the last write (``manifest.previous.json``), else the
+    directory a full build replaced. The version it replaces becomes the previous
+    one, so a restore can itself be undone. Verified before anything moves."""
     out = out.resolve()
-    backup = backup_path(out)
     with index_lock(out, exclusive=True):
+        current = read_manifest(out) if (out / MANIFEST).is_file() else None
+        previous = _previous(out) if current else None
+        if current is not None and previous is not None:
+            restored = _load(out, previous, store, None, verify=True)
+            manifest = previous.model_copy(update={"generation": current.generation + 1})
+            write_manifest(out, manifest, store)
+            return restored.manifest.model_copy(update={"generation": manifest.generation})
+        backup = backup_path(out)
         if not (backup / MANIFEST).is_file():
             raise IndexLoadError(f"no previous version of {out} is kept (nothing to restore)")
-        restored = load_index_dir(backup, locked=True)
-        current = next_generation(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+        restored = load_index_dir(backup, locked=True, store=store)
+        generation = (current.generation if current else 0) + 1
+        tmp = new_index_dir(out)
         try:
             shutil.copytree(backup, tmp, dirs_exist_ok=True)
-            manifest = restored.manifest.model_copy(update={"generation": current})
-            (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-            for name in os.listdir(tmp):
-                fsync_file(tmp / name)
-            fsync_dir(tmp)
-            _swap_into_place(tmp, out, FAISS_STORE)
+            (tmp / PREVIOUS).unlink(missing_ok=True)
+            manifest = restored.manifest.model_copy(update={"generation": generation})
+            (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+            for file in tmp.rglob("*"):
+                if file.is_file():
+                    fsync_file(file)
+            install_index_dir(tmp, out, FAISS_STORE)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return manifest
-
-
-def _release(old_dir: Path, new_dir: Path, store: StoreConfig) -> None:
-    try:
-        old = Manifest.model_validate_json((old_dir / MANIFEST).read_text(encoding="utf-8"))
-        new = Manifest.model_validate_json((new_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if old.collection and old.collection != new.collection:
-        with contextlib.suppress(Exception):  # an orphan collection is waste, not damage
-            discard_index(old.index_kind, old_dir / old.vectors_file, store)
 
 
 def next_generation(out: Path) -> int:
@@ -290,6 +393,9 @@ def index_exists(path: Path) -> bool:
     ).is_file()
 
 
+# ---------------------------------------------------------------- reading
+
+
 def read_manifest(path: Path) -> Manifest:
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
@@ -302,17 +408,23 @@ def read_manifest(path: Path) -> Manifest:
         if not manifest_path.is_file():
             raise IndexLoadError(f"no index at {path} (no {MANIFEST}); {missing_index_hint(path)}")
     try:
-        manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValidationError, ValueError) as exc:
+        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+        found = raw.get("format_version") if isinstance(raw, dict) else None
+    except (OSError, ValueError) as exc:
         raise IndexLoadError(
             f"{manifest_path} is damaged or truncated; {missing_index_hint(path)}"
         ) from exc
-    if manifest.format_version != FORMAT_VERSION:
+    if found != FORMAT_VERSION:
         raise IndexLoadError(
-            f"index at {path} has format version {manifest.format_version}, this Glossa reads "
-            f"version {FORMAT_VERSION}; {rebuild_hint(path)}"
+            f"index at {path} has format version {found}, this Glossa reads version "
+            f"{FORMAT_VERSION}; {rebuild_hint(path)}"
         )
-    return manifest
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        raise IndexLoadError(
+            f"{manifest_path} is damaged or truncated; {missing_index_hint(path)}"
+        ) from exc
 
 
 def load_index_dir(
@@ -323,27 +435,25 @@ def load_index_dir(
     expected_doc_text: str | None = None,
     locked: bool = False,
     store: StoreConfig | None = None,
+    reuse: LoadedIndex | None = None,
 ) -> LoadedIndex:
     """Load and verify an index directory (under a shared lock unless the caller
-    holds the exclusive one). With ``store``, the index must live in that backend."""
+    holds the exclusive one). With ``store``, the index must live in that backend.
+    ``reuse``: a version already loaded from ``path``; its segments that the
+    current manifest still names are taken as they are (immutable, verified then)."""
     path = path.resolve()
     if not locked:
         with index_lock(path, exclusive=False):
             return load_index_dir(
-                path,
-                expected_model=expected_model,
-                expected_dimension=expected_dimension,
-                expected_doc_text=expected_doc_text,
-                locked=True,
-                store=store,
-            )
+                path, expected_model=expected_model, expected_dimension=expected_dimension,
+                expected_doc_text=expected_doc_text, locked=True, store=store, reuse=reuse,
+            )  # fmt: skip
     manifest = read_manifest(path)
     if store is not None and manifest.backend != store.backend:
         raise IndexLoadError(
-            f"index at {path} keeps its vectors in {manifest.backend}"
-            + (f" (collection {manifest.collection})" if manifest.collection else "")
-            + f" but the settings select GLOSSA_BACKEND={store.backend}; set "
-            f"GLOSSA_BACKEND={manifest.backend}, or re-index into {store.backend} with: "
+            f"index at {path} keeps its vectors in {manifest.backend} but the settings select "
+            f"GLOSSA_BACKEND={store.backend}; set GLOSSA_BACKEND={manifest.backend}, or "
+            f"re-index into {store.backend} with: "
             f"GLOSSA_BACKEND={store.backend} glossa rebuild --index {path}"
         )
     if expected_model is not None and manifest.model != expected_model:
@@ -361,57 +471,50 @@ def load_index_dir(
             f"index at {path} embeds {manifest.doc_text!r} but the settings select "
             f"{expected_doc_text!r}; {rebuild_hint(path)}"
         )
-    checked = [
-        (manifest.vectors_file, manifest.vectors_sha256),
-        (ENTRIES, manifest.entries_sha256),
-        (DOC_STATS, manifest.doc_stats_sha256),
-        (NAMES, manifest.names_sha256),
-    ]
-    if manifest.reviews_sha256:
-        checked.append((REVIEWS, manifest.reviews_sha256))
-    for name, digest in checked:
-        file = path / name
-        hint = sources_hint(path) if name == ENTRIES else reembed_hint(path)
-        if not file.is_file():
-            raise IndexLoadError(f"{file} is missing; {hint}")
-        if sha256_file(file) != digest:
-            raise IndexLoadError(
-                f"{file} is damaged or truncated (its checksum differs from the one in "
-                f"{MANIFEST}); {hint}"
-            )
-    vectors_path = path / manifest.vectors_file
-    try:
-        vectors = load_index(manifest.index_kind, vectors_path, store or FAISS_STORE)
-    except (RuntimeError, ValueError) as exc:
-        raise IndexLoadError(f"cannot read {vectors_path}: {exc}; {reembed_hint(path)}") from exc
-    entries = tuple(_read_entries(path / ENTRIES))
-    if vectors.dimension != manifest.dimension:
-        raise IndexLoadError(
-            f"{vectors_path} has dimension {vectors.dimension}, manifest says "
-            f"{manifest.dimension}; {rebuild_hint(path)}"
-        )
-    if not (len(entries) == len(vectors) == manifest.count):
-        raise IndexLoadError(
-            f"index at {path} is inconsistent: manifest count {manifest.count}, "
-            f"{len(entries)} entries, {len(vectors)} vectors; {rebuild_hint(path)}"
-        )
-    doc_stats = np.load(path / DOC_STATS)
-    if doc_stats.shape != (manifest.count, 2):
-        raise IndexLoadError(
-            f"{path / DOC_STATS} has shape {doc_stats.shape}; {rebuild_hint(path)}"
-        )
-    name_vectors = np.load(path / NAMES)
-    if name_vectors.shape != (manifest.count, manifest.dimension):
-        raise IndexLoadError(f"{path / NAMES} has shape {name_vectors.shape}; {rebuild_hint(path)}")
-    return LoadedIndex(
-        path=path,
-        manifest=manifest,
-        entries=entries,
-        vectors=vectors,
-        doc_stats=doc_stats,
-        name_vectors=name_vectors,
-        reviews=tuple(_read_reviews(path / REVIEWS)) if manifest.reviews_sha256 else (),
+    return _load(path, manifest, store or FAISS_STORE, reuse, verify=True)
+
+
+def _load(
+    path: Path, manifest: Manifest, store: StoreConfig, reuse: LoadedIndex | None, *, verify: bool
+) -> LoadedIndex:
+    held = {} if reuse is None or reuse.path != path else {
+        s.info.name: (s, d, s.info.deletes) for s, d in zip(reuse.segments, reuse.dead, strict=True)
+    }  # fmt: skip
+    segments, dead = [], []
+    for info in manifest.segments:
+        kept = held.get(info.name)
+        try:
+            segment = kept[0] if kept else load_segment(path, info, store, verify=verify)
+            if kept and kept[2] == info.deletes:
+                mask = kept[1]
+            else:
+                mask = load_deletes(path, info, verify=verify)
+        except SegmentError as exc:
+            hint = sources_hint(path) if "entries.jsonl" in str(exc) else reembed_hint(path)
+            raise IndexLoadError(f"{exc}; {hint}") from exc
+        segments.append(segment)
+        dead.append(mask)
+    if segments and segments[0].names.shape[1] != manifest.dimension:
+        raise IndexLoadError(f"segment vectors do not have dimension {manifest.dimension}")
+    pseudo_path = path / PSEUDO
+    if not pseudo_path.is_file() or (verify and sha256_file(pseudo_path) != manifest.pseudo_sha256):
+        raise IndexLoadError(f"{pseudo_path} is missing or damaged; {reembed_hint(path)}")
+    reviews: tuple[Review, ...] = ()
+    if manifest.reviews:
+        file = path / manifest.reviews
+        if not file.is_file() or sha256_file(file) != manifest.reviews_sha256:
+            raise IndexLoadError(f"{file} is missing or damaged; {sources_hint(path)}")
+        reviews = tuple(_read_reviews(file))
+    loaded = LoadedIndex(
+        path, manifest, tuple(segments), tuple(dead), np.load(pseudo_path), reviews
     )
+    live = sum(int((~d).sum()) for d in dead)
+    if live != manifest.count:
+        raise IndexLoadError(
+            f"index at {path} is inconsistent: manifest count {manifest.count}, {live} live "
+            f"entries in its segments; {rebuild_hint(path)}"
+        )
+    return loaded
 
 
 def _read_reviews(path: Path) -> list[Review]:
@@ -423,14 +526,3 @@ def _read_reviews(path: Path) -> list[Review]:
             except (ValueError, KeyError, TypeError) as exc:
                 raise IndexLoadError(f"{path}:{number}: damaged review record ({exc})") from exc
     return reviews
-
-
-def _read_entries(path: Path) -> list[Entry]:
-    entries = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            try:
-                entries.append(Entry.from_dict(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise IndexLoadError(f"{path}:{number}: damaged entry record ({exc})") from exc
-    return entries

@@ -1,36 +1,38 @@
-"""Live changes to an index directory: add, update and delete entries without a
-full rebuild.
+"""Live changes to an index: add, update and delete entries without a rebuild.
 
-Only entries whose embedded text changed (new ones, or edits of a term, alias or
-definition) are embedded; every other vector is reused as stored. Deleting drops
-the entry's vector and, when the searcher is rebuilt from the new directory, its
-lexical postings. The change is one read-modify-write under the directory's
-exclusive lock, written with the same atomic swap as a build, so a reader (or a
-crash) sees the complete old or the complete new index and never a mix; two
-writers (the API and ``glossa add``) queue instead of losing each other's work.
+A write of k entries costs what it changes (Lucene's model, ``store.segments``):
 
-The vector structure of the index kind is rebuilt from the stored vectors
-(cheap for flat, seconds for HNSW at 100k); approximate kinds (IVF-PQ) re-encode
-their stored approximations, so run ``glossa rebuild`` after heavy churn there.
-On Milvus the new version is a new collection (the old one is dropped after the
-swap), which keeps the same old-or-new guarantee at the cost of re-inserting
-the vectors: fine for terminology-sized changes, see the README for the figures.
+1. plan the change against the current version (ids found through each
+   segment's id map, O(k));
+2. embed only entries whose embedded text changed; an update that leaves the
+   text alone reuses its stored vectors;
+3. write the new and updated entries as one new segment (vectors, names,
+   statistics against the stored pseudo-query sample, lexical postings);
+4. write a new deletes file for each segment that lost rows (deleted entries
+   and the old versions of updated ones);
+5. merge: when four segments have the same size class (powers of four), they
+   are rewritten as one, so the number of segments stays logarithmic and every
+   entry is rewritten O(log n) times over its life;
+6. commit: rename a new manifest into place, then remove what no version needs.
+
+All of it happens under the directory's exclusive lock; the rename is the
+commit, so readers (and a crash at any step) see the whole old or the whole
+new version; two writers (the API and ``glossa add``) queue. Given the version
+the caller already holds (``current``), nothing unchanged is read again.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from glossa.corpus.entry import Entry
-from glossa.indexer.build import manifest_fields, pseudo_query_stats
+from glossa.corpus.entry import Entry, updated_checksum
+from glossa.indexer.build import now, pseudo_query_stats
 from glossa.indexer.document_text import document_text
 from glossa.indexer.encoders.encoder import TextEncoder
-from glossa.indexer.store.factory import create_index
 from glossa.indexer.store.files import failpoint
 from glossa.indexer.store.index_dir import (
     ENTRIES,
@@ -40,10 +42,21 @@ from glossa.indexer.store.index_dir import (
     load_index_dir,
     read_manifest,
     sources_hint,
-    write_index_dir,
+    write_manifest,
+    write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
-from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig
+from glossa.indexer.store.segments import (
+    SEGMENTS,
+    Segment,
+    SegmentInfo,
+    segment_name,
+    write_deletes,
+    write_segment,
+)
+from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig, choose_kind
+
+MERGE_BASE = 4  # size classes are powers of this; this many segments of one class merge
 
 
 class ChangeError(ValueError):
@@ -64,6 +77,7 @@ class ChangeReport:
     embedded: int  # texts sent to the encoder (documents + names)
     count: int
     generation: int
+    merged: int = 0  # segments merged by this write
 
 
 def _names(entries: Iterable[str], limit: int = 5) -> str:
@@ -73,34 +87,35 @@ def _names(entries: Iterable[str], limit: int = 5) -> str:
 
 
 def plan(
-    current: Sequence[Entry],
+    index: LoadedIndex,
     add: Sequence[Entry] = (),
     update: Sequence[Entry] = (),
     delete: Sequence[str] = (),
     *,
     upsert: bool = False,
-) -> tuple[list[Entry], ChangeReport]:
-    """The new entry list (old order kept, additions at the end) and what changes.
+) -> tuple[list[Entry], list[int], ChangeReport]:
+    """What a change does: the entries to write (new ones and new versions), the
+    rows that go, and the report. Costs O(k) id lookups, whatever the index size.
 
-    Pure function, so the rules are testable without an index: adding an existing
-    id is a conflict unless the entry is identical (then it is "unchanged") or
-    ``upsert`` is set; updating or deleting a missing id is "not found".
+    Adding an existing id is a conflict unless the entry is identical (then it is
+    "unchanged") or ``upsert`` is set; updating or deleting a missing id is "not found".
     """
-    by_id = {e.id: e for e in current}
     touched = [e.id for e in add] + [e.id for e in update] + list(delete)
-    repeated = sorted({i for i in touched if touched.count(i) > 1})
+    seen: set[str] = set()
+    repeated = sorted({i for i in touched if i in seen or seen.add(i)})
     if repeated:
         raise ChangeError(f"ids named more than once in one change: {_names(repeated)}", 409)
-    missing = [i for i in [e.id for e in update] + list(delete) if i not in by_id]
+    rows = {i: index.row_of(i) for i in touched}
+    missing = [i for i in [e.id for e in update] + list(delete) if rows[i] is None]
     if missing:
         raise ChangeError(f"no entry with id {_names(missing)}", 404, missing)
     replace: dict[str, Entry] = {e.id: e for e in update}
     added, unchanged, conflicts = [], [], []
     for entry in add:
-        old = by_id.get(entry.id)
-        if old is None:
+        row = rows[entry.id]
+        if row is None:
             added.append(entry)
-        elif old == entry:
+        elif index.entry(row) == entry:
             unchanged.append(entry.id)
         elif upsert:
             replace[entry.id] = entry
@@ -113,48 +128,45 @@ def plan(
             409,
             conflicts,
         )
-    updated = [i for i, e in replace.items() if by_id[i] != e]
-    unchanged += [i for i, e in replace.items() if by_id[i] == e]
-    gone = set(delete)
-    entries = [replace.get(e.id, e) for e in current if e.id not in gone] + added
+    updated = [e for i, e in replace.items() if index.entry(rows[i]) != e]
+    unchanged += [i for i, e in replace.items() if index.entry(rows[i]) == e]
+    gone = [rows[i] for i in delete] + [rows[e.id] for e in updated]
     report = ChangeReport(
         added=tuple(e.id for e in added),
-        updated=tuple(updated),
+        updated=tuple(e.id for e in updated),
         deleted=tuple(delete),
         unchanged=tuple(unchanged),
         embedded=0,
-        count=len(entries),
+        count=index.manifest.count + len(added) - len(delete),
         generation=0,
     )
-    return entries, report
+    return updated + added, gone, report
 
 
 def _vectors_for(
-    entries: Sequence[Entry],
-    old: LoadedIndex,
-    encoder: TextEncoder | None,
-    recipe: str,
+    entries: Sequence[Entry], old: LoadedIndex, encoder: TextEncoder | None
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Document and name vectors of ``entries``, embedding only changed texts."""
-    old_rows = {e.id: row for row, e in enumerate(old.entries)}
-    old_docs = old.vectors.reconstruct(np.arange(len(old.entries)))
+    recipe = old.manifest.doc_text
     docs = np.zeros((len(entries), old.manifest.dimension), np.float32)
     names = np.zeros_like(docs)
     doc_todo: list[int] = []
     name_todo: list[int] = []
-    for row, entry in enumerate(entries):
-        old_row = old_rows.get(entry.id)
-        previous = None if old_row is None else old.entries[old_row]
+    for i, entry in enumerate(entries):
+        row = old.row_of(entry.id)
+        previous = None if row is None else old.entry(row)
+        if previous is not None:
+            s, local = old.split(row)
         if previous is not None and document_text(previous, recipe) == document_text(entry, recipe):
-            docs[row] = old_docs[old_row]
+            docs[i] = old.segments[s].doc_vectors(np.array([local]))[0]
         else:
-            doc_todo.append(row)
+            doc_todo.append(i)
         if previous is not None and document_text(previous, "names") == document_text(
             entry, "names"
         ):
-            names[row] = old.name_vectors[old_row]
+            names[i] = old.segments[s].names[local]
         else:
-            name_todo.append(row)
+            name_todo.append(i)
     if (doc_todo or name_todo) and encoder is None:
         raise ValueError("entries to embed but no encoder given")
     if doc_todo:
@@ -178,12 +190,12 @@ def apply_changes(
     upsert: bool = False,
     store: StoreConfig = FAISS_STORE,
     source_titles: dict[str, dict[str, str]] | None = None,
+    current: LoadedIndex | None = None,
 ) -> tuple[LoadedIndex, ChangeReport]:
-    """Apply one change set to the index at ``path``; returns the new index and a report.
-
-    Nothing is written when nothing changes (a retried request stays a no-op).
-    ``encoder`` may be None for pure deletions (no model needs loading).
-    """
+    """Apply one change set to the index at ``path``; returns the new version and
+    a report. Nothing is written when nothing changes (a retried request stays a
+    no-op). ``encoder`` may be None for pure deletions (no model needs loading).
+    ``current``: the version the caller holds, reused where it is still current."""
     path = path.resolve()
     started = time.perf_counter()
     with index_lock(path, exclusive=True):
@@ -193,87 +205,197 @@ def apply_changes(
             expected_dimension=encoder.dimension if encoder else None,
             locked=True,
             store=store,
+            reuse=current,
         )
-        entries, report = plan(old.entries, add, update, delete, upsert=upsert)
-        if not entries:
+        written, gone, report = plan(old, add, update, delete, upsert=upsert)
+        if report.count == 0:
             raise ChangeError(
                 "this change would leave the index empty; an index needs entries", 422
             )
         if not (report.added or report.updated or report.deleted):
             return old, _with(report, generation=old.manifest.generation)
-        docs, names, embedded = _vectors_for(entries, old, encoder, old.manifest.doc_text)
+        docs, names, embedded = _vectors_for(written, old, encoder)
         failpoint("update:embedded")
-        index = create_index(
-            old.manifest.index_kind, old.manifest.dimension, len(entries), store,
-            generation=old.manifest.generation + 1,
-        )  # fmt: skip
-        index.add(docs, [e.lang for e in entries], [e.source for e in entries])
-        doc_stats = pseudo_query_stats(docs, names)
-        fields = manifest_fields(
-            old.manifest.model, old.manifest.dimension, entries, index.kind,
-            old.manifest.doc_text, started, old.manifest.generation + 1,
-        )  # fmt: skip
-        fields["source_titles"] = source_titles or {}
-        manifest = write_index_dir(
-            path,
-            fields,
-            entries,
-            index,
-            doc_stats,
-            names,
-            locked=True,
+        generation = old.manifest.generation + 1
+        segments = list(old.segments)
+        infos = list(old.manifest.segments)
+        dead = list(old.dead)
+        next_number = old.manifest.next_segment
+        if written:
+            segment = write_segment(
+                path, segment_name(next_number), written, docs, names,
+                pseudo_query_stats(docs, old.pseudo),
+                kind=MILVUS if store.backend == "milvus" else choose_kind(len(written)),
+                analyzer=old.manifest.analyzer, store=store, generation=generation,
+            )  # fmt: skip
+            next_number += 1
+            segments.append(segment)
+            infos.append(segment.info)
+            dead.append(np.zeros(len(written), dtype=bool))
+        for s in sorted({old.split(r)[0] for r in gone}):
+            mask = old.dead[s].copy()
+            mask[[old.split(r)[1] for r in gone if old.split(r)[0] == s]] = True
+            dead[s] = mask
+            infos[s] = write_deletes(path, infos[s], mask, generation)
+        failpoint("update:deletes")
+        removed = [old.entry(r) for r in gone]
+        segments, infos, dead, merged, next_number = merge_segments(
+            path, segments, infos, dead, next_number, store, old.manifest.analyzer, generation
         )
-    loaded = LoadedIndex(path, manifest, tuple(entries), index, doc_stats, names, old.reviews)
-    return loaded, _with(report, embedded=embedded, generation=manifest.generation)
+        failpoint("update:merged")
+        sources = _counted(old.manifest.sources, [e.source for e in written],
+                           [e.source for e in removed])  # fmt: skip
+        languages = _counted(old.manifest.languages, [e.lang for e in written],
+                             [e.lang for e in removed])  # fmt: skip
+        titles = {**old.manifest.source_titles, **(source_titles or {})}
+        manifest = old.manifest.model_copy(
+            update={
+                "count": report.count,
+                "corpus_checksum": updated_checksum(old.manifest.corpus_checksum, written, removed),
+                "built_at": now(),
+                "build_seconds": round(time.perf_counter() - started, 3),
+                "sources": sources,
+                "languages": languages,
+                "segments": tuple(infos),
+                "next_segment": next_number,
+                "generation": generation,
+                "source_titles": {s: t for s, t in titles.items() if s in sources},
+            }
+        )
+        write_manifest(path, manifest, store)
+    loaded = LoadedIndex(path, manifest, tuple(segments), tuple(dead), old.pseudo, old.reviews)
+    return loaded, _with(report, embedded=embedded, generation=generation, merged=merged)
+
+
+def _counted(before: dict[str, int], plus: list[str], minus: list[str]) -> dict[str, int]:
+    out = dict(before)
+    for key in plus:
+        out[key] = out.get(key, 0) + 1
+    for key in minus:
+        out[key] -= 1
+    return dict(sorted((k, v) for k, v in out.items() if v > 0))
+
+
+def size_class(live: int) -> int:
+    level, size = 0, MERGE_BASE
+    while live >= size:
+        level, size = level + 1, size * MERGE_BASE
+    return level
+
+
+def merge_plan(dead: Sequence[np.ndarray]) -> list[int]:
+    """Which segments to merge now: the first size class holding ``MERGE_BASE``
+    segments (sizes counted in live entries; a segment that lost more than half
+    its rows counts by what it still holds, so it gets merged away)."""
+    classes: dict[int, list[int]] = {}
+    for s, mask in enumerate(dead):
+        classes.setdefault(size_class(int((~mask).sum())), []).append(s)
+    for level in sorted(classes):
+        if len(classes[level]) >= MERGE_BASE:
+            return classes[level]
+    return []
+
+
+def merge_segments(
+    path: Path,
+    segments: list[Segment],
+    infos: list[SegmentInfo],
+    dead: list[np.ndarray],
+    next_number: int,
+    store: StoreConfig,
+    analyzer: str,
+    generation: int,
+    *,
+    everything: bool = False,
+) -> tuple[list[Segment], list[SegmentInfo], list[np.ndarray], int, int]:
+    """Rewrite segments as one while the merge policy (or ``everything``) asks
+    for it; returns the new lists, how many segments were merged, and the next
+    segment number. The merged segments' files stay until no manifest names them."""
+    merged = 0
+    while True:
+        chosen = list(range(len(segments))) if everything else merge_plan(dead)
+        if len(chosen) < 2 and not (everything and chosen and infos[chosen[0]].deleted):
+            return segments, infos, dead, merged, next_number
+        keep = [(segments[s], np.flatnonzero(~dead[s])) for s in chosen]
+        entries = [segment.entries[r] for segment, rows in keep for r in rows.tolist()]
+        docs = np.concatenate([segment.doc_vectors(rows) for segment, rows in keep])
+        names = np.concatenate([np.asarray(segment.names[rows]) for segment, rows in keep])
+        stats = np.concatenate([segment.doc_stats[rows] for segment, rows in keep])
+        kind = MILVUS if store.backend == "milvus" else choose_kind(len(entries))
+        segment = write_segment(
+            path, segment_name(next_number), entries, docs, names, stats, kind=kind,
+            analyzer=analyzer, store=store, generation=generation,
+        )  # fmt: skip
+        next_number += 1
+        merged += len(chosen)
+        rest = [s for s in range(len(segments)) if s not in chosen]
+        segments = [segments[s] for s in rest] + [segment]
+        infos = [infos[s] for s in rest] + [segment.info]
+        dead = [dead[s] for s in rest] + [np.zeros(len(entries), dtype=bool)]
+        if everything:
+            return segments, infos, dead, merged, next_number
+
+
+def optimize(path: Path, *, store: StoreConfig = FAISS_STORE) -> LoadedIndex:
+    """Merge every segment into one, dropping deleted rows (``glossa optimize``):
+    the index as a fresh build would lay it out, without embedding anything."""
+    path = path.resolve()
+    with index_lock(path, exclusive=True):
+        old = load_index_dir(path, locked=True, store=store)
+        generation = old.manifest.generation + 1
+        segments, infos, dead, _, next_number = merge_segments(
+            path, list(old.segments), list(old.manifest.segments), list(old.dead),
+            old.manifest.next_segment, store, old.manifest.analyzer, generation, everything=True,
+        )  # fmt: skip
+        manifest = old.manifest.model_copy(
+            update={
+                "segments": tuple(infos),
+                "next_segment": next_number,
+                "generation": generation,
+                "built_at": now(),
+            }  # fmt: skip
+        )
+        write_manifest(path, manifest, store)
+    return LoadedIndex(path, manifest, tuple(segments), tuple(dead), old.pseudo, old.reviews)
 
 
 def record_review(
-    path: Path, a: str, b: str, decision: str, *, store: StoreConfig = FAISS_STORE
-) -> tuple[LoadedIndex, bool]:
+    path: Path, a: str, b: str, decision: str, *, store: StoreConfig = FAISS_STORE,
+    current: LoadedIndex | None = None,
+) -> tuple[LoadedIndex, bool]:  # fmt: skip
     """Record a reviewer's decision on the pair (a, b): ``accepted`` confirms the
     link, ``rejected`` removes it and keeps it from being proposed again. Returns
     the index and whether anything changed (a repeated decision writes nothing).
-    Nothing is embedded: entries and vectors are carried over as they are."""
+    Nothing is embedded and no segment is touched: a new reviews file and manifest."""
+    import dataclasses
+
     from glossa.corpus.reviews import DECISIONS, Review, with_review
 
     if decision not in DECISIONS:
         raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422)
     path = path.resolve()
-    started = time.perf_counter()
     with index_lock(path, exclusive=True):
-        old = load_index_dir(path, locked=True, store=store)
-        by_id = {e.id: e for e in old.entries}
-        for entry_id in (a, b):
-            if entry_id not in by_id:
+        old = load_index_dir(path, locked=True, store=store, reuse=current)
+        found = {i: old.get(i) for i in (a, b)}
+        for entry_id, entry in found.items():
+            if entry is None:
                 raise ChangeError(f"unknown entry id {entry_id!r}", 404)
-        if by_id[a].lang == by_id[b].lang:
+        if found[a].lang == found[b].lang:
             raise ChangeError(
-                f"{a} and {b} are both {by_id[a].lang!r}: equivalents link different languages",
+                f"{a} and {b} are both {found[a].lang!r}: equivalents link different languages",
                 422,
             )
         review = Review(a, b, decision)
         if review in old.reviews or Review(b, a, decision) in old.reviews:
             return old, False
         reviews = with_review(old.reviews, review)
-        manifest = write_index_dir(
-            path,
-            manifest_fields(
-                old.manifest.model,
-                old.manifest.dimension,
-                old.entries,
-                old.vectors.kind,
-                old.manifest.doc_text,
-                started,
-                old.manifest.generation + 1,
-            ),  # fmt: skip
-            old.entries,
-            old.vectors,
-            old.doc_stats,
-            old.name_vectors,
-            locked=True,
-            reviews=reviews,
+        generation = old.manifest.generation + 1
+        name, digest = write_reviews(path, reviews, generation)
+        manifest = old.manifest.model_copy(
+            update={"reviews": name, "reviews_sha256": digest, "generation": generation}
         )
-    return dataclasses.replace(old, manifest=manifest, reviews=reviews), True
+        write_manifest(path, manifest, store)
+    return dataclasses.replace(old, manifest=manifest, reviews=tuple(reviews)), True
 
 
 def _with(report: ChangeReport, **changes) -> ChangeReport:
@@ -282,41 +404,65 @@ def _with(report: ChangeReport, **changes) -> ChangeReport:
 
 def read_index_entries(path: Path) -> list[Entry]:
     """The entries stored in an index directory, checked against the manifest's
-    checksum (the API's background rebuild: it must not proceed on damage)."""
+    checksums (the API's background rebuild: it must not proceed on damage)."""
     entries, lost = recover_index_entries(path)
     if lost:
-        raise IndexLoadError(
-            f"{path / ENTRIES} is damaged ({'; '.join(lost[:5])}); {sources_hint(path)}"
-        )
+        raise IndexLoadError(f"entries of {path} are damaged ({'; '.join(lost[:5])}); "
+                             f"{sources_hint(path)}")  # fmt: skip
     return entries
 
 
 def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
-    """Every readable entry of an index directory, and what could not be read.
+    """Every readable live entry of an index directory, and what could not be read.
 
-    What ``glossa rebuild`` re-embeds. With an intact manifest and entries file this
-    is exactly the stored entries. With the manifest missing or unreadable, or the
-    entries file not matching its checksum, nothing readable is dropped: each line
-    that parses is kept and each one that does not is named (``file:line: reason``)
-    so the user knows what to restore from a source glossary or an export.
+    What ``glossa rebuild`` re-embeds. With an intact manifest and segments this
+    is exactly the stored entries. With files damaged, nothing readable is
+    dropped: each line that parses is kept and each one that does not is named
+    (``file:line: reason``) so the user knows what to restore from a source
+    glossary or an export. Without a usable manifest every segment's entries
+    are read (newest version of an id wins); a format-2 index's ``entries.jsonl``
+    is read as it is.
     """
     from glossa.corpus.importers import jsonl_entries
     from glossa.corpus.sources import collect
     from glossa.indexer.store.files import sha256_file
+    from glossa.indexer.store.segments import load_deletes
 
     path = path.resolve()
-    entries_file = path / ENTRIES
     with index_lock(path, exclusive=False):
         try:
-            expected = read_manifest(path).entries_sha256
+            manifest = read_manifest(path)
         except IndexLoadError:
-            expected = None  # no usable manifest: the entries file is all there is
-        if not entries_file.is_file():
-            raise IndexLoadError(f"{entries_file} is missing; {sources_hint(path)}")
-        result = collect(jsonl_entries(entries_file))
-        lost = [str(problem) for problem in result.problems]
-        if expected is not None and sha256_file(entries_file) != expected and not lost:
-            lost.append(
-                f"{entries_file}: differs from the checksum in {MANIFEST} (edited by hand?)"
-            )
-        return result.entries, lost
+            manifest = None
+        if manifest is None:
+            files = sorted((path / SEGMENTS).glob(f"*/{ENTRIES}")) or [path / ENTRIES]
+            if not any(f.is_file() for f in files):
+                raise IndexLoadError(f"{path / ENTRIES} is missing; {sources_hint(path)}")
+            newest: dict[str, Entry] = {}  # segments in order: a later version wins
+            lost = []
+            for file in (f for f in files if f.is_file()):
+                result = collect(jsonl_entries(file))
+                lost += [str(problem) for problem in result.problems]
+                newest.update((e.id, e) for e in result.entries)
+            return list(newest.values()), lost
+        entries: list[Entry] = []
+        lost: list[str] = []
+        for info in manifest.segments:
+            file = path / SEGMENTS / info.name / ENTRIES
+            if not file.is_file():
+                lost.append(f"{file}: missing")
+                continue
+            result = collect(jsonl_entries(file))
+            lost += [str(problem) for problem in result.problems]
+            if sha256_file(file) != info.sha256.get(ENTRIES) and not result.problems:
+                lost.append(f"{file}: differs from the checksum in {MANIFEST} (edited by hand?)")
+            try:
+                gone = load_deletes(path, info)
+            except Exception as exc:  # noqa: BLE001 - a damaged deletes file loses nothing
+                lost.append(f"{info.deletes}: {exc}; its deleted entries are kept")
+                gone = np.zeros(info.count, bool)
+            if len(result.entries) == info.count:
+                entries += [e for e, g in zip(result.entries, gone.tolist(), strict=True) if not g]
+            else:
+                entries += result.entries
+        return entries, lost

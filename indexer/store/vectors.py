@@ -55,6 +55,15 @@ class RowFilter:
     rows: np.ndarray | None = None
     langs: frozenset[str] | None = None
     sources: frozenset[str] | None = None
+    # the same rows as a little-endian bitmap over the index (np.packbits), when
+    # the caller has one: FAISS tests a bit per candidate instead of hashing rows
+    bitmap: np.ndarray | None = None
+
+
+def row_bitmap(rows: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[rows] = True
+    return np.packbits(mask, bitorder="little")
 
 
 Filter = RowFilter | np.ndarray | None  # a bare array: allowed rows

@@ -265,7 +265,9 @@ def test_write_during_a_rebuild_is_told_to_come_back(writable):
 
 def test_write_to_a_damaged_index_is_503_with_the_fix_and_no_paths(writable):
     client, index = writable
-    (index / "entries.jsonl").write_text("damaged\n", encoding="utf-8")
+    # a write reads the manifest and what it changes (not every segment: that is
+    # what loading and `glossa check` verify), so damage there must stop it
+    (index / "manifest.json").write_text("damaged\n", encoding="utf-8")
     response = client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH)
     assert response.status_code == 503, response.text
     message = response.json()["error"]["message"]

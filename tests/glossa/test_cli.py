@@ -318,7 +318,7 @@ def test_rebuild_reembeds_the_index_entries(small_index, use_encoder):
 
 
 def test_damaged_vectors_name_the_file_and_the_fix(small_index):
-    vectors = small_index / "vectors.faiss"
+    vectors = small_index / "segments" / "s000001" / "vectors.faiss"
     vectors.write_bytes(vectors.read_bytes()[:100])  # truncated
     result = runner.invoke(app, ["search", "NPS", "--index", str(small_index)])
     assert result.exit_code == 1
@@ -395,9 +395,10 @@ def test_recovery_never_drops_readable_entries(tmp_path, small_index):
     assert f"glossa rebuild --index {small_index}" in broken.stderr
     assert "glossa index --out" not in broken.stderr
     # a damaged line in the middle of the entries file
-    lines = (small_index / "entries.jsonl").read_text(encoding="utf-8").splitlines()
+    entries = next((small_index / "segments").glob("*/entries.jsonl"))
+    lines = entries.read_text(encoding="utf-8").splitlines()
     lines[10] = lines[10][:25]
-    (small_index / "entries.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    entries.write_text("\n".join(lines) + "\n", encoding="utf-8")
     rebuilt = runner.invoke(app, ["rebuild", "--index", str(small_index)])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "entries.jsonl:11:" in rebuilt.stderr and "234 entries" in rebuilt.stdout
@@ -484,9 +485,9 @@ def test_every_readme_command_runs_as_written(tmp_path, monkeypatch, use_encoder
 
 def test_check_verifies_every_file_and_info_says_it_did_not(small_index):
     ok = runner.invoke(app, ["check", "--index", str(small_index)])
-    assert ok.exit_code == 0 and "ok: 4 files match" in ok.stdout and "234 entries" in ok.stdout
+    assert ok.exit_code == 0 and "ok: 6 files match" in ok.stdout and "234 entries" in ok.stdout
     assert "not verified" in runner.invoke(app, ["info", "--index", str(small_index)]).stdout
-    names = small_index / "names.npy"
+    names = small_index / "segments" / "s000001" / "names.npy"
     names.write_bytes(names.read_bytes()[:-8] + b"\x00" * 8)
     damaged = runner.invoke(app, ["check", "--index", str(small_index)])
     assert damaged.exit_code == 1

@@ -5,6 +5,8 @@ manifest checks, the CLI) must work unchanged."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from glossa.corpus.entry import Entry
@@ -42,10 +44,10 @@ def same_up_to_ties(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> b
 
 def test_gold_set_top10_equals_faiss_exact_search(real_searcher, milvus_searcher, real_encoder):
     queries = real_encoder.encode_queries(GOLD)
-    faiss_scores, faiss_rows = real_searcher.index.vectors.search(queries, 10)
-    milvus_scores, milvus_rows = milvus_searcher.index.vectors.search(queries, 10)
-    assert real_searcher.index.vectors.kind == "faiss-flat-ip"
-    assert milvus_searcher.index.vectors.kind == "milvus"
+    (faiss,), (milvus,) = real_searcher.index.segments, milvus_searcher.index.segments
+    faiss_scores, faiss_rows = faiss.vectors.search(queries, 10)
+    milvus_scores, milvus_rows = milvus.vectors.search(queries, 10)
+    assert faiss.vectors.kind == "faiss-flat-ip" and milvus.vectors.kind == "milvus"
     mismatches = [
         i for i in range(len(GOLD))
         if not same_up_to_ties(
@@ -80,25 +82,40 @@ def test_filters_are_pushed_into_milvus(real_searcher, milvus_searcher):
         ]
 
 
-def test_live_change_makes_a_new_collection_and_drops_the_old(
+def collections(index) -> list[str]:
+    return [
+        json.loads((index / "segments" / i.name / i.vectors_file).read_text())["collection"]
+        for i in read_manifest(index).segments
+    ]
+
+
+def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
     tmp_path, milvus_store, real_encoder, bundled_entries
 ):
     from glossa.indexer.store.milvus import connect
+    from glossa.indexer.store.updates import optimize
     from pymilvus import utility
 
     out = tmp_path / "idx"
     build_index(bundled_entries[:40], real_encoder, out, store=milvus_store)
-    before = read_manifest(out)
-    assert before.backend == "milvus" and before.collection.startswith("test_g1_")
+    (first,) = collections(out)
+    assert read_manifest(out).backend == "milvus" and first.startswith("test_g1_")
     entry = Entry("de-ces", "Kundenaufwandswert", "Wie viel Mühe Kunden aufwenden.", "de", "t")
-    loaded, report = apply_changes(out, real_encoder, add=[entry], store=milvus_store)
-    after = read_manifest(out)
-    assert report.added == ("de-ces",) and after.collection != before.collection
+    loaded, report = apply_changes(out, real_encoder, add=[entry], store=milvus_store,
+                                   delete=[bundled_entries[0].id])  # fmt: skip
+    # the write costs one small collection for the new segment; the first stays
+    assert report.added == ("de-ces",) and collections(out)[0] == first
     alias = connect(milvus_store)
-    assert utility.has_collection(after.collection, using=alias)
-    assert not utility.has_collection(before.collection, using=alias)
+    assert all(utility.has_collection(c, using=alias) for c in collections(out))
     searcher = Searcher(loaded, real_encoder)
     assert searcher.search("Kundenaufwandswert", k=1)[0].id == "de-ces"
+    assert bundled_entries[0].id not in {
+        h.id for h in searcher.search(bundled_entries[0].term, k=40, mode="dense")
+    }  # fmt: skip  (deleted rows never return)
+    old = collections(out)
+    optimize(out, store=milvus_store)  # one segment again; the old ones serve `restore` ...
+    apply_changes(out, real_encoder, delete=["de-ces"], store=milvus_store)
+    assert not any(utility.has_collection(c, using=alias) for c in old)  # ... until replaced
 
 
 def test_backend_mismatch_is_refused_clearly(milvus_index_dir, real_index_dir, milvus_store):

@@ -18,7 +18,7 @@ import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.store.files import FAILPOINT_ENV
-from glossa.indexer.store.index_dir import load_index_dir
+from glossa.indexer.store.index_dir import PREVIOUS, Manifest, load_index_dir
 from glossa.indexer.store.updates import apply_changes
 
 from tests.fakes import FakeEncoder
@@ -50,11 +50,13 @@ WRITER = textwrap.dedent(
     """
 )
 UPDATE_POINTS = [
-    "update:embedded", "write:vectors", "write:entries", "write:manifest",
-    "write:synced", "swap:aside", "swap:renamed",
+    "update:embedded", "segment:vectors", "segment:written", "update:deletes", "update:merged",
+    "commit:written", "commit:renamed",
 ]  # fmt: skip
-REBUILD_POINTS = ["write:vectors", "write:entries", "write:synced", "swap:aside", "swap:renamed"]
-COMMITTED = {"swap:renamed"}  # killed after the new directory was renamed into place
+REBUILD_POINTS = ["segment:vectors", "segment:written", "write:synced", "swap:aside",
+                  "swap:renamed"]  # fmt: skip
+# killed after the new manifest (a write) or directory (a rebuild) was renamed into place
+COMMITTED = {"commit:renamed", "swap:renamed"}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +64,10 @@ def base_index(tmp_path_factory, bundled_entries) -> Path:
     out = tmp_path_factory.mktemp("crash") / "base"
     build_index(bundled_entries[:40], FakeEncoder(), out)
     return out
+
+
+def read_previous(index: Path) -> Manifest:
+    return Manifest.model_validate_json((index / PREVIOUS).read_text(encoding="utf-8"))
 
 
 def run_writer(op: str, index: Path, failpoint: str | None = None) -> subprocess.Popen:
@@ -101,10 +107,15 @@ def test_sigkill_at_each_step_leaves_old_or_new_state(
     old, new = expected_states(op, bundled_entries)
     loaded = load_index_dir(index)  # verifies every checksum
     assert loaded.entries == (new if point in COMMITTED else old)
-    assert len(loaded.vectors) == len(loaded.entries) == loaded.manifest.count
+    assert len(loaded.doc_vectors()) == len(loaded.entries) == loaded.manifest.count
     # the index stays writable: the next write cleans up and succeeds
     apply_changes(index, FakeEncoder(), add=[Entry("de-after", "Danach", "D.", "de", "t")])
-    assert load_index_dir(index).entries[-1].id == "de-after"
+    after = load_index_dir(index)
+    assert after.entries[-1].id == "de-after"
+    # what the killed writer left (a segment or deletes file no manifest names) is gone
+    named = after.manifest.files() | read_previous(index).files()
+    on_disk = {f"{d.parent.name}/{d.name}" for d in index.glob("*/*")}
+    assert on_disk <= named, on_disk - named
     assert not list(tmp_path.glob(".idx.building-*")) and not (tmp_path / ".idx.previous").exists()
 
 

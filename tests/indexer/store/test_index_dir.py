@@ -1,19 +1,16 @@
 import json
 import os
 
-import numpy as np
 import pytest
 from glossa.indexer.build import EmptyCorpusError, build_index
 from glossa.indexer.store.index_dir import (
-    DOC_STATS,
-    ENTRIES,
     FORMAT_VERSION,
     MANIFEST,
-    NAMES,
-    VECTORS,
+    PSEUDO,
     IndexLoadError,
     load_index_dir,
 )
+from glossa.indexer.store.segments import DOC_STATS, ENTRIES, NAMES, POSTINGS, SEGMENTS
 
 from tests.fakes import FakeEncoder
 
@@ -28,17 +25,25 @@ def test_round_trip(tmp_path, small, fake_encoder):
     manifest = build_index(small, fake_encoder, out)
     loaded = load_index_dir(out, expected_model="fake-encoder", expected_dimension=16)
     assert loaded.entries == tuple(small)
-    assert len(loaded.vectors) == manifest.count == 20
+    assert len(loaded.segments) == 1 and manifest.count == 20
     on_disk = json.loads((out / MANIFEST).read_text())
     assert on_disk["model"] == "fake-encoder" and on_disk["dimension"] == 16
     assert on_disk["format_version"] == FORMAT_VERSION and len(on_disk["corpus_checksum"]) == 64
     assert on_disk["sources"] == {"000_56f73cb24ade583f.txt": 20}
     # the stored vectors are the encoder's, row for row
     expected = fake_encoder.encode_documents([f"{e.term}" for e in small])
-    assert loaded.vectors.reconstruct(np.arange(20)).shape == expected.shape
+    assert loaded.doc_vectors().shape == expected.shape
     assert loaded.doc_stats.shape == (20, 2) and (loaded.doc_stats[:, 1] > 0).all()
     assert loaded.name_vectors.shape == (20, 16)
-    assert {p.name for p in out.iterdir()} == {MANIFEST, VECTORS, ENTRIES, DOC_STATS, NAMES}
+    assert {p.name for p in out.iterdir()} == {MANIFEST, PSEUDO, SEGMENTS}
+    segment = out / SEGMENTS / "s000001"
+    assert {p.name for p in segment.iterdir()} == {
+        "vectors.faiss",
+        ENTRIES,
+        DOC_STATS,
+        NAMES,
+        POSTINGS,
+    }
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == [".idx.lock"]  # no temp dirs left; the (empty) lock file stays
 
@@ -79,15 +84,16 @@ def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
     with pytest.raises(IndexLoadError, match="format version 99"):
         load_index_dir(out)
     (out / MANIFEST).write_text(json.dumps(manifest))
-    with (out / ENTRIES).open("a") as f:
+    segment = out / SEGMENTS / "s000001"
+    with (segment / ENTRIES).open("a") as f:
         f.write("\n")
     with pytest.raises(
         IndexLoadError, match=f"{ENTRIES} is damaged or truncated.*source glossaries"
     ):
         load_index_dir(out)
-    for name in (VECTORS, DOC_STATS, NAMES):
+    for name in ("vectors.faiss", DOC_STATS, NAMES, POSTINGS):
         build_index(small, fake_encoder, out)
-        (out / name).write_bytes((out / name).read_bytes()[:100])  # truncated
+        (segment / name).write_bytes((segment / name).read_bytes()[:100])  # truncated
         with pytest.raises(
             IndexLoadError, match=f"{name} is damaged or truncated.*glossa rebuild --index"
         ):

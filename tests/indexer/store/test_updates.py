@@ -36,9 +36,7 @@ def test_add_embeds_only_the_new_entry_and_keeps_other_vectors(index):
     again = load_index_dir(index)
     assert again.entries == loaded.entries and again.entries[-1] == new_entry(1)
     old_rows = np.arange(30)
-    np.testing.assert_array_equal(
-        again.vectors.reconstruct(old_rows), before.vectors.reconstruct(old_rows)
-    )
+    np.testing.assert_array_equal(again.doc_vectors()[old_rows], before.doc_vectors()[old_rows])
     np.testing.assert_array_equal(again.name_vectors[:30], before.name_vectors)
     assert read_manifest(index).generation == before.manifest.generation + 1
     hits = Searcher(again, encoder).search("Kundenaufwand 1", k=1)
@@ -52,7 +50,9 @@ def test_definition_edit_reembeds_the_document_but_not_the_names(index, bundled_
     loaded, report = apply_changes(index, encoder, update=[edited])
     assert report.updated == (target.id,) and report.embedded == 1
     assert len(encoder.texts) == 1 and "Nowa treść." in encoder.texts[0]
-    assert loaded.entries[3].definition == "Nowa treść." and len(loaded.entries) == 30
+    assert loaded.get(target.id).definition == "Nowa treść." and len(loaded.entries) == 30
+    # an update is a delete plus an addition (Lucene): the new version is the live one
+    assert load_index_dir(index).get(target.id).definition == "Nowa treść."
 
 
 def test_delete_removes_vector_and_lexical_postings(index, bundled_entries):
@@ -60,7 +60,7 @@ def test_delete_removes_vector_and_lexical_postings(index, bundled_entries):
     encoder = FakeEncoder()
     loaded, report = apply_changes(index, encoder, delete=[gone.id])
     assert report.deleted == (gone.id,) and report.embedded == 0 and report.count == 29
-    assert len(loaded.vectors) == 29 and gone.id not in {e.id for e in loaded.entries}
+    assert len(loaded.doc_vectors()) == 29 and gone.id not in {e.id for e in loaded.entries}
     searcher = Searcher(load_index_dir(index), encoder)
     assert gone.id not in {h.id for h in searcher.search(gone.term, k=29, mode="lexical")}
     assert gone.id not in {h.id for h in searcher.search(gone.term, k=29, mode="dense")}
@@ -96,12 +96,13 @@ def test_contradicting_changes_are_refused_and_nothing_is_written(index, kwargs,
     assert read_manifest(index).generation == generation
 
 
-def test_upsert_replaces_existing_entries(bundled_entries):
-    current = bundled_entries[:3]
-    changed = Entry(**{**current[1].to_dict(), "aliases": (), "definition": "x"})
-    entries, report = plan(current, add=[changed, new_entry(1)], upsert=True)
-    assert [e.id for e in entries] == [e.id for e in current] + ["de-new1"]
-    assert entries[1] is changed and report.updated == (changed.id,)
+def test_upsert_replaces_existing_entries(index, bundled_entries):
+    current = load_index_dir(index)
+    changed = Entry(**{**bundled_entries[1].to_dict(), "aliases": (), "definition": "x"})
+    written, gone, report = plan(current, add=[changed, new_entry(1)], upsert=True)
+    assert [e.id for e in written] == [changed.id, "de-new1"] and written[0] is changed
+    assert gone == [current.row_of(changed.id)] and report.updated == (changed.id,)
+    assert report.count == 31
 
 
 def test_deleting_everything_is_refused(index):

@@ -1,0 +1,242 @@
+"""Immutable segments: the unit a write adds and a merge replaces (Lucene's model).
+
+A segment is a directory under ``segments/`` holding a batch of entries and
+everything derived from them, row-aligned:
+
+- ``entries.jsonl``: the entries;
+- the vector index (``vectors.faiss``, or ``vectors.milvus.json`` pointing at a
+  Milvus collection that belongs to this segment alone);
+- ``names.npy``: each entry's names embedded as a query (equivalents);
+- ``doc_stats.npy``: each entry's pseudo-query mean and std (hubness correction);
+- ``postings.npz``: the lexical postings of its analysed text (``search.bm25``).
+
+A segment is never modified once the manifest names it. Deleting an entry
+writes a new *deletes* file for its segment (``deletes/<segment>.<generation>.npy``,
+the sorted local rows that are gone) and the manifest points at it; an update
+is a delete plus an addition in the new segment. So a write of k entries costs
+one k-entry segment, the deletes files of the segments it touches, and the
+manifest: what it changes, not the size of the index.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from glossa.corpus.entry import Entry
+from glossa.indexer.store.factory import create_index, discard_index, load_index
+from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
+from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig, VectorIndex
+from glossa.search.analysis import analyze, name_key
+from glossa.search.bm25 import Postings, build_postings
+from glossa.search.lexical import entry_names, lexical_text
+from pydantic import BaseModel, ConfigDict
+
+SEGMENTS = "segments"
+DELETES = "deletes"
+ENTRIES = "entries.jsonl"
+NAMES = "names.npy"
+DOC_STATS = "doc_stats.npy"
+POSTINGS = "postings.npz"
+
+
+class SegmentError(RuntimeError):
+    """A segment file is missing, damaged or inconsistent (the message names it)."""
+
+
+class SegmentInfo(BaseModel):
+    """What the manifest records about one segment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    count: int  # rows, deleted ones included
+    kind: str  # vector index kind
+    vectors_file: str
+    sha256: dict[str, str]  # file name -> checksum
+    deletes: str | None = None  # file under deletes/ listing the deleted local rows
+    deletes_sha256: str | None = None
+    deleted: int = 0
+
+    @property
+    def live(self) -> int:
+        return self.count - self.deleted
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """A loaded segment: entries, vectors and lookups, shared by every index
+    version that names it (a reload reuses the segments it already holds)."""
+
+    info: SegmentInfo
+    entries: tuple[Entry, ...]
+    vectors: VectorIndex
+    names: np.ndarray
+    doc_stats: np.ndarray
+    postings: Postings
+    langs: np.ndarray = field(init=False)
+    sources: np.ndarray = field(init=False)
+    ids: dict[str, int] = field(init=False)
+    name_rows: dict[str, tuple[int, ...]] = field(init=False)
+    lang_rows: dict[str, np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        langs = np.array([e.lang for e in self.entries])
+        name_rows: dict[str, list[int]] = defaultdict(list)
+        for row, entry in enumerate(self.entries):
+            for key in {name_key(n) for n in entry_names(entry)} - {""}:
+                name_rows[key].append(row)
+        set_ = object.__setattr__
+        set_(self, "langs", langs)
+        set_(self, "sources", np.array([e.source for e in self.entries]))
+        set_(self, "ids", {e.id: row for row, e in enumerate(self.entries)})
+        set_(self, "name_rows", {k: tuple(v) for k, v in name_rows.items()})
+        set_(self, "lang_rows", {str(g): np.flatnonzero(langs == g) for g in np.unique(langs)})
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def doc_vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
+        rows = np.arange(len(self)) if rows is None else np.asarray(rows, np.int64)
+        return self.vectors.reconstruct(rows)
+
+
+def segment_name(number: int) -> str:
+    return f"s{number:06d}"
+
+
+def write_segment(
+    root: Path,
+    name: str,
+    entries: Sequence[Entry],
+    docs: np.ndarray,
+    names: np.ndarray,
+    doc_stats: np.ndarray,
+    *,
+    kind: str,
+    analyzer: str,
+    store: StoreConfig = FAISS_STORE,
+    generation: int = 0,
+    vectors: VectorIndex | None = None,
+) -> Segment:
+    """Write a new segment under ``root/segments/name`` (fsynced) and return it
+    loaded. Nothing refers to it until a manifest names it, so a crash here
+    leaves an orphan directory the next writer removes."""
+    folder = root / SEGMENTS / name
+    if folder.exists():  # an orphan of a killed writer that picked the same name
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    if vectors is None:
+        vectors = create_index(kind, docs.shape[1], len(entries), store, generation=generation)
+        vectors.add(docs, [e.lang for e in entries], [e.source for e in entries])
+    vectors.save(folder / vectors.file_name)
+    failpoint("segment:vectors")
+    with (folder / ENTRIES).open("w", encoding="utf-8") as f:
+        for entry in entries:
+            f.write(entry.to_json() + "\n")
+    np.save(folder / NAMES, np.ascontiguousarray(names, dtype=np.float32))
+    np.save(folder / DOC_STATS, np.ascontiguousarray(doc_stats, dtype=np.float32))
+    postings = build_postings([analyze(lexical_text(e), analyzer) for e in entries])
+    postings.save(folder / POSTINGS)
+    files = [vectors.file_name, ENTRIES, NAMES, DOC_STATS, POSTINGS]
+    for file in files:
+        fsync_file(folder / file)
+    fsync_dir(folder)
+    fsync_dir(folder.parent)
+    failpoint("segment:written")
+    info = SegmentInfo(
+        name=name, count=len(entries), kind=vectors.kind, vectors_file=vectors.file_name,
+        sha256={file: sha256_file(folder / file) for file in files},
+    )  # fmt: skip
+    return Segment(info, tuple(entries), vectors, np.asarray(names, np.float32),
+                   np.asarray(doc_stats, np.float32), postings)  # fmt: skip
+
+
+def write_deletes(root: Path, info: SegmentInfo, dead: np.ndarray, generation: int) -> SegmentInfo:
+    """A new deletes file for a segment (the old one stays for the previous
+    version); returns the segment's info pointing at it."""
+    rows = np.flatnonzero(dead).astype(np.int32)
+    folder = root / DELETES
+    folder.mkdir(exist_ok=True)
+    file = f"{info.name}.g{generation:08d}.npy"
+    np.save(folder / file, rows)
+    fsync_file(folder / file)
+    fsync_dir(folder)
+    return info.model_copy(
+        update={"deletes": file, "deletes_sha256": sha256_file(folder / file), "deleted": len(rows)}
+    )
+
+
+def load_segment(
+    root: Path, info: SegmentInfo, store: StoreConfig = FAISS_STORE, *, verify: bool = True
+) -> Segment:
+    folder = root / SEGMENTS / info.name
+    if verify:
+        for file, digest in info.sha256.items():
+            path = folder / file
+            if not path.is_file():
+                raise SegmentError(f"{path} is missing")
+            if sha256_file(path) != digest:
+                raise SegmentError(
+                    f"{path} is damaged or truncated (its checksum differs from the manifest's)"
+                )
+    try:
+        vectors = load_index(info.kind, folder / info.vectors_file, store)
+    except (RuntimeError, ValueError) as exc:
+        raise SegmentError(f"cannot read {folder / info.vectors_file}: {exc}") from exc
+    entries = tuple(read_entries(folder / ENTRIES))
+    names = np.load(folder / NAMES, mmap_mode="r")
+    doc_stats = np.load(folder / DOC_STATS)
+    postings = Postings.load(folder / POSTINGS)
+    if not (len(entries) == len(vectors) == len(names) == len(doc_stats) == postings.count
+            == info.count):  # fmt: skip
+        raise SegmentError(
+            f"segment {folder} is inconsistent: manifest count {info.count}, {len(entries)} "
+            f"entries, {len(vectors)} vectors, {len(names)} name vectors, "
+            f"{len(doc_stats)} statistics, {postings.count} postings documents"
+        )
+    return Segment(info, entries, vectors, names, doc_stats, postings)
+
+
+def load_deletes(root: Path, info: SegmentInfo, *, verify: bool = True) -> np.ndarray:
+    """The segment's dead-row mask (all False when nothing was deleted)."""
+    dead = np.zeros(info.count, dtype=bool)
+    if info.deletes is None:
+        return dead
+    path = root / DELETES / info.deletes
+    if not path.is_file():
+        raise SegmentError(f"{path} is missing")
+    if verify and sha256_file(path) != info.deletes_sha256:
+        raise SegmentError(f"{path} is damaged or truncated (its checksum differs)")
+    rows = np.load(path)
+    if len(rows) != info.deleted or (len(rows) and (rows.min() < 0 or rows.max() >= info.count)):
+        raise SegmentError(f"{path} does not fit segment {info.name}")
+    dead[rows] = True
+    return dead
+
+
+def read_entries(path: Path) -> list[Entry]:
+    entries = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                entries.append(Entry.from_dict(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise SegmentError(f"{path}:{number}: damaged entry record ({exc})") from exc
+    return entries
+
+
+def discard_segment(root: Path, info: SegmentInfo, store: StoreConfig) -> None:
+    """Remove a segment no manifest names any more (and its Milvus collection)."""
+    folder = root / SEGMENTS / info.name
+    discard_index(info.kind, folder / info.vectors_file, store)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,86 @@
+"""Segments: a write costs what it changes, merges keep the count logarithmic,
+readers of an older version keep what they hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from glossa.corpus.entry import Entry, corpus_checksum
+from glossa.indexer.build import build_index
+from glossa.indexer.store.index_dir import load_index_dir, read_manifest
+from glossa.indexer.store.segments import SEGMENTS
+from glossa.indexer.store.updates import MERGE_BASE, apply_changes, merge_plan, optimize, size_class
+from glossa.search.searcher import Searcher
+
+from tests.fakes import FakeEncoder
+
+
+def entry(i: int) -> Entry:
+    return Entry(f"de-seg{i}", f"Segmentwort {i}", f"Erklärung {i}.", "de", "seg")
+
+
+@pytest.fixture()
+def index(tmp_path, bundled_entries):
+    out = tmp_path / "idx"
+    build_index(bundled_entries[:30], FakeEncoder(), out)
+    return out
+
+
+def test_a_one_entry_write_leaves_existing_segments_untouched(index):
+    first = index / SEGMENTS / "s000001"
+    before = {f.name: (f.stat().st_mtime_ns, f.stat().st_size) for f in first.iterdir()}
+    held = load_index_dir(index)
+    loaded, report = apply_changes(index, FakeEncoder(), add=[entry(1)], current=held)
+    assert report.added == ("de-seg1",) and report.embedded == 2
+    assert [len(s) for s in loaded.segments] == [30, 1]
+    assert {f.name: (f.stat().st_mtime_ns, f.stat().st_size) for f in first.iterdir()} == before
+    assert loaded.segments[0] is held.segments[0]  # shared, not read again
+    again = load_index_dir(index, reuse=loaded)
+    assert again.segments[0] is loaded.segments[0] and again.segments[1] is loaded.segments[1]
+    # the manifest's checksum is kept up to date in O(k) and equals a full recount
+    assert read_manifest(index).corpus_checksum == corpus_checksum(load_index_dir(index).entries)
+
+
+def test_older_versions_keep_answering_after_a_write(index, bundled_entries):
+    encoder = FakeEncoder()
+    old = Searcher(load_index_dir(index), encoder)
+    gone = bundled_entries[2]
+    loaded, _ = apply_changes(index, encoder, delete=[gone.id], add=[entry(1)], current=old.index)
+    new = old.with_index(loaded)
+    assert gone.id in {h.id for h in old.search(gone.term, k=30, mode="lexical")}
+    assert gone.id not in {h.id for h in new.search(gone.term, k=31, mode="lexical")}
+    assert new.search("Segmentwort 1", k=1, mode="lexical")[0].id == "de-seg1"
+    assert old.get("de-seg1") is None and new.get("de-seg1") is not None
+    assert new._postings[0] is old._postings[0]  # the unchanged segment's postings are shared
+
+
+def test_size_classes_and_merge_plan():
+    assert [size_class(n) for n in (0, 1, 3, 4, 15, 16, 1000)] == [0, 0, 0, 1, 1, 2, 4]
+    dead = [np.zeros(n, bool) for n in (100, 1, 2, 1)]
+    assert merge_plan(dead) == []  # three small ones: not yet
+    dead.append(np.zeros(3, bool))
+    assert merge_plan(dead) == [1, 2, 3, 4]
+    mostly_deleted = np.ones(100, bool)
+    mostly_deleted[:2] = False  # counts by what it still holds: class 0 with the small ones
+    assert merge_plan([mostly_deleted, *dead[1:4]]) == [0, 1, 2, 3]
+
+
+def test_merges_keep_segments_few_and_every_entry(index):
+    held = load_index_dir(index)
+    for i in range(3 * MERGE_BASE):
+        held, _ = apply_changes(index, FakeEncoder(), add=[entry(i)], current=held)
+    assert len(held.segments) < 1 + 2 * MERGE_BASE
+    assert held.manifest.count == 30 + 3 * MERGE_BASE
+    assert {f"de-seg{i}" for i in range(3 * MERGE_BASE)} <= {e.id for e in held.entries}
+    named = {f"{SEGMENTS}/{i.name}" for i in held.manifest.segments}
+    assert {f"{SEGMENTS}/{d.name}" for d in (index / SEGMENTS).iterdir()} >= named
+
+
+def test_optimize_drops_deleted_rows_and_keeps_answers(index, bundled_entries):
+    encoder = FakeEncoder()
+    apply_changes(index, encoder, delete=[bundled_entries[0].id], add=[entry(1)])
+    before = Searcher(load_index_dir(index), encoder).search("Erklärung", k=5, mode="lexical")
+    loaded = optimize(index)
+    assert len(loaded.segments) == 1 and loaded.rows == 30 and not loaded.dead[0].any()
+    after = Searcher(load_index_dir(index), encoder).search("Erklärung", k=5, mode="lexical")
+    assert [h.id for h in after] == [h.id for h in before]
