@@ -8,7 +8,7 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from glossa.search.searcher import QueryError
+from glossa.search.searcher import GraphNotReady, QueryError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("glossa.api")
@@ -67,6 +67,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QueryError)
     async def _query_error(_request: Request, exc: QueryError) -> JSONResponse:
         return error_response(400, "invalid_parameter", str(exc), exc.parameter)
+
+    @app.exception_handler(GraphNotReady)
+    async def _graph_not_ready(_request: Request, exc: GraphNotReady) -> JSONResponse:
+        return error_response(503, "not_ready", str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

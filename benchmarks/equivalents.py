@@ -92,7 +92,7 @@ def fit(graph: EquivalenceGraph, concept: list[str], part: list[str]) -> dict:
         if "dev" not in (part[a], part[b]):
             continue
         ma, mb = graph.margins(a, b)
-        rows.append([graph.similarity[a, b], min(ma, mb), max(ma, mb)])
+        rows.append([graph.pair_similarity(a, b), min(ma, mb), max(ma, mb)])
         labels.append(float(concept[a] == concept[b] and part[a] == part[b]))
     x, y = np.array(rows), np.array(labels)
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9

@@ -650,6 +650,7 @@ def equivalents(
     """Confirmed equivalents of ENTRY_ID in other languages (and candidates to review)."""
     try:
         searcher = _searcher(index_dir)
+        searcher.wait_for_graph = True  # a one-shot command waits for the graph
         entry = searcher.get(entry_id)
         found = searcher.equivalents(entry_id)
         proposed = searcher.candidates(entry_id) if candidates or as_json else {}

@@ -31,15 +31,24 @@ weights were fitted on the tuning part of the bundled concept table only
 (``benchmarks/equivalents.py``; features and threshold chosen there, figures
 reported on the report part and the external dev set).
 
-Cost is O(n^2) in the number of entries (the similarity matrix), fine up to
-``MAX_GRAPH_ENTRIES``.
+Cost: no similarity matrix. Each language has a nearest-neighbour index over
+its entries' combined vectors (the centred entry and names vectors side by side,
+scaled so that one inner product is the similarity above): exact below
+``ANN_ABOVE`` entries, HNSW over 8-bit codes above, re-scored exactly. Building
+asks each entry's top ``CANDIDATES`` in every other language: O(n * k) searches.
+Only those neighbour lists are kept; margins, mutuality, probabilities and the
+confirmed links are derived from them per entry when asked, so a write updates
+the lists of the entries it adds, of the entries it could displace (the new
+entry's own neighbours) and of those that pointed at a deleted one: O(k)
+searches, not a rebuild. Language means are fixed when the graph is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
@@ -56,6 +65,11 @@ FEATURE_STD = np.array([0.1467, 0.0855, 0.1257])
 WEIGHTS = np.array([0.84, 1.19, 0.98])
 BIAS = 0.37
 DECLARED, ACCEPTED, AUTOMATIC = "declared", "accepted", "automatic"
+DEPTH = max(CANDIDATES, 2)  # neighbours kept per language: the best, the runner-up, candidates
+ANN_ABOVE = 20_000  # entries of one language; above it the index is HNSW over 8-bit codes
+HNSW_M, HNSW_EF_SEARCH = 32, 96
+REVERSE = 16  # a new entry may displace the current best of its own nearest neighbours
+BATCH = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +114,85 @@ def link_probability(similarity, margin_low, margin_high) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+Fetch = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # rows -> (docs, names) as stored
+
+
+class _LanguageIndex:
+    """Nearest-neighbour index over one language's combined vectors; ids are graph rows.
+    Deleted rows stay in the structure and are filtered out at search time."""
+
+    def __init__(self, dimension: int, expected: int) -> None:
+        self.approximate = expected > ANN_ABOVE
+        if self.approximate:
+            self.index = faiss.index_factory(
+                dimension, f"HNSW{HNSW_M},SQ8", faiss.METRIC_INNER_PRODUCT
+            )
+        else:
+            self.index = faiss.IndexFlatIP(dimension)
+        self.rows = np.zeros(0, np.int64)
+        self.alive = np.zeros(0, bool)
+
+    def add(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        if not self.index.is_trained:
+            self.index.train(vectors)
+        self.index.add(np.ascontiguousarray(vectors, np.float32))
+        self.rows = np.concatenate([self.rows, rows])
+        self.alive = np.concatenate([self.alive, np.ones(len(rows), bool)])
+
+    def remove(self, rows: np.ndarray) -> None:
+        self.alive &= ~np.isin(self.rows, rows)
+
+    def remap(self, mapping: np.ndarray) -> None:
+        moved = mapping[self.rows]
+        self.alive &= moved >= 0
+        self.rows = np.where(moved >= 0, moved, -1)
+
+    def displaced(
+        self, vectors: np.ndarray, langs: np.ndarray, top: dict[str, tuple[np.ndarray, np.ndarray]]
+    ) -> list[tuple[str, np.ndarray]]:
+        """For each new entry (``vectors``, of languages ``langs``): the rows of this
+        language whose neighbour list in the new entry's language it now belongs
+        to. Exact on an exact index (every row's score against its current last
+        neighbour); on HNSW, the new entry's own ``REVERSE`` nearest rows (how HNSW
+        itself links a new node), since scoring every row would cost O(n)."""
+        if self.approximate:
+            _, near = self.search(vectors, REVERSE)
+            return [(str(lang), rows[rows >= 0]) for lang, rows in zip(langs, near, strict=True)]
+        n = self.index.ntotal
+        stored = faiss.rev_swig_ptr(self.index.get_xb(), n * self.index.d).reshape(n, self.index.d)
+        scores = stored @ vectors.T  # (rows of this language, new entries)
+        out = []
+        for j, lang in enumerate(langs.tolist()):
+            rows = np.where(self.alive, self.rows, 0)
+            last = top[lang][1][rows, DEPTH - 1]  # -inf while a list is not full
+            out.append((lang, self.rows[self.alive & (scores[:, j] > last)]))
+        return out
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        n = self.index.ntotal
+        if n == 0 or not self.alive.any():
+            return (np.full((len(queries), k), -np.inf, np.float32),
+                    np.full((len(queries), k), -1, np.int64))  # fmt: skip
+        selector = None
+        if not self.alive.all():
+            bitmap = np.packbits(self.alive, bitorder="little")
+            selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
+        if self.approximate:
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+        else:
+            params = None if selector is None else faiss.SearchParameters(sel=selector)
+        scores, ids = self.index.search(np.ascontiguousarray(queries, np.float32), k, params=params)
+        rows = np.where(ids >= 0, self.rows[np.maximum(ids, 0)], -1)
+        return np.where(rows >= 0, scores, -np.inf).astype(np.float32), rows
+
+
 class EquivalenceGraph:
+    """Neighbour lists per language and the linking decision over them.
+
+    Rows are the caller's: positions in ``entries`` (the plain constructor), or
+    any stable row numbers (``over``: the Searcher passes global index rows so
+    the graph survives writes, see ``advance``)."""
+
     def __init__(
         self,
         entries: Sequence[Entry],
@@ -110,148 +202,377 @@ class EquivalenceGraph:
         *,
         threshold: float = DEFAULT_THRESHOLD,
     ) -> None:
-        self.entries = entries
+        docs = np.asarray(doc_vectors, np.float32)
+        names = np.asarray(name_vectors, np.float32)
+        entries = list(entries)
+        ids = {e.id: row for row, e in enumerate(entries)}
+        self._setup(
+            entries.__getitem__, ids.get, np.array([e.lang for e in entries]),
+            np.ones(len(entries), bool), lambda rows: (docs[rows], names[rows]), threshold,
+        )  # fmt: skip
+        self._build(reviews)
+
+    @classmethod
+    def over(
+        cls,
+        entry: Callable[[int], Entry],
+        row_of: Callable[[str], int | None],
+        langs: np.ndarray,
+        live: np.ndarray,
+        fetch: Fetch,
+        reviews: Iterable[Review] = (),
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        means: EquivalenceGraph | None = None,
+    ) -> EquivalenceGraph:
+        """A graph over rows that may include deleted ones (``live`` says which count).
+        ``means``: centre with another graph's language means (what a graph kept
+        up to date by ``advance`` uses) instead of this version's."""
+        graph = cls.__new__(cls)
+        graph._setup(entry, row_of, langs, live, fetch, threshold)
+        graph._build(reviews, means)
+        return graph
+
+    def _setup(self, entry, row_of, langs, live, fetch, threshold) -> None:
+        self._entry, self._row_of, self._fetch = entry, row_of, fetch
+        self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
         self.threshold = threshold
-        self.langs = np.array([e.lang for e in entries])
-        n = len(entries)
-        self._row = {e.id: row for row, e in enumerate(entries)}
-        docs = language_centred(doc_vectors, self.langs)
-        names = language_centred(name_vectors, self.langs)
-        self.definition_similarity = docs @ docs.T
-        self.similarity = (self.definition_similarity + names @ names.T) / 2
-        self.similarity[self.langs[:, None] == self.langs[None, :]] = -np.inf
-        self._keys = [frozenset({name_key(x) for x in entry_names(e)} - {""}) for e in entries]
-        # per language: each row's best candidates, best score and runner-up score
-        self._top: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._best: dict[str, np.ndarray] = {}
-        self._runner_up: dict[str, np.ndarray] = {}
-        for lang in np.unique(self.langs).tolist():
-            cols = np.flatnonzero(self.langs == lang)
-            block = self.similarity[:, cols]
-            depth = min(len(cols), max(CANDIDATES, 2))
-            order = np.argsort(-block, axis=1, kind="stable")[:, :depth]
-            scores = np.take_along_axis(block, order, axis=1)
-            self._top[lang] = (cols[order], scores)
-            self._best[lang] = cols[order[:, 0]]
-            self._runner_up[lang] = scores[:, 1] if depth > 1 else np.zeros(n)
-        self.declared: set[frozenset[int]] = set()
-        by_concept: dict[str, list[int]] = {}
-        for row, entry in enumerate(entries):
-            if entry.concept:
-                by_concept.setdefault(entry.concept, []).append(row)
-        for rows in by_concept.values():
-            self.declared |= {
-                frozenset((a, b)) for a in rows for b in rows if self.langs[a] != self.langs[b]
-            }
+        self.generation = 0  # +1 per ``advance``: a reader holding an older version can tell
+
+    # ------------------------------------------------------------------ building
+
+    def _live_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.live)
+
+    def _means(self) -> None:
+        rows = self._live_rows()
+        sums: dict[str, list] = {}
+        total = None
+        for start in range(0, len(rows), 65536):
+            chunk = rows[start : start + 65536]
+            docs, names = self._fetch(chunk)
+            both = np.hstack([docs, names]).astype(np.float64)
+            total = both.sum(axis=0) if total is None else total + both.sum(axis=0)
+            for lang in np.unique(self.langs[chunk]).tolist():
+                part = both[self.langs[chunk] == lang]
+                acc = sums.setdefault(lang, [0.0, 0])
+                acc[0] = acc[0] + part.sum(axis=0)
+                acc[1] += len(part)
+        overall = total / max(len(rows), 1)
+        self._mean = {
+            lang: (acc[0] / acc[1] if acc[1] >= MIN_LANGUAGE_ENTRIES else overall).astype(
+                np.float32
+            )
+            for lang, acc in sums.items()
+        }
+        self._overall = overall.astype(np.float32)
+        self._dimension = len(overall) // 2
+
+    def combined(self, rows: np.ndarray) -> np.ndarray:
+        """Language-centred entry and names vectors side by side, each normalised,
+        scaled by 1/sqrt(2): one inner product is the graph's similarity."""
+        rows = np.asarray(rows, np.int64)
+        docs, names = self._fetch(rows)
+        means = np.stack([self._mean.get(lang, self._overall) for lang in self.langs[rows]])
+        d = self._dimension
+        parts = []
+        for vectors, mean in ((docs, means[:, :d]), (names, means[:, d:])):
+            centred = np.asarray(vectors, np.float32) - mean
+            parts.append(centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9))
+        return (np.hstack(parts) / np.sqrt(2.0)).astype(np.float32)
+
+    def _build(self, reviews: Iterable[Review], means: EquivalenceGraph | None = None) -> None:
+        if means is None:
+            self._means()
+        else:
+            self._mean, self._overall = means._mean, means._overall
+            self._dimension = means._dimension
+        rows = self._live_rows()
+        capacity = len(self.langs)
+        self._indexes: dict[str, _LanguageIndex] = {}
+        languages = sorted(set(self.langs[rows].tolist()))
+        for lang in languages:
+            members = rows[self.langs[rows] == lang]
+            index = _LanguageIndex(2 * self._dimension, len(members))
+            for start in range(0, len(members), BATCH * 16):
+                chunk = members[start : start + BATCH * 16]
+                index.add(chunk, self.combined(chunk))
+            self._indexes[lang] = index
+        self._top = {lang: (np.full((capacity, DEPTH), -1, np.int64),
+                            np.full((capacity, DEPTH), -np.inf, np.float32))
+                     for lang in languages}  # fmt: skip
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            self._refresh_all(chunk, self.combined(chunk))
+        self._concepts: dict[str, set[int]] = {}
+        for row in rows.tolist():
+            self._add_concept(row)
+        self.set_reviews(reviews)
+
+    def _refresh_all(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        """Recompute the neighbour lists of ``rows`` in every other language."""
+        for lang in self._indexes:
+            other = self.langs[rows] != lang
+            if other.any():
+                self._refresh(lang, rows[other], vectors[other])
+
+    def _refresh(self, lang: str, rows: np.ndarray, vectors: np.ndarray) -> None:
+        index = self._indexes[lang]
+        k = DEPTH + 4 if index.approximate else DEPTH
+        scores, found = index.search(vectors, k)
+        if index.approximate:  # re-score the 8-bit candidates exactly
+            valid = found >= 0
+            exact = np.full(found.shape, -np.inf, np.float32)
+            if valid.any():
+                cand = self.combined(found[valid])
+                owner = np.nonzero(valid)[0]
+                exact[valid] = np.einsum("ij,ij->i", vectors[owner], cand)
+            order = np.argsort(-exact, axis=1, kind="stable")[:, :DEPTH]
+            scores = np.take_along_axis(exact, order, axis=1)
+            found = np.take_along_axis(found, order, axis=1)
+        top_rows, top_scores = self._top[lang]
+        top_rows[rows] = found[:, :DEPTH]
+        top_scores[rows] = scores[:, :DEPTH]
+
+    def _add_concept(self, row: int) -> None:
+        concept = self._entry(row).concept
+        if concept:
+            self._concepts.setdefault(concept, set()).add(row)
+
+    def set_reviews(self, reviews: Iterable[Review]) -> None:
         self.reviews: dict[frozenset[int], str] = {}
+        self._reviewed: dict[int, list[int]] = {}
         for review in reviews:
-            a, b = self._row.get(review.a), self._row.get(review.b)
+            a, b = self._row_of(review.a), self._row_of(review.b)
             if a is not None and b is not None and a != b:
                 self.reviews[frozenset((a, b))] = review.decision
-        self._confirmed = self._confirm()
-        self._adjacency: list[list[Equivalent]] | None = None  # built on first use
+                self._reviewed.setdefault(a, []).append(b)
+                self._reviewed.setdefault(b, []).append(a)
+
+    # ------------------------------------------------------------------ writes
+
+    def advance(
+        self,
+        langs: np.ndarray,
+        live: np.ndarray,
+        added: np.ndarray,
+        deleted: np.ndarray,
+        reviews: Iterable[Review],
+        *,
+        mapping: np.ndarray | None = None,
+        entry: Callable[[int], Entry] | None = None,
+        row_of: Callable[[str], int | None] | None = None,
+        fetch: Fetch | None = None,
+    ) -> EquivalenceGraph:
+        """Apply a write in place: ``mapping`` (old row -> new row, -1 gone) when a
+        merge renumbered rows, then ``deleted`` and ``added`` rows (new numbering).
+        Costs searches for the added rows, their nearest neighbours and the rows
+        that pointed at a deleted one; returns the graph, one generation on."""
+        self._entry = entry or self._entry
+        self._row_of = row_of or self._row_of
+        self._fetch = fetch or self._fetch
+        capacity = len(langs)
+        refresh: dict[str, set[int]] = {}
+        if mapping is not None:
+            # rows a merge dropped (deleted in this very write): who pointed at them
+            vanished = np.flatnonzero(mapping < 0)
+            for lang, (rows, _) in self._top.items():
+                stale = np.flatnonzero(np.isin(rows, vanished).any(axis=1))
+                refresh.setdefault(lang, set()).update(mapping[stale][mapping[stale] >= 0].tolist())
+            for index in self._indexes.values():
+                index.remap(mapping)
+            for lang, (rows, scores) in self._top.items():
+                new_rows = np.full((capacity, DEPTH), -1, np.int64)
+                new_scores = np.full((capacity, DEPTH), -np.inf, np.float32)
+                kept = np.flatnonzero(mapping >= 0)
+                moved = np.where(rows[kept] >= 0, mapping[np.maximum(rows[kept], 0)], -1)
+                new_rows[mapping[kept]] = moved
+                new_scores[mapping[kept]] = np.where(moved >= 0, scores[kept], -np.inf)
+                self._top[lang] = (new_rows, new_scores)
+            self._concepts = {c: {int(mapping[r]) for r in rows if mapping[r] >= 0}
+                              for c, rows in self._concepts.items()}  # fmt: skip
+        else:
+            for lang, (rows, scores) in self._top.items():
+                if len(rows) < capacity:
+                    grow = max(capacity, 2 * len(rows)) - len(rows)
+                    self._top[lang] = (np.vstack([rows, np.full((grow, DEPTH), -1, np.int64)]),
+                                       np.vstack([scores, np.full((grow, DEPTH), -np.inf,
+                                                                  np.float32)]))  # fmt: skip
+        self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
+        if len(deleted):
+            for index in self._indexes.values():
+                index.remove(deleted)
+            for lang, (rows, _) in self._top.items():
+                stale = np.flatnonzero(np.isin(rows[: len(self.langs)], deleted).any(axis=1))
+                refresh.setdefault(lang, set()).update(stale.tolist())
+            gone = set(deleted.tolist())
+            for members in self._concepts.values():
+                members -= gone
+        if len(added):
+            vectors = self.combined(added)
+            for lang in np.unique(self.langs[added]).tolist():
+                if lang not in self._indexes:  # a new language
+                    self._indexes[lang] = _LanguageIndex(2 * self._dimension, len(added))
+                    cap = len(self._top[next(iter(self._top))][0]) if self._top else capacity
+                    self._top[lang] = (np.full((cap, DEPTH), -1, np.int64),
+                                       np.full((cap, DEPTH), -np.inf, np.float32))  # fmt: skip
+                pick = self.langs[added] == lang
+                self._indexes[lang].add(added[pick], vectors[pick])
+            self._refresh_all(added, vectors)
+            for lang, index in self._indexes.items():  # who could now prefer a new entry
+                other = self.langs[added] != lang
+                if other.any():
+                    for new_lang, rows in index.displaced(
+                        vectors[other], self.langs[added][other], self._top
+                    ):
+                        refresh.setdefault(str(new_lang), set()).update(rows.tolist())
+            for row in added.tolist():
+                self._add_concept(row)
+        for lang, rows in refresh.items():
+            rows_array = np.array(sorted(r for r in rows if self.live[r] and self.langs[r] != lang),
+                                 np.int64)  # fmt: skip
+            if len(rows_array) and lang in self._indexes:
+                self._refresh(lang, rows_array, self.combined(rows_array))
+        self.set_reviews(reviews)
+        self.generation += 1
+        return self
 
     # ------------------------------------------------------------------ evidence
 
+    def _best(self, lang: str, a: int) -> int:
+        top = self._top.get(lang)
+        return -1 if top is None else int(top[0][a, 0])
+
+    def pair_similarity(self, a: int, b: int) -> float:
+        top = self._top.get(str(self.langs[b]))
+        if top is not None:
+            hit = np.flatnonzero(top[0][a] == b)
+            if len(hit):
+                return float(top[1][a, hit[0]])
+        va, vb = self.combined(np.array([a, b]))
+        return float(va @ vb)
+
+    def definition_similarity(self, a: int, b: int) -> float:
+        va, vb = self.combined(np.array([a, b]))
+        d = self._dimension
+        return float(2 * va[:d] @ vb[:d])
+
     def _margin(self, a: int, b: int) -> float:
-        lang = self.langs[b]
-        best = self._best[lang][a]
-        runner = self._runner_up[lang][a]
-        other = runner if best == b else self.similarity[a, best]
-        return float(self.similarity[a, b] - other)
+        lang = str(self.langs[b])
+        rows, scores = self._top[lang]
+        best = int(rows[a, 0])
+        runner = float(scores[a, 1]) if np.isfinite(scores[a, 1]) else 0.0
+        other = runner if best == b else float(scores[a, 0])
+        return self.pair_similarity(a, b) - other
 
     def is_mutual(self, a: int, b: int) -> bool:
-        return bool(self._best[self.langs[b]][a] == b and self._best[self.langs[a]][b] == a)
+        return self._best(str(self.langs[b]), a) == b and self._best(str(self.langs[a]), b) == a
 
     def probability(self, a: int, b: int) -> float:
         ma, mb = self.margins(a, b)
-        return float(link_probability(self.similarity[a, b], min(ma, mb), max(ma, mb)))
-
-    def shared_names(self, a: int, b: int) -> tuple[str, ...]:
-        return tuple(sorted(self._keys[a] & self._keys[b]))
-
-    def status(self, a: int, b: int) -> str | None:
-        """How a pair stands: declared / accepted / automatic (confirmed), rejected, or None."""
-        return self._confirmed.get(frozenset((a, b))) or (
-            "rejected" if self.reviews.get(frozenset((a, b))) == "rejected" else None
-        )
-
-    def _confirm(self) -> dict[frozenset[int], str]:
-        confirmed = {pair: DECLARED for pair in self.declared}
-        # a declared concept already names its equivalent in that language
-        declared_in = {(r, str(self.langs[o])) for pair in self.declared for r, o in
-                       (tuple(pair), tuple(pair)[::-1])}  # fmt: skip
-        for pair, decision in self.reviews.items():
-            if decision == "accepted" and pair not in confirmed:
-                confirmed[pair] = ACCEPTED
-        for a, b in self.mutual_pairs():
-            pair = frozenset((a, b))
-            if pair in confirmed or self.reviews.get(pair) == "rejected":
-                continue
-            if (a, str(self.langs[b])) in declared_in or (b, str(self.langs[a])) in declared_in:
-                continue
-            if self.probability(a, b) >= self.threshold:
-                confirmed[pair] = AUTOMATIC
-        return confirmed
-
-    def mutual_pairs(self) -> list[tuple[int, int]]:
-        """Every pair (a < b) of entries that are each other's best candidate:
-        what the automatic decision looks at (and what its model was fitted on)."""
-        pairs = []
-        for a in range(len(self.langs)):
-            for lang, best in self._best.items():
-                b = int(best[a])
-                if lang != self.langs[a] and a < b and self.is_mutual(a, b):
-                    pairs.append((a, b))
-        return pairs
+        return float(link_probability(self.pair_similarity(a, b), min(ma, mb), max(ma, mb)))
 
     def margins(self, a: int, b: int) -> tuple[float, float]:
         """Each side's similarity minus its runner-up's in the other's language."""
         return self._margin(a, b), self._margin(b, a)
 
+    def shared_names(self, a: int, b: int) -> tuple[str, ...]:
+        return tuple(sorted(self._keys(a) & self._keys(b)))
+
+    def _keys(self, row: int) -> frozenset[str]:
+        return frozenset({name_key(x) for x in entry_names(self._entry(row))} - {""})
+
+    def _declared(self, a: int) -> list[int]:
+        concept = self._entry(a).concept
+        members = self._concepts.get(concept, ()) if concept else ()
+        return [b for b in members if b != a and self.live[b] and self.langs[b] != self.langs[a]]
+
+    def _declared_in(self, a: int, lang: str) -> bool:
+        return any(self.langs[b] == lang for b in self._declared(a))
+
+    def _automatic(self, a: int, b: int) -> bool:
+        pair = frozenset((a, b))
+        return (
+            self.langs[a] != self.langs[b]
+            and self.live[a] and self.live[b]
+            and self.is_mutual(a, b)
+            and pair not in self.reviews
+            and not self._declared_in(a, str(self.langs[b]))
+            and not self._declared_in(b, str(self.langs[a]))
+            and self.probability(a, b) >= self.threshold
+        )  # fmt: skip
+
+    def status(self, a: int, b: int) -> str | None:
+        """How a pair stands: declared / accepted / automatic (confirmed), rejected, or None."""
+        if b in self._declared(a):
+            return DECLARED
+        decision = self.reviews.get(frozenset((a, b)))
+        if decision == "accepted":
+            return ACCEPTED
+        if decision == "rejected":
+            return "rejected"
+        return AUTOMATIC if self._automatic(a, b) else None
+
+    def mutual_pairs(self) -> list[tuple[int, int]]:
+        """Every pair (a < b) of entries that are each other's best candidate:
+        what the automatic decision looks at (and what its model was fitted on)."""
+        pairs = []
+        for a in self._live_rows().tolist():
+            for lang, (rows, _) in self._top.items():
+                b = int(rows[a, 0])
+                if lang != self.langs[a] and a < b and self.live[b] and self.is_mutual(a, b):
+                    pairs.append((a, b))
+        return pairs
+
     # ------------------------------------------------------------------ answers
 
     def equivalents(self, row: int) -> list[Equivalent]:
         """Confirmed links of ``row``, best first."""
-        if self._adjacency is None:
-            adjacency: list[list[Equivalent]] = [[] for _ in range(len(self.langs))]
-            for pair, status in self._confirmed.items():
-                a, b = tuple(pair)
-                score = float(self.similarity[a, b])
-                adjacency[a].append(Equivalent(b, score, self.shared_names(a, b), status))
-                adjacency[b].append(Equivalent(a, score, self.shared_names(a, b), status))
-            for links in adjacency:
-                links.sort(key=lambda eq: (eq.status != DECLARED, -eq.score, eq.row))
-            self._adjacency = adjacency
-        return self._adjacency[row]
+        if not self.live[row]:
+            return []
+        found: dict[int, str] = {b: DECLARED for b in self._declared(row)}
+        for b in self._reviewed.get(row, ()):
+            if b not in found and self.live[b] and self.reviews[frozenset((row, b))] == "accepted":
+                found[b] = ACCEPTED
+        for lang, (rows, _) in self._top.items():
+            b = int(rows[row, 0])
+            if lang != self.langs[row] and b >= 0 and b not in found and self._automatic(row, b):
+                found[b] = AUTOMATIC
+        links = [
+            Equivalent(b, self.pair_similarity(row, b), self.shared_names(row, b), status)
+            for b, status in found.items()
+        ]
+        return sorted(links, key=lambda eq: (eq.status != DECLARED, -eq.score, eq.row))
 
     def candidates(self, row: int, per_language: int = CANDIDATES) -> dict[str, list[Candidate]]:
         """Every other language's best candidates for ``row``, with evidence, plus
         any confirmed or reviewed pair that is not among them."""
         out: dict[str, list[Candidate]] = {}
-        confirmed = {eq.row for eq in self.equivalents(row)} | {
-            other for pair in self.reviews if row in pair for other in pair if other != row
-        }
-        for lang, (top, _scores) in self._top.items():
+        linked = {eq.row for eq in self.equivalents(row)} | set(self._reviewed.get(row, ()))
+        for lang, (top, _) in self._top.items():
             if lang == self.langs[row]:
                 continue
-            rows = [int(b) for b in top[row][:per_language]]
-            rows += [b for b in confirmed if self.langs[b] == lang and b not in rows]
+            rows = [int(b) for b in top[row][:per_language] if b >= 0]
+            rows += [b for b in sorted(linked) if self.langs[b] == lang and b not in rows]
             out[lang] = [self._candidate(row, b) for b in rows]
         return out
 
     def _candidate(self, a: int, b: int) -> Candidate:
         return Candidate(
             row=b,
-            score=float(self.similarity[a, b]),
+            score=self.pair_similarity(a, b),
             probability=self.probability(a, b),
             margin=self._margin(a, b),
             mutual=self.is_mutual(a, b),
-            definition_similarity=float(self.definition_similarity[a, b]),
+            definition_similarity=self.definition_similarity(a, b),
             shared_names=self.shared_names(a, b),
             status=self.status(a, b),
         )
 
     def links(self) -> set[tuple[int, int]]:
         """All confirmed pairs (a < b)."""
-        return {tuple(sorted(pair)) for pair in self._confirmed}  # type: ignore[misc]
+        return {
+            (min(row, eq.row), max(row, eq.row))
+            for row in self._live_rows().tolist()
+            for eq in self.equivalents(row)
+        }

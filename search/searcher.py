@@ -14,6 +14,7 @@ entries match.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -61,7 +62,13 @@ DEFAULT_LEXICAL_WEIGHT = 0.4
 DEFAULT_LEXICAL_WORDS = 2
 DEFAULT_LEXICAL_SPREAD = 1.0
 CANDIDATES = 100  # per ranker, before fusion
-MAX_GRAPH_ENTRIES = 20_000  # the equivalence graph is O(n^2)
+# Above this many entries the equivalence graph is built on a background thread
+# (search answers without the lexical spread until it is ready); below, on first use.
+GRAPH_IN_BACKGROUND_ABOVE = 20_000
+
+
+class GraphNotReady(RuntimeError):
+    """Equivalents are not available yet (being computed); retrying will work."""
 
 
 class QueryError(ValueError):
@@ -126,6 +133,9 @@ class Searcher:
         self.lexical_weight, self.lexical_min_ratio = lexical_weight, lexical_min_ratio
         self.lexical_spread = lexical_spread
         self._graph: EquivalenceGraph | None = None
+        self._graph_generation = -1
+        self.wait_for_graph = False  # the CLI waits for equivalents; the server answers 503
+        self._graph_lock = threading.Lock()
         held = previous._per_segment if previous is not None else {}
         # per segment (immutable, so carried over from the previous version): the
         # rows of each language and the lexical postings for this analyzer
@@ -142,6 +152,76 @@ class Searcher:
         else:
             self._calibration = self._calibrate()
         self.source_info = titles_for(self.sources, index.manifest.source_titles)
+        if previous is not None and previous.graph_ready:
+            # a write: update the previous version's graph in place (O(change)); the
+            # previous Searcher sees the generation move on and stops using it
+            self._adopt(self._advance_graph(previous))
+        elif index.manifest.count > GRAPH_IN_BACKGROUND_ABOVE:
+            threading.Thread(target=self._build_graph, name="glossa-graph", daemon=True).start()
+
+    # ------------------------------------------------------------------ equivalence graph
+
+    def _adopt(self, graph: EquivalenceGraph) -> None:
+        self._graph, self._graph_generation = graph, graph.generation
+
+    @property
+    def graph_ready(self) -> bool:
+        graph = self._graph
+        return graph is not None and graph.generation == self._graph_generation
+
+    def _physical(self) -> tuple[np.ndarray, np.ndarray]:
+        langs = np.concatenate([seg.langs for seg in self.index.segments])
+        live = np.concatenate([~dead for dead in self.index.dead])
+        return langs, live
+
+    def _build_graph(self) -> None:
+        with self._graph_lock:
+            if self._graph is not None:
+                return
+            langs, live = self._physical()
+            self._adopt(EquivalenceGraph.over(
+                self.index.entry, self.index.row_of, langs, live, self._doc_and_name_vectors,
+                self.index.reviews,
+            ))  # fmt: skip
+
+    def _advance_graph(self, previous: Searcher) -> EquivalenceGraph:
+        """What a write changed, in graph rows: rows renumbered by a merge, rows
+        deleted, rows added (new entries and new versions of updated ones)."""
+        old, new = previous.index, self.index
+        where = {seg.name: base for seg, base in zip(new.segments, new.bases, strict=True)}
+        mapping = np.full(old.rows, -1, np.int64)
+        renumbered = False
+        for seg, base in zip(old.segments, old.bases, strict=True):
+            moved = where.get(seg.name)
+            if moved is None:
+                renumbered = True
+            else:
+                mapping[base : base + len(seg)] = moved + np.arange(len(seg))
+                renumbered |= moved != base
+        kept = {seg.name for seg in old.segments}
+        added = []
+        for s, (seg, base) in enumerate(zip(new.segments, new.bases, strict=True)):
+            if seg.name in kept:
+                continue
+            for local in np.flatnonzero(~new.dead[s]).tolist():
+                entry = seg.entries[local]
+                before = old.row_of(entry.id)
+                if before is not None and mapping[before] < 0 and old.entry(before) == entry:
+                    mapping[before] = base + local  # moved by a merge, unchanged
+                else:
+                    added.append(base + local)
+        langs, live = self._physical()
+        was_live = old.live_rows
+        now = mapping[was_live]
+        deleted = now[(now >= 0) & ~live[np.maximum(now, 0)]]
+        return previous._graph.advance(
+            langs, live, np.array(added, np.int64), deleted, new.reviews,
+            mapping=mapping if renumbered else None, entry=new.entry, row_of=new.row_of,
+            fetch=self._doc_and_name_vectors,
+        )  # fmt: skip
+
+    def _doc_and_name_vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._vectors_of(rows), self._vectors_of(rows, names=True)
 
     def _calibrate(self) -> LanguageCalibration:
         live = self.index.live_rows
@@ -157,13 +237,16 @@ class Searcher:
             fetch, langs, self.index.doc_stats if self.scoring == "calibrated" else None
         )
 
-    def _vectors_of(self, rows: np.ndarray) -> np.ndarray:
-        """Stored document vectors of global rows, fetched segment by segment."""
+    def _vectors_of(self, rows: np.ndarray, *, names: bool = False) -> np.ndarray:
+        """Stored document (or names) vectors of global rows, segment by segment."""
+        rows = np.asarray(rows, np.int64)
         out = np.zeros((len(rows), self.index.manifest.dimension), np.float32)
         where = np.searchsorted(np.asarray(self.index.bases), rows, side="right") - 1
         for s in np.unique(where).tolist():
             pick = np.flatnonzero(where == s)
-            out[pick] = self.index.segments[s].doc_vectors(rows[pick] - self.index.bases[s])
+            local = rows[pick] - self.index.bases[s]
+            segment = self.index.segments[s]
+            out[pick] = segment.names[local] if names else segment.doc_vectors(local)
         return out
 
     @classmethod
@@ -213,28 +296,26 @@ class Searcher:
 
     @property
     def has_graph(self) -> bool:
-        return self.index.manifest.count <= MAX_GRAPH_ENTRIES
+        """Whether equivalents can be answered now (small indexes build on first use)."""
+        return self.graph_ready or (
+            self._graph is None and self.index.manifest.count <= GRAPH_IN_BACKGROUND_ABOVE
+        )
 
     @property
     def graph(self) -> EquivalenceGraph:
-        """The cross-lingual equivalence graph over the live entries (graph rows are
-        positions among them: ``_graph_row`` / ``self.index.live_rows``), built on first use."""
-        if not self.has_graph:
-            raise QueryError(
-                f"equivalents are computed for up to {MAX_GRAPH_ENTRIES} entries; this index "
-                f"has {self.index.manifest.count}"
-            )
+        """The cross-lingual equivalence graph over this version's rows."""
+        if self._graph is None and (
+            self.wait_for_graph or self.index.manifest.count <= GRAPH_IN_BACKGROUND_ABOVE
+        ):
+            self._build_graph()  # waits for a background build already under way
         if self._graph is None:
-            self._graph = EquivalenceGraph(
-                self.index.entries,
-                self.index.doc_vectors(),
-                self.index.name_vectors,
-                self.index.reviews,
+            raise GraphNotReady(
+                f"equivalents of this index ({self.index.manifest.count} entries) are still "
+                "being computed; try again shortly"
             )
+        if not self.graph_ready:
+            raise GraphNotReady("the index changed while answering; try again")
         return self._graph
-
-    def _graph_row(self, row: int) -> int:
-        return int(np.searchsorted(self.index.live_rows, row))
 
     def _row_of(self, entry_id: str) -> int:
         row = self.index.row_of(entry_id)
@@ -246,13 +327,11 @@ class Searcher:
         """Confirmed entries in other languages that name the same concept as ``entry_id``."""
         return [
             EquivalentHit(
-                self._hit(int(self.index.live_rows[eq.row]), eq.score, rank),
+                self._hit(eq.row, eq.score, rank),
                 eq.shared_names,
                 eq.status,
             )
-            for rank, eq in enumerate(
-                self.graph.equivalents(self._graph_row(self._row_of(entry_id))), start=1
-            )
+            for rank, eq in enumerate(self.graph.equivalents(self._row_of(entry_id)), start=1)
         ]
 
     def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]:
@@ -260,7 +339,7 @@ class Searcher:
         return {
             lang: [
                 CandidateHit(
-                    self._hit(int(self.index.live_rows[c.row]), c.score, rank),
+                    self._hit(c.row, c.score, rank),
                     c.probability,
                     c.margin,
                     c.mutual,
@@ -270,9 +349,7 @@ class Searcher:
                 )  # fmt: skip
                 for rank, c in enumerate(found, start=1)
             ]
-            for lang, found in self.graph.candidates(
-                self._graph_row(self._row_of(entry_id))
-            ).items()
+            for lang, found in self.graph.candidates(self._row_of(entry_id)).items()
         }
 
     # ------------------------------------------------------------------ search
@@ -369,14 +446,16 @@ class Searcher:
     def _lexical_ranked(self, text: str, n: int, masks: list[np.ndarray]) -> Ranked:
         if self.lexical_spread <= 0 or not self.has_graph:
             return self._top(self._lexical_scores(text, masks), n)
+        if self._graph is None:
+            self._build_graph()
         # Lexical evidence is mostly same-language; spread it to the entries'
         # cross-lingual equivalents so the lexical list can rank them too.
         live = self._live_masks()
         ranked = dict(self._top(self._lexical_scores(text, live), n))
+        graph = self._graph
         for row, score in list(ranked.items()):
-            for eq in self.graph.equivalents(self._graph_row(row)):
-                other = int(self.index.live_rows[eq.row])
-                ranked[other] = max(ranked.get(other, 0.0), self.lexical_spread * score)
+            for eq in graph.equivalents(row):
+                ranked[eq.row] = max(ranked.get(eq.row, 0.0), self.lexical_spread * score)
         allowed = {r: sc for r, sc in ranked.items() if self._allowed(r, masks)}
         return sorted(allowed.items(), key=lambda item: (-item[1], item[0]))[:n]
 
