@@ -616,6 +616,25 @@ def restore(index_dir: IndexOption = None) -> None:
 
 
 @app.command()
+def optimize(index_dir: IndexOption = None) -> None:
+    """Merge every segment of the index into one, dropping deleted entries for good:
+    the layout a fresh build gives, without embedding anything again."""
+    from glossa.indexer.store.updates import optimize as merge_all
+
+    settings = _settings()
+    path = index_dir or settings.index_dir
+    try:
+        before = len(read_manifest(path.resolve()).segments)
+        loaded = merge_all(path, store=settings.store_config())
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    out.print(
+        f"merged {before} segment(s) into one: {loaded.manifest.count} entries "
+        f"(generation {loaded.manifest.generation}); `glossa restore` undoes this"
+    )
+
+
+@app.command()
 def check(index_dir: IndexOption = None) -> None:
     """Verify every file of the index against the checksums in its manifest, and
     every entry record; exits 1 (with the fix) if anything is damaged."""

@@ -237,6 +237,7 @@ class EquivalenceGraph:
         self._entry, self._row_of, self._fetch = entry, row_of, fetch
         self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
         self.threshold = threshold
+        self._answers: dict[int, list[Equivalent]] = {}
         self.generation = 0  # +1 per ``advance``: a reader holding an older version can tell
 
     # ------------------------------------------------------------------ building
@@ -434,6 +435,7 @@ class EquivalenceGraph:
             if len(rows_array) and lang in self._indexes:
                 self._refresh(lang, rows_array, self.combined(rows_array))
         self.set_reviews(reviews)
+        self._answers = {}
         self.generation += 1
         return self
 
@@ -527,7 +529,14 @@ class EquivalenceGraph:
     # ------------------------------------------------------------------ answers
 
     def equivalents(self, row: int) -> list[Equivalent]:
-        """Confirmed links of ``row``, best first."""
+        """Confirmed links of ``row``, best first (remembered until the next write:
+        hybrid search spreads lexical evidence along them for every lexical hit)."""
+        found = self._answers.get(row)
+        if found is None:
+            found = self._answers[row] = self._equivalents(row)
+        return found
+
+    def _equivalents(self, row: int) -> list[Equivalent]:
         if not self.live[row]:
             return []
         found: dict[int, str] = {b: DECLARED for b in self._declared(row)}

@@ -45,6 +45,7 @@ def index_env(tmp_path, monkeypatch):
         "review",
         "check",
         "restore",
+        "optimize",
     ],
 )
 def test_every_command_has_help(command):
@@ -527,3 +528,6 @@ def test_restore_brings_back_the_previous_version_and_can_be_undone(tmp_path, sm
     assert runner.invoke(app, ["check", *idx]).exit_code == 0
     assert runner.invoke(app, ["restore", *idx]).exit_code == 0  # undo the restore
     assert "de-ces" not in ids()
+    merged = runner.invoke(app, ["optimize", *idx])
+    assert merged.exit_code == 0 and "into one: 234 entries" in merged.stdout, merged.output
+    assert "de-ces" not in ids() and runner.invoke(app, ["check", *idx]).exit_code == 0
