@@ -67,7 +67,7 @@ BIAS = 0.37
 DECLARED, ACCEPTED, AUTOMATIC = "declared", "accepted", "automatic"
 DEPTH = max(CANDIDATES, 2)  # neighbours kept per language: the best, the runner-up, candidates
 ANN_ABOVE = 20_000  # entries of one language; above it the index is HNSW over 8-bit codes
-HNSW_M, HNSW_EF_SEARCH = 32, 96
+HNSW_M, HNSW_EF_SEARCH = 32, 32  # top 7 re-scored exactly: 32 is plenty
 REVERSE = 16  # a new entry may displace the current best of its own nearest neighbours
 BATCH = 4096
 
@@ -274,7 +274,8 @@ class EquivalenceGraph:
         scaled by 1/sqrt(2): one inner product is the graph's similarity."""
         rows = np.asarray(rows, np.int64)
         docs, names = self._fetch(rows)
-        means = np.stack([self._mean.get(lang, self._overall) for lang in self.langs[rows]])
+        langs, which = np.unique(self.langs[rows], return_inverse=True)
+        means = np.stack([self._mean.get(str(lang), self._overall) for lang in langs])[which]
         d = self._dimension
         parts = []
         for vectors, mean in ((docs, means[:, :d]), (names, means[:, d:])):

@@ -138,9 +138,7 @@ class FaissIndex:
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) == 0:
             return np.zeros((0, self.dimension), np.float32)
-        if self.kind == FLAT:
-            return self._index.reconstruct_batch(rows)
-        return np.stack([self._index.reconstruct(int(r)) for r in rows])
+        return self._index.reconstruct_batch(rows)
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))

@@ -53,6 +53,7 @@ from glossa.indexer.store.segments import (
     discard_segment,
     load_deletes,
     load_segment,
+    read_records,
 )
 from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -518,11 +519,4 @@ def _load(
 
 
 def _read_reviews(path: Path) -> list[Review]:
-    reviews = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            try:
-                reviews.append(Review.from_json(line))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise IndexLoadError(f"{path}:{number}: damaged review record ({exc})") from exc
-    return reviews
+    return read_records(path, Review.from_json, "review", IndexLoadError)

@@ -224,15 +224,22 @@ def load_deletes(root: Path, info: SegmentInfo, *, verify: bool = True) -> np.nd
     return dead
 
 
-def read_entries(path: Path) -> list[Entry]:
-    entries = []
+def read_records(path: Path, parse, what: str, error: type[Exception]) -> list:
+    """Every line of a JSON-lines file parsed by ``parse``; a line that does not
+    parse raises ``error`` naming the file and line."""
+    records = []
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             try:
-                entries.append(Entry.from_dict(json.loads(line)))
+                records.append(parse(line))
             except (ValueError, KeyError, TypeError) as exc:
-                raise SegmentError(f"{path}:{number}: damaged entry record ({exc})") from exc
-    return entries
+                raise error(f"{path}:{number}: damaged {what} record ({exc})") from exc
+    return records
+
+
+def read_entries(path: Path) -> list[Entry]:
+    return read_records(path, lambda line: Entry.from_dict(json.loads(line)), "entry",
+                        SegmentError)  # fmt: skip
 
 
 def discard_segment(root: Path, info: SegmentInfo, store: StoreConfig) -> None:
