@@ -10,7 +10,7 @@ language and a source per row, through Glossa's ``VectorIndex`` interface as
 write that makes it durable (FAISS ``save``; Milvus ``flush``) + making it
 searchable (Milvus ``load``). Queries go one at a time, as the API sends them,
 without and with a language filter; recall@10 is against exact search. Without
-``--uri`` an embedded Milvus server (the ``milvus`` package) is started on
+``--uri`` Milvus Lite (embedded, a local file; pymilvus 3 + milvus-lite) is used on
 loopback. Writes ``benchmarks/results/milvus_ingest.{md,json}``.
 """
 
@@ -66,7 +66,7 @@ def measure(store: StoreConfig, data: np.ndarray, langs: list[str], queries: np.
 
             MilvusIndex.drop(Path(tmp) / index.file_name, store)
     return {
-        "store": f"Milvus 2.3.5 ({index.index_type})"
+        "store": f"Milvus Lite 3.2 ({index.index_type})"
         if store.backend == "milvus"
         else f"FAISS ({index.kind})",
         "count": len(data),
@@ -91,22 +91,12 @@ def main() -> None:
     scores = queries @ data.T
     truth = np.argsort(-scores, axis=1)[:, :10]
     truth_filtered = allowed[np.argsort(-scores[:, allowed], axis=1)[:, :10]]
-    server = None
-    if args.uri is None:
-        from milvus import MilvusServer
-
-        server = MilvusServer()
-        server.set_base_dir(tempfile.mkdtemp(prefix="glossa-milvus-"))
-        server.start()
-        args.uri = f"http://127.0.0.1:{server.listen_port}"
-    try:
-        milvus = StoreConfig(backend="milvus", milvus_uri=args.uri, milvus_collection="bench",
-                             milvus_timeout=30)  # fmt: skip
-        rows = [measure(s, data, langs, queries, truth, truth_filtered, allowed)
-                for s in (FAISS_STORE, milvus)]  # fmt: skip
-    finally:
-        if server is not None:
-            server.stop()
+    if args.uri is None:  # Milvus Lite: embedded, one local file
+        args.uri = str(Path(tempfile.mkdtemp(prefix="glossa-milvus-")) / "milvus.db")
+    milvus = StoreConfig(backend="milvus", milvus_uri=args.uri, milvus_collection="bench",
+                         milvus_timeout=30)  # fmt: skip
+    rows = [measure(s, data, langs, queries, truth, truth_filtered, allowed)
+            for s in (FAISS_STORE, milvus)]  # fmt: skip
     header = ["store", "count", "ingest_s", "ingest_rows_per_s", "unfiltered_p50_ms",
               "unfiltered_p99_ms", "unfiltered_recall_at_10", "lang=fa_p50_ms", "lang=fa_p99_ms",
               "lang=fa_recall_at_10"]  # fmt: skip

@@ -57,20 +57,13 @@ def real_searcher(real_index_dir, real_encoder):
 
 @pytest.fixture(scope="session")
 def milvus_store(tmp_path_factory):
-    """A real Milvus standalone server (the embedded ``milvus`` package) on loopback
-    for the session, and the store settings that point at it."""
+    """Milvus Lite (embedded: the ``milvus-lite`` package behind pymilvus 3, one
+    local file) for the session, and the store settings that point at it."""
     from glossa.indexer.store.vectors import StoreConfig
-    from milvus import MilvusServer
 
-    server = MilvusServer()
-    server.set_base_dir(str(tmp_path_factory.mktemp("milvus")))
-    server.start()
-    try:
-        yield StoreConfig(
-            backend="milvus",
-            milvus_uri=f"http://127.0.0.1:{server.listen_port}",
-            milvus_collection="test",
-            milvus_timeout=20,
-        )
-    finally:
-        server.stop()
+    yield StoreConfig(
+        backend="milvus",
+        milvus_uri=str(tmp_path_factory.mktemp("milvus") / "milvus.db"),
+        milvus_collection="test",
+        milvus_timeout=20,
+    )

@@ -11,17 +11,19 @@ else and a pointer file (``vectors.milvus.json``) naming the collection; a new
 version is a new collection, swapped in with the directory and the old one
 dropped afterwards, so readers see the old or the new version, never a mix.
 
-The same client talks to an embedded server (tests: the ``milvus`` package),
-a standalone server or a sharded, replicated cluster; only ``GLOSSA_MILVUS_URI``
-(and token / database) change. Every call has a timeout: a server that is down
+The same client (pymilvus 3, ``MilvusClient``) talks to Milvus Lite (a local
+``*.db`` file as ``GLOSSA_MILVUS_URI``: the tests), a standalone server or a
+sharded, replicated cluster; only ``GLOSSA_MILVUS_URI`` (and token / database)
+change. Since segments are immutable, each segment's vectors are one collection
+that is written once and dropped when no index version names the segment. Every call has a timeout: a server that is down
 gives ``VectorStoreUnavailable`` within ``GLOSSA_MILVUS_TIMEOUT`` seconds.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,10 @@ class VectorStoreUnavailable(ConnectionError):
     """The vector store cannot be reached; the message says where and what to do."""
 
 
+_CLIENTS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
 def _milvus() -> Any:
     try:
         import pymilvus
@@ -65,40 +71,42 @@ def _milvus() -> Any:
     return pymilvus
 
 
-def connect(store: StoreConfig) -> str:
-    """Open (or reuse) a connection; returns its alias. Bounded by the store's timeout."""
+def connect(store: StoreConfig) -> Any:
+    """A client for the store (one per URI, database and token, shared). Bounded
+    by the store's timeout."""
     pm = _milvus()
     key = f"{store.milvus_uri}|{store.milvus_db}|{store.milvus_token or ''}"
-    alias = "glossa-" + hashlib.sha1(key.encode()).hexdigest()[:12]
-    if pm.connections.has_connection(alias):
-        return alias
-    try:
-        pm.connections.connect(
-            alias=alias,
-            uri=store.milvus_uri,
-            token=store.milvus_token or "",
-            db_name=store.milvus_db,
-            timeout=store.milvus_timeout,
-        )
-    except Exception as exc:
-        pm.connections.remove_connection(alias)
-        raise VectorStoreUnavailable(
-            f"cannot reach Milvus at {store.milvus_uri} (database {store.milvus_db!r}) within "
-            f"{store.milvus_timeout:g} s: {getattr(exc, 'message', exc)}; start it, or set "
-            "GLOSSA_MILVUS_URI / GLOSSA_MILVUS_TOKEN, or use GLOSSA_BACKEND=faiss"
-        ) from exc
-    return alias
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is not None:
+            return client
+        try:
+            kwargs: dict[str, Any] = {"uri": store.milvus_uri, "timeout": store.milvus_timeout}
+            if store.milvus_token:
+                kwargs["token"] = store.milvus_token
+            if not store.milvus_uri.endswith(".db"):  # Milvus Lite has one database
+                kwargs["db_name"] = store.milvus_db
+            client = pm.MilvusClient(**kwargs)
+            client.list_collections(timeout=store.milvus_timeout)
+        except Exception as exc:
+            raise VectorStoreUnavailable(
+                f"cannot reach Milvus at {store.milvus_uri} (database {store.milvus_db!r}) within "
+                f"{store.milvus_timeout:g} s: {getattr(exc, 'message', exc)}; start it, or set "
+                "GLOSSA_MILVUS_URI / GLOSSA_MILVUS_TOKEN, or use GLOSSA_BACKEND=faiss"
+            ) from exc
+        _CLIENTS[key] = client
+        return client
 
 
 def _quoted(values: frozenset[str]) -> str:
     return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in sorted(values)) + "]"
 
 
-def filter_expression(where: Filter) -> str | None:
+def filter_expression(where: Filter) -> str:
     """A Milvus boolean expression for a filter: language and source sets become
     ``lang in [...]`` / ``source in [...]``; a bare row list ``row in [...]``."""
     if where is None:
-        return None
+        return ""
     if isinstance(where, RowFilter) and (where.langs is not None or where.sources is not None):
         parts = []
         if where.langs is not None:
@@ -107,7 +115,7 @@ def filter_expression(where: Filter) -> str | None:
             parts.append(f"source in {_quoted(where.sources)}")
         return " and ".join(parts)
     rows = allowed_rows(where)
-    return None if rows is None else f"row in {[int(r) for r in rows]}"
+    return "" if rows is None else f"row in {[int(r) for r in rows]}"
 
 
 class MilvusIndex:
@@ -115,10 +123,11 @@ class MilvusIndex:
     file_name = FILE_NAME
 
     def __init__(
-        self, store: StoreConfig, collection: Any, dimension: int, count: int, index_type: str
-    ) -> None:
-        self.store, self._collection, self.dimension = store, collection, dimension
-        self.collection: str = collection.name
+        self, store: StoreConfig, client: Any, collection: str, dimension: int, count: int,
+        index_type: str,
+    ) -> None:  # fmt: skip
+        self.store, self._client, self.dimension = store, client, dimension
+        self.collection = collection
         self._count, self.index_type = count, index_type
         self._loaded = False
         self.ef = 128
@@ -130,31 +139,20 @@ class MilvusIndex:
         cls, store: StoreConfig, dimension: int, expected_count: int = 0, generation: int = 0
     ) -> MilvusIndex:
         pm = _milvus()
-        alias = connect(store)
-        fields = [
-            pm.FieldSchema("row", pm.DataType.INT64, is_primary=True),
-            pm.FieldSchema("lang", pm.DataType.VARCHAR, max_length=MAX_LANG),
-            pm.FieldSchema("source", pm.DataType.VARCHAR, max_length=MAX_SOURCE),
-            pm.FieldSchema("vector", pm.DataType.FLOAT_VECTOR, dim=dimension),
-        ]
-        schema = pm.CollectionSchema(fields, description="Glossa entry vectors")
-        name = f"{store.milvus_collection}_g{generation}_{secrets.token_hex(3)}"
-        collection = pm.Collection(
-            name, schema, using=alias, consistency_level="Strong", timeout=CALL_TIMEOUT
-        )
+        client = connect(store)
+        schema = client.create_schema(auto_id=False, description="Glossa entry vectors")
+        schema.add_field("row", pm.DataType.INT64, is_primary=True)
+        schema.add_field("lang", pm.DataType.VARCHAR, max_length=MAX_LANG)
+        schema.add_field("source", pm.DataType.VARCHAR, max_length=MAX_SOURCE)
+        schema.add_field("vector", pm.DataType.FLOAT_VECTOR, dim=dimension)
         index_type = "HNSW" if expected_count >= HNSW_ABOVE else "FLAT"
-        collection.create_index(
-            "vector",
-            {
-                "index_type": index_type,
-                "metric_type": "IP",
-                "params": HNSW_PARAMS if index_type == "HNSW" else {},
-            },
-            timeout=CALL_TIMEOUT,
-        )
-        collection.create_index("lang", {"index_type": "Trie"}, timeout=CALL_TIMEOUT)
-        collection.create_index("source", {"index_type": "Trie"}, timeout=CALL_TIMEOUT)
-        return cls(store, collection, dimension, 0, index_type)
+        params = client.prepare_index_params()
+        params.add_index("vector", index_type=index_type, metric_type="IP",
+                         params=HNSW_PARAMS if index_type == "HNSW" else {})  # fmt: skip
+        name = f"{store.milvus_collection}_g{generation}_{secrets.token_hex(3)}"
+        client.create_collection(name, schema=schema, index_params=params,
+                                 consistency_level="Strong", timeout=CALL_TIMEOUT)  # fmt: skip
+        return cls(store, client, name, dimension, 0, index_type)
 
     @staticmethod
     def _pointer(path: Path) -> dict:
@@ -167,22 +165,16 @@ class MilvusIndex:
 
     @classmethod
     def load(cls, path: Path, store: StoreConfig) -> MilvusIndex:
-        pm = _milvus()
         pointer = cls._pointer(path)
-        alias = connect(store)
+        client = connect(store)
         name = pointer["collection"]
-        if not pm.utility.has_collection(name, using=alias, timeout=store.milvus_timeout):
+        if not client.has_collection(name, timeout=store.milvus_timeout):
             raise ValueError(
                 f"Milvus at {store.milvus_uri} has no collection {name!r} (dropped, or another "
                 "server/database)"
             )
-        index = cls(
-            store,
-            pm.Collection(name, using=alias),
-            int(pointer["dimension"]),
-            int(pointer["count"]),
-            pointer.get("index_type", "FLAT"),
-        )
+        index = cls(store, client, name, int(pointer["dimension"]), int(pointer["count"]),
+                    pointer.get("index_type", "FLAT"))  # fmt: skip
         stored = index.stored_count()
         if stored != index._count:
             raise ValueError(f"collection {name!r} holds {stored} vectors, expected {index._count}")
@@ -190,14 +182,13 @@ class MilvusIndex:
 
     @classmethod
     def drop(cls, path: Path, store: StoreConfig) -> None:
-        pm = _milvus()
         name = cls._pointer(path)["collection"]
-        alias = connect(store)
-        if pm.utility.has_collection(name, using=alias, timeout=store.milvus_timeout):
-            pm.utility.drop_collection(name, using=alias, timeout=CALL_TIMEOUT)
+        client = connect(store)
+        if client.has_collection(name, timeout=store.milvus_timeout):
+            client.drop_collection(name, timeout=CALL_TIMEOUT)
 
     def save(self, path: Path) -> None:
-        self._collection.flush(timeout=CALL_TIMEOUT)
+        self._client.flush(self.collection, timeout=CALL_TIMEOUT)
         pointer = {
             "backend": "milvus",
             "uri": self.store.milvus_uri,
@@ -212,7 +203,7 @@ class MilvusIndex:
 
     def _ensure_loaded(self) -> None:
         if not self._loaded:
-            self._collection.load(timeout=CALL_TIMEOUT)
+            self._client.load_collection(self.collection, timeout=CALL_TIMEOUT)
             self._loaded = True
 
     # ------------------------------------------------------------------ data
@@ -223,12 +214,9 @@ class MilvusIndex:
     def stored_count(self) -> int:
         """Rows as Milvus counts them (strong consistency), for load-time checks."""
         self._ensure_loaded()
-        result = self._collection.query(
-            expr="row >= 0",
-            output_fields=["count(*)"],
-            consistency_level="Strong",
-            timeout=CALL_TIMEOUT,
-        )
+        result = self._client.query(self.collection, filter="row >= 0",
+                                    output_fields=["count(*)"], consistency_level="Strong",
+                                    timeout=CALL_TIMEOUT)  # fmt: skip
         return int(result[0]["count(*)"]) if result else 0
 
     def add(
@@ -247,15 +235,11 @@ class MilvusIndex:
         first = self._count
         for start in range(0, n, INSERT_BATCH):
             end = min(start + INSERT_BATCH, n)
-            self._collection.insert(
-                [
-                    list(range(first + start, first + end)),
-                    langs[start:end],
-                    sources[start:end],
-                    vectors[start:end],
-                ],
-                timeout=CALL_TIMEOUT,
-            )
+            rows = [
+                {"row": first + i, "lang": langs[i], "source": sources[i], "vector": vectors[i]}
+                for i in range(start, end)
+            ]
+            self._client.insert(self.collection, rows, timeout=CALL_TIMEOUT)
             if progress:
                 progress(end, n)
         self._count += n
@@ -272,7 +256,8 @@ class MilvusIndex:
         kept = self._fetch(keep, ["lang", "source", "vector"])
         for start in range(0, len(tail), QUERY_BATCH):
             chunk = tail[start : start + QUERY_BATCH]
-            self._collection.delete(f"row in {chunk.tolist()}", timeout=CALL_TIMEOUT)
+            self._client.delete(self.collection, filter=f"row in {chunk.tolist()}",
+                                timeout=CALL_TIMEOUT)  # fmt: skip
         self._count = int(rows[0])
         if len(keep):
             self.add(
@@ -287,12 +272,10 @@ class MilvusIndex:
         rows = np.asarray(rows, dtype=np.int64)
         for start in range(0, len(rows), QUERY_BATCH):
             chunk = rows[start : start + QUERY_BATCH].tolist()
-            for record in self._collection.query(
-                expr=f"row in {chunk}",
-                output_fields=["row", *fields],
-                consistency_level=READ_CONSISTENCY,
-                timeout=CALL_TIMEOUT,
-            ):
+            for record in self._client.query(
+                self.collection, filter=f"row in {chunk}", output_fields=["row", *fields],
+                consistency_level=READ_CONSISTENCY, timeout=CALL_TIMEOUT,
+            ):  # fmt: skip
                 out[int(record["row"])] = record
         missing = [int(r) for r in rows.tolist() if int(r) not in out]
         if missing:
@@ -319,16 +302,12 @@ class MilvusIndex:
         params: dict = {"metric_type": "IP", "params": {}}
         if self.index_type == "HNSW":
             params["params"] = {"ef": max(self.ef, k)}
-        results = self._collection.search(
-            data=queries,
-            anns_field="vector",
-            param=params,
-            limit=k,
-            expr=filter_expression(where),
-            consistency_level=READ_CONSISTENCY,
+        results = self._client.search(
+            self.collection, data=list(queries), anns_field="vector", search_params=params,
+            limit=k, filter=filter_expression(where), consistency_level=READ_CONSISTENCY,
             timeout=CALL_TIMEOUT,
-        )
+        )  # fmt: skip
         for q, hits in enumerate(results):
             for j, hit in enumerate(hits):
-                scores[q, j], rows[q, j] = hit.distance, hit.id
+                scores[q, j], rows[q, j] = hit["distance"], hit["row"] if "row" in hit else hit["id"]
         return scores, rows

@@ -94,7 +94,6 @@ def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
 ):
     from glossa.indexer.store.milvus import connect
     from glossa.indexer.store.updates import optimize
-    from pymilvus import utility
 
     out = tmp_path / "idx"
     build_index(bundled_entries[:40], real_encoder, out, store=milvus_store)
@@ -105,8 +104,8 @@ def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
                                    delete=[bundled_entries[0].id])  # fmt: skip
     # the write costs one small collection for the new segment; the first stays
     assert report.added == ("de-ces",) and collections(out)[0] == first
-    alias = connect(milvus_store)
-    assert all(utility.has_collection(c, using=alias) for c in collections(out))
+    client = connect(milvus_store)
+    assert all(client.has_collection(c) for c in collections(out))
     searcher = Searcher(loaded, real_encoder)
     assert searcher.search("Kundenaufwandswert", k=1)[0].id == "de-ces"
     assert bundled_entries[0].id not in {
@@ -115,7 +114,7 @@ def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
     old = collections(out)
     optimize(out, store=milvus_store)  # one segment again; the old ones serve `restore` ...
     apply_changes(out, real_encoder, delete=["de-ces"], store=milvus_store)
-    assert not any(utility.has_collection(c, using=alias) for c in old)  # ... until replaced
+    assert not any(client.has_collection(c) for c in old)  # ... until replaced
 
 
 def test_backend_mismatch_is_refused_clearly(milvus_index_dir, real_index_dir, milvus_store):
