@@ -45,6 +45,7 @@ searches, not a rebuild. Language means are fixed when the graph is built.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -186,6 +187,19 @@ class _LanguageIndex:
         return np.where(rows >= 0, scores, -np.inf).astype(np.float32), rows
 
 
+def _runner_up(scores: np.ndarray) -> float:
+    return float(scores[1]) if np.isfinite(scores[1]) else 0.0
+
+
+def _probability(similarity: float, margin_low: float, margin_high: float) -> float:
+    """``link_probability`` for one pair, without NumPy's per-call overhead."""
+    z = BIAS
+    for value, mean, std, weight in zip((similarity, margin_low, margin_high), FEATURE_MEAN,
+                                        FEATURE_STD, WEIGHTS, strict=True):  # fmt: skip
+        z += (value - mean) / std * weight
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 class EquivalenceGraph:
     """Neighbour lists per language and the linking decision over them.
 
@@ -238,6 +252,7 @@ class EquivalenceGraph:
         self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
         self.threshold = threshold
         self._answers: dict[int, list[Equivalent]] = {}
+        self._linked: dict[int, list[int]] = {}
         self.generation = 0  # +1 per ``advance``: a reader holding an older version can tell
 
     # ------------------------------------------------------------------ building
@@ -436,7 +451,7 @@ class EquivalenceGraph:
             if len(rows_array) and lang in self._indexes:
                 self._refresh(lang, rows_array, self.combined(rows_array))
         self.set_reviews(reviews)
-        self._answers = {}
+        self._answers, self._linked = {}, {}
         self.generation += 1
         return self
 
@@ -494,16 +509,47 @@ class EquivalenceGraph:
         return any(self.langs[b] == lang for b in self._declared(a))
 
     def _automatic(self, a: int, b: int) -> bool:
-        pair = frozenset((a, b))
-        return (
-            self.langs[a] != self.langs[b]
-            and self.live[a] and self.live[b]
-            and self.is_mutual(a, b)
-            and pair not in self.reviews
-            and not self._declared_in(a, str(self.langs[b]))
-            and not self._declared_in(b, str(self.langs[a]))
-            and self.probability(a, b) >= self.threshold
-        )  # fmt: skip
+        la, lb = str(self.langs[a]), str(self.langs[b])
+        if la == lb or not (self.live[a] and self.live[b]) or not self.is_mutual(a, b):
+            return False
+        if (
+            frozenset((a, b)) in self.reviews
+            or self._declared_in(a, lb)
+            or self._declared_in(b, la)
+        ):
+            return False
+        # mutual: each is the other's best, so both margins are to the runner-up
+        rows_b, scores_b = self._top[lb]
+        rows_a, scores_a = self._top[la]
+        similarity = float(scores_b[a, 0])
+        margin_a = similarity - _runner_up(scores_b[a])
+        margin_b = float(scores_a[b, 0]) - _runner_up(scores_a[b])
+        low, high = min(margin_a, margin_b), max(margin_a, margin_b)
+        return _probability(similarity, low, high) >= self.threshold
+
+    def linked(self, row: int) -> list[int]:
+        """The rows of ``row``'s confirmed links, without the evidence (what hybrid
+        search spreads lexical scores along); remembered until the next write."""
+        found = self._linked.get(row)
+        if found is None:
+            if not self.live[row]:
+                found = []
+            else:
+                found = self._declared(row) + [
+                    b for b in self._reviewed.get(row, ())
+                    if self.live[b] and self.reviews[frozenset((row, b))] == "accepted"
+                ]  # fmt: skip
+                for lang, (rows, _) in self._top.items():
+                    b = int(rows[row, 0])
+                    if (
+                        lang != self.langs[row]
+                        and b >= 0
+                        and b not in found
+                        and self._automatic(row, b)
+                    ):
+                        found.append(b)
+            self._linked[row] = found
+        return found
 
     def status(self, a: int, b: int) -> str | None:
         """How a pair stands: declared / accepted / automatic (confirmed), rejected, or None."""

@@ -424,38 +424,34 @@ class Searcher:
             if mask[local]
         ]
 
-    def _lexical_scores(self, text: str, masks: list[np.ndarray]) -> Ranked:
-        """Every allowed entry with a positive BM25 score, as (row, score)."""
-        scores = segment_scores(self._postings, analyze(text, self.analyzer))
+    def _lexical_top(self, text: str, masks: list[np.ndarray], n: int) -> Ranked:
+        """The ``n`` best allowed entries by BM25 (positive scores only), best first:
+        each segment's best ``n`` picked in NumPy, then merged."""
         rows, values = [], []
+        scores = segment_scores(self._postings, analyze(text, self.analyzer))
         for seg_scores, mask, base in zip(scores, masks, self.index.bases, strict=True):
             hit = np.flatnonzero((seg_scores > 0) & mask)
+            if len(hit) > n:
+                hit = hit[np.argpartition(-seg_scores[hit], n - 1)[:n]]
             rows.append(hit + base)
             values.append(seg_scores[hit])
         found_rows, found = np.concatenate(rows), np.concatenate(values)
-        return list(zip(found_rows.tolist(), found.tolist(), strict=True))
-
-    @staticmethod
-    def _top(items: Ranked, n: int) -> Ranked:
-        if len(items) > n:
-            scores = np.array([s for _, s in items])
-            keep = np.argpartition(-scores, n - 1)[:n]
-            items = [items[i] for i in keep]
-        return sorted(items, key=lambda item: (-item[1], item[0]))[:n]
+        order = np.lexsort((found_rows, -found))[:n]
+        return list(zip(found_rows[order].tolist(), found[order].tolist(), strict=True))
 
     def _lexical_ranked(self, text: str, n: int, masks: list[np.ndarray]) -> Ranked:
         if self.lexical_spread <= 0 or not self.has_graph:
-            return self._top(self._lexical_scores(text, masks), n)
+            return self._lexical_top(text, masks, n)
         if self._graph is None:
             self._build_graph()
         # Lexical evidence is mostly same-language; spread it to the entries'
         # cross-lingual equivalents so the lexical list can rank them too.
         live = self._live_masks()
-        ranked = dict(self._top(self._lexical_scores(text, live), n))
+        ranked = dict(self._lexical_top(text, live, n))
         graph = self._graph
         for row, score in list(ranked.items()):
-            for eq in graph.equivalents(row):
-                ranked[eq.row] = max(ranked.get(eq.row, 0.0), self.lexical_spread * score)
+            for other in graph.linked(row):
+                ranked[other] = max(ranked.get(other, 0.0), self.lexical_spread * score)
         allowed = {r: sc for r, sc in ranked.items() if self._allowed(r, masks)}
         return sorted(allowed.items(), key=lambda item: (-item[1], item[0]))[:n]
 

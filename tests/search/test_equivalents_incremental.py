@@ -22,6 +22,8 @@ def answers(searcher: Searcher, graph: EquivalenceGraph) -> dict:
     out = {}
     for row in index.live_rows.tolist():
         entry = index.entry(row).id
+        # the fast path hybrid search spreads along names exactly the confirmed links
+        assert set(graph.linked(row)) == {eq.row for eq in graph.equivalents(row)}
         out[entry] = (
             [(index.entry(eq.row).id, eq.status, round(eq.score, 5)) for eq in graph.equivalents(row)],
             {lang: [(index.entry(c.row).id, round(c.score, 5), c.status) for c in found]
