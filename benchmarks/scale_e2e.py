@@ -115,15 +115,22 @@ def synthetic_entries(count: int, seed: int = 0, prefix: str = "s"):
     langs = sorted(vocab)
     rng = np.random.default_rng(seed)
     joiner = {"zh": ""}
-    entries = []
+    cumulative = {lang: np.cumsum(weights) for lang, (_, weights) in vocab.items()}
+    term_lengths = rng.integers(1, 4, count)
+    definition_lengths = rng.integers(8, 25, count)
+    draws = rng.random(int(term_lengths.sum() + definition_lengths.sum()))
+    entries, at = [], 0
     for i in range(count):
         lang = langs[i % len(langs)]
-        ranked, weights = vocab[lang]
+        ranked = vocab[lang][0]
         sep = joiner.get(lang, " ")
-        term_words = rng.choice(len(ranked), rng.integers(1, 4), p=weights)
-        definition_words = rng.choice(len(ranked), rng.integers(8, 25), p=weights)
-        term = sep.join(ranked[w] for w in term_words) + f" {i}"
-        definition = sep.join(ranked[w] for w in definition_words) + "."
+        picks = np.minimum(np.searchsorted(cumulative[lang],
+                                           draws[at : at + term_lengths[i] + definition_lengths[i]]),
+                           len(ranked) - 1)  # fmt: skip
+        at += term_lengths[i] + definition_lengths[i]
+        words = [ranked[w] for w in picks.tolist()]
+        term = sep.join(words[: term_lengths[i]]) + f" {i}"
+        definition = sep.join(words[term_lengths[i] :]) + "."
         entries.append(Entry(f"{prefix}{i}", term, definition, lang, f"synthetic-{lang}",
                              concept=f"c{i // len(langs)}"))  # fmt: skip
     return entries
