@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from glossa.indexer.encoders.encoder import CachedQueryEncoder
+
 from glossa.runtime import build_encoder
 from glossa.settings import Settings
-
 from tests.fakes import FakeEncoder
 
 
