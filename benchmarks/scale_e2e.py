@@ -217,8 +217,67 @@ def measure(size: int, path: Path) -> dict:
                 searcher.search(queries[1], k=10, mode="hybrid")
                 out["first_hybrid_after_write_ms"] = (time.perf_counter() - t) * 1000
     out["segments_after_writes"] = len(current.segments)
+    try:  # where a one-entry write spends its time (cumulative ms per step, 5 writes)
+        out["write_steps_ms"] = write_steps(path, current, searcher, writer, extra[2500:2505])
+    except Exception as exc:  # noqa: BLE001 - a breakdown must not lose the run
+        out["write_steps_ms"] = {"error": repr(exc)}
     out["rss_end_mb"] = rss_mb()
     return out
+
+
+STEPS = {
+    "plan (id lookups)": ("glossa.indexer.store.updates", "plan"),
+    "reuse current version": ("glossa.indexer.store.updates", "load_index_dir"),
+    "embed changed texts": ("glossa.indexer.store.updates", "_vectors_for"),
+    "write segment": ("glossa.indexer.store.updates", "write_segment"),
+    "write deletes": ("glossa.indexer.store.updates", "write_deletes"),
+    "merge": ("glossa.indexer.store.updates", "merge_segments"),
+    "commit manifest + gc": ("glossa.indexer.store.updates", "write_manifest"),
+    "searcher: advance graph": ("glossa.search.searcher.Searcher", "_advance_graph"),
+    "searcher: other state": ("glossa.search.searcher.Searcher", "__init__"),
+}
+
+
+def write_steps(path: Path, current, searcher, encoder, entries) -> dict:
+    """Time each step of ``len(entries)`` one-entry adds by wrapping the functions
+    the write path calls (cumulative ms per step, divided by the number of writes)."""
+    import importlib
+
+    from glossa.indexer.store.updates import apply_changes
+
+    spent: dict[str, float] = dict.fromkeys(STEPS, 0.0)
+    originals = []
+    for label, (module, name) in STEPS.items():
+        owner_path, _, attr = module.rpartition(".") if module.endswith("Searcher") else (
+            module, "", "")  # fmt: skip
+        owner = (getattr(importlib.import_module(owner_path), attr) if attr
+                 else importlib.import_module(module))  # fmt: skip
+        function = getattr(owner, name)
+
+        def timed(*args, _f=function, _label=label, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                spent[_label] += (time.perf_counter() - started) * 1000
+
+        setattr(owner, name, timed)
+        originals.append((owner, name, function))
+    try:
+        total = 0.0
+        for entry in entries:
+            started = time.perf_counter()
+            current, _ = apply_changes(path, encoder, current=current, add=[entry])
+            searcher = searcher.with_index(current)
+            total += (time.perf_counter() - started) * 1000
+    finally:
+        for owner, name, function in originals:
+            setattr(owner, name, function)
+    n = len(entries)
+    steps = {label: ms / n for label, ms in spent.items()}
+    steps["searcher: other state"] -= steps["searcher: advance graph"]
+    steps["total"] = total / n
+    return steps
 
 
 def run_child(step: str, size: int, path: Path) -> dict:
