@@ -351,6 +351,19 @@ class EquivalenceGraph:
         top_rows[rows] = found[:, :DEPTH]
         top_scores[rows] = scores[:, :DEPTH]
 
+    def _insert(
+        self, lang: str, rows: np.ndarray, new_rows: np.ndarray, new_vectors: np.ndarray
+    ) -> None:
+        """Merge new entries of ``lang`` into the neighbour lists of ``rows`` (exact
+        scores; ties keep the entries already listed first)."""
+        top_rows, top_scores = self._top[lang]
+        scores = self.combined(rows) @ new_vectors.T
+        candidates = np.hstack([top_rows[rows], np.broadcast_to(new_rows, scores.shape)])
+        candidate_scores = np.hstack([top_scores[rows], scores.astype(np.float32)])
+        order = np.argsort(-candidate_scores, axis=1, kind="stable")[:, :DEPTH]
+        top_rows[rows] = np.take_along_axis(candidates, order, axis=1)
+        top_scores[rows] = np.take_along_axis(candidate_scores, order, axis=1)
+
     def _add_concept(self, row: int) -> None:
         concept = self._entry(row).concept
         if concept:
@@ -436,13 +449,23 @@ class EquivalenceGraph:
                 pick = self.langs[added] == lang
                 self._indexes[lang].add(added[pick], vectors[pick])
             self._refresh_all(added, vectors)
+            displaced: dict[str, set[int]] = {}
             for lang, index in self._indexes.items():  # who could now prefer a new entry
                 other = self.langs[added] != lang
                 if other.any():
                     for new_lang, rows in index.displaced(
                         vectors[other], self.langs[added][other], self._top
                     ):
-                        refresh.setdefault(str(new_lang), set()).update(rows.tolist())
+                        displaced.setdefault(str(new_lang), set()).update(rows.tolist())
+            fresh = set(added.tolist())
+            for new_lang, rows in displaced.items():
+                # rows whose list only gains new entries: merge them in (no search);
+                # rows that also lost one are refreshed in full below
+                keep = sorted(r for r in rows - fresh - refresh.get(new_lang, set())
+                              if self.live[r] and self.langs[r] != new_lang)  # fmt: skip
+                pick = self.langs[added] == new_lang
+                if keep:
+                    self._insert(new_lang, np.array(keep, np.int64), added[pick], vectors[pick])
             for row in added.tolist():
                 self._add_concept(row)
         for lang, rows in refresh.items():
