@@ -217,7 +217,10 @@ def evaluate(
     Markdown/JSON tables; returns the reports and files."""
     dataset = load_beir(dataset_dir, split)
     encoder = encoder or make_encoder(settings, notify)
-    key = f"{corpus_checksum(dataset.corpus)[:16]}-{hashlib.sha1(encoder.model_name.encode()).hexdigest()[:8]}"
+    from glossa.indexer.store.index_dir import FORMAT_VERSION
+
+    model = hashlib.sha1(encoder.model_name.encode()).hexdigest()[:8]
+    key = f"{corpus_checksum(dataset.corpus)[:16]}-{model}-v{FORMAT_VERSION}"
     index_dir = settings.model_cache_dir.parent / "eval-indexes" / key
     if not index_exists(index_dir):
         if notify:

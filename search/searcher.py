@@ -420,7 +420,7 @@ class Searcher:
         return [
             base + local
             for seg, mask, base in zip(self.index.segments, masks, self.index.bases, strict=True)
-            for local in seg.name_rows.get(key, ())
+            for local in seg.rows_named(key).tolist()
             if mask[local]
         ]
 

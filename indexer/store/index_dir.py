@@ -1,4 +1,4 @@
-"""The index directory (format 3): a manifest of immutable segments.
+"""The index directory (format 4): a manifest of immutable segments.
 
     manifest.json            the commit point: model, counts, the segments and their deletes
     manifest.previous.json   the version before the last write (``glossa restore``)
@@ -58,7 +58,7 @@ from glossa.indexer.store.segments import (
 from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: segments carry lookup.npz (entries read on demand)
 MANIFEST = "manifest.json"
 PREVIOUS = "manifest.previous.json"
 PSEUDO = "pseudo.npy"
@@ -145,7 +145,7 @@ class LoadedIndex:
     def row_of(self, entry_id: str) -> int | None:
         """The live row holding ``entry_id`` (newest segment first)."""
         for s in range(len(self.segments) - 1, -1, -1):
-            local = self.segments[s].ids.get(entry_id)
+            local = self.segments[s].row_of(entry_id)
             if local is not None and not self.dead[s][local]:
                 return self.bases[s] + local
         return None

@@ -309,5 +309,8 @@ class MilvusIndex:
         )  # fmt: skip
         for q, hits in enumerate(results):
             for j, hit in enumerate(hits):
-                scores[q, j], rows[q, j] = hit["distance"], hit["row"] if "row" in hit else hit["id"]
+                scores[q, j], rows[q, j] = (
+                    hit["distance"],
+                    hit["row"] if "row" in hit else hit["id"],
+                )
         return scores, rows

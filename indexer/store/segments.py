@@ -8,7 +8,12 @@ everything derived from them, row-aligned:
   Milvus collection that belongs to this segment alone);
 - ``names.npy``: each entry's names embedded as a query (equivalents);
 - ``doc_stats.npy``: each entry's pseudo-query mean and std (hubness correction);
-- ``postings.npz``: the lexical postings of its analysed text (``search.bm25``).
+- ``postings.npz``: the lexical postings of its analysed text (``search.bm25``);
+- ``lookup.npz``: what loading needs without parsing a single entry: each
+  entry's byte offset in ``entries.jsonl``, its id (sorted, for binary search),
+  language and source codes, and its folded names (sorted, for exact matches).
+  Entries are parsed when asked for (a hit, an id lookup, an export), so a
+  million-entry segment loads in the time it takes to read a few arrays.
 
 A segment is never modified once the manifest names it. Deleting an entry
 writes a new *deletes* file for its segment (``deletes/<segment>.<generation>.npy``,
@@ -21,9 +26,10 @@ manifest: what it changes, not the size of the index.
 from __future__ import annotations
 
 import json
+import mmap
 import shutil
-from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +49,7 @@ ENTRIES = "entries.jsonl"
 NAMES = "names.npy"
 DOC_STATS = "doc_stats.npy"
 POSTINGS = "postings.npz"
+LOOKUP = "lookup.npz"
 
 
 class SegmentError(RuntimeError):
@@ -68,35 +75,106 @@ class SegmentInfo(BaseModel):
         return self.count - self.deleted
 
 
+class StoredEntries(Sequence[Entry]):
+    """A segment's entries, parsed from ``entries.jsonl`` when asked for (the file
+    is memory-mapped; each entry's byte range comes from ``lookup.npz``)."""
+
+    def __init__(self, path: Path, offsets: np.ndarray) -> None:
+        self.path, self._offsets = path, offsets
+        with path.open("rb") as f:
+            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if offsets[-1] else b""
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        line = self._data[self._offsets[row] : self._offsets[row + 1]]
+        try:
+            return Entry.from_dict(json.loads(line))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SegmentError(f"{self.path}:{row + 1}: damaged entry record ({exc})") from exc
+
+
+@dataclass(frozen=True, eq=False)
+class Lookup:
+    """Per-row facts a search needs without the entries themselves."""
+
+    offsets: np.ndarray  # int64, rows + 1: byte range of each entry line
+    ids: np.ndarray  # str, sorted
+    id_rows: np.ndarray  # int32: the row of each sorted id
+    lang_codes: np.ndarray  # int16 into lang_names
+    lang_names: np.ndarray  # str
+    source_codes: np.ndarray  # int32 into source_names
+    source_names: np.ndarray  # str
+    name_keys: np.ndarray  # str, sorted: every folded name of every entry
+    name_rows: np.ndarray  # int32: the row of each name key
+
+    @classmethod
+    def of(cls, entries: Sequence[Entry], offsets: np.ndarray) -> Lookup:
+        ids = np.array([e.id for e in entries], dtype=str)
+        order = np.argsort(ids, kind="stable")
+        lang_names, lang_codes = np.unique(np.array([e.lang for e in entries], dtype=str),
+                                           return_inverse=True)  # fmt: skip
+        source_names, source_codes = np.unique(
+            np.array([e.source for e in entries], dtype=str), return_inverse=True
+        )
+        pairs = sorted(
+            (key, row)
+            for row, e in enumerate(entries)
+            for key in {name_key(n) for n in entry_names(e)} - {""}
+        )
+        return cls(
+            offsets.astype(np.int64), ids[order], order.astype(np.int32),
+            lang_codes.astype(np.int16), lang_names, source_codes.astype(np.int32), source_names,
+            np.array([k for k, _ in pairs], dtype=str), np.array([r for _, r in pairs], np.int32),
+        )  # fmt: skip
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as f:
+            np.savez(f, **{name: getattr(self, name) for name in self.__dataclass_fields__})
+
+    @classmethod
+    def load(cls, path: Path) -> Lookup:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+    def rows_named(self, key: str) -> np.ndarray:
+        start = np.searchsorted(self.name_keys, key, side="left")
+        end = np.searchsorted(self.name_keys, key, side="right")
+        return self.name_rows[start:end]
+
+    def row_of(self, entry_id: str) -> int | None:
+        at = int(np.searchsorted(self.ids, entry_id))
+        return int(self.id_rows[at]) if at < len(self.ids) and self.ids[at] == entry_id else None
+
+
 @dataclass(frozen=True, eq=False)
 class Segment:
-    """A loaded segment: entries, vectors and lookups, shared by every index
-    version that names it (a reload reuses the segments it already holds)."""
+    """A loaded segment: entries (parsed on demand), vectors and lookups, shared
+    by every index version that names it (a reload reuses the segments it holds)."""
 
     info: SegmentInfo
-    entries: tuple[Entry, ...]
+    entries: Sequence[Entry]
     vectors: VectorIndex
     names: np.ndarray
     doc_stats: np.ndarray
     postings: Postings
+    lookup: Lookup
     langs: np.ndarray = field(init=False)
     sources: np.ndarray = field(init=False)
-    ids: dict[str, int] = field(init=False)
-    name_rows: dict[str, tuple[int, ...]] = field(init=False)
     lang_rows: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
-        langs = np.array([e.lang for e in self.entries])
-        name_rows: dict[str, list[int]] = defaultdict(list)
-        for row, entry in enumerate(self.entries):
-            for key in {name_key(n) for n in entry_names(entry)} - {""}:
-                name_rows[key].append(row)
+        lookup = self.lookup
         set_ = object.__setattr__
-        set_(self, "langs", langs)
-        set_(self, "sources", np.array([e.source for e in self.entries]))
-        set_(self, "ids", {e.id: row for row, e in enumerate(self.entries)})
-        set_(self, "name_rows", {k: tuple(v) for k, v in name_rows.items()})
-        set_(self, "lang_rows", {str(g): np.flatnonzero(langs == g) for g in np.unique(langs)})
+        set_(self, "langs", lookup.lang_names[lookup.lang_codes])
+        set_(self, "sources", lookup.source_names[lookup.source_codes])
+        set_(self, "lang_rows", {str(name): np.flatnonzero(lookup.lang_codes == code)
+                                 for code, name in enumerate(lookup.lang_names)})  # fmt: skip
 
     @property
     def name(self) -> str:
@@ -104,6 +182,12 @@ class Segment:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def row_of(self, entry_id: str) -> int | None:
+        return self.lookup.row_of(entry_id)
+
+    def rows_named(self, key: str) -> np.ndarray:
+        return self.lookup.rows_named(key)
 
     def doc_vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
         rows = np.arange(len(self)) if rows is None else np.asarray(rows, np.int64)
@@ -140,14 +224,19 @@ def write_segment(
         vectors.add(docs, [e.lang for e in entries], [e.source for e in entries])
     vectors.save(folder / vectors.file_name)
     failpoint("segment:vectors")
-    with (folder / ENTRIES).open("w", encoding="utf-8") as f:
-        for entry in entries:
-            f.write(entry.to_json() + "\n")
+    offsets = np.zeros(len(entries) + 1, np.int64)
+    with (folder / ENTRIES).open("wb") as f:
+        for row, entry in enumerate(entries):
+            line = (entry.to_json() + "\n").encode("utf-8")
+            f.write(line)
+            offsets[row + 1] = offsets[row] + len(line)
+    lookup = Lookup.of(entries, offsets)
+    lookup.save(folder / LOOKUP)
     np.save(folder / NAMES, np.ascontiguousarray(names, dtype=np.float32))
     np.save(folder / DOC_STATS, np.ascontiguousarray(doc_stats, dtype=np.float32))
     postings = build_postings([analyze(lexical_text(e), analyzer) for e in entries])
     postings.save(folder / POSTINGS)
-    files = [vectors.file_name, ENTRIES, NAMES, DOC_STATS, POSTINGS]
+    files = [vectors.file_name, ENTRIES, NAMES, DOC_STATS, POSTINGS, LOOKUP]
     for file in files:
         fsync_file(folder / file)
     fsync_dir(folder)
@@ -158,7 +247,7 @@ def write_segment(
         sha256={file: sha256_file(folder / file) for file in files},
     )  # fmt: skip
     return Segment(info, tuple(entries), vectors, np.asarray(names, np.float32),
-                   np.asarray(doc_stats, np.float32), postings)  # fmt: skip
+                   np.asarray(doc_stats, np.float32), postings, lookup)  # fmt: skip
 
 
 def write_deletes(root: Path, info: SegmentInfo, dead: np.ndarray, generation: int) -> SegmentInfo:
@@ -181,19 +270,25 @@ def load_segment(
 ) -> Segment:
     folder = root / SEGMENTS / info.name
     if verify:
+        for file in info.sha256:
+            if not (folder / file).is_file():
+                raise SegmentError(f"{folder / file} is missing")
+        # hashing releases the GIL: one thread per file uses every core on big segments
+        with ThreadPoolExecutor(max_workers=len(info.sha256)) as pool:
+            digests = dict(zip(info.sha256, pool.map(lambda f: sha256_file(folder / f),
+                                                     info.sha256), strict=True))  # fmt: skip
         for file, digest in info.sha256.items():
-            path = folder / file
-            if not path.is_file():
-                raise SegmentError(f"{path} is missing")
-            if sha256_file(path) != digest:
+            if digests[file] != digest:
                 raise SegmentError(
-                    f"{path} is damaged or truncated (its checksum differs from the manifest's)"
+                    f"{folder / file} is damaged or truncated (its checksum differs from the "
+                    "manifest's)"
                 )
     try:
         vectors = load_index(info.kind, folder / info.vectors_file, store)
     except (RuntimeError, ValueError) as exc:
         raise SegmentError(f"cannot read {folder / info.vectors_file}: {exc}") from exc
-    entries = tuple(read_entries(folder / ENTRIES))
+    lookup = Lookup.load(folder / LOOKUP)
+    entries = StoredEntries(folder / ENTRIES, lookup.offsets)
     names = np.load(folder / NAMES, mmap_mode="r")
     doc_stats = np.load(folder / DOC_STATS)
     postings = Postings.load(folder / POSTINGS)
@@ -204,7 +299,7 @@ def load_segment(
             f"entries, {len(vectors)} vectors, {len(names)} name vectors, "
             f"{len(doc_stats)} statistics, {postings.count} postings documents"
         )
-    return Segment(info, entries, vectors, names, doc_stats, postings)
+    return Segment(info, entries, vectors, names, doc_stats, postings, lookup)
 
 
 def load_deletes(root: Path, info: SegmentInfo, *, verify: bool = True) -> np.ndarray:
@@ -235,11 +330,6 @@ def read_records(path: Path, parse, what: str, error: type[Exception]) -> list:
             except (ValueError, KeyError, TypeError) as exc:
                 raise error(f"{path}:{number}: damaged {what} record ({exc})") from exc
     return records
-
-
-def read_entries(path: Path) -> list[Entry]:
-    return read_records(path, lambda line: Entry.from_dict(json.loads(line)), "entry",
-                        SegmentError)  # fmt: skip
 
 
 def discard_segment(root: Path, info: SegmentInfo, store: StoreConfig) -> None:

@@ -486,7 +486,7 @@ def test_every_readme_command_runs_as_written(tmp_path, monkeypatch, use_encoder
 
 def test_check_verifies_every_file_and_info_says_it_did_not(small_index):
     ok = runner.invoke(app, ["check", "--index", str(small_index)])
-    assert ok.exit_code == 0 and "ok: 6 files match" in ok.stdout and "234 entries" in ok.stdout
+    assert ok.exit_code == 0 and "ok: 7 files match" in ok.stdout and "234 entries" in ok.stdout
     assert "not verified" in runner.invoke(app, ["info", "--index", str(small_index)]).stdout
     names = small_index / "segments" / "s000001" / "names.npy"
     names.write_bytes(names.read_bytes()[:-8] + b"\x00" * 8)

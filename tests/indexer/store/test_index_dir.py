@@ -10,7 +10,7 @@ from glossa.indexer.store.index_dir import (
     IndexLoadError,
     load_index_dir,
 )
-from glossa.indexer.store.segments import DOC_STATS, ENTRIES, NAMES, POSTINGS, SEGMENTS
+from glossa.indexer.store.segments import DOC_STATS, ENTRIES, LOOKUP, NAMES, POSTINGS, SEGMENTS
 
 from tests.fakes import FakeEncoder
 
@@ -43,6 +43,7 @@ def test_round_trip(tmp_path, small, fake_encoder):
         DOC_STATS,
         NAMES,
         POSTINGS,
+        LOOKUP,
     }
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == [".idx.lock"]  # no temp dirs left; the (empty) lock file stays
@@ -91,7 +92,7 @@ def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
         IndexLoadError, match=f"{ENTRIES} is damaged or truncated.*source glossaries"
     ):
         load_index_dir(out)
-    for name in ("vectors.faiss", DOC_STATS, NAMES, POSTINGS):
+    for name in ("vectors.faiss", DOC_STATS, NAMES, POSTINGS, LOOKUP):
         build_index(small, fake_encoder, out)
         (segment / name).write_bytes((segment / name).read_bytes()[:100])  # truncated
         with pytest.raises(
