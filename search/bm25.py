@@ -19,7 +19,7 @@ load with ``np.load`` and are searched without any per-document Python loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,28 +76,38 @@ class Postings:
             )  # fmt: skip
 
 
-def build_postings(documents: Sequence[Sequence[str]]) -> Postings:
-    """Postings of analysed documents (each a token list), in one vectorised pass."""
+def build_postings(documents: Iterable[Sequence[str]], chunk: int = 8192) -> Postings:
+    """Postings of analysed documents (each a token list), read as a stream: token
+    ids are kept as int32 arrays per chunk of documents, so memory is a few bytes
+    per token, not the documents' Python lists."""
     vocabulary: dict[str, int] = {}
-    token_ids: list[int] = []
-    lengths = np.zeros(len(documents), np.float32)
-    doc_of: list[int] = []
+    token_parts: list[np.ndarray] = []
+    doc_parts: list[np.ndarray] = []
+    lengths: list[int] = []
+    ids: list[int] = []
+    owners: list[int] = []
     for number, tokens in enumerate(documents):
         tokens = tokens or [EMPTY_DOCUMENT]
-        lengths[number] = len(tokens)
-        for token in tokens:
-            token_ids.append(vocabulary.setdefault(token, len(vocabulary)))
-        doc_of.extend([number] * len(tokens))
-    if not token_ids:
+        lengths.append(len(tokens))
+        ids.extend(vocabulary.setdefault(token, len(vocabulary)) for token in tokens)
+        owners.extend([number] * len(tokens))
+        if len(lengths) % chunk == 0:
+            token_parts.append(np.asarray(ids, np.int32))
+            doc_parts.append(np.asarray(owners, np.int32))
+            ids, owners = [], []
+    token_parts.append(np.asarray(ids, np.int32))
+    doc_parts.append(np.asarray(owners, np.int32))
+    count = len(lengths)
+    token_ids = np.concatenate(token_parts).astype(np.int64)
+    if not len(token_ids):
         return Postings({}, np.zeros(1, np.int64), np.zeros(0, np.int32),
-                        np.zeros(0, np.float32), lengths)  # fmt: skip
-    n = max(len(documents), 1)
-    keys, tf = np.unique(
-        np.asarray(token_ids, np.int64) * n + np.asarray(doc_of), return_counts=True
-    )
+                        np.zeros(0, np.float32), np.asarray(lengths, np.float32))  # fmt: skip
+    n = max(count, 1)
+    keys, tf = np.unique(token_ids * n + np.concatenate(doc_parts), return_counts=True)
     tokens_of, docs = np.divmod(keys, n)  # sorted by token, then document
     offsets = np.searchsorted(tokens_of, np.arange(len(vocabulary) + 1)).astype(np.int64)
-    return Postings(vocabulary, offsets, docs.astype(np.int32), tf.astype(np.float32), lengths)
+    return Postings(vocabulary, offsets, docs.astype(np.int32), tf.astype(np.float32),
+                    np.asarray(lengths, np.float32))  # fmt: skip
 
 
 def idf(document_frequency: int, total: int) -> float:

@@ -234,7 +234,7 @@ def write_segment(
     lookup.save(folder / LOOKUP)
     np.save(folder / NAMES, np.ascontiguousarray(names, dtype=np.float32))
     np.save(folder / DOC_STATS, np.ascontiguousarray(doc_stats, dtype=np.float32))
-    postings = build_postings([analyze(lexical_text(e), analyzer) for e in entries])
+    postings = build_postings(analyze(lexical_text(e), analyzer) for e in entries)
     postings.save(folder / POSTINGS)
     files = [vectors.file_name, ENTRIES, NAMES, DOC_STATS, POSTINGS, LOOKUP]
     for file in files:

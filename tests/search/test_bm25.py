@@ -40,3 +40,10 @@ def test_segments_score_like_one_segment(documents, tmp_path):
     split = np.concatenate(segment_scores(parts, analyze("customer effort score")))
     np.testing.assert_allclose(split, whole, rtol=1e-5, atol=1e-6)
     assert whole.max() > 0
+
+
+def test_streamed_chunks_build_the_same_postings(documents):
+    whole, chunked = build_postings(documents), build_postings(iter(documents), chunk=7)
+    for name in ("offsets", "documents", "frequencies", "lengths"):
+        np.testing.assert_array_equal(getattr(whole, name), getattr(chunked, name))
+    assert whole.vocabulary == chunked.vocabulary
