@@ -40,22 +40,20 @@ from pathlib import Path
 import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
-from glossa.indexer.store.factory import discard_index
 from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
 from glossa.indexer.store.locking import index_lock
-from glossa.indexer.store.milvus import FILE_NAME as MILVUS_POINTER
 from glossa.indexer.store.segments import (
     DELETES,
     SEGMENTS,
     Segment,
     SegmentError,
     SegmentInfo,
-    discard_segment,
+    discard_segment_dir,
     load_deletes,
     load_segment,
     read_records,
 )
-from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig
+from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 FORMAT_VERSION = 4  # 4: segments carry lookup.npz (entries read on demand)
@@ -268,11 +266,7 @@ def collect_garbage(path: Path, manifest: Manifest, store: StoreConfig | None = 
     folder = path / SEGMENTS
     for child in sorted(folder.iterdir()) if folder.is_dir() else ():
         if f"{SEGMENTS}/{child.name}" not in keep:
-            if store is not None and store.backend == "milvus":
-                pointer = child / MILVUS_POINTER
-                with contextlib.suppress(Exception):  # an orphan collection is waste, not damage
-                    discard_index(MILVUS, pointer, store)
-            shutil.rmtree(child, ignore_errors=True)
+            discard_segment_dir(child, store or FAISS_STORE)
     for child in sorted((path / DELETES).iterdir()) if (path / DELETES).is_dir() else ():
         if f"{DELETES}/{child.name}" not in keep:
             child.unlink(missing_ok=True)
@@ -332,11 +326,8 @@ def _finish_swap(aside: Path, out: Path, store: StoreConfig) -> None:
         fsync_dir(out.parent)
         return
     if aside.exists():
-        with contextlib.suppress(Exception):
-            old = read_manifest(aside)
-            previous = _previous(aside)
-            for info in {*old.segments, *(previous.segments if previous else ())}:
-                discard_segment(aside, info, store)
+        for folder in sorted((aside / SEGMENTS).glob("*")):
+            discard_segment_dir(folder, store)
         shutil.rmtree(aside, ignore_errors=True)
 
 

@@ -25,6 +25,7 @@ manifest: what it changes, not the size of the index.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import shutil
@@ -37,7 +38,8 @@ import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.indexer.store.factory import create_index, discard_index, load_index
 from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
-from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig, VectorIndex
+from glossa.indexer.store.milvus import FILE_NAME as MILVUS_POINTER
+from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig, VectorIndex
 from glossa.search.analysis import analyze, name_key
 from glossa.search.bm25 import Postings, build_postings
 from glossa.search.lexical import entry_names, lexical_text
@@ -332,8 +334,12 @@ def read_records(path: Path, parse, what: str, error: type[Exception]) -> list:
     return records
 
 
-def discard_segment(root: Path, info: SegmentInfo, store: StoreConfig) -> None:
-    """Remove a segment no manifest names any more (and its Milvus collection)."""
-    folder = root / SEGMENTS / info.name
-    discard_index(info.kind, folder / info.vectors_file, store)
+def discard_segment_dir(folder: Path, store: StoreConfig) -> None:
+    """Remove a segment folder no manifest names any more, and the Milvus
+    collection its pointer file names, if it has one (an orphan collection is
+    waste, not damage, so a failure to drop it is ignored)."""
+    pointer = folder / MILVUS_POINTER
+    if store.backend == "milvus" and pointer.is_file():
+        with contextlib.suppress(Exception):
+            discard_index(MILVUS, pointer, store)
     shutil.rmtree(folder, ignore_errors=True)

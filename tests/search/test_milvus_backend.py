@@ -115,6 +115,10 @@ def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
     optimize(out, store=milvus_store)  # one segment again; the old ones serve `restore` ...
     apply_changes(out, real_encoder, delete=["de-ces"], store=milvus_store)
     assert not any(client.has_collection(c) for c in old)  # ... until replaced
+    before_rebuild = collections(out)
+    build_index(bundled_entries[:20], real_encoder, out, store=milvus_store)  # a full rebuild
+    assert not any(client.has_collection(c) for c in before_rebuild)  # the replaced one's go
+    assert all(client.has_collection(c) for c in collections(out))
 
 
 def test_backend_mismatch_is_refused_clearly(milvus_index_dir, real_index_dir, milvus_store):
