@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,11 +19,11 @@ from glossa.indexer.store.index_dir import (
     MANIFEST,
     PSEUDO,
     Manifest,
-    _read_reviews,
     counts,
+    current_manifest,
     install_index_dir,
     new_index_dir,
-    read_manifest,
+    read_reviews,
     write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
@@ -63,7 +64,7 @@ def build_index(
     name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
     out = out.resolve()
     with index_lock(out, exclusive=True):
-        previous = _current(out)
+        previous = current_manifest(out)
         generation = previous.generation + 1 if previous else 1
         index = create_index(index_kind, encoder.dimension, len(entries), store,
                              generation=generation)  # fmt: skip
@@ -80,7 +81,7 @@ def build_index(
             fsync_file(tmp / PSEUDO)
             reviews = None
             if previous and previous.reviews and (out / previous.reviews).is_file():
-                reviews = write_reviews(tmp, _read_reviews(out / previous.reviews), generation)
+                reviews = write_reviews(tmp, read_reviews(out / previous.reviews), generation)
             sources, languages = counts(entries)
             titles = {**(previous.source_titles if previous else {}), **(source_titles or {})}
             manifest = Manifest(
@@ -99,20 +100,9 @@ def build_index(
             fsync_file(tmp / MANIFEST)
             install_index_dir(tmp, out, store)
         except BaseException:
-            import shutil
-
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return manifest
-
-
-def _current(out: Path) -> Manifest | None:
-    from glossa.indexer.store.index_dir import IndexLoadError
-
-    try:
-        return read_manifest(out) if (out / MANIFEST).is_file() else None
-    except IndexLoadError:
-        return None
 
 
 def now() -> str:

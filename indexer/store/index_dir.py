@@ -372,11 +372,13 @@ def restore_backup(out: Path, store: StoreConfig = FAISS_STORE) -> Manifest:
     return manifest
 
 
-def next_generation(out: Path) -> int:
+def current_manifest(out: Path) -> Manifest | None:
+    """The manifest of the index at ``out``, or None when there is none or it is
+    unreadable (a build replaces whatever is there)."""
     try:
-        return read_manifest(out).generation + 1
+        return read_manifest(out) if (out / MANIFEST).is_file() else None
     except IndexLoadError:
-        return 1
+        return None
 
 
 def index_exists(path: Path) -> bool:
@@ -496,7 +498,7 @@ def _load(
         file = path / manifest.reviews
         if not file.is_file() or sha256_file(file) != manifest.reviews_sha256:
             raise IndexLoadError(f"{file} is missing or damaged; {sources_hint(path)}")
-        reviews = tuple(_read_reviews(file))
+        reviews = tuple(read_reviews(file))
     loaded = LoadedIndex(
         path, manifest, tuple(segments), tuple(dead), np.load(pseudo_path), reviews
     )
@@ -509,5 +511,5 @@ def _load(
     return loaded
 
 
-def _read_reviews(path: Path) -> list[Review]:
+def read_reviews(path: Path) -> list[Review]:
     return read_records(path, Review.from_json, "review", IndexLoadError)
