@@ -261,9 +261,7 @@ def create_app(
     @app.get("/sources", response_model=list[models.SourceCount], responses=ERRORS, tags=["corpus"])
     def sources(searcher: ReadySearcher) -> list[models.SourceCount]:
         """Glossaries in the index, with entry counts and languages."""
-        langs: dict[str, set[str]] = {}
-        for e in searcher.entries:
-            langs.setdefault(e.source, set()).add(e.lang)
+        langs = searcher.index.source_languages()
         return [
             models.SourceCount(
                 source=s,

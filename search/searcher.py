@@ -221,7 +221,7 @@ class Searcher:
         )  # fmt: skip
 
     def _doc_and_name_vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._vectors_of(rows), self._vectors_of(rows, names=True)
+        return self.index.vectors_of(rows), self.index.vectors_of(rows, names=True)
 
     def _calibrate(self) -> LanguageCalibration:
         live = self.index.live_rows
@@ -231,23 +231,11 @@ class Searcher:
         )  # fmt: skip
 
         def fetch(rows: np.ndarray) -> np.ndarray:
-            return self._vectors_of(live[rows])
+            return self.index.vectors_of(live[rows])
 
         return LanguageCalibration(
             fetch, langs, self.index.doc_stats if self.scoring == "calibrated" else None
         )
-
-    def _vectors_of(self, rows: np.ndarray, *, names: bool = False) -> np.ndarray:
-        """Stored document (or names) vectors of global rows, segment by segment."""
-        rows = np.asarray(rows, np.int64)
-        out = np.zeros((len(rows), self.index.manifest.dimension), np.float32)
-        where = np.searchsorted(np.asarray(self.index.bases), rows, side="right") - 1
-        for s in np.unique(where).tolist():
-            pick = np.flatnonzero(where == s)
-            local = rows[pick] - self.index.bases[s]
-            segment = self.index.segments[s]
-            out[pick] = segment.names[local] if names else segment.doc_vectors(local)
-        return out
 
     @classmethod
     def open(

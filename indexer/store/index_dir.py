@@ -169,6 +169,33 @@ class LoadedIndex:
             if not gone
         )
 
+    def source_languages(self) -> dict[str, set[str]]:
+        """Each source's languages among the live entries, from the segments' codes
+        (no entry is parsed: ``/sources`` at a million entries reads arrays)."""
+        out: dict[str, set[str]] = {}
+        for segment, dead in zip(self.segments, self.dead, strict=True):
+            lookup = segment.lookup
+            width = len(lookup.lang_names)
+            pairs = np.unique(lookup.source_codes[~dead].astype(np.int64) * width
+                              + lookup.lang_codes[~dead])  # fmt: skip
+            for source, lang in zip(*np.divmod(pairs, width), strict=True):
+                out.setdefault(str(lookup.source_names[source]), set()).add(
+                    str(lookup.lang_names[lang])
+                )
+        return out
+
+    def vectors_of(self, rows: np.ndarray, *, names: bool = False) -> np.ndarray:
+        """Stored document (or names) vectors of global rows, segment by segment."""
+        rows = np.asarray(rows, np.int64)
+        out = np.zeros((len(rows), self.manifest.dimension), np.float32)
+        where = np.searchsorted(np.asarray(self.bases), rows, side="right") - 1
+        for s in np.unique(where).tolist():
+            pick = np.flatnonzero(where == s)
+            local = rows[pick] - self.bases[s]
+            segment = self.segments[s]
+            out[pick] = segment.names[local] if names else segment.doc_vectors(local)
+        return out
+
     def _live(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
         return np.concatenate([np.asarray(a)[~d] for a, d in zip(arrays, self.dead, strict=True)])
 

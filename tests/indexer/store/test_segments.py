@@ -84,3 +84,13 @@ def test_optimize_drops_deleted_rows_and_keeps_answers(index, bundled_entries):
     assert len(loaded.segments) == 1 and loaded.rows == 30 and not loaded.dead[0].any()
     after = Searcher(load_index_dir(index), encoder).search("Erklärung", k=5, mode="lexical")
     assert [h.id for h in after] == [h.id for h in before]
+
+
+def test_source_languages_follow_writes_without_parsing_entries(index, bundled_entries):
+    held = load_index_dir(index)
+    before = held.source_languages()
+    assert before == {s: {e.lang for e in held.entries if e.source == s} for s in before}
+    loaded, _ = apply_changes(index, FakeEncoder(), add=[entry(1)], current=held)
+    assert loaded.source_languages() == {**before, "seg": {"de"}}
+    loaded, _ = apply_changes(index, FakeEncoder(), delete=["de-seg1"], current=loaded)
+    assert loaded.source_languages() == before
