@@ -103,10 +103,16 @@ def create_app(
 
         return open_searcher(settings, build_if_missing=True)
 
+    def bulk_encoder(encoder):
+        from glossa.runtime import build_encoder
+
+        return build_encoder(settings, encoder)
+
     service = SearchService(
         (lambda: searcher) if searcher is not None else (load or default_load),
         settings.reload_interval,
         settings.store_config(),
+        bulk_encoder,
     )
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     gate = SearchGate(settings.search_queue, settings.search_timeout)

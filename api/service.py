@@ -75,9 +75,12 @@ class SearchService:
         load: Callable[[], Searcher],
         reload_interval: float = 2.0,
         store: StoreConfig = FAISS_STORE,
+        bulk_encoder: Callable[[TextEncoder], TextEncoder] | None = None,
     ) -> None:
         self._load = load
         self.store = store
+        # what a full rebuild embeds with, given the query encoder (``runtime.build_encoder``)
+        self.bulk_encoder = bulk_encoder
         self.searcher: Searcher | None = None
         self.status: Literal["ready", "loading", "error"] = "loading"
         self.detail: str | None = None
@@ -241,7 +244,7 @@ class SearchService:
             manifest = current.index.manifest
             build_index(
                 read_index_entries(current.index.path),
-                ExecutorEncoder(current.encoder, self.executor),
+                self._rebuild_encoder(current.encoder),
                 current.index.path,
                 doc_text=manifest.doc_text,
                 index_kind=manifest.index_kind,
@@ -253,6 +256,13 @@ class SearchService:
             log.exception("rebuild failed; still serving the previous index")
         finally:
             self.rebuilding = False
+
+    def _rebuild_encoder(self, encoder: TextEncoder) -> TextEncoder:
+        """The bulk encoder when it differs from the query encoder: it runs on this
+        writer thread (its own thread pool), so searches keep the encoder thread;
+        else the query encoder, in small batches on the encoder thread."""
+        bulk = self.bulk_encoder(encoder) if self.bulk_encoder is not None else encoder
+        return ExecutorEncoder(encoder, self.executor) if bulk is encoder else bulk
 
     def start_rebuild(self) -> bool:
         """Queue a rebuild unless one is running; returns whether one was started."""

@@ -143,10 +143,12 @@ class _LanguageIndex:
     def remove(self, rows: np.ndarray) -> None:
         self.alive &= ~np.isin(self.rows, rows)
 
-    def remap(self, mapping: np.ndarray) -> None:
-        moved = mapping[self.rows]
-        self.alive &= moved >= 0
-        self.rows = np.where(moved >= 0, moved, -1)
+    def remap(self, mapping: np.ndarray, lo: int = 0) -> None:
+        """Renumber ids by ``mapping``; ids below ``lo`` did not move."""
+        at = np.flatnonzero(self.rows >= lo)
+        moved = mapping[self.rows[at]]
+        self.alive[at] &= moved >= 0
+        self.rows[at] = np.where(moved >= 0, moved, -1)
 
     def displaced(
         self, vectors: np.ndarray, langs: np.ndarray, top: dict[str, tuple[np.ndarray, np.ndarray]]
@@ -185,6 +187,12 @@ class _LanguageIndex:
         scores, ids = self.index.search(np.ascontiguousarray(queries, np.float32), k, params=params)
         rows = np.where(ids >= 0, self.rows[np.maximum(ids, 0)], -1)
         return np.where(rows >= 0, scores, -np.inf).astype(np.float32), rows
+
+
+def _listing(lists: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Rows whose neighbour list (a row of ``lists``) names any of ``targets``."""
+    hit = lists == targets[0] if len(targets) == 1 else np.isin(lists, targets)
+    return np.unique(np.flatnonzero(hit.ravel()) // lists.shape[1])
 
 
 def _runner_up(scores: np.ndarray) -> float:
@@ -321,7 +329,8 @@ class EquivalenceGraph:
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
             self._refresh_all(chunk, self.combined(chunk))
-        self._concepts: dict[str, set[int]] = {}
+        # concept -> entry ids (not rows: a merge renumbers rows, ids stay)
+        self._concepts: dict[str, set[str]] = {}
         for row in rows.tolist():
             self._add_concept(row)
         self.set_reviews(reviews)
@@ -365,9 +374,9 @@ class EquivalenceGraph:
         top_scores[rows] = np.take_along_axis(candidate_scores, order, axis=1)
 
     def _add_concept(self, row: int) -> None:
-        concept = self._entry(row).concept
-        if concept:
-            self._concepts.setdefault(concept, set()).add(row)
+        entry = self._entry(row)
+        if entry.concept:
+            self._concepts.setdefault(entry.concept, set()).add(entry.id)
 
     def set_reviews(self, reviews: Iterable[Review]) -> None:
         self.reviews: dict[frozenset[int], str] = {}
@@ -403,41 +412,19 @@ class EquivalenceGraph:
         self._fetch = fetch or self._fetch
         capacity = len(langs)
         refresh: dict[str, set[int]] = {}
+        self._grow(max(capacity, len(mapping) if mapping is not None else 0))
         if mapping is not None:
-            # rows a merge dropped (deleted in this very write): who pointed at them
-            vanished = np.flatnonzero(mapping < 0)
-            for lang, (rows, _) in self._top.items():
-                stale = np.flatnonzero(np.isin(rows, vanished).any(axis=1))
-                refresh.setdefault(lang, set()).update(mapping[stale][mapping[stale] >= 0].tolist())
-            for index in self._indexes.values():
-                index.remap(mapping)
-            for lang, (rows, scores) in self._top.items():
-                new_rows = np.full((capacity, DEPTH), -1, np.int64)
-                new_scores = np.full((capacity, DEPTH), -np.inf, np.float32)
-                kept = np.flatnonzero(mapping >= 0)
-                moved = np.where(rows[kept] >= 0, mapping[np.maximum(rows[kept], 0)], -1)
-                new_rows[mapping[kept]] = moved
-                new_scores[mapping[kept]] = np.where(moved >= 0, scores[kept], -np.inf)
-                self._top[lang] = (new_rows, new_scores)
-            self._concepts = {c: {int(mapping[r]) for r in rows if mapping[r] >= 0}
-                              for c, rows in self._concepts.items()}  # fmt: skip
-        else:
-            for lang, (rows, scores) in self._top.items():
-                if len(rows) < capacity:
-                    grow = max(capacity, 2 * len(rows)) - len(rows)
-                    self._top[lang] = (np.vstack([rows, np.full((grow, DEPTH), -1, np.int64)]),
-                                       np.vstack([scores, np.full((grow, DEPTH), -np.inf,
-                                                                  np.float32)]))  # fmt: skip
+            self._renumber(mapping, refresh)
         self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
         if len(deleted):
-            for index in self._indexes.values():
-                index.remove(deleted)
-            for lang, (rows, _) in self._top.items():
-                stale = np.flatnonzero(np.isin(rows[: len(self.langs)], deleted).any(axis=1))
-                refresh.setdefault(lang, set()).update(stale.tolist())
-            gone = set(deleted.tolist())
-            for members in self._concepts.values():
-                members -= gone
+            for lang in np.unique(self.langs[deleted]).tolist():
+                gone = deleted[self.langs[deleted] == lang]
+                if lang in self._indexes:
+                    self._indexes[lang].remove(gone)
+                if lang in self._top:  # who listed a deleted entry of this language
+                    refresh.setdefault(lang, set()).update(
+                        _listing(self._top[lang][0][: len(self.langs)], gone).tolist()
+                    )
         if len(added):
             vectors = self.combined(added)
             for lang in np.unique(self.langs[added]).tolist():
@@ -477,6 +464,41 @@ class EquivalenceGraph:
         self._answers, self._linked = {}, {}
         self.generation += 1
         return self
+
+    def _renumber(self, mapping: np.ndarray, refresh: dict[str, set[int]]) -> None:
+        """Apply a merge's renumbering (old row -> new row, -1 gone). Rows before the
+        first one that moved keep their place, so only pointers into the moved part
+        and the moved rows' own lists are touched: tiered merges move the newest,
+        small segments, so this is O(merged) plus a comparison over the lists."""
+        moved_at = np.flatnonzero(mapping != np.arange(len(mapping)))
+        if not len(moved_at):
+            return
+        lo = int(moved_at[0])
+        vanished = np.flatnonzero(mapping < 0)
+        tail = np.arange(lo, len(mapping))
+        kept = tail[mapping[tail] >= 0]
+        for lang, (rows, scores) in self._top.items():
+            if len(vanished):  # rows a merge dropped (deleted in this very write)
+                stale = _listing(rows[: len(mapping)], vanished)
+                refresh.setdefault(lang, set()).update(mapping[stale][mapping[stale] >= 0].tolist())
+            pointers = rows >= lo
+            rows[pointers] = mapping[rows[pointers]]
+            scores[rows < 0] = -np.inf
+            lists, list_scores = rows[kept].copy(), scores[kept].copy()
+            rows[lo:], scores[lo:] = -1, -np.inf
+            rows[mapping[kept]], scores[mapping[kept]] = lists, list_scores
+        for index in self._indexes.values():
+            index.remap(mapping, lo)
+
+    def _grow(self, capacity: int) -> None:
+        """Room for ``capacity`` rows in every neighbour table (doubling, so appends
+        cost amortised O(1) per row)."""
+        for lang, (rows, scores) in self._top.items():
+            if len(rows) < capacity:
+                grow = max(capacity, 2 * len(rows)) - len(rows)
+                self._top[lang] = (np.vstack([rows, np.full((grow, DEPTH), -1, np.int64)]),
+                                   np.vstack([scores, np.full((grow, DEPTH), -np.inf,
+                                                              np.float32)]))  # fmt: skip
 
     # ------------------------------------------------------------------ evidence
 
@@ -524,9 +546,17 @@ class EquivalenceGraph:
         return frozenset({name_key(x) for x in entry_names(self._entry(row))} - {""})
 
     def _declared(self, a: int) -> list[int]:
+        """Live rows of other languages that declare ``a``'s concept. Members are
+        kept by id and never removed on a write: a deleted id has no row, and an
+        updated entry that left the concept no longer names it."""
         concept = self._entry(a).concept
-        members = self._concepts.get(concept, ()) if concept else ()
-        return [b for b in members if b != a and self.live[b] and self.langs[b] != self.langs[a]]
+        out = []
+        for member in self._concepts.get(concept, ()) if concept else ():
+            b = self._row_of(member)
+            if (b is not None and b != a and self.live[b] and self.langs[b] != self.langs[a]
+                    and self._entry(b).concept == concept):  # fmt: skip
+                out.append(b)
+        return sorted(out)
 
     def _declared_in(self, a: int, lang: str) -> bool:
         return any(self.langs[b] == lang for b in self._declared(a))

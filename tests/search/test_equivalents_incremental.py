@@ -43,7 +43,12 @@ def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entr
         new = [Entry(f"de-inc{step}-{i}", f"{bundled_entries[step * 3 + i].term}",
                      f"Definition {step} {i}.", "de", "inc", concept=f"k{step}")
                for i in range(2)]  # fmt: skip
-        changed = dataclasses.replace(bundled_entries[40 + step], definition=f"Neu {step}.")
+        # updates that join a concept declared in this write, or leave one declared earlier
+        concept = f"k{step}" if step % 2 == 0 else None
+        changed = dataclasses.replace(bundled_entries[40 + step], definition=f"Neu {step}.",
+                                      concept=concept)  # fmt: skip
+        if step % 2:  # the entry that joined k{step - 1} last step leaves it
+            changed = dataclasses.replace(bundled_entries[40 + step - 1], concept=None)
         loaded, report = apply_changes(out, encoder, add=new, update=[changed],
                                        delete=[bundled_entries[60 + step].id],
                                        current=searcher.index)  # fmt: skip
@@ -56,6 +61,15 @@ def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entr
         searcher._doc_and_name_vectors, searcher.index.reviews, means=graph,
     )  # fmt: skip
     assert answers(searcher, graph) == answers(searcher, fresh)
+    declared = {
+        searcher.index.entry(eq.row).id
+        for eq in graph.equivalents(searcher.index.row_of("de-inc8-0"))
+        if eq.status == "declared"
+    }
+    assert declared == {bundled_entries[48].id}  # joined k8 in the last write
+    left = graph.equivalents(searcher.index.row_of(bundled_entries[46].id))  # left k6 again
+    assert not any(eq.status == "declared" for eq in left)
+    assert "de-inc6-0" not in {searcher.index.entry(eq.row).id for eq in left}
     linked = {searcher.index.entry(eq.row).id
               for eq in graph.equivalents(searcher.index.row_of("de-inc8-0"))}  # fmt: skip
     assert "de-inc8-1" not in linked  # same language: never an equivalent
