@@ -176,6 +176,7 @@ def measure(size: int, path: Path) -> dict:
     t = time.perf_counter()
     searcher.equivalents(loaded.entries[0].id)
     out["equivalents_build_s"] = time.perf_counter() - t
+    out["rss_after_graph_mb"] = rss_mb()
     for mode in ("dense", "lexical", "hybrid"):
         searcher.search(queries[0], k=10, mode=mode)  # warm
         times = []
@@ -293,7 +294,8 @@ def run_child(step: str, size: int, path: Path) -> dict:
 
 COSTS = [
     ("build_s", "build (s)"), ("disk_mb", "disk (MB)"), ("cold_load_s", "cold load (s)"),
-    ("rss_after_load_mb", "RSS after load (MB)"), ("dense_p50_ms", "dense p50 (ms)"),
+    ("rss_after_load_mb", "RSS after load (MB)"), ("rss_after_graph_mb", "RSS, graph built (MB)"),
+    ("rss_end_mb", "RSS at the end, after 3,000+ writes (MB)"), ("dense_p50_ms", "dense p50 (ms)"),
     ("dense_p99_ms", "dense p99 (ms)"), ("lexical_p50_ms", "lexical p50 (ms)"),
     ("lexical_p99_ms", "lexical p99 (ms)"), ("hybrid_p50_ms", "hybrid p50 (ms)"),
     ("hybrid_p99_ms", "hybrid p99 (ms)"), ("equivalents_build_s", "equivalents build (s)"),

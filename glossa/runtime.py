@@ -68,7 +68,9 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
             )
         from glossa.indexer.encoders.onnx_encoder import OnnxEncoder
 
-        return OnnxEncoder(backend == "onnx-int8", settings.model_cache_dir, settings.batch_size)
+        return OnnxEncoder(
+            backend == "onnx-int8", settings.model_cache_dir, settings.onnx_batch_size
+        )
     import torch
 
     torch.set_num_threads(settings.encoder_threads)

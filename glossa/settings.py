@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     device: str = "cpu"
     query_cache_size: int = Field(1024, ge=0, description="LRU cache of query embeddings (0: off)")
     batch_size: int = Field(32, ge=1, le=1024)
+    onnx_batch_size: int = Field(
+        4,
+        ge=1,
+        le=1024,
+        description="texts per ONNX Runtime call (length-sorted): on 2 CPU cores 2-8 embed "
+        "about 8% more documents/s than 32 (benchmarks/results/index_throughput.md)",
+    )
     encoder_threads: int = Field(
         1,
         ge=1,

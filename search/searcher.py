@@ -183,6 +183,7 @@ class Searcher:
                 self.index.entry, self.index.row_of, langs, live, self._doc_and_name_vectors,
                 self.index.reviews,
             ))  # fmt: skip
+            self.index.release()  # the build read every row's names and entry line
 
     def _advance_graph(self, previous: Searcher) -> EquivalenceGraph:
         """What a write changed, in graph rows: rows renumbered by a merge, rows

@@ -83,7 +83,7 @@ class OnnxEncoder:
         self,
         quantized: bool = False,
         cache_dir: Path | None = None,
-        batch_size: int = 32,
+        batch_size: int = 4,
         threads: int | None = None,
     ) -> None:
         try:
@@ -111,21 +111,23 @@ class OnnxEncoder:
         return vectors
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, self.dimension), np.float32)
-        return normalize_rows(self._encode(texts, PREFIXES["query"]))
+        return self._sorted_batches(list(texts), PREFIXES["query"])
 
     def encode_documents(
         self, texts: Sequence[str], progress: Progress | None = None
     ) -> np.ndarray:
-        texts = list(texts)
-        # length-sorted batches waste less padding; results go back in input order
+        return self._sorted_batches(list(texts), PREFIXES["document"], progress)
+
+    def _sorted_batches(
+        self, texts: list[str], prefix: str, progress: Progress | None = None
+    ) -> np.ndarray:
+        """Small length-sorted batches: little padding, and on a 2-core CPU a few
+        texts per call run faster than 32 (measured). Results in input order."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), np.float32)
         for start in range(0, len(texts), self.batch_size):
             rows = order[start : start + self.batch_size]
-            out[rows] = self._encode([texts[i] for i in rows], PREFIXES["document"])
+            out[rows] = self._encode([texts[i] for i in rows], prefix)
             if progress:
                 progress(min(start + self.batch_size, len(texts)), len(texts))
         return normalize_rows(out)

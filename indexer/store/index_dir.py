@@ -184,6 +184,11 @@ class LoadedIndex:
                 )
         return out
 
+    def release(self) -> None:
+        """Drop the resident pages of every segment's mapped files (``Segment.release``)."""
+        for segment in self.segments:
+            segment.release()
+
     def vectors_of(self, rows: np.ndarray, *, names: bool = False) -> np.ndarray:
         """Stored document (or names) vectors of global rows, segment by segment."""
         rows = np.asarray(rows, np.int64)

@@ -94,3 +94,14 @@ def test_source_languages_follow_writes_without_parsing_entries(index, bundled_e
     assert loaded.source_languages() == {**before, "seg": {"de"}}
     loaded, _ = apply_changes(index, FakeEncoder(), delete=["de-seg1"], current=loaded)
     assert loaded.source_languages() == before
+
+
+def test_released_pages_read_back_the_same(index, bundled_entries):
+    """Releasing the mapped files' pages (after the graph build reads every row)
+    must leave every vector and entry readable and unchanged."""
+    loaded = load_index_dir(index)
+    rows = loaded.live_rows
+    names, entries = loaded.vectors_of(rows, names=True), [loaded.entry(r) for r in rows]
+    loaded.release()
+    assert np.array_equal(loaded.vectors_of(rows, names=True), names)
+    assert [loaded.entry(r) for r in rows] == entries == list(bundled_entries[:30])
