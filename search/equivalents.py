@@ -495,11 +495,12 @@ class EquivalenceGraph:
             index.remap(mapping, lo)
 
     def _grow(self, capacity: int) -> None:
-        """Room for ``capacity`` rows in every neighbour table (doubling, so appends
-        cost amortised O(1) per row)."""
+        """Room for ``capacity`` rows in every neighbour table. Tables grow by an
+        eighth (appends stay amortised O(1) per row; doubling would hold a million
+        idle rows' lists at 1M entries)."""
         for lang, (rows, scores) in self._top.items():
             if len(rows) < capacity:
-                grow = max(capacity, 2 * len(rows)) - len(rows)
+                grow = max(capacity, len(rows) + len(rows) // 8 + 1024) - len(rows)
                 self._top[lang] = (np.vstack([rows, np.full((grow, DEPTH), -1, np.int64)]),
                                    np.vstack([scores, np.full((grow, DEPTH), -np.inf,
                                                               np.float32)]))  # fmt: skip
