@@ -156,6 +156,7 @@ class Searcher:
             # a write: update the previous version's graph in place (O(change)); the
             # previous Searcher sees the generation move on and stops using it
             self._adopt(self._advance_graph(previous))
+            self.index.release()  # the rows it re-scored: random pages of the names files
         elif index.manifest.count > GRAPH_IN_BACKGROUND_ABOVE:
             threading.Thread(target=self._build_graph, name="glossa-graph", daemon=True).start()
 
