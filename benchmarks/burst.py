@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,7 @@ def main() -> None:
             hog.kill()
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)  # a given --index lives elsewhere
     result = {
         "requests": args.requests, "status_codes": dict(codes), "burst_seconds": round(burst_s, 2),
         "fresh_query_status": fresh.status_code, "fresh_query_seconds": round(fresh_s, 3),

@@ -61,12 +61,14 @@ def quality(backend: str) -> dict:
     out = {}
     for split in ("dev", "test"):
         dataset = load_beir(GOLD, split)
-        index = Path(tempfile.mkdtemp(prefix="glossa-throughput-")) / "i"
-        build_index(dataset.corpus, documents, index)
-        searcher = Searcher.open(index, queries)
-        for mode in ("dense", "hybrid"):
-            report = evaluate_grouped(mode, dataset, searcher_run(searcher, dataset.queries, mode))
-            out[f"{split}_{mode}_ndcg10"] = report.overall["ndcg@10"]
+        with tempfile.TemporaryDirectory(prefix="glossa-throughput-") as folder:
+            index = Path(folder) / "i"
+            build_index(dataset.corpus, documents, index)
+            searcher = Searcher.open(index, queries)
+            for mode in ("dense", "hybrid"):
+                ranked = searcher_run(searcher, dataset.queries, mode)
+                report = evaluate_grouped(mode, dataset, ranked)
+                out[f"{split}_{mode}_ndcg10"] = report.overall["ndcg@10"]
     return out
 
 

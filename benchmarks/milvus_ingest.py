@@ -91,12 +91,18 @@ def main() -> None:
     scores = queries @ data.T
     truth = np.argsort(-scores, axis=1)[:, :10]
     truth_filtered = allowed[np.argsort(-scores[:, allowed], axis=1)[:, :10]]
-    if args.uri is None:  # Milvus Lite: embedded, one local file
-        args.uri = str(Path(tempfile.mkdtemp(prefix="glossa-milvus-")) / "milvus.db")
+    scratch = None
+    if args.uri is None:  # Milvus Lite: embedded, one local file, removed afterwards
+        scratch = tempfile.TemporaryDirectory(prefix="glossa-milvus-")
+        args.uri = str(Path(scratch.name) / "milvus.db")
     milvus = StoreConfig(backend="milvus", milvus_uri=args.uri, milvus_collection="bench",
                          milvus_timeout=30)  # fmt: skip
-    rows = [measure(s, data, langs, queries, truth, truth_filtered, allowed)
-            for s in (FAISS_STORE, milvus)]  # fmt: skip
+    try:
+        rows = [measure(s, data, langs, queries, truth, truth_filtered, allowed)
+                for s in (FAISS_STORE, milvus)]  # fmt: skip
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
     header = ["store", "count", "ingest_s", "ingest_rows_per_s", "unfiltered_p50_ms",
               "unfiltered_p99_ms", "unfiltered_recall_at_10", "lang=fa_p50_ms", "lang=fa_p99_ms",
               "lang=fa_recall_at_10"]  # fmt: skip
