@@ -265,6 +265,7 @@ class EquivalenceGraph:
         self.threshold = threshold
         self._answers: dict[int, list[Equivalent]] = {}
         self._linked: dict[int, list[int]] = {}
+        self._members: dict[int, list[int]] = {}
         self.generation = 0  # +1 per ``advance``: a reader holding an older version can tell
 
     # ------------------------------------------------------------------ building
@@ -465,7 +466,7 @@ class EquivalenceGraph:
             if len(rows_array) and lang in self._indexes:
                 self._refresh(lang, rows_array, self.combined(rows_array))
         self.set_reviews(reviews)
-        self._answers, self._linked = {}, {}
+        self._answers, self._linked, self._members = {}, {}, {}
         self.generation += 1
         return self
 
@@ -553,15 +554,19 @@ class EquivalenceGraph:
     def _declared(self, a: int) -> list[int]:
         """Live rows of other languages that declare ``a``'s concept. Members are
         kept by id and never removed on a write: a deleted id has no row, and an
-        updated entry that left the concept no longer names it."""
-        concept = self._entry(a).concept
-        out = []
-        for member in self._concepts.get(concept, ()) if concept else ():
-            b = self._row_of(member)
-            if (b is not None and b != a and self.live[b] and self.langs[b] != self.langs[a]
-                    and self._entry(b).concept == concept):  # fmt: skip
-                out.append(b)
-        return sorted(out)
+        updated entry that left the concept no longer names it. Remembered until the
+        next write: the automatic decision asks for both sides of every pair."""
+        found = self._members.get(a)
+        if found is None:
+            concept = self._entry(a).concept
+            found = []
+            for member in self._concepts.get(concept, ()) if concept else ():
+                b = self._row_of(member)
+                if (b is not None and b != a and self.live[b] and self.langs[b] != self.langs[a]
+                        and self._entry(b).concept == concept):  # fmt: skip
+                    found.append(b)
+            found = self._members[a] = sorted(found)
+        return found
 
     def _declared_in(self, a: int, lang: str) -> bool:
         return any(self.langs[b] == lang for b in self._declared(a))
