@@ -136,11 +136,11 @@ class OnnxEncoder:
         def run(rows: list[int]) -> np.ndarray:
             return self._encode([texts[i] for i in rows], prefix)
 
-        if len(batches) <= 1 or self.workers <= 1:
-            done = map(run, batches)
-        else:
+        pool = None
+        if len(batches) > 1 and self.workers > 1:
             pool = ThreadPoolExecutor(self.workers, thread_name_prefix="glossa-onnx")
-            done = pool.map(run, batches)  # in order; ONNX Runtime releases the GIL
+        # in input order either way; ONNX Runtime releases the GIL while it runs
+        done = pool.map(run, batches) if pool is not None else map(run, batches)
         embedded = 0
         try:
             for rows, vectors in zip(batches, done, strict=True):
@@ -149,6 +149,6 @@ class OnnxEncoder:
                 if progress:
                     progress(embedded, len(texts))
         finally:
-            if len(batches) > 1 and self.workers > 1:
+            if pool is not None:
                 pool.shutdown(cancel_futures=True)
         return normalize_rows(out)
