@@ -267,6 +267,7 @@ class EquivalenceGraph:
         self._linked: dict[int, list[int]] = {}
         self._members: dict[int, list[int]] = {}
         self.generation = 0  # +1 per ``advance``: a reader holding an older version can tell
+        self.advancing = False  # True while ``advance`` changes the lists in place
 
     # ------------------------------------------------------------------ building
 
@@ -412,6 +413,14 @@ class EquivalenceGraph:
         merge renumbered rows, then ``deleted`` and ``added`` rows (new numbering).
         Costs searches for the added rows, their nearest neighbours and the rows
         that pointed at a deleted one; returns the graph, one generation on."""
+        self.advancing = True
+        try:
+            return self._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
+                                 fetch)  # fmt: skip
+        finally:
+            self.advancing = False
+
+    def _advance(self, langs, live, added, deleted, reviews, mapping, entry, row_of, fetch):
         self._entry = entry or self._entry
         self._row_of = row_of or self._row_of
         self._fetch = fetch or self._fetch
@@ -556,7 +565,8 @@ class EquivalenceGraph:
         kept by id and never removed on a write: a deleted id has no row, and an
         updated entry that left the concept no longer names it. Remembered until the
         next write: the automatic decision asks for both sides of every pair."""
-        found = self._members.get(a)
+        cache = self._members  # a write replaces it: an answer computed meanwhile lands in the old
+        found = cache.get(a)
         if found is None:
             concept = self._entry(a).concept
             found = []
@@ -565,7 +575,7 @@ class EquivalenceGraph:
                 if (b is not None and b != a and self.live[b] and self.langs[b] != self.langs[a]
                         and self._entry(b).concept == concept):  # fmt: skip
                     found.append(b)
-            found = self._members[a] = sorted(found)
+            found = cache[a] = sorted(found)
         return found
 
     def _declared_in(self, a: int, lang: str) -> bool:
@@ -593,7 +603,8 @@ class EquivalenceGraph:
     def linked(self, row: int) -> list[int]:
         """The rows of ``row``'s confirmed links, without the evidence (what hybrid
         search spreads lexical scores along); remembered until the next write."""
-        found = self._linked.get(row)
+        cache = self._linked  # see _declared
+        found = cache.get(row)
         if found is None:
             if not self.live[row]:
                 found = []
@@ -611,7 +622,7 @@ class EquivalenceGraph:
                         and self._automatic(row, b)
                     ):
                         found.append(b)
-            self._linked[row] = found
+            cache[row] = found
         return found
 
     def status(self, a: int, b: int) -> str | None:
@@ -641,9 +652,10 @@ class EquivalenceGraph:
     def equivalents(self, row: int) -> list[Equivalent]:
         """Confirmed links of ``row``, best first (remembered until the next write:
         hybrid search spreads lexical evidence along them for every lexical hit)."""
-        found = self._answers.get(row)
+        cache = self._answers  # see _declared
+        found = cache.get(row)
         if found is None:
-            found = self._answers[row] = self._equivalents(row)
+            found = cache[row] = self._equivalents(row)
         return found
 
     def _equivalents(self, row: int) -> list[Equivalent]:

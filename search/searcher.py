@@ -438,12 +438,30 @@ class Searcher:
         # cross-lingual equivalents so the lexical list can rank them too.
         live = self._live_masks()
         ranked = dict(self._lexical_top(text, live, n))
-        graph = self._graph
-        for row, score in list(ranked.items()):
-            for other in graph.linked(row):
-                ranked[other] = max(ranked.get(other, 0.0), self.lexical_spread * score)
+        ranked = self._spread(ranked) or ranked
         allowed = {r: sc for r, sc in ranked.items() if self._allowed(r, masks)}
         return sorted(allowed.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+    def _spread(self, ranked: dict[int, float]) -> dict[int, float] | None:
+        """``ranked`` plus each hit's confirmed links at ``lexical_spread`` of its score;
+        None when a write is advancing (or has advanced) the shared graph meanwhile:
+        its rows are then another version's, so this reader ranks without the spread."""
+        graph, generation = self._graph, self._graph_generation
+
+        def moved() -> bool:
+            return graph is None or graph.advancing or graph.generation != generation
+
+        if moved():
+            return None
+        out = dict(ranked)
+        try:
+            for row, score in ranked.items():
+                for other in graph.linked(row):
+                    out[other] = max(out.get(other, 0.0), self.lexical_spread * score)
+        except (IndexError, KeyError):
+            if not moved():
+                raise
+        return None if moved() else out
 
     def _allowed(self, row: int, masks: list[np.ndarray]) -> bool:
         s, local = self.index.split(row)
