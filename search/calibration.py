@@ -76,6 +76,27 @@ class LanguageCalibration:
             stats = None if doc_stats is None else doc_stats[rows]
             self.samples[name] = (np.ascontiguousarray(fetch(rows), dtype=np.float32), stats)
 
+    @classmethod
+    def from_samples(
+        cls, samples: dict[str, tuple[np.ndarray, np.ndarray | None]], group: dict[str, str]
+    ) -> LanguageCalibration:
+        """A calibration from samples kept elsewhere (an index in Milvus keeps them
+        in its local directory, ``indexer.store.engine_dir``)."""
+        calibration = cls.__new__(cls)
+        calibration.samples, calibration.group = dict(samples), dict(group)
+        return calibration
+
+    @staticmethod
+    def standardised(
+        scores: np.ndarray, doc_stats: np.ndarray | None, stats: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """One query's cosines of one language's entries on the calibrated scale:
+        entry-standardised first when ``doc_stats`` is given, then the language's z."""
+        if doc_stats is not None:
+            scores = entry_z(scores, doc_stats)
+        mean, std = stats
+        return (scores - mean) / std
+
     def stats(self, queries: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """lang -> (mean, std), each of shape (n_queries,)."""
         computed = {}

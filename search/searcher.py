@@ -27,7 +27,7 @@ from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
 from glossa.indexer.store.vectors import RowFilter, StoreConfig, row_bitmap
 from glossa.search.analysis import analyze, name_key
 from glossa.search.bm25 import Postings, build_postings, segment_scores
-from glossa.search.calibration import LanguageCalibration, entry_z
+from glossa.search.calibration import LanguageCalibration
 from glossa.search.equivalents import EquivalenceGraph
 from glossa.search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
 from glossa.search.lexical import DEFAULT_ANALYZER, lexical_text
@@ -91,7 +91,38 @@ def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
     return values or None
 
 
-class Searcher:
+class HybridFusion:
+    """How hybrid search fuses its dense and lexical lists (shared by the local
+    ``Searcher`` and ``search.engine_searcher.EngineSearcher``)."""
+
+    fusion: str
+    rrf_k: int
+    dense_weight: float
+    lexical_weight: float
+    lexical_min_ratio: float
+    lexical_words: int
+
+    def _lexical_weight(self, text: str) -> float:
+        """The lexical list's weight for this query. With ``lexical_words`` > 0 a
+        query longer than that many words (a question, a definition) gets the
+        weight scaled down by words/length: BM25 on long text matches function
+        words and generic terms, while names and short lookups are where it helps."""
+        words = len(text.split())
+        if self.lexical_words <= 0 or words <= self.lexical_words:
+            return self.lexical_weight
+        return self.lexical_weight * self.lexical_words / words
+
+    def _fuse(self, dense: Ranked, lexical: Ranked, text: str = "") -> Ranked:
+        if lexical and self.lexical_min_ratio > 0:
+            floor = lexical[0][1] * self.lexical_min_ratio
+            lexical = [(r, s) for r, s in lexical if s >= floor]
+        if self.fusion == "weighted":
+            return weighted_fusion([dense, lexical], [self.dense_weight, 1 - self.dense_weight])
+        weight = self._lexical_weight(text)
+        return reciprocal_rank_fusion([dense, lexical], self.rrf_k, [1.0, weight])
+
+
+class Searcher(HybridFusion):
     def __init__(
         self,
         index: LoadedIndex,
@@ -467,25 +498,6 @@ class Searcher:
         s, local = self.index.split(row)
         return bool(masks[s][local])
 
-    def _lexical_weight(self, text: str) -> float:
-        """The lexical list's weight for this query. With ``lexical_words`` > 0 a
-        query longer than that many words (a question, a definition) gets the
-        weight scaled down by words/length: BM25 on long text matches function
-        words and generic terms, while names and short lookups are where it helps."""
-        words = len(text.split())
-        if self.lexical_words <= 0 or words <= self.lexical_words:
-            return self.lexical_weight
-        return self.lexical_weight * self.lexical_words / words
-
-    def _fuse(self, dense: Ranked, lexical: Ranked, text: str = "") -> Ranked:
-        if lexical and self.lexical_min_ratio > 0:
-            floor = lexical[0][1] * self.lexical_min_ratio
-            lexical = [(r, s) for r, s in lexical if s >= floor]
-        if self.fusion == "weighted":
-            return weighted_fusion([dense, lexical], [self.dense_weight, 1 - self.dense_weight])
-        weight = self._lexical_weight(text)
-        return reciprocal_rank_fusion([dense, lexical], self.rrf_k, [1.0, weight])
-
     def _hits(self, ranked: Ranked) -> list[SearchHit]:
         return [self._hit(row, score, rank) for rank, (row, score) in enumerate(ranked, start=1)]
 
@@ -576,10 +588,10 @@ class Searcher:
                 keep = rows[q] >= 0  # FAISS pads with row -1 when fewer than n exist
                 sc = scores[q][keep]
                 if self.scoring != "cosine":
-                    if calibrated:
-                        sc = entry_z(sc, doc_stats[q][keep])
                     mean, std = stats[lang]
-                    sc = (sc - mean[q]) / std[q]
+                    sc = self._calibration.standardised(
+                        sc, doc_stats[q][keep] if calibrated else None, (mean[q], std[q])
+                    )
                 merged[q].extend(zip(rows[q][keep].tolist(), sc.tolist(), strict=True))
         return [sorted(m, key=lambda item: (-item[1], item[0]))[:n] for m in merged]
 

@@ -1,0 +1,137 @@
+"""Publish an index directory into Milvus, entries, BM25 and vectors together
+(``indexer.store.milvus_engine``), and point a small local directory at it.
+
+Why publish from an index directory rather than index straight into Milvus:
+the local index already holds every embedding, the calibration statistics and
+the equivalence graph, so publishing embeds nothing and stores the same
+confirmed links the local engine spreads lexical evidence along. It streams the
+entries in batches, so memory follows the batch, not the corpus; the new
+collection is swapped in by the local manifest's rename, and the collection it
+replaces is dropped afterwards, so readers see the old or the new version.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from glossa.indexer.store.engine_dir import (
+    EngineArrays,
+    EngineManifest,
+    is_engine_dir,
+    load_engine_dir,
+    write_engine_dir,
+)
+from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
+from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.milvus_engine import (
+    TOKEN_LIMIT,
+    EngineCollection,
+    EngineRow,
+)
+from glossa.indexer.store.vectors import StoreConfig
+from glossa.search.analysis import analyze, name_key
+from glossa.search.lexical import entry_names, lexical_text
+from glossa.search.searcher import Searcher
+
+BATCH = 1000
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class _Dimension:
+    """What a Searcher asks of an encoder it never calls: publishing embeds nothing."""
+
+    dimension: int
+    model_name: str
+
+
+def rows_of(index: LoadedIndex, searcher: Searcher, rows: np.ndarray,
+            doc_stats: np.ndarray) -> list[EngineRow]:  # fmt: skip
+    """The engine rows of some live rows of a local index."""
+    graph = searcher.graph
+    docs = index.vectors_of(rows)
+    links = graph.combined(rows)
+    out = []
+    for i, row in enumerate(rows.tolist()):
+        entry = index.entry(row)
+        out.append(EngineRow(
+            entry=entry, vector=docs[i], link=links[i],
+            doc_mean=float(doc_stats[i, 0]), doc_std=float(doc_stats[i, 1]),
+            tokens=analyze(lexical_text(entry), index.manifest.analyzer),
+            names=[name_key(x) for x in entry_names(entry)],
+            links=[index.entry(b).id for b in graph.linked(row)],
+        ))  # fmt: skip
+    return out
+
+
+def publish(
+    index_path: Path,
+    out: Path,
+    milvus: StoreConfig,
+    *,
+    source_store: StoreConfig | None = None,
+    progress: Progress | None = None,
+) -> EngineManifest:
+    """Copy the index at ``index_path`` into a new collection on ``milvus`` and
+    commit ``out`` (a directory) pointing at it; returns the new manifest."""
+    index = load_index_dir(index_path, store=source_store)
+    manifest = index.manifest
+    searcher = Searcher(index, _Dimension(manifest.dimension, manifest.model))  # type: ignore[arg-type]
+    searcher.wait_for_graph = True
+    graph = searcher.graph
+    live = index.live_rows
+    doc_stats = index.doc_stats
+    name = f"{milvus.milvus_collection}_e{secrets.token_hex(4)}"
+    collection = EngineCollection.create(milvus, name, manifest.dimension, len(live))
+    cut = 0
+    try:
+        for start in range(0, len(live), BATCH):
+            rows = live[start : start + BATCH]
+            batch = rows_of(index, searcher, rows, doc_stats[start : start + BATCH])
+            cut += sum(len(r.tokens) > TOKEN_LIMIT for r in batch)
+            collection.insert(batch)
+            index.release()
+            if progress:
+                progress(min(start + BATCH, len(live)), len(live))
+        collection.flush()
+        stored = collection.count()
+        if stored != len(live):
+            raise RuntimeError(f"collection {name!r} holds {stored} entries, expected {len(live)}")
+    except BaseException:
+        EngineCollection.drop(milvus, name)
+        raise
+    calibration = searcher._calibration
+    arrays = EngineArrays(
+        pseudo=index.pseudo,
+        link_means=dict(graph._mean),
+        overall_mean=graph._overall,
+        samples={k: (v, s) for k, (v, s) in calibration.samples.items()},
+        groups=calibration.group,
+    )
+    engine = EngineManifest(
+        model=manifest.model, dimension=manifest.dimension, doc_text=manifest.doc_text,
+        analyzer=manifest.analyzer, collection=name, index_type=collection.index_type,
+        milvus_uri=milvus.milvus_uri, milvus_db=milvus.milvus_db, count=len(live),
+        languages=manifest.languages, sources=manifest.sources,
+        source_titles=manifest.source_titles,
+        reviews=tuple((r.a, r.b, r.decision) for r in index.reviews),
+        published_from=str(index_path.resolve()), built_at=manifest.built_at,
+        generation=manifest.generation, arrays="", arrays_sha256="", cut_lexical=cut,
+    )  # fmt: skip
+    return commit_publication(out, engine, arrays, milvus)
+
+
+def commit_publication(out: Path, engine: EngineManifest, arrays: EngineArrays,
+                       milvus: StoreConfig) -> EngineManifest:  # fmt: skip
+    """Swap ``engine`` in at ``out`` and drop the collection it replaces."""
+    out.mkdir(parents=True, exist_ok=True)
+    with index_lock(out, exclusive=True):
+        previous = load_engine_dir(out)[0].collection if is_engine_dir(out) else None
+        committed = write_engine_dir(out, engine, arrays)
+    if previous and previous != engine.collection:
+        EngineCollection.drop(milvus, previous)
+    return committed

@@ -1,0 +1,273 @@
+"""Search over an index that lives in Milvus (``indexer.store.milvus_engine``).
+
+The same answers as ``search.searcher.Searcher`` (modes, calibrated dense
+scoring, fusion and its defaults, exact-name promotion, the lexical spread
+along confirmed equivalents, filters, equivalents and candidates) with every
+per-entry structure inside the engine: dense search is one Milvus search per
+language (filtered by ``lang``/``source`` expressions), lexical search is
+Milvus's BM25 over Glossa's analysed text, the spread reads the ``links`` the
+BM25 hits carry, and entries are fetched by id for the hits returned. What the
+process holds is the encoder and ``indexer.store.engine_dir``: memory that does
+not grow with the corpus.
+
+What differs from the local engine: BM25 statistics are Milvus's (it counts
+live rows only, where Glossa's segments count deleted rows until a merge),
+and the spread's links are those stored when each entry was last written
+(``equivalents`` itself is decided on demand, so it is always current).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from glossa.corpus.entry import Entry
+from glossa.corpus.titles import titles_for
+from glossa.indexer.encoders.encoder import TextEncoder
+from glossa.indexer.store.engine_dir import EngineArrays, EngineManifest, load_engine_dir
+from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, where
+from glossa.indexer.store.vectors import StoreConfig
+from glossa.search.analysis import analyze, name_key
+from glossa.search.calibration import LanguageCalibration
+from glossa.search.engine_links import OnDemandLinks
+from glossa.search.fusion import Ranked, promote
+from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
+from glossa.search.searcher import (
+    CANDIDATES as PER_RANKER,
+)
+from glossa.search.searcher import (
+    DEFAULT_LEXICAL_SPREAD,
+    DEFAULT_LEXICAL_WEIGHT,
+    DEFAULT_LEXICAL_WORDS,
+    DEFAULT_MODE,
+    DEFAULT_RRF_K,
+    DEFAULT_SCORING,
+    FUSIONS,
+    MODES,
+    RESCORE_DEPTH,
+    SCORINGS,
+    HybridFusion,
+    QueryError,
+    Searcher,
+)
+
+
+class EngineSearcher(HybridFusion):
+    """``Searcher``'s interface over an index directory published to Milvus."""
+
+    has_graph = graph_ready = True  # equivalents are decided on demand
+
+    def __init__(
+        self,
+        path: Path,
+        encoder: TextEncoder,
+        store: StoreConfig,
+        *,
+        scoring: str = DEFAULT_SCORING,
+        mode: str = DEFAULT_MODE,
+        fusion: str = "rrf",
+        rrf_k: int = DEFAULT_RRF_K,
+        dense_weight: float = 0.5,
+        lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
+        lexical_min_ratio: float = 0.0,
+        lexical_spread: float = DEFAULT_LEXICAL_SPREAD,
+        lexical_words: int = DEFAULT_LEXICAL_WORDS,
+        analyzer: str | None = None,
+    ) -> None:
+        for name, value, valid in (("scoring", scoring, SCORINGS), ("mode", mode, MODES),
+                                   ("fusion", fusion, FUSIONS)):  # fmt: skip
+            if value not in valid:
+                raise QueryError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+        manifest, arrays = load_engine_dir(path)
+        if manifest.dimension != encoder.dimension:
+            raise QueryError(
+                f"encoder dimension {encoder.dimension} does not match index dimension "
+                f"{manifest.dimension}"
+            )
+        if analyzer is not None and analyzer != manifest.analyzer:
+            raise QueryError(
+                f"the index in Milvus was analysed with {manifest.analyzer!r}; publish it again "
+                f"to search with {analyzer!r}"
+            )
+        self.path, self.encoder, self.store = path, encoder, store
+        self.manifest: EngineManifest = manifest
+        self.scoring, self.mode, self.fusion = scoring, mode, fusion
+        self.rrf_k, self.dense_weight = rrf_k, dense_weight
+        self.lexical_weight, self.lexical_min_ratio = lexical_weight, lexical_min_ratio
+        self.lexical_spread, self.lexical_words = lexical_spread, lexical_words
+        self.analyzer = manifest.analyzer
+        self.wait_for_graph = False
+        self.collection = EngineCollection.open(store, manifest.collection, manifest.dimension,
+                                                manifest.index_type)  # fmt: skip
+        self._calibration = self._calibration_of(arrays)
+        self._links = OnDemandLinks(self.collection, list(manifest.languages), manifest.reviews)
+        self.source_info = titles_for(self.sources, manifest.source_titles)
+        self._lock = threading.Lock()
+
+    def _calibration_of(self, arrays: EngineArrays) -> LanguageCalibration:
+        calibrated = self.scoring == "calibrated"
+        return LanguageCalibration.from_samples(
+            {k: (v, s if calibrated else None) for k, (v, s) in arrays.samples.items()},
+            arrays.groups,
+        )
+
+    # ------------------------------------------------------------------ lookups
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.manifest.languages)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted(self.manifest.sources)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.collection.entries([entry_id]).get(entry_id)
+
+    def equivalents(self, entry_id: str) -> list[EquivalentHit]:
+        links = self._links_of(entry_id, candidates=False)
+        return [EquivalentHit(self._hit(link.entry, link.score, rank), link.shared_names,
+                              link.status or "")
+                for rank, link in enumerate(links, start=1)]  # fmt: skip
+
+    def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]:
+        per_lang: dict[str, list] = {}
+        for link in self._links_of(entry_id, candidates=True):
+            per_lang.setdefault(link.entry.lang, []).append(link)
+        out = {}
+        for lang, links in sorted(per_lang.items()):
+            links.sort(key=lambda x: -x.score)
+            out[lang] = [
+                CandidateHit(self._hit(x.entry, x.score, rank), x.probability, x.margin, x.mutual,
+                             x.definition_similarity, x.shared_names, x.status)
+                for rank, x in enumerate(links, start=1)
+            ]  # fmt: skip
+        return out
+
+    def _links_of(self, entry_id: str, *, candidates: bool):
+        found = self._links.links([entry_id], candidates=candidates)
+        if entry_id not in found:
+            raise QueryError(f"unknown entry id {entry_id!r}", "entry_id")
+        links = found[entry_id]
+        if candidates:  # confirmed links, plus each language's best CANDIDATES
+            return links
+        return [x for x in links if x.status in ("declared", "accepted", "automatic")]
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, query: str, k: int = 10, lang=None, source=None, mode=None) -> list[SearchHit]:
+        return list(self.search_response(query, k, lang, source, mode).hits)
+
+    def search_response(self, query: str, k: int = 10, lang=None, source=None,
+                        mode=None) -> SearchResponse:  # fmt: skip
+        started = time.perf_counter()
+        hits = self.batch_search([query], k, lang, source, mode)[0]
+        return SearchResponse(query=query, took_ms=(time.perf_counter() - started) * 1000,
+                              hits=tuple(hits))  # fmt: skip
+
+    def batch_search(
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        lang: str | Iterable[str] | None = None,
+        source: str | Iterable[str] | None = None,
+        mode: str | None = None,
+    ) -> list[list[SearchHit]]:
+        mode = mode or self.mode
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}", "mode")
+        texts = [Searcher._check_query(q, k) for q in queries]
+        langs = self._checked("language", lang, self.languages)
+        sources = self._checked("source", source, self.sources)
+        if not texts:
+            return []
+        n = max(k, PER_RANKER) if mode == "hybrid" else k
+        dense: list[Ranked] = []
+        if mode in ("dense", "hybrid"):
+            dense = self._dense_ranked(self.encoder.encode_queries(texts), n, langs, sources)
+        out = []
+        for i, text in enumerate(texts):
+            if mode == "dense":
+                ranked = dense[i]
+            else:
+                lexical = self._lexical_ranked(text, n, langs, sources)
+                ranked = lexical if mode == "lexical" else self._fuse(dense[i], lexical, text)
+                ranked = promote(ranked, self._exact(text, langs, sources))
+            out.append(self._hits(ranked[:k]))
+        return out
+
+    def _checked(self, name: str, value, valid: list[str]) -> set[str] | None:
+        wanted = {value} if isinstance(value, str) else set(value) if value is not None else None
+        if not wanted:
+            return None
+        unknown = sorted(wanted - set(valid))
+        if unknown:
+            raise QueryError(f"unknown {name} {', '.join(unknown)}; valid: {', '.join(valid)}",
+                             "lang" if name == "language" else name)  # fmt: skip
+        return wanted
+
+    def _exact(self, text: str, langs, sources) -> list[str]:
+        key = name_key(text)
+        if not key:
+            return []
+        return sorted(self.collection.named(key, where(langs, sources), MAX_ARRAY))
+
+    def _lexical_ranked(self, text: str, n: int, langs, sources) -> Ranked:
+        tokens = analyze(text, self.analyzer)
+        if self.lexical_spread <= 0:
+            hits = self.collection.lexical(tokens, n, where(langs, sources))
+            return [(h["id"], h["score"]) for h in hits]
+        # spread along each hit's stored links, then keep what the filters allow
+        hits = self.collection.lexical(tokens, n, "")
+        ranked = {h["id"]: h["score"] for h in hits}
+        for h in hits:
+            for other in h.get("links") or ():
+                ranked[other] = max(ranked.get(other, 0.0), self.lexical_spread * h["score"])
+        if langs is not None or sources is not None:
+            allowed = self.collection.fetch(list(ranked), ["lang", "source"])
+            ranked = {i: s for i, s in ranked.items() if i in allowed
+                      and (langs is None or allowed[i]["lang"] in langs)
+                      and (sources is None or allowed[i]["source"] in sources)}  # fmt: skip
+        return sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+    def _dense_ranked(self, vectors: np.ndarray, n: int, langs, sources) -> list[Ranked]:
+        calibrated = self.scoring == "calibrated"
+        depth = max(n, RESCORE_DEPTH) if calibrated else n
+        stats = self._calibration.stats(vectors) if self.scoring != "cosine" else {}
+        merged: list[list[tuple[str, float]]] = [[] for _ in range(len(vectors))]
+        for lang in self.languages:
+            if langs is not None and lang not in langs:
+                continue
+            found = self.collection.dense(vectors, depth, where([lang], sources))
+            for q, hits in enumerate(found):
+                if not hits:
+                    continue
+                scores = np.array([h["score"] for h in hits], np.float32)
+                if self.scoring != "cosine":
+                    doc_stats = np.array([[h["doc_mean"], h["doc_std"]] for h in hits], np.float32)
+                    mean, std = stats[lang]
+                    scores = LanguageCalibration.standardised(
+                        scores, doc_stats if calibrated else None, (mean[q], std[q])
+                    )
+                merged[q].extend(zip([h["id"] for h in hits], scores.tolist(), strict=True))
+        return [sorted(m, key=lambda item: (-item[1], item[0]))[:n] for m in merged]
+
+    # ------------------------------------------------------------------ hits
+
+    def _hits(self, ranked: Ranked) -> list[SearchHit]:
+        entries = self.collection.entries([i for i, _ in ranked])
+        hits, rank = [], 0
+        for entry_id, score in ranked:
+            entry = entries.get(entry_id)
+            if entry is not None:  # deleted since it was ranked
+                rank += 1
+                hits.append(self._hit(entry, score, rank))
+        return hits
+
+    def _hit(self, entry: Entry, score: float, rank: int) -> SearchHit:
+        info = self.source_info.get(entry.source)
+        return SearchHit.from_entry(entry, score, rank, info.title if info else entry.source)
+
