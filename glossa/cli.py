@@ -385,8 +385,7 @@ def add(
     Re-adding an identical entry changes nothing; an existing id with different
     content is refused unless --upsert. A running server picks the change up."""
     from glossa.corpus.sources import import_entries
-    from glossa.indexer.store.updates import apply_changes
-    from glossa.runtime import make_encoder
+    from glossa.runtime import change_entries, make_encoder
 
     settings = _settings()
     target = index_dir or settings.index_dir
@@ -398,9 +397,8 @@ def add(
         _report_skipped(result)
         if not result.entries:
             raise _fail("no valid entries to add")
-        _, report = apply_changes(
-            target, make_encoder(settings, _notify), add=result.entries, upsert=upsert,
-            store=settings.store_config(),
+        report = change_entries(
+            settings, target, make_encoder(settings, _notify), add=result.entries, upsert=upsert,
             source_titles={k: v.to_dict() for k, v in result.titles.items()},
         )  # fmt: skip
     except USER_ERRORS as exc:
@@ -426,8 +424,7 @@ def update(
 ) -> None:
     """Change fields of one entry (its id stays); only its changed texts are embedded."""
     from glossa.corpus.importers import entry_from_record
-    from glossa.indexer.store.updates import apply_changes
-    from glossa.runtime import make_encoder
+    from glossa.runtime import change_entries, current_entry, make_encoder
 
     settings = _settings()
     target = index_dir or settings.index_dir
@@ -440,15 +437,12 @@ def update(
     if not changes:
         raise _fail("nothing to change; pass at least one of --term, --definition, --alias, ...", 2)
     try:
-        current = load_index_dir(target, store=settings.store_config()).entries
-        old = next((e for e in current if e.id == entry_id), None)
+        old = current_entry(settings, target, entry_id)
         if old is None:
             raise ChangeError(f"no entry with id {entry_id!r}", 404)
         record = {**old.to_dict(), **changes}
         edited = entry_from_record(record, source="command line", line=0, default_source=old.source)
-        _, report = apply_changes(
-            target, make_encoder(settings, _notify), update=[edited], store=settings.store_config()
-        )
+        report = change_entries(settings, target, make_encoder(settings, _notify), update=[edited])
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     _print_change(report)
@@ -460,13 +454,11 @@ def delete(
     index_dir: IndexOption = None,
 ) -> None:
     """Delete entries: their vectors and lexical postings go; no model is loaded."""
-    from glossa.indexer.store.updates import apply_changes
+    from glossa.runtime import change_entries
 
     settings = _settings()
     try:
-        _, report = apply_changes(
-            index_dir or settings.index_dir, None, delete=entry_ids, store=settings.store_config()
-        )
+        report = change_entries(settings, index_dir or settings.index_dir, None, delete=entry_ids)
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     _print_change(report)
@@ -631,6 +623,36 @@ def optimize(index_dir: IndexOption = None) -> None:
     out.print(
         f"merged {before} segment(s) into one: {loaded.manifest.count} entries "
         f"(generation {loaded.manifest.generation}); `glossa restore` undoes this"
+    )
+
+
+@app.command()
+def publish(
+    to: Annotated[
+        Path, typer.Option("--to", help="Directory for the published index (a few files).")
+    ],
+    index_dir: IndexOption = None,
+) -> None:
+    """Copy the index into one Milvus collection (GLOSSA_MILVUS_URI): entries, BM25
+    and vectors, so a server over --to holds memory independent of the corpus size.
+    Search, equivalents, add, update and delete then take --index <that directory>."""
+    from glossa.indexer.publish import publish as publish_index
+
+    settings = _settings()
+    source = index_dir or settings.index_dir
+    try:
+        with _embedding_progress() as (_, store_progress):
+            manifest = publish_index(source, to, settings.engine_store(),
+                                     source_store=settings.store_config(),
+                                     progress=store_progress)  # fmt: skip
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    cut = f"; {manifest.cut_lexical} entries' lexical text cut at the token limit" if (
+        manifest.cut_lexical) else ""  # fmt: skip
+    out.print(
+        f"published {manifest.count} entries to collection {manifest.collection} at "
+        f"{manifest.milvus_uri}; search it with --index {to}{cut}",
+        highlight=False,
     )
 
 

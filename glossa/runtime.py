@@ -19,8 +19,15 @@ from glossa.indexer.encoders.encoder import (
     TextEncoder,
     canonical_model_name,
 )
-from glossa.indexer.store.index_dir import LoadedIndex, Manifest, index_exists, load_index_dir
-from glossa.indexer.store.updates import recover_index_entries
+from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
+from glossa.indexer.store.index_dir import (
+    IndexLoadError,
+    LoadedIndex,
+    Manifest,
+    index_exists,
+    load_index_dir,
+)
+from glossa.indexer.store.updates import ChangeReport, apply_changes, recover_index_entries
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.equivalents import EquivalenceGraph
 from glossa.search.evaluation import (
@@ -190,10 +197,12 @@ def open_searcher(
     """Load the index (building the bundled corpus first if asked and none exists)."""
     index_dir = index_dir or settings.index_dir
     encoder = encoder or make_encoder(settings, notify)
-    if build_if_missing and not index_exists(index_dir):
+    if build_if_missing and not index_exists(index_dir) and not is_engine_dir(index_dir):
         if notify:
             notify(f"No index at {index_dir}; indexing the bundled glossaries (once)...")
         build(settings, encoder, index_dir, progress=progress, store_progress=store_progress)
+    if is_engine_dir(index_dir):
+        return open_engine_searcher(settings, index_dir, encoder)
     return Searcher.open(
         index_dir,
         encoder,
@@ -201,6 +210,48 @@ def open_searcher(
         store=settings.store_config(),
         **settings.searcher_options(),
     )
+
+
+def engine_store(settings: Settings, index_dir: Path) -> StoreConfig:
+    """The Milvus holding an index published to ``index_dir`` (``glossa publish``)."""
+    try:
+        published_to = load_engine_dir(index_dir)[0].milvus_uri
+    except IndexLoadError:
+        published_to = None
+    return settings.engine_store(published_to)
+
+
+def open_engine_searcher(settings: Settings, index_dir: Path, encoder: TextEncoder):
+    """A searcher over an index that lives in Milvus (``glossa publish``)."""
+    from glossa.search.engine_searcher import EngineSearcher
+
+    return EngineSearcher(index_dir, encoder, engine_store(settings, index_dir),
+                          **settings.searcher_options())  # fmt: skip
+
+
+def change_entries(
+    settings: Settings, index_dir: Path, encoder: TextEncoder | None, **change
+) -> ChangeReport:
+    """Apply a change (``add``/``update``/``delete``/``upsert``/``source_titles``) to
+    the index at ``index_dir``, local or published into Milvus."""
+    if is_engine_dir(index_dir):
+        from glossa.indexer.engine_changes import engine_changes
+
+        change.pop("source_titles", None)
+        return engine_changes(index_dir, encoder, engine_store(settings, index_dir), **change)
+    return apply_changes(index_dir, encoder, store=settings.store_config(), **change)[1]
+
+
+def current_entry(settings: Settings, index_dir: Path, entry_id: str) -> Entry | None:
+    """One entry of the index at ``index_dir`` as it stands, local or in Milvus."""
+    if is_engine_dir(index_dir):
+        from glossa.indexer.store.milvus_engine import EngineCollection
+
+        manifest = load_engine_dir(index_dir)[0]
+        collection = EngineCollection.open(engine_store(settings, index_dir), manifest.collection,
+                                           manifest.dimension, manifest.index_type)  # fmt: skip
+        return collection.entries([entry_id]).get(entry_id)
+    return load_index_dir(index_dir, store=settings.store_config()).get(entry_id)
 
 
 def evaluate(

@@ -165,6 +165,17 @@ class Settings(BaseSettings):
             milvus_timeout=self.milvus_timeout,
         )
 
+    def engine_store(self, published_to: str | None = None) -> StoreConfig:
+        """Where an index published into Milvus lives: the server it was published
+        to, unless ``GLOSSA_MILVUS_URI`` names another (a client elsewhere)."""
+        store = self.store_config()
+        uri = store.milvus_uri
+        if published_to and "milvus_uri" not in self.model_fields_set:
+            uri = published_to
+        return StoreConfig(backend="milvus", milvus_uri=uri, milvus_token=store.milvus_token,
+                           milvus_db=store.milvus_db, milvus_collection=store.milvus_collection,
+                           milvus_timeout=store.milvus_timeout)  # fmt: skip
+
     def searcher_options(self) -> dict:
         return {
             "mode": self.mode,

@@ -116,6 +116,13 @@ class OnDemandLinks:
                                    if r["lang"] != e.lang)  # fmt: skip
         return out
 
+    def best_candidates(self, ids: Sequence[str]) -> set[str]:
+        """Each entry's best candidate in every other language: the entries a new
+        or changed one may have displaced as someone's mutual best."""
+        sides = list(self._sides(ids).values())
+        self._neighbours(sides, 1)
+        return {b for s in sides for lang in s.top if (b := s.best(lang))}
+
     # ------------------------------------------------------------------ decision
 
     def links(self, ids: Sequence[str], *, candidates: bool = False) -> dict[str, list[Link]]:

@@ -18,6 +18,7 @@ and the spread's links are those stored when each entry was last written
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,12 @@ import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
 from glossa.indexer.encoders.encoder import TextEncoder
-from glossa.indexer.store.engine_dir import EngineArrays, EngineManifest, load_engine_dir
+from glossa.indexer.store.engine_dir import (
+    ENGINE_FILE,
+    EngineArrays,
+    EngineManifest,
+    load_engine_dir,
+)
 from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, where
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.analysis import analyze, name_key
@@ -81,7 +87,8 @@ class EngineSearcher(HybridFusion):
                                    ("fusion", fusion, FUSIONS)):  # fmt: skip
             if value not in valid:
                 raise QueryError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
-        manifest, arrays = load_engine_dir(path)
+        self.path = path
+        manifest, arrays = self._load()
         if manifest.dimension != encoder.dimension:
             raise QueryError(
                 f"encoder dimension {encoder.dimension} does not match index dimension "
@@ -92,20 +99,46 @@ class EngineSearcher(HybridFusion):
                 f"the index in Milvus was analysed with {manifest.analyzer!r}; publish it again "
                 f"to search with {analyzer!r}"
             )
-        self.path, self.encoder, self.store = path, encoder, store
-        self.manifest: EngineManifest = manifest
+        self.encoder, self.store = encoder, store
         self.scoring, self.mode, self.fusion = scoring, mode, fusion
         self.rrf_k, self.dense_weight = rrf_k, dense_weight
         self.lexical_weight, self.lexical_min_ratio = lexical_weight, lexical_min_ratio
         self.lexical_spread, self.lexical_words = lexical_spread, lexical_words
         self.analyzer = manifest.analyzer
         self.wait_for_graph = False
-        self.collection = EngineCollection.open(store, manifest.collection, manifest.dimension,
-                                                manifest.index_type)  # fmt: skip
+        self._lock = threading.Lock()
+        self._adopt(manifest, arrays)
+
+    def _load(self) -> tuple[EngineManifest, EngineArrays]:
+        self._stamp = self._stat()
+        return load_engine_dir(self.path)
+
+    def _stat(self) -> tuple[int, int]:
+        st = os.stat(self.path / ENGINE_FILE)
+        return st.st_mtime_ns, st.st_ino
+
+    def _adopt(self, manifest: EngineManifest, arrays: EngineArrays) -> None:
+        """Take a version of the local manifest: counts, languages, calibration."""
+        self._manifest = manifest
+        self.collection = EngineCollection.open(self.store, manifest.collection,
+                                                manifest.dimension, manifest.index_type)  # fmt: skip
         self._calibration = self._calibration_of(arrays)
         self._links = OnDemandLinks(self.collection, list(manifest.languages), manifest.reviews)
-        self.source_info = titles_for(self.sources, manifest.source_titles)
-        self._lock = threading.Lock()
+        self.source_info = titles_for(sorted(manifest.sources), manifest.source_titles)
+
+    @property
+    def manifest(self) -> EngineManifest:
+        """The local manifest as last committed (by this process or another)."""
+        self.refresh()
+        return self._manifest
+
+    def refresh(self) -> None:
+        """Adopt what another writer (``glossa add``, another server) committed:
+        one ``stat`` when nothing changed, O(languages) when something did."""
+        if self._stat() != self._stamp:
+            with self._lock:
+                if self._stat() != self._stamp:
+                    self._adopt(*self._load())
 
     def _calibration_of(self, arrays: EngineArrays) -> LanguageCalibration:
         calibrated = self.scoring == "calibrated"
@@ -125,6 +158,7 @@ class EngineSearcher(HybridFusion):
         return sorted(self.manifest.sources)
 
     def get(self, entry_id: str) -> Entry | None:
+        self.refresh()
         return self.collection.entries([entry_id]).get(entry_id)
 
     def equivalents(self, entry_id: str) -> list[EquivalentHit]:
@@ -148,6 +182,7 @@ class EngineSearcher(HybridFusion):
         return out
 
     def _links_of(self, entry_id: str, *, candidates: bool):
+        self.refresh()
         found = self._links.links([entry_id], candidates=candidates)
         if entry_id not in found:
             raise QueryError(f"unknown entry id {entry_id!r}", "entry_id")
@@ -176,6 +211,7 @@ class EngineSearcher(HybridFusion):
         source: str | Iterable[str] | None = None,
         mode: str | None = None,
     ) -> list[list[SearchHit]]:
+        self.refresh()
         mode = mode or self.mode
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}", "mode")
@@ -270,4 +306,3 @@ class EngineSearcher(HybridFusion):
     def _hit(self, entry: Entry, score: float, rank: int) -> SearchHit:
         info = self.source_info.get(entry.source)
         return SearchHit.from_entry(entry, score, rank, info.title if info else entry.source)
-

@@ -119,6 +119,26 @@ def link_probability(similarity, margin_low, margin_high) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def combined(
+    docs: np.ndarray,
+    names: np.ndarray,
+    langs: np.ndarray,
+    means: dict[str, np.ndarray],
+    overall: np.ndarray,
+) -> np.ndarray:
+    """Language-centred entry and names vectors side by side, each normalised,
+    scaled by 1/sqrt(2): one inner product is the graph's similarity. ``means``:
+    each language's mean of [entry, names] vectors (``overall`` for the others)."""
+    unique, which = np.unique(np.asarray(langs), return_inverse=True)
+    mean = np.stack([means.get(str(lang), overall) for lang in unique])[which]
+    d = docs.shape[1]
+    parts = []
+    for vectors, centre in ((docs, mean[:, :d]), (names, mean[:, d:])):
+        centred = np.asarray(vectors, np.float32) - centre
+        parts.append(centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9))
+    return (np.hstack(parts) / np.sqrt(2.0)).astype(np.float32)
+
+
 Fetch = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # rows -> (docs, names) as stored
 
 
@@ -299,18 +319,10 @@ class EquivalenceGraph:
         self._dimension = len(overall) // 2
 
     def combined(self, rows: np.ndarray) -> np.ndarray:
-        """Language-centred entry and names vectors side by side, each normalised,
-        scaled by 1/sqrt(2): one inner product is the graph's similarity."""
+        """Language-centred entry and names vectors side by side (``combined``)."""
         rows = np.asarray(rows, np.int64)
         docs, names = self._fetch(rows)
-        langs, which = np.unique(self.langs[rows], return_inverse=True)
-        means = np.stack([self._mean.get(str(lang), self._overall) for lang in langs])[which]
-        d = self._dimension
-        parts = []
-        for vectors, mean in ((docs, means[:, :d]), (names, means[:, d:])):
-            centred = np.asarray(vectors, np.float32) - mean
-            parts.append(centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9))
-        return (np.hstack(parts) / np.sqrt(2.0)).astype(np.float32)
+        return combined(docs, names, self.langs[rows], self._mean, self._overall)
 
     def _build(self, reviews: Iterable[Review], means: EquivalenceGraph | None = None) -> None:
         if means is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from glossa.indexer.store.files import fsync_dir, fsync_file, sha256_file
+from glossa.indexer.store.index_dir import IndexLoadError
 from pydantic import BaseModel, ConfigDict
 
 ENGINE_FILE = "engine.json"
@@ -76,8 +77,11 @@ class EngineArrays:
             pseudo=named["pseudo"],
             link_means={k[5:]: v for k, v in named.items() if k.startswith("mean:")},
             overall_mean=named["overall_mean"],
-            samples={k[7:]: (v, named[f"stats:{k[7:]}"]) for k, v in named.items()
-                     if k.startswith("sample:")},  # fmt: skip
+            samples={
+                k[7:]: (v, named[f"stats:{k[7:]}"])
+                for k, v in named.items()
+                if k.startswith("sample:")
+            },  # fmt: skip
             groups=dict(zip(named["group_lang"].tolist(), named["group_of"].tolist(), strict=True)),
         )
 
@@ -90,14 +94,22 @@ def load_engine_dir(path: Path) -> tuple[EngineManifest, EngineArrays]:
     try:
         manifest = EngineManifest.model_validate_json((path / ENGINE_FILE).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{path / ENGINE_FILE}: unreadable engine manifest ({exc})") from exc
+        raise IndexLoadError(
+            f"{path / ENGINE_FILE}: unreadable manifest of a published index "
+            f"({exc}); publish it again: glossa publish --to {path}"
+        ) from exc
     arrays = path / manifest.arrays
     if not arrays.is_file() or sha256_file(arrays) != manifest.arrays_sha256:
-        raise ValueError(f"{arrays}: missing or damaged (checksum differs from {ENGINE_FILE})")
+        raise IndexLoadError(
+            f"{arrays}: missing or damaged (its checksum is not the one "
+            f"{ENGINE_FILE} records); publish again: glossa publish --to {path}"
+        )
     return manifest, EngineArrays.load(arrays)
 
 
-def write_engine_dir(path: Path, manifest: EngineManifest, arrays: EngineArrays | None) -> EngineManifest:
+def write_engine_dir(
+    path: Path, manifest: EngineManifest, arrays: EngineArrays | None
+) -> EngineManifest:
     """Commit ``manifest`` (with new ``arrays``, or the ones it names): arrays
     first under a new name, then the manifest by rename; then the old arrays go."""
     path.mkdir(parents=True, exist_ok=True)
@@ -107,7 +119,9 @@ def write_engine_dir(path: Path, manifest: EngineManifest, arrays: EngineArrays 
         arrays.save(tmp)
         fsync_file(tmp)
         os.replace(tmp, path / name)
-        manifest = manifest.model_copy(update={"arrays": name, "arrays_sha256": sha256_file(path / name)})
+        manifest = manifest.model_copy(
+            update={"arrays": name, "arrays_sha256": sha256_file(path / name)}
+        )
     tmp = path / f".{ENGINE_FILE}.tmp"
     tmp.write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
     fsync_file(tmp)

@@ -22,6 +22,7 @@ gives ``VectorStoreUnavailable`` within ``GLOSSA_MILVUS_TIMEOUT`` seconds.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import threading
 from collections.abc import Sequence
@@ -71,10 +72,19 @@ def _milvus() -> Any:
     return pymilvus
 
 
+def _quiet_lite_server(record: logging.LogRecord) -> bool:
+    """Milvus Lite serves gRPC inside this process and does not implement every
+    call pymilvus tries (``AllocTimestamp`` while an index is created); pymilvus
+    handles that, but the server logs each one as an error with a traceback."""
+    return "Method not implemented" not in record.getMessage()
+
+
 def connect(store: StoreConfig) -> Any:
     """A client for the store (one per URI, database and token, shared). Bounded
     by the store's timeout."""
     pm = _milvus()
+    if store.milvus_uri.endswith(".db"):
+        logging.getLogger("grpc._server").addFilter(_quiet_lite_server)
     key = f"{store.milvus_uri}|{store.milvus_db}|{store.milvus_token or ''}"
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)

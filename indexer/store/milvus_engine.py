@@ -41,7 +41,9 @@ from typing import Any
 
 import numpy as np
 from glossa.corpus.entry import Entry
+from glossa.indexer.store.index_dir import IndexLoadError
 from glossa.indexer.store.milvus import CALL_TIMEOUT, MAX_LANG, MAX_SOURCE, _milvus, connect
+from glossa.indexer.store.updates import ChangeError
 from glossa.indexer.store.vectors import StoreConfig
 
 MAX_TEXT = 65_535  # bytes in a Milvus VARCHAR
@@ -57,8 +59,11 @@ READ_CONSISTENCY = "Session"
 ID_FIELDS = ["id", "lang", "source", "concept"]
 
 
-class PayloadTooLarge(ValueError):
+class PayloadTooLarge(ChangeError):
     """An entry whose JSON does not fit a Milvus VARCHAR even compressed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 413)
 
 
 def _base36(value: int, digits: int) -> str:
@@ -161,10 +166,14 @@ class EngineCollection:
         self.ef = 128
 
     @classmethod
-    def create(cls, store: StoreConfig, name: str, dimension: int, expected: int) -> EngineCollection:
+    def create(
+        cls, store: StoreConfig, name: str, dimension: int, expected: int
+    ) -> EngineCollection:
         pm = _milvus()
         client = connect(store)
-        schema = client.create_schema(auto_id=False, description="Glossa index (entries, BM25, vectors)")
+        schema = client.create_schema(
+            auto_id=False, description="Glossa index (entries, BM25, vectors)"
+        )
         schema.add_field("id", pm.DataType.VARCHAR, is_primary=True, max_length=MAX_ID)
         schema.add_field("lang", pm.DataType.VARCHAR, max_length=MAX_LANG)
         schema.add_field("source", pm.DataType.VARCHAR, max_length=MAX_SOURCE)
@@ -197,12 +206,14 @@ class EngineCollection:
         return cls(store, client, name, dimension, index_type)
 
     @classmethod
-    def open(cls, store: StoreConfig, name: str, dimension: int, index_type: str) -> EngineCollection:
+    def open(
+        cls, store: StoreConfig, name: str, dimension: int, index_type: str
+    ) -> EngineCollection:
         client = connect(store)
         if not client.has_collection(name, timeout=store.milvus_timeout):
-            raise ValueError(
+            raise IndexLoadError(
                 f"Milvus at {store.milvus_uri} has no collection {name!r} (dropped, or another "
-                "server/database); publish the index again"
+                "server/database); publish the index again: glossa publish --to <directory>"
             )
         collection = cls(store, client, name, dimension, index_type)
         client.load_collection(name, timeout=CALL_TIMEOUT)
