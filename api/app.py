@@ -70,7 +70,7 @@ WRITE_ERRORS = {
     409: {"model": models.ErrorResponse, "description": "Id exists already / rebuild running"},
     413: {"model": models.ErrorResponse, "description": "Body or entry count over the limit"},
 }
-CHANGE_CODES = {404: "not_found", 409: "conflict", 422: "invalid_parameter"}
+CHANGE_CODES = {404: "not_found", 409: "conflict", 413: "body_too_large", 422: "invalid_parameter"}
 bearer = HTTPBearer(auto_error=False, description="GLOSSA_ADMIN_TOKEN")
 
 
@@ -392,7 +392,11 @@ def create_app(
     def rebuild(searcher: ReadySearcher) -> models.RebuildStarted:
         """Re-embed every entry in the background; searches keep being answered from
         the current index, which is swapped for the new one when it is complete."""
-        if not service.start_rebuild():
+        try:
+            started = service.start_rebuild()
+        except ChangeError as exc:
+            raise ApiError(exc.status, "conflict", str(exc)) from exc
+        if not started:
             raise ApiError(409, "conflict", "a rebuild is already running; see /stats")
         return models.RebuildStarted(
             status="rebuilding", generation=searcher.index.manifest.generation

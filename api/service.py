@@ -29,14 +29,17 @@ import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
+from glossa.indexer.engine_changes import engine_changes, engine_review
 from glossa.indexer.store.index_dir import MANIFEST, LoadedIndex, load_index_dir
 from glossa.indexer.store.updates import (
+    ChangeError,
     ChangeReport,
     apply_changes,
     read_index_entries,
     record_review,
 )
 from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig
+from glossa.search.engine_searcher import EngineSearcher
 from glossa.search.searcher import Searcher
 
 T = TypeVar("T")
@@ -135,8 +138,15 @@ class SearchService:
 
     @staticmethod
     def _warm(searcher: Searcher) -> None:
-        if searcher.has_graph:
+        if isinstance(searcher, Searcher) and searcher.has_graph:
             _ = searcher.graph  # built once here rather than inside a request
+
+    @property
+    def published(self) -> EngineSearcher | None:
+        """The searcher when the index lives in Milvus (``glossa publish``): it
+        adopts committed changes itself, and changes go to the engine by id."""
+        current = self.searcher
+        return current if isinstance(current, EngineSearcher) else None
 
     def _swap(self, loaded: LoadedIndex) -> None:
         current = self.searcher
@@ -160,6 +170,8 @@ class SearchService:
         if another process changed the index, load it in the background."""
         if not self.reload_interval or self.searcher is None or self._reload_pending:
             return
+        if self.published is not None:
+            return  # it stats its own manifest on every call
         now = time.monotonic()
         if now - self._last_check < self.reload_interval:
             return
@@ -211,6 +223,14 @@ class SearchService:
         """Apply one change set (on the writer thread) and swap the result in."""
         current = self.searcher
         assert current is not None
+        published = self.published
+        if published is not None:
+            report = engine_changes(
+                published.path, ExecutorEncoder(published.encoder, self.executor),
+                published.store, add=add, update=update, delete=delete,
+            )  # fmt: skip
+            published.refresh()
+            return report
         loaded, report = apply_changes(
             current.index.path,
             ExecutorEncoder(current.encoder, self.executor),
@@ -229,6 +249,11 @@ class SearchService:
         swap in the index that carries it; returns (generation, changed)."""
         current = self.searcher
         assert current is not None
+        published = self.published
+        if published is not None:
+            generation, changed = engine_review(published.path, published.store, a, b, decision)
+            published.refresh()
+            return generation, changed
         loaded, changed = record_review(
             current.index.path, a, b, decision, store=self.store, current=current.index
         )
@@ -266,6 +291,11 @@ class SearchService:
 
     def start_rebuild(self) -> bool:
         """Queue a rebuild unless one is running; returns whether one was started."""
+        if self.published is not None:
+            raise ChangeError(
+                "this index lives in Milvus: rebuild the local index it was published from, "
+                "then publish it again (glossa rebuild, glossa publish)", 409,
+            )  # fmt: skip
         if self.rebuilding:
             return False
         self.rebuilding = True

@@ -154,10 +154,16 @@ def engine_changes(
             arrays = _recalibrated(collection, sorted(languages), arrays)
         else:
             arrays = None  # type: ignore[assignment]
+        pairs = {src: dict(langs) for src, langs in manifest.source_languages.items()}
+        for entry, step in [(e, 1) for e in written] + [(e, -1) for e in removed]:
+            langs = pairs.setdefault(entry.source, {})
+            langs[entry.lang] = langs.get(entry.lang, 0) + step
+        pairs = {src: {lang: n for lang, n in langs.items() if n > 0}
+                 for src, langs in pairs.items() if src in sources}  # fmt: skip
         generation = manifest.generation + 1
         write_engine_dir(path, manifest.model_copy(update={
             "count": report.count, "languages": languages, "sources": sources,
-            "generation": generation, "built_at": now(),
+            "source_languages": pairs, "generation": generation, "built_at": now(),
         }), arrays)  # fmt: skip
     return ChangeReport(report.added, report.updated, report.deleted, report.unchanged,
                         embedded=2 * len(written), count=report.count, generation=generation)  # fmt: skip
@@ -174,3 +180,41 @@ def _refresh_links(collection: EngineCollection, links: OnDemandLinks, written: 
     rest = [i for i in affected if i not in first]
     decided = first | (links.links(rest) if rest else {})
     collection.set_links({i: [x.id for x in found] for i, found in decided.items()})
+
+
+def engine_review(
+    path: Path, store: StoreConfig, a: str, b: str, decision: str
+) -> tuple[int, bool]:
+    """Record a reviewer's decision on the pair (a, b) of a published index (the
+    same checks as ``updates.record_review``); the two entries' stored links and
+    their partners' follow. Returns (generation, changed)."""
+    from glossa.corpus.reviews import DECISIONS, Review, with_review
+
+    if decision not in DECISIONS:
+        raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422)
+    with index_lock(path, exclusive=True):
+        manifest, _ = load_engine_dir(path)
+        collection = EngineCollection.open(store, manifest.collection, manifest.dimension,
+                                           manifest.index_type)  # fmt: skip
+        stored = collection.fetch([a, b], ["entry", "links"])
+        for entry_id in (a, b):
+            if entry_id not in stored:
+                raise ChangeError(f"unknown entry id {entry_id!r}", 404)
+        lang_a, lang_b = (entry_of(stored[i]["entry"]).lang for i in (a, b))
+        if lang_a == lang_b:
+            raise ChangeError(f"{a} and {b} are both {lang_a!r}: equivalents link different "
+                              "languages", 422)  # fmt: skip
+        reviews = tuple(Review(*r) for r in manifest.reviews)
+        review = Review(a, b, decision)
+        if review in reviews or Review(b, a, decision) in reviews:
+            return manifest.generation, False
+        reviews = with_review(reviews, review)
+        links = OnDemandLinks(collection, list(manifest.languages),
+                              [(r.a, r.b, r.decision) for r in reviews])  # fmt: skip
+        partners = [x for i in (a, b) for x in stored[i].get("links") or ()]
+        _refresh_links(collection, links, [], [a, b, *partners])
+        generation = manifest.generation + 1
+        write_engine_dir(path, manifest.model_copy(update={
+            "reviews": tuple((r.a, r.b, r.decision) for r in reviews), "generation": generation,
+        }), None)  # fmt: skip
+    return generation, True

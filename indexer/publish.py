@@ -88,11 +88,15 @@ def publish(
     name = f"{milvus.milvus_collection}_e{secrets.token_hex(4)}"
     collection = EngineCollection.create(milvus, name, manifest.dimension, len(live))
     cut = 0
+    pairs: dict[str, dict[str, int]] = {}
     try:
         for start in range(0, len(live), BATCH):
             rows = live[start : start + BATCH]
             batch = rows_of(index, searcher, rows, doc_stats[start : start + BATCH])
             cut += sum(len(r.tokens) > TOKEN_LIMIT for r in batch)
+            for r in batch:
+                langs = pairs.setdefault(r.entry.source, {})
+                langs[r.entry.lang] = langs.get(r.entry.lang, 0) + 1
             collection.insert(batch)
             index.release()
             if progress:
@@ -121,6 +125,7 @@ def publish(
         reviews=tuple((r.a, r.b, r.decision) for r in index.reviews),
         published_from=str(index_path.resolve()), built_at=manifest.built_at,
         generation=manifest.generation, arrays="", arrays_sha256="", cut_lexical=cut,
+        source_languages=pairs,
     )  # fmt: skip
     return commit_publication(out, engine, arrays, milvus)
 

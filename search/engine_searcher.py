@@ -32,6 +32,7 @@ from glossa.indexer.store.engine_dir import (
     ENGINE_FILE,
     EngineArrays,
     EngineManifest,
+    PublishedIndex,
     load_engine_dir,
 )
 from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, where
@@ -125,6 +126,10 @@ class EngineSearcher(HybridFusion):
         self._calibration = self._calibration_of(arrays)
         self._links = OnDemandLinks(self.collection, list(manifest.languages), manifest.reviews)
         self.source_info = titles_for(sorted(manifest.sources), manifest.source_titles)
+
+    @property
+    def index(self) -> PublishedIndex:
+        return PublishedIndex(self.path, self.manifest)
 
     @property
     def manifest(self) -> EngineManifest:

@@ -48,6 +48,17 @@ class EngineManifest(BaseModel):
     arrays: str
     arrays_sha256: str
     cut_lexical: int = 0  # entries whose analysed text was cut at TOKEN_LIMIT tokens
+    source_languages: dict[str, dict[str, int]] = {}  # source -> language -> entries
+
+    @property
+    def index_kind(self) -> str:
+        return f"milvus-engine ({self.index_type})"
+
+    @property
+    def corpus_checksum(self) -> str:
+        return f"{self.collection}:g{self.generation}"
+
+    build_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -131,3 +142,16 @@ def write_engine_dir(
         if stale.name != manifest.arrays:
             stale.unlink(missing_ok=True)
     return manifest
+
+
+@dataclass(frozen=True)
+class PublishedIndex:
+    """What callers of a local index read of it (path, manifest, languages per
+    source), for an index that lives in Milvus."""
+
+    path: Path
+    manifest: EngineManifest
+
+    def source_languages(self) -> dict[str, set[str]]:
+        return {s: {lang for lang, n in langs.items() if n > 0}
+                for s, langs in self.manifest.source_languages.items()}  # fmt: skip
