@@ -22,6 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,8 @@ from glossa.search.searcher import (
     Searcher,
 )
 
+ENGINE_CALLS = 8  # engine calls one search may have in flight at once
+
 
 class EngineSearcher(HybridFusion):
     """``Searcher``'s interface over an index directory published to Milvus."""
@@ -83,6 +86,7 @@ class EngineSearcher(HybridFusion):
         lexical_spread: float = DEFAULT_LEXICAL_SPREAD,
         lexical_words: int = DEFAULT_LEXICAL_WORDS,
         analyzer: str | None = None,
+        engine_calls: int = ENGINE_CALLS,
     ) -> None:
         for name, value, valid in (("scoring", scoring, SCORINGS), ("mode", mode, MODES),
                                    ("fusion", fusion, FUSIONS)):  # fmt: skip
@@ -108,6 +112,9 @@ class EngineSearcher(HybridFusion):
         self.analyzer = manifest.analyzer
         self.wait_for_graph = False
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(
+            max_workers=engine_calls, thread_name_prefix="glossa-engine"
+        )
         self._adopt(manifest, arrays)
 
     def _load(self) -> tuple[EngineManifest, EngineArrays]:
@@ -226,6 +233,12 @@ class EngineSearcher(HybridFusion):
         if not texts:
             return []
         n = max(k, PER_RANKER) if mode == "hybrid" else k
+        # the engine's calls are network round trips: the lexical lists and the
+        # exact-name lookups are asked for while the dense ones are
+        lexical = exact = []
+        if mode != "dense":
+            lexical = [self._pool.submit(self._lexical_ranked, t, n, langs, sources) for t in texts]
+            exact = [self._pool.submit(self._exact, t, langs, sources) for t in texts]
         dense: list[Ranked] = []
         if mode in ("dense", "hybrid"):
             dense = self._dense_ranked(self.encoder.encode_queries(texts), n, langs, sources)
@@ -234,9 +247,9 @@ class EngineSearcher(HybridFusion):
             if mode == "dense":
                 ranked = dense[i]
             else:
-                lexical = self._lexical_ranked(text, n, langs, sources)
-                ranked = lexical if mode == "lexical" else self._fuse(dense[i], lexical, text)
-                ranked = promote(ranked, self._exact(text, langs, sources))
+                found = lexical[i].result()
+                ranked = found if mode == "lexical" else self._fuse(dense[i], found, text)
+                ranked = promote(ranked, exact[i].result())
             out.append(self._hits(ranked[:k]))
         return out
 
@@ -279,11 +292,13 @@ class EngineSearcher(HybridFusion):
         depth = max(n, RESCORE_DEPTH) if calibrated else n
         stats = self._calibration.stats(vectors) if self.scoring != "cosine" else {}
         merged: list[list[tuple[str, float]]] = [[] for _ in range(len(vectors))]
-        for lang in self.languages:
-            if langs is not None and lang not in langs:
-                continue
-            found = self.collection.dense(vectors, depth, where([lang], sources))
-            for q, hits in enumerate(found):
+        asked = {
+            lang: self._pool.submit(self.collection.dense, vectors, depth, where([lang], sources))
+            for lang in self.languages
+            if langs is None or lang in langs
+        }  # one search per language, all at once
+        for lang, future in asked.items():
+            for q, hits in enumerate(future.result()):
                 if not hits:
                     continue
                 scores = np.array([h["score"] for h in hits], np.float32)

@@ -1,0 +1,222 @@
+"""The index inside Milvus (``glossa publish``) against the local engine, by size:
+what the Glossa process holds when entries, BM25 and vectors live in the engine.
+
+Per size: the synthetic corpus of ``benchmarks/scale_e2e.py`` (hashing stand-in
+encoder, so the model's memory and time are excluded) is built locally, then
+published into a Milvus Lite server started as **its own process**
+(``python -m milvus_lite server``), so the Glossa process's RSS is measured apart
+from the engine's. A fresh Glossa process then opens the published directory
+and measures RSS after opening, search p50/p99 per mode (query vectors
+precomputed), equivalents decided on demand, one-entry add / update / delete,
+and RSS at the end; the server's RSS is read at the end. The local engine's
+figures at the same sizes come from ``results/scale_e2e.json``.
+
+    python -m benchmarks.milvus_engine --sizes 10000,100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import percentile, write_results
+from benchmarks.scale_e2e import (
+    ROOT,
+    HashingEncoder,
+    PrecomputedEncoder,
+    rss_mb,
+    run_child,
+    synthetic_entries,
+)
+
+QUERIES = 100  # Milvus Lite answers in tens of ms at 100k: 100 queries per mode keep the run short
+WRITES = 5
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def store(uri: str):
+    from glossa.indexer.store.vectors import StoreConfig
+
+    return StoreConfig(backend="milvus", milvus_uri=uri, milvus_collection="bench",
+                       milvus_timeout=60)  # fmt: skip
+
+
+def publish_step(index: Path, out: Path, uri: str) -> dict:
+    from glossa.indexer.publish import publish
+
+    started = time.perf_counter()
+    manifest = publish(index, out, store(uri))
+    return {"publish_s": time.perf_counter() - started, "publish_rss_mb": rss_mb(),
+            "local_dir_kb": sum(f.stat().st_size for f in out.iterdir()) / 1024,
+            "count": manifest.count}  # fmt: skip
+
+
+def measure(out: Path, uri: str) -> dict:
+    from glossa.indexer.engine_changes import engine_changes
+    from glossa.search.engine_searcher import EngineSearcher
+
+    figures: dict = {"rss_start_mb": rss_mb()}
+    queries = [e.term.rsplit(" ", 1)[0] for e in synthetic_entries(QUERIES, seed=1, prefix="q")]
+    vectors = dict(zip(queries, HashingEncoder().encode_queries(queries), strict=True))
+    gc.collect()
+    started = time.perf_counter()
+    searcher = EngineSearcher(out, PrecomputedEncoder(vectors), store(uri))
+    figures["cold_load_s"] = time.perf_counter() - started
+    figures["rss_after_load_mb"] = rss_mb()
+    for mode in ("dense", "lexical", "hybrid"):
+        searcher.search(queries[0], k=10, mode=mode)
+        times = []
+        for q in queries:
+            t = time.perf_counter()
+            searcher.search(q, k=10, mode=mode)
+            times.append((time.perf_counter() - t) * 1000)
+        figures[f"{mode}_p50_ms"] = percentile(times, 50)
+        figures[f"{mode}_p99_ms"] = percentile(times, 99)
+    ids = [h.id for q in queries[: WRITES * 2] for h in searcher.search(q, 1, mode="dense")]
+    times = []
+    for entry_id in ids:
+        t = time.perf_counter()
+        searcher.equivalents(entry_id)
+        times.append((time.perf_counter() - t) * 1000)
+    figures["equivalents_p50_ms"] = percentile(times, 50)
+    writer = HashingEncoder()
+    extra = synthetic_entries(WRITES, seed=2, prefix="w")
+    for op in ("add", "update", "delete"):
+        times = []
+        for r, entry in enumerate(extra):
+            if op == "add":
+                change = {"add": [entry]}
+            elif op == "update":
+                change = {
+                    "update": [
+                        entry.__class__(
+                            **{**entry.to_dict(), "definition": f"{entry.definition} v{r}"}
+                        )
+                    ]
+                }
+            else:
+                change = {"delete": [entry.id]}
+            t = time.perf_counter()
+            engine_changes(out, writer, store(uri), **change)
+            times.append((time.perf_counter() - t) * 1000)
+        figures[f"write_{op}_1_ms"] = percentile(times, 50)
+    figures["rss_end_mb"] = rss_mb()
+    return figures
+
+
+def child(step: str, args: list[str]) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "benchmarks.milvus_engine", "--child", step,
+                             *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=False)  # fmt: skip
+    if result.returncode != 0:
+        raise SystemExit(f"{step} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def start_server(data: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir",
+                               str(data), "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return server, f"http://127.0.0.1:{port}"
+        time.sleep(0.2)
+    server.kill()
+    raise SystemExit("Milvus Lite server did not start within 60 s")
+
+
+COLUMNS = [
+    ("publish_s", "publish (s)"), ("local_dir_kb", "local directory (KB)"),
+    ("cold_load_s", "open (s)"), ("rss_after_load_mb", "Glossa RSS after open (MB)"),
+    ("rss_end_mb", "Glossa RSS at the end (MB)"), ("server_rss_mb", "Milvus server RSS (MB)"),
+    ("dense_p50_ms", "dense p50 (ms)"), ("lexical_p50_ms", "lexical p50 (ms)"),
+    ("hybrid_p50_ms", "hybrid p50 (ms)"), ("hybrid_p99_ms", "hybrid p99 (ms)"),
+    ("equivalents_p50_ms", "equivalents on demand p50 (ms)"),
+    ("write_add_1_ms", "add 1 (ms)"), ("write_update_1_ms", "update 1 (ms)"),
+    ("write_delete_1_ms", "delete 1 (ms)"),
+]  # fmt: skip
+LOCAL = {"rss_end_mb": "rss_after_graph_mb", "rss_after_load_mb": "rss_after_load_mb",
+         "dense_p50_ms": "dense_p50_ms", "lexical_p50_ms": "lexical_p50_ms",
+         "hybrid_p50_ms": "hybrid_p50_ms", "hybrid_p99_ms": "hybrid_p99_ms",
+         "write_add_1_ms": "write_add_1_ms", "write_update_1_ms": "write_update_1_ms",
+         "write_delete_1_ms": "write_delete_1_ms", "cold_load_s": "cold_load_s"}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        step, rest = args.child[0], args.child[1:]
+        if step == "publish":
+            figures = publish_step(Path(rest[0]), Path(rest[1]), rest[2])
+        else:
+            figures = measure(Path(rest[0]), rest[1])
+        print(json.dumps(figures))
+        return
+    import psutil
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    load = os.getloadavg()
+    rows: dict[int, dict] = {}
+    for size in sizes:
+        folder = Path(tempfile.mkdtemp(prefix=f"glossa-engine-{size}-"))
+        server = None
+        try:
+            run_child("build", size, folder / "idx")
+            server, uri = start_server(folder / "milvus")
+            figures = child("publish", [str(folder / "idx"), str(folder / "published"), uri])
+            figures.update(child("measure", [str(folder / "published"), uri]))
+            figures["server_rss_mb"] = psutil.Process(server.pid).memory_info().rss / 2**20
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(30)
+            shutil.rmtree(folder, ignore_errors=True)
+        rows[size] = figures
+        print(size, json.dumps(figures), flush=True)
+    scale = ROOT / "benchmarks" / "results" / "scale_e2e.json"
+    local = json.loads(scale.read_text())["rows"] if scale.is_file() else {}
+    header = "| cost | " + " | ".join(f"Milvus {s:,} | local {s:,}" for s in sizes) + " |"
+    lines = [header, "|---" * (2 * len(sizes) + 1) + "|"]
+    for key, label in COLUMNS:
+        cells = []
+        for s in sizes:
+            mine = rows[s].get(key)
+            theirs = local.get(str(s), {}).get(LOCAL.get(key, ""))
+            cells += [f"{mine:.3g}" if mine is not None else "–",
+                      f"{theirs:.3g}" if theirs is not None else "–"]  # fmt: skip
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines) + (
+        f"\n\nLoad average when run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+        f"({os.cpu_count()} cores). Encoder excluded (hashing stand-in, query vectors "
+        f"precomputed); {QUERIES} queries per mode, writes p50 of {WRITES}. The Milvus "
+        "server (Milvus Lite 3.2, pure Python) runs as its own process on the same 2 cores. "
+        "Local figures: `results/scale_e2e.json` (its 'RSS at the end' column here is the "
+        "local engine's RSS with the equivalence graph built).\n"
+    )
+    write_results("milvus_engine", "Index inside Milvus vs local (benchmarks/milvus_engine.py)",
+                  text, {"sizes": sizes, "rows": rows, "load": load})  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
