@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from glossa.corpus.entry import Entry
@@ -33,6 +34,7 @@ from glossa.search.fusion import Ranked, promote, reciprocal_rank_fusion, weight
 from glossa.search.lexical import DEFAULT_ANALYZER, lexical_text
 from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
 
+T = TypeVar("T")
 MAX_K = 100
 MAX_QUERY_CHARS = 1000
 # What counts as blank in a query: the whitespace of JSON Schema / ECMAScript
@@ -344,19 +346,38 @@ class Searcher(HybridFusion):
             raise QueryError(f"unknown entry id {entry_id!r}", "entry_id")
         return row
 
+    def _consistent(self, answer: Callable[[EquivalenceGraph], T]) -> T:
+        """``answer`` from the graph, refused when a write advanced the shared graph
+        meanwhile (its rows are then another version's): checked before and after,
+        like the lexical spread, so an answer never mixes two versions."""
+        graph = self.graph
+        generation = graph.generation
+        if graph.advancing:
+            raise GraphNotReady("the index is changing; try again")
+        try:
+            found = answer(graph)
+        except (IndexError, KeyError):
+            if not (graph.advancing or graph.generation != generation):
+                raise
+            found = None
+        if found is None or graph.advancing or graph.generation != generation:
+            raise GraphNotReady("the index changed while answering; try again")
+        return found
+
     def equivalents(self, entry_id: str) -> list[EquivalentHit]:
         """Confirmed entries in other languages that name the same concept as ``entry_id``."""
-        return [
-            EquivalentHit(
-                self._hit(eq.row, eq.score, rank),
-                eq.shared_names,
-                eq.status,
-            )
-            for rank, eq in enumerate(self.graph.equivalents(self._row_of(entry_id)), start=1)
-        ]
+        row = self._row_of(entry_id)
+        return self._consistent(lambda graph: [
+            EquivalentHit(self._hit(eq.row, eq.score, rank), eq.shared_names, eq.status)
+            for rank, eq in enumerate(graph.equivalents(row), start=1)
+        ])  # fmt: skip
 
     def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]:
         """Per other language, the best candidates for review, with evidence."""
+        row = self._row_of(entry_id)
+        return self._consistent(lambda graph: self._candidates(graph, row))
+
+    def _candidates(self, graph: EquivalenceGraph, row: int) -> dict[str, list[CandidateHit]]:
         return {
             lang: [
                 CandidateHit(
@@ -370,7 +391,7 @@ class Searcher(HybridFusion):
                 )  # fmt: skip
                 for rank, c in enumerate(found, start=1)
             ]
-            for lang, found in self.graph.candidates(self._row_of(entry_id)).items()
+            for lang, found in graph.candidates(row).items()
         }
 
     # ------------------------------------------------------------------ search

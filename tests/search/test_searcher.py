@@ -152,3 +152,30 @@ def test_lexical_weight_shrinks_for_long_queries(real_searcher):
     assert (
         real_searcher.with_index(real_searcher.index).lexical_words == real_searcher.lexical_words
     )
+
+
+def test_an_equivalents_answer_a_write_changed_midway_is_refused(fake_searcher):
+    """A write advances the shared graph in place; an answer computed meanwhile
+    would mix two versions' rows, so it is refused (the API answers 503, retry)."""
+    from glossa.search.searcher import GraphNotReady
+
+    entry_id = fake_searcher.entries[0].id
+    expected = fake_searcher.equivalents(entry_id)
+    graph = fake_searcher.graph
+    answer, generation = graph.equivalents, graph.generation
+
+    def advanced_meanwhile(row):
+        found = answer(row)
+        graph.generation += 1  # what ``advance`` does when a write lands
+        return found
+
+    graph.equivalents = advanced_meanwhile
+    try:
+        with pytest.raises(GraphNotReady, match="changed while answering"):
+            fake_searcher.equivalents(entry_id)
+        with pytest.raises(GraphNotReady):  # and the old version stays refused
+            fake_searcher.candidates(entry_id)
+    finally:
+        del graph.equivalents
+        graph.generation = generation
+    assert fake_searcher.equivalents(entry_id) == expected
