@@ -640,9 +640,10 @@ class Searcher(HybridFusion):
                     "lang" if name == "language" else name,
                 )
             masks = [
-                mask & np.isin(getattr(seg, column), list(wanted))
+                mask & (np.isin(seg.langs, list(wanted)) if column == "langs"
+                        else seg.lookup.source_rows(wanted))
                 for seg, mask in zip(self.index.segments, masks, strict=True)
-            ]
+            ]  # fmt: skip
         return masks
 
     @staticmethod

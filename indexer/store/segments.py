@@ -29,7 +29,7 @@ import contextlib
 import json
 import mmap
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +39,7 @@ from glossa.corpus.entry import Entry
 from glossa.indexer.store.factory import create_index, discard_index, load_index
 from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
 from glossa.indexer.store.milvus import FILE_NAME as MILVUS_POINTER
+from glossa.indexer.store.sorted_strings import SortedStrings
 from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig, VectorIndex
 from glossa.search.analysis import analyze, name_key
 from glossa.search.bm25 import Postings, build_postings
@@ -106,22 +107,26 @@ class StoredEntries(Sequence[Entry]):
 
 @dataclass(frozen=True, eq=False)
 class Lookup:
-    """Per-row facts a search needs without the entries themselves."""
+    """Per-row facts a search needs without the entries themselves. Ids and
+    folded names are ``SortedStrings``: their memory follows their bytes, not
+    the longest one (a 500-character term no longer pads every other name)."""
 
     offsets: np.ndarray  # int64, rows + 1: byte range of each entry line
-    ids: np.ndarray  # str, sorted
+    ids: SortedStrings  # sorted
     id_rows: np.ndarray  # int32: the row of each sorted id
     lang_codes: np.ndarray  # int16 into lang_names
     lang_names: np.ndarray  # str
     source_codes: np.ndarray  # int32 into source_names
     source_names: np.ndarray  # str
-    name_keys: np.ndarray  # str, sorted: every folded name of every entry
+    name_keys: SortedStrings  # sorted: every folded name of every entry
     name_rows: np.ndarray  # int32: the row of each name key
+
+    STRINGS = ("ids", "name_keys")
 
     @classmethod
     def of(cls, entries: Sequence[Entry], offsets: np.ndarray) -> Lookup:
-        ids = np.array([e.id for e in entries], dtype=str)
-        order = np.argsort(ids, kind="stable")
+        ids = [e.id for e in entries]
+        order = sorted(range(len(ids)), key=ids.__getitem__)
         lang_names, lang_codes = np.unique(np.array([e.lang for e in entries], dtype=str),
                                            return_inverse=True)  # fmt: skip
         source_names, source_codes = np.unique(
@@ -133,28 +138,48 @@ class Lookup:
             for key in {name_key(n) for n in entry_names(e)} - {""}
         )
         return cls(
-            offsets.astype(np.int64), ids[order], order.astype(np.int32),
-            lang_codes.astype(np.int16), lang_names, source_codes.astype(np.int32), source_names,
-            np.array([k for k, _ in pairs], dtype=str), np.array([r for _, r in pairs], np.int32),
+            offsets.astype(np.int64), SortedStrings.of([ids[i] for i in order]),
+            np.array(order, np.int32), lang_codes.astype(np.int16), lang_names,
+            source_codes.astype(np.int32), source_names,
+            SortedStrings.of([k for k, _ in pairs]), np.array([r for _, r in pairs], np.int32),
         )  # fmt: skip
 
     def save(self, path: Path) -> None:
+        arrays = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name in self.STRINGS:
+                arrays[f"{name}_data"], arrays[f"{name}_offsets"] = value.data, value.offsets
+            else:
+                arrays[name] = value
         with path.open("wb") as f:
-            np.savez(f, **{name: getattr(self, name) for name in self.__dataclass_fields__})
+            np.savez(f, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> Lookup:
         with np.load(path, allow_pickle=False) as data:
-            return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+            fields = {}
+            for name in cls.__dataclass_fields__:
+                if name not in cls.STRINGS:
+                    fields[name] = data[name]
+                elif name in data.files:  # written before SortedStrings: sorted str arrays
+                    fields[name] = SortedStrings.of(data[name].tolist())
+                else:
+                    fields[name] = SortedStrings(data[f"{name}_data"], data[f"{name}_offsets"])
+            return cls(**fields)
 
     def rows_named(self, key: str) -> np.ndarray:
-        start = np.searchsorted(self.name_keys, key, side="left")
-        end = np.searchsorted(self.name_keys, key, side="right")
+        start, end = self.name_keys.span(key)
         return self.name_rows[start:end]
 
     def row_of(self, entry_id: str) -> int | None:
-        at = int(np.searchsorted(self.ids, entry_id))
-        return int(self.id_rows[at]) if at < len(self.ids) and self.ids[at] == entry_id else None
+        at = self.ids.find(entry_id)
+        return None if at is None else int(self.id_rows[at])
+
+    def source_rows(self, sources: Iterable[str]) -> np.ndarray:
+        """A mask of the rows whose source is one of ``sources``."""
+        codes = np.flatnonzero(np.isin(self.source_names, list(sources)))
+        return np.isin(self.source_codes, codes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,14 +195,12 @@ class Segment:
     postings: Postings
     lookup: Lookup
     langs: np.ndarray = field(init=False)
-    sources: np.ndarray = field(init=False)
     lang_rows: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         lookup = self.lookup
         set_ = object.__setattr__
         set_(self, "langs", lookup.lang_names[lookup.lang_codes])
-        set_(self, "sources", lookup.source_names[lookup.source_codes])
         set_(self, "lang_rows", {str(name): np.flatnonzero(lookup.lang_codes == code)
                                  for code, name in enumerate(lookup.lang_names)})  # fmt: skip
 

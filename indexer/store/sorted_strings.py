@@ -1,0 +1,53 @@
+"""Sorted strings as one UTF-8 buffer and offsets, searched by bisection.
+
+Why not a NumPy string array: ``np.array(strings, dtype=str)`` pads every
+string to the longest one at 4 bytes per character, so one 500-character term
+among a million short names makes the array 2 GB. Here each string costs its
+UTF-8 bytes plus an 8-byte offset, whatever the others are like; a lookup is a
+bisection over byte strings (UTF-8 sorts like the code points it encodes, so the
+order is Python's ``sorted``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class SortedStrings(Sequence[bytes]):
+    data: np.ndarray  # uint8: the strings' UTF-8 bytes, one after the other
+    offsets: np.ndarray  # int64, len + 1: where each string starts (and the end)
+
+    @classmethod
+    def of(cls, strings: Sequence[str]) -> SortedStrings:
+        """``strings`` must already be sorted (``sorted`` order)."""
+        encoded = [s.encode("utf-8") for s in strings]
+        offsets = np.zeros(len(encoded) + 1, np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        data = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
+        return cls(data.copy(), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.data[self.offsets[i] : self.offsets[i + 1]].tobytes()
+
+    def span(self, key: str) -> tuple[int, int]:
+        """The positions holding ``key``: an empty range where it would go when absent."""
+        encoded = key.encode("utf-8")
+        return bisect_left(self, encoded), bisect_right(self, encoded)
+
+    def find(self, key: str) -> int | None:
+        start, end = self.span(key)
+        return start if end > start else None
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes + self.offsets.nbytes
