@@ -38,7 +38,15 @@ from benchmarks.scale_e2e import (
     synthetic_entries,
 )
 
-QUERIES = 100  # Milvus Lite answers in tens of ms at 100k: 100 queries per mode keep the run short
+# Milvus Lite (pure Python) takes ~1 s per BM25 search at 10k entries and ~10 s at
+# 100k, so the query count shrinks with the size: 100 at 10k, 20 at 100k
+QUERIES = 100
+
+
+def query_count(size: int) -> int:
+    return max(20, min(QUERIES, 1_000_000 // max(size, 1)))
+
+
 WRITES = 5
 
 
@@ -65,12 +73,13 @@ def publish_step(index: Path, out: Path, uri: str) -> dict:
             "count": manifest.count}  # fmt: skip
 
 
-def measure(out: Path, uri: str) -> dict:
+def measure(out: Path, uri: str, size: int) -> dict:
     from glossa.indexer.engine_changes import engine_changes
     from glossa.search.engine_searcher import EngineSearcher
 
     figures: dict = {"rss_start_mb": rss_mb()}
-    queries = [e.term.rsplit(" ", 1)[0] for e in synthetic_entries(QUERIES, seed=1, prefix="q")]
+    count = query_count(size)
+    queries = [e.term.rsplit(" ", 1)[0] for e in synthetic_entries(count, seed=1, prefix="q")]
     vectors = dict(zip(queries, HashingEncoder().encode_queries(queries), strict=True))
     gc.collect()
     started = time.perf_counter()
@@ -86,6 +95,13 @@ def measure(out: Path, uri: str) -> dict:
             times.append((time.perf_counter() - t) * 1000)
         figures[f"{mode}_p50_ms"] = percentile(times, 50)
         figures[f"{mode}_p99_ms"] = percentile(times, 99)
+    serial = EngineSearcher(out, PrecomputedEncoder(vectors), store(uri), engine_calls=1)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        serial.search(q, k=10, mode="hybrid")
+        times.append((time.perf_counter() - t) * 1000)
+    figures["hybrid_serial_p50_ms"] = percentile(times, 50)
     ids = [h.id for q in queries[: WRITES * 2] for h in searcher.search(q, 1, mode="dense")]
     times = []
     for entry_id in ids:
@@ -149,6 +165,7 @@ COLUMNS = [
     ("rss_end_mb", "Glossa RSS at the end (MB)"), ("server_rss_mb", "Milvus server RSS (MB)"),
     ("dense_p50_ms", "dense p50 (ms)"), ("lexical_p50_ms", "lexical p50 (ms)"),
     ("hybrid_p50_ms", "hybrid p50 (ms)"), ("hybrid_p99_ms", "hybrid p99 (ms)"),
+    ("hybrid_serial_p50_ms", "hybrid p50, one engine call at a time (ms)"),
     ("equivalents_p50_ms", "equivalents on demand p50 (ms)"),
     ("write_add_1_ms", "add 1 (ms)"), ("write_update_1_ms", "update 1 (ms)"),
     ("write_delete_1_ms", "delete 1 (ms)"),
@@ -170,7 +187,7 @@ def main() -> None:
         if step == "publish":
             figures = publish_step(Path(rest[0]), Path(rest[1]), rest[2])
         else:
-            figures = measure(Path(rest[0]), rest[1])
+            figures = measure(Path(rest[0]), rest[1], int(rest[2]))
         print(json.dumps(figures))
         return
     import psutil
@@ -185,13 +202,14 @@ def main() -> None:
             run_child("build", size, folder / "idx")
             server, uri = start_server(folder / "milvus")
             figures = child("publish", [str(folder / "idx"), str(folder / "published"), uri])
-            figures.update(child("measure", [str(folder / "published"), uri]))
+            figures.update(child("measure", [str(folder / "published"), uri, str(size)]))
             figures["server_rss_mb"] = psutil.Process(server.pid).memory_info().rss / 2**20
         finally:
             if server is not None:
                 server.terminate()
                 server.wait(30)
             shutil.rmtree(folder, ignore_errors=True)
+        figures["load_after"] = os.getloadavg()[0]
         rows[size] = figures
         print(size, json.dumps(figures), flush=True)
     scale = ROOT / "benchmarks" / "results" / "scale_e2e.json"
@@ -207,9 +225,10 @@ def main() -> None:
                       f"{theirs:.3g}" if theirs is not None else "–"]  # fmt: skip
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + (
-        f"\n\nLoad average when run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+        f"\n\nLoad average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; after each "
+        f"size: {', '.join(format(rows[s]['load_after'], '.2f') for s in sizes)} "
         f"({os.cpu_count()} cores). Encoder excluded (hashing stand-in, query vectors "
-        f"precomputed); {QUERIES} queries per mode, writes p50 of {WRITES}. The Milvus "
+        f"precomputed); {', '.join(str(query_count(s)) for s in sizes)} queries per mode, writes p50 of {WRITES}. The Milvus "
         "server (Milvus Lite 3.2, pure Python) runs as its own process on the same 2 cores. "
         "Local figures: `results/scale_e2e.json` (its 'RSS at the end' column here is the "
         "local engine's RSS with the equivalence graph built).\n"

@@ -336,6 +336,7 @@ def main() -> None:
             figures.update(run_child("measure", size, folder / "idx"))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+        figures["load_after"] = os.getloadavg()[0]  # anything else running shows here
         rows[size] = figures
         print(size, json.dumps(figures), flush=True)
     header = "| cost | " + " | ".join(f"{s:,}" for s in sizes) + " | slope (log-log) |"
@@ -345,8 +346,11 @@ def main() -> None:
         cells = ["capped" if v is None else f"{v:.3g}" for v in values]
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {slope(sizes, values)} |")
     text = "\n".join(lines) + (
-        f"\n\nLoad average when run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-        f"({os.cpu_count()} cores). Encoder excluded (hashing stand-in, query vectors "
+        f"\n\nLoad average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+        f"1-minute load after each size: "
+        f"{', '.join(format(rows[s]['load_after'], '.2f') for s in sizes)} "
+        f"({os.cpu_count()} cores; the benchmark's own background graph build counts 1). "
+        "Encoder excluded (hashing stand-in, query vectors "
         "precomputed). Writes: commit plus the Searcher swap, p50; `commit only` is the "
         "disk write alone. Slope 1 = linear in the index size, 0 = independent of it.\n"
     )
