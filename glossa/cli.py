@@ -85,6 +85,18 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _local_only(path: Path, command: str) -> None:
+    """Refuse, with what to do, a command that works on a local index only."""
+    from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
+
+    if is_engine_dir(path):
+        origin = load_engine_dir(path)[0].published_from
+        raise _fail(
+            f"{path} is an index published into Milvus; `glossa {command}` works on a local "
+            f"index: run it on the one it was published from ({origin}), then publish again"
+        )
+
+
 def _notify(message: str) -> None:
     err.print(f"[dim]{message}[/]", highlight=False)
 
@@ -474,6 +486,7 @@ def rebuild(index_dir: IndexOption = None) -> None:
 
     settings = _settings()
     target = index_dir or settings.index_dir
+    _local_only(target, "rebuild")
     try:
         manifest, lost = run_rebuild(settings, make_encoder(settings, _notify), target)
     except USER_ERRORS as exc:
@@ -537,6 +550,7 @@ def export(
     if style not in TBX_STYLES:
         raise _fail(f"unknown TBX style {style!r}; supported: {', '.join(TBX_STYLES)}", code=2)
     settings = _settings()
+    _local_only(index_dir or settings.index_dir, "export")
     try:
         entries = export_entries(
             index_dir or settings.index_dir, lang=lang, source=source, equivalents=equivalents,
@@ -576,8 +590,11 @@ def info(index_dir: IndexOption = None) -> None:
     """Show the index manifest and counts per language and source."""
     settings = _settings()
     path = index_dir or settings.index_dir
+    from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
+
     try:
-        manifest = read_manifest(path.resolve())
+        manifest = (load_engine_dir(path)[0] if is_engine_dir(path)
+                    else read_manifest(path.resolve()))  # fmt: skip
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     table = Table(title=f"Index {path}", show_header=False)
@@ -597,6 +614,7 @@ def restore(index_dir: IndexOption = None) -> None:
 
     settings = _settings()
     path = index_dir or settings.index_dir
+    _local_only(path, "restore")
     try:
         manifest = restore_backup(path)
     except USER_ERRORS as exc:
@@ -615,6 +633,7 @@ def optimize(index_dir: IndexOption = None) -> None:
 
     settings = _settings()
     path = index_dir or settings.index_dir
+    _local_only(path, "optimize")
     try:
         before = len(read_manifest(path.resolve()).segments)
         loaded = merge_all(path, store=settings.store_config())
@@ -664,6 +683,7 @@ def check(index_dir: IndexOption = None) -> None:
 
     settings = _settings()
     path = (index_dir or settings.index_dir).resolve()
+    _local_only(path, "check")
     try:
         loaded = load_index_dir(path, store=settings.store_config())
         _, lost = recover_index_entries(path)
@@ -753,16 +773,26 @@ def review(
     decisions = {"accept": "accepted", "reject": "rejected"}
     if decision not in decisions:
         raise _fail(f"decision must be accept or reject, not {decision!r}", code=2)
+    from glossa.indexer.engine_changes import engine_review
+    from glossa.indexer.store.engine_dir import is_engine_dir
+    from glossa.runtime import engine_store
+
     settings = _settings()
+    target = index_dir or settings.index_dir
     try:
-        loaded, changed = record_review(
-            index_dir or settings.index_dir, entry_a, entry_b, decisions[decision],
-            store=settings.store_config(),
-        )  # fmt: skip
+        if is_engine_dir(target):
+            generation, changed = engine_review(
+                target, engine_store(settings, target), entry_a, entry_b, decisions[decision]
+            )
+        else:
+            loaded, changed = record_review(
+                target, entry_a, entry_b, decisions[decision], store=settings.store_config()
+            )
+            generation = loaded.manifest.generation
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     verb = decisions[decision] if changed else f"already {decisions[decision]}"
-    out.print(f"{entry_a} ↔ {entry_b}: {verb} (generation {loaded.manifest.generation})")
+    out.print(f"{entry_a} ↔ {entry_b}: {verb} (generation {generation})")
 
 
 @app.command()

@@ -185,6 +185,13 @@ def test_the_cli_publishes_searches_and_changes_an_index_in_milvus(
     assert found.exit_code == 0, found.output
     top = json.loads(found.stdout)["hits"][0]
     assert "NPS" in (top["term"], *top["aliases"], top["english"])
+    shown = runner.invoke(app, ["info", "--index", str(out)])
+    assert shown.exit_code == 0 and "collection" in shown.output, shown.output
+    linked = runner.invoke(app, ["equivalents", top["id"], "--json", "--index", str(out)])
+    assert linked.exit_code == 0 and json.loads(linked.stdout)["entry"]["id"] == top["id"]
+    local_only = runner.invoke(app, ["check", "--index", str(out)])
+    assert local_only.exit_code == 1 and "published into Milvus" in local_only.stderr
+    assert str(real_index_dir) in " ".join(local_only.stderr.split()).replace(" ", "")
     gone = runner.invoke(app, ["delete", top["id"], "--index", str(out)])
     assert gone.exit_code == 0, gone.output
     again = runner.invoke(app, ["delete", top["id"], "--index", str(out)])
