@@ -53,13 +53,12 @@ from glossa.search.searcher import (
     DEFAULT_MODE,
     DEFAULT_RRF_K,
     DEFAULT_SCORING,
-    FUSIONS,
     MODES,
     RESCORE_DEPTH,
-    SCORINGS,
     HybridFusion,
     QueryError,
     Searcher,
+    check_options,
 )
 
 ENGINE_CALLS = 8  # engine calls one search may have in flight at once
@@ -88,17 +87,9 @@ class EngineSearcher(HybridFusion):
         analyzer: str | None = None,
         engine_calls: int = ENGINE_CALLS,
     ) -> None:
-        for name, value, valid in (("scoring", scoring, SCORINGS), ("mode", mode, MODES),
-                                   ("fusion", fusion, FUSIONS)):  # fmt: skip
-            if value not in valid:
-                raise QueryError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
         self.path = path
         manifest, arrays = self._load()
-        if manifest.dimension != encoder.dimension:
-            raise QueryError(
-                f"encoder dimension {encoder.dimension} does not match index dimension "
-                f"{manifest.dimension}"
-            )
+        check_options(scoring, mode, fusion, encoder.dimension, manifest.dimension)
         if analyzer is not None and analyzer != manifest.analyzer:
             raise QueryError(
                 f"the index in Milvus was analysed with {manifest.analyzer!r}; publish it again "

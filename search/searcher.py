@@ -93,6 +93,20 @@ def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
     return values or None
 
 
+def check_options(scoring: str, mode: str, fusion: str, encoder_dimension: int,
+                  index_dimension: int) -> None:  # fmt: skip
+    """Refuse ranking options no searcher knows and an encoder that does not fit the index."""
+    for name, value, valid in (("scoring", scoring, SCORINGS), ("mode", mode, MODES),
+                               ("fusion", fusion, FUSIONS)):  # fmt: skip
+        if value not in valid:
+            raise QueryError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+    if index_dimension != encoder_dimension:
+        raise QueryError(
+            f"encoder dimension {encoder_dimension} does not match index dimension "
+            f"{index_dimension}"
+        )
+
+
 class HybridFusion:
     """How hybrid search fuses its dense and lexical lists (shared by the local
     ``Searcher`` and ``search.engine_searcher.EngineSearcher``)."""
@@ -142,15 +156,7 @@ class Searcher(HybridFusion):
         lexical_words: int = DEFAULT_LEXICAL_WORDS,
         previous: Searcher | None = None,
     ) -> None:
-        for name, value, valid in (("scoring", scoring, SCORINGS), ("mode", mode, MODES),
-                                   ("fusion", fusion, FUSIONS)):  # fmt: skip
-            if value not in valid:
-                raise QueryError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
-        if index.manifest.dimension != encoder.dimension:
-            raise QueryError(
-                f"encoder dimension {encoder.dimension} does not match index dimension "
-                f"{index.manifest.dimension}"
-            )
+        check_options(scoring, mode, fusion, encoder.dimension, index.manifest.dimension)
         self._options = {
             "scoring": scoring, "mode": mode, "fusion": fusion, "rrf_k": rrf_k,
             "dense_weight": dense_weight, "lexical_weight": lexical_weight,
