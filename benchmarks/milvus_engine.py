@@ -181,6 +181,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--child", nargs="+")
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help="write the table again from results/milvus_engine.json",
+    )
     args = parser.parse_args()
     if args.child:
         step, rest = args.child[0], args.child[1:]
@@ -190,11 +195,16 @@ def main() -> None:
             figures = measure(Path(rest[0]), rest[1], int(rest[2]))
         print(json.dumps(figures))
         return
+    if args.table_only:  # the measured rows again, beside the current local figures
+        saved = json.loads((ROOT / "benchmarks" / "results" / "milvus_engine.json").read_text())
+        rows = {int(k): v for k, v in saved["rows"].items()}
+        report(saved["sizes"], rows, saved["load"])
+        return
     import psutil
 
     sizes = [int(s) for s in args.sizes.split(",")]
     load = os.getloadavg()
-    rows: dict[int, dict] = {}
+    rows = {}
     for size in sizes:
         folder = Path(tempfile.mkdtemp(prefix=f"glossa-engine-{size}-"))
         server = None
@@ -212,6 +222,10 @@ def main() -> None:
         figures["load_after"] = os.getloadavg()[0]
         rows[size] = figures
         print(size, json.dumps(figures), flush=True)
+    report(sizes, rows, load)
+
+
+def report(sizes: list[int], rows: dict[int, dict], load) -> None:
     scale = ROOT / "benchmarks" / "results" / "scale_e2e.json"
     local = json.loads(scale.read_text())["rows"] if scale.is_file() else {}
     header = "| cost | " + " | ".join(f"Milvus {s:,} | local {s:,}" for s in sizes) + " |"
