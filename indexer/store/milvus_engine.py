@@ -56,7 +56,6 @@ HNSW_ABOVE = 50_000
 HNSW_PARAMS = {"M": 32, "efConstruction": 200}
 FETCH_BATCH = 1000
 READ_CONSISTENCY = "Session"
-ID_FIELDS = ["id", "lang", "source", "concept"]
 
 
 class PayloadTooLarge(ChangeError):
@@ -142,17 +141,13 @@ def _quoted(values: Iterable[str]) -> str:
     return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in sorted(values)) + "]"
 
 
-def where(langs: Iterable[str] | None = None, sources: Iterable[str] | None = None,
-          not_ids: Iterable[str] = ()) -> str:  # fmt: skip
+def where(langs: Iterable[str] | None = None, sources: Iterable[str] | None = None) -> str:
     """A Milvus filter expression over the filter fields ("" = everything)."""
     parts = []
     if langs is not None:
         parts.append(f"lang in {_quoted(langs)}")
     if sources is not None:
         parts.append(f"source in {_quoted(sources)}")
-    excluded = list(not_ids)
-    if excluded:
-        parts.append(f"not (id in {_quoted(excluded)})")
     return " and ".join(parts)
 
 
@@ -317,8 +312,3 @@ class EngineCollection:
         """Top ``k`` entries by ``link`` similarity (what equivalents are decided on)."""
         return self._search("link", list(np.asarray(vectors, np.float32)), k, expression, "IP",
                             ["lang"])  # fmt: skip
-
-    def sample(self, lang: str, limit: int) -> np.ndarray:
-        rows = self.query(f"lang == {json.dumps(lang, ensure_ascii=False)}",
-                          ["vector", "doc_mean", "doc_std"], limit)  # fmt: skip
-        return rows  # type: ignore[return-value]
