@@ -172,11 +172,9 @@ def engine_changes(
 def _refresh_links(collection: EngineCollection, links: OnDemandLinks, written: list[str],
                    old_partners: list[str]) -> None:  # fmt: skip
     """Store the confirmed links of every entry whose links the change can move."""
-    first = links.links(written) if written else {}
-    affected = set(written) | set(old_partners)
+    first, best = links.links_and_best(written) if written else ({}, set())
+    affected = set(written) | set(old_partners) | best
     affected |= {x.id for found in first.values() for x in found}
-    if written:
-        affected |= links.best_candidates(written)
     rest = [i for i in affected if i not in first]
     decided = first | (links.links(rest) if rest else {})
     collection.set_links({i: [x.id for x in found] for i, found in decided.items()})

@@ -116,25 +116,27 @@ class OnDemandLinks:
                                    if r["lang"] != e.lang)  # fmt: skip
         return out
 
-    def best_candidates(self, ids: Sequence[str]) -> set[str]:
-        """Each entry's best candidate in every other language: the entries a new
-        or changed one may have displaced as someone's mutual best."""
-        sides = list(self._sides(ids).values())
-        self._neighbours(sides, 1)
-        return {b for s in sides for lang in s.top if (b := s.best(lang))}
-
     # ------------------------------------------------------------------ decision
 
     def links(self, ids: Sequence[str], *, candidates: bool = False) -> dict[str, list[Link]]:
         """Per entry id that exists: its confirmed links, best first (declared first);
         with ``candidates``, also every other language's best ``CANDIDATES`` with
         the evidence, as ``search.equivalents`` gives them for review."""
+        return self.links_and_best(ids, candidates=candidates)[0]
+
+    def links_and_best(
+        self, ids: Sequence[str], *, candidates: bool = False
+    ) -> tuple[dict[str, list[Link]], set[str]]:
+        """``links``, and each entry's best candidate in every other language: the
+        entries a new or changed one may have displaced as someone's mutual best
+        (a write refreshes their links too), from the same neighbour lists."""
         sides = self._sides(ids)
         if not sides:
-            return {}
+            return {}, set()
         self._neighbours(list(sides.values()), max(DEPTH, CANDIDATES))
         # the other side of every pair the decision looks at: each best candidate
-        wanted = {b for s in sides.values() for lang in s.top if (b := s.best(lang))}
+        best = {b for s in sides.values() for lang in s.top if (b := s.best(lang))}
+        wanted = set(best)
         if candidates:
             wanted |= {b for s in sides.values() for top in s.top.values() for b, _ in top}
         declared_of = self._declared([s.entry for s in sides.values()])
@@ -143,7 +145,8 @@ class OnDemandLinks:
         others = self._sides([b for b in wanted if b not in sides]) | sides
         self._neighbours([o for o in others.values() if o.id not in sides], DEPTH)
         declared_of |= self._declared([o.entry for o in others.values() if o.id not in declared_of])
-        return {i: self._decide(s, others, declared_of, candidates) for i, s in sides.items()}
+        decided = {i: self._decide(s, others, declared_of, candidates) for i, s in sides.items()}
+        return decided, best
 
     def _decide(self, a: _Side, others: dict[str, _Side],
                 declared_of: dict[str, list[tuple[str, str]]], candidates: bool) -> list[Link]:  # fmt: skip
