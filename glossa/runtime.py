@@ -248,8 +248,7 @@ def current_entry(settings: Settings, index_dir: Path, entry_id: str) -> Entry |
         from glossa.indexer.store.milvus_engine import EngineCollection
 
         manifest = load_engine_dir(index_dir)[0]
-        collection = EngineCollection.open(engine_store(settings, index_dir), manifest.collection,
-                                           manifest.dimension, manifest.index_type)  # fmt: skip
+        collection = EngineCollection.of(engine_store(settings, index_dir), manifest)
         return collection.entries([entry_id]).get(entry_id)
     return load_index_dir(index_dir, store=settings.store_config()).get(entry_id)
 

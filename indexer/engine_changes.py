@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from glossa.corpus.entry import Entry
+from glossa.corpus.reviews import Review
 from glossa.indexer.build import now, pseudo_query_stats
 from glossa.indexer.document_text import document_text
 from glossa.indexer.encoders.encoder import TextEncoder
@@ -34,8 +35,17 @@ from glossa.indexer.store.engine_dir import (
     write_engine_dir,
 )
 from glossa.indexer.store.locking import index_lock
-from glossa.indexer.store.milvus_engine import EngineCollection, EngineRow, entry_of, where
-from glossa.indexer.store.updates import ChangeError, ChangeReport, _counted, _with, plan
+from glossa.indexer.store.milvus import field_expression as where
+from glossa.indexer.store.milvus_engine import EngineCollection, EngineRow, entry_of
+from glossa.indexer.store.updates import (
+    ChangeError,
+    ChangeReport,
+    _counted,
+    _with,
+    check_decision,
+    plan,
+    reviewed,
+)
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.analysis import analyze, name_key
 from glossa.search.calibration import SAMPLE_PER_LANGUAGE, LanguageCalibration
@@ -120,17 +130,12 @@ def engine_changes(
         if encoder is not None and encoder.model_name != manifest.model:
             raise ChangeError(f"the index was embedded with {manifest.model}, not "
                               f"{encoder.model_name}", 409)  # fmt: skip
-        collection = EngineCollection.open(store, manifest.collection, manifest.dimension,
-                                           manifest.index_type)  # fmt: skip
+        collection = EngineCollection.of(store, manifest)
         touched = [e.id for e in add] + [e.id for e in update] + list(delete)
         stored = collection.fetch(touched, ["entry", "links"])
         view = _View({i: entry_of(r["entry"]) for i, r in stored.items()},
                      _Manifest(manifest.count))  # fmt: skip
         written, gone, report = plan(view, add, update, delete, upsert=upsert)  # type: ignore[arg-type]
-        if report.count == 0:
-            raise ChangeError(
-                "this change would leave the index empty; an index needs entries", 422
-            )
         if not (report.added or report.updated or report.deleted):
             return _with(report, generation=manifest.generation)
         if written and encoder is None:
@@ -165,8 +170,7 @@ def engine_changes(
             "count": report.count, "languages": languages, "sources": sources,
             "source_languages": pairs, "generation": generation, "built_at": now(),
         }), arrays)  # fmt: skip
-    return ChangeReport(report.added, report.updated, report.deleted, report.unchanged,
-                        embedded=2 * len(written), count=report.count, generation=generation)  # fmt: skip
+    return _with(report, embedded=2 * len(written), generation=generation)
 
 
 def _refresh_links(collection: EngineCollection, links: OnDemandLinks, written: list[str],
@@ -186,27 +190,15 @@ def engine_review(
     """Record a reviewer's decision on the pair (a, b) of a published index (the
     same checks as ``updates.record_review``); the two entries' stored links and
     their partners' follow. Returns (generation, changed)."""
-    from glossa.corpus.reviews import DECISIONS, Review, with_review
-
-    if decision not in DECISIONS:
-        raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422)
+    check_decision(decision)
     with index_lock(path, exclusive=True):
         manifest, _ = load_engine_dir(path)
-        collection = EngineCollection.open(store, manifest.collection, manifest.dimension,
-                                           manifest.index_type)  # fmt: skip
+        collection = EngineCollection.of(store, manifest)
         stored = collection.fetch([a, b], ["entry", "links"])
-        for entry_id in (a, b):
-            if entry_id not in stored:
-                raise ChangeError(f"unknown entry id {entry_id!r}", 404)
-        lang_a, lang_b = (entry_of(stored[i]["entry"]).lang for i in (a, b))
-        if lang_a == lang_b:
-            raise ChangeError(f"{a} and {b} are both {lang_a!r}: equivalents link different "
-                              "languages", 422)  # fmt: skip
-        reviews = tuple(Review(*r) for r in manifest.reviews)
-        review = Review(a, b, decision)
-        if review in reviews or Review(b, a, decision) in reviews:
+        found = {i: entry_of(stored[i]["entry"]) if i in stored else None for i in (a, b)}
+        reviews = reviewed([Review(*r) for r in manifest.reviews], found, a, b, decision)
+        if reviews is None:
             return manifest.generation, False
-        reviews = with_review(reviews, review)
         links = OnDemandLinks(collection, list(manifest.languages),
                               [(r.a, r.b, r.decision) for r in reviews])  # fmt: skip
         partners = [x for i in (a, b) for x in stored[i].get("links") or ()]

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from glossa.corpus.entry import Entry
-from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, entry_of, where
+from glossa.indexer.store.milvus import field_expression as where
+from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, entry_of
 from glossa.search.analysis import name_key
 from glossa.search.equivalents import (
     ACCEPTED,

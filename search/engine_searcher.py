@@ -36,7 +36,8 @@ from glossa.indexer.store.engine_dir import (
     PublishedIndex,
     load_engine_dir,
 )
-from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, where
+from glossa.indexer.store.milvus import field_expression as where
+from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.analysis import analyze, name_key
 from glossa.search.calibration import LanguageCalibration
@@ -119,8 +120,7 @@ class EngineSearcher(HybridFusion):
     def _adopt(self, manifest: EngineManifest, arrays: EngineArrays) -> None:
         """Take a version of the local manifest: counts, languages, calibration."""
         self._manifest = manifest
-        self.collection = EngineCollection.open(self.store, manifest.collection,
-                                                manifest.dimension, manifest.index_type)  # fmt: skip
+        self.collection = EngineCollection.of(self.store, manifest)
         self._calibration = self._calibration_of(arrays)
         self._links = OnDemandLinks(self.collection, list(manifest.languages), manifest.reviews)
         self.source_info = titles_for(sorted(manifest.sources), manifest.source_titles)

@@ -25,7 +25,7 @@ import json
 import logging
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +108,19 @@ def connect(store: StoreConfig) -> Any:
         return client
 
 
-def _quoted(values: frozenset[str]) -> str:
+def _quoted(values: Iterable[str]) -> str:
     return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in sorted(values)) + "]"
+
+
+def field_expression(langs: Iterable[str] | None = None,
+                     sources: Iterable[str] | None = None) -> str:  # fmt: skip
+    """``lang in [...] and source in [...]`` for the sets given ("" = everything)."""
+    parts = []
+    if langs is not None:
+        parts.append(f"lang in {_quoted(langs)}")
+    if sources is not None:
+        parts.append(f"source in {_quoted(sources)}")
+    return " and ".join(parts)
 
 
 def filter_expression(where: Filter) -> str:
@@ -118,12 +129,7 @@ def filter_expression(where: Filter) -> str:
     if where is None:
         return ""
     if isinstance(where, RowFilter) and (where.langs is not None or where.sources is not None):
-        parts = []
-        if where.langs is not None:
-            parts.append(f"lang in {_quoted(where.langs)}")
-        if where.sources is not None:
-            parts.append(f"source in {_quoted(where.sources)}")
-        return " and ".join(parts)
+        return field_expression(where.langs, where.sources)
     rows = allowed_rows(where)
     return "" if rows is None else f"row in {[int(r) for r in rows]}"
 

@@ -35,9 +35,9 @@ import base64
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from glossa.corpus.entry import Entry
@@ -45,6 +45,10 @@ from glossa.indexer.store.index_dir import IndexLoadError
 from glossa.indexer.store.milvus import CALL_TIMEOUT, MAX_LANG, MAX_SOURCE, _milvus, connect
 from glossa.indexer.store.updates import ChangeError
 from glossa.indexer.store.vectors import StoreConfig
+from glossa.search.bm25 import K1, B
+
+if TYPE_CHECKING:
+    from glossa.indexer.store.engine_dir import EngineManifest
 
 MAX_TEXT = 65_535  # bytes in a Milvus VARCHAR
 MAX_ARRAY = 4096  # elements in a Milvus ARRAY
@@ -137,20 +141,6 @@ class EngineRow:
         }
 
 
-def _quoted(values: Iterable[str]) -> str:
-    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in sorted(values)) + "]"
-
-
-def where(langs: Iterable[str] | None = None, sources: Iterable[str] | None = None) -> str:
-    """A Milvus filter expression over the filter fields ("" = everything)."""
-    parts = []
-    if langs is not None:
-        parts.append(f"lang in {_quoted(langs)}")
-    if sources is not None:
-        parts.append(f"source in {_quoted(sources)}")
-    return " and ".join(parts)
-
-
 class EngineCollection:
     """One Milvus collection holding a whole index (see the module docstring)."""
 
@@ -195,7 +185,7 @@ class EngineCollection:
                              params=HNSW_PARAMS if index_type == "HNSW" else {})  # fmt: skip
         # Glossa's BM25 constants (search.bm25), so both engines rank alike
         params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                         params={"bm25_k1": 1.5, "bm25_b": 0.75})  # fmt: skip
+                         params={"bm25_k1": K1, "bm25_b": B})  # fmt: skip
         client.create_collection(name, schema=schema, index_params=params,
                                  consistency_level="Strong", timeout=CALL_TIMEOUT)  # fmt: skip
         return cls(store, client, name, dimension, index_type)
@@ -213,6 +203,11 @@ class EngineCollection:
         collection = cls(store, client, name, dimension, index_type)
         client.load_collection(name, timeout=CALL_TIMEOUT)
         return collection
+
+    @classmethod
+    def of(cls, store: StoreConfig, manifest: EngineManifest) -> EngineCollection:
+        """The collection a published index's manifest names."""
+        return cls.open(store, manifest.collection, manifest.dimension, manifest.index_type)
 
     @staticmethod
     def drop(store: StoreConfig, name: str) -> None:

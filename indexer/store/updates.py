@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 from glossa.corpus.entry import Entry, updated_checksum
+from glossa.corpus.reviews import DECISIONS, Review, with_review
 from glossa.indexer.build import now, pseudo_query_stats
 from glossa.indexer.document_text import document_text
 from glossa.indexer.encoders.encoder import TextEncoder
@@ -98,7 +99,8 @@ def plan(
     rows that go, and the report. Costs O(k) id lookups, whatever the index size.
 
     Adding an existing id is a conflict unless the entry is identical (then it is
-    "unchanged") or ``upsert`` is set; updating or deleting a missing id is "not found".
+    "unchanged") or ``upsert`` is set; updating or deleting a missing id is "not found";
+    a change that would leave no entry is refused.
     """
     touched = [e.id for e in add] + [e.id for e in update] + list(delete)
     seen: set[str] = set()
@@ -140,6 +142,8 @@ def plan(
         count=index.manifest.count + len(added) - len(delete),
         generation=0,
     )
+    if report.count == 0:
+        raise ChangeError("this change would leave the index empty; an index needs entries", 422)
     return updated + added, gone, report
 
 
@@ -208,10 +212,6 @@ def apply_changes(
             reuse=current,
         )
         written, gone, report = plan(old, add, update, delete, upsert=upsert)
-        if report.count == 0:
-            raise ChangeError(
-                "this change would leave the index empty; an index needs entries", 422
-            )
         if not (report.added or report.updated or report.deleted):
             return old, _with(report, generation=old.manifest.generation)
         docs, names, embedded = _vectors_for(written, old, encoder)
@@ -359,6 +359,30 @@ def optimize(path: Path, *, store: StoreConfig = FAISS_STORE) -> LoadedIndex:
     return LoadedIndex(path, manifest, tuple(segments), tuple(dead), old.pseudo, old.reviews)
 
 
+def check_decision(decision: str) -> None:
+    if decision not in DECISIONS:
+        raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422)
+
+
+def reviewed(
+    reviews: Sequence[Review], found: dict[str, Entry | None], a: str, b: str, decision: str
+) -> tuple[Review, ...] | None:
+    """The reviews with the decision on (a, b) in place, or None when it is already
+    recorded. ``found``: the two entries as the index holds them (None if absent).
+    Shared by local indexes and indexes published into Milvus."""
+    for entry_id, entry in found.items():
+        if entry is None:
+            raise ChangeError(f"unknown entry id {entry_id!r}", 404)
+    lang_a, lang_b = found[a].lang, found[b].lang  # type: ignore[union-attr]
+    if lang_a == lang_b:
+        raise ChangeError(f"{a} and {b} are both {lang_a!r}: equivalents link different languages",
+                          422)  # fmt: skip
+    review = Review(a, b, decision)
+    if review in reviews or Review(b, a, decision) in reviews:
+        return None
+    return with_review(tuple(reviews), review)
+
+
 def record_review(
     path: Path, a: str, b: str, decision: str, *, store: StoreConfig = FAISS_STORE,
     current: LoadedIndex | None = None,
@@ -369,26 +393,13 @@ def record_review(
     Nothing is embedded and no segment is touched: a new reviews file and manifest."""
     import dataclasses
 
-    from glossa.corpus.reviews import DECISIONS, Review, with_review
-
-    if decision not in DECISIONS:
-        raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422)
+    check_decision(decision)
     path = path.resolve()
     with index_lock(path, exclusive=True):
         old = load_index_dir(path, locked=True, store=store, reuse=current)
-        found = {i: old.get(i) for i in (a, b)}
-        for entry_id, entry in found.items():
-            if entry is None:
-                raise ChangeError(f"unknown entry id {entry_id!r}", 404)
-        if found[a].lang == found[b].lang:
-            raise ChangeError(
-                f"{a} and {b} are both {found[a].lang!r}: equivalents link different languages",
-                422,
-            )
-        review = Review(a, b, decision)
-        if review in old.reviews or Review(b, a, decision) in old.reviews:
+        reviews = reviewed(old.reviews, {i: old.get(i) for i in (a, b)}, a, b, decision)
+        if reviews is None:
             return old, False
-        reviews = with_review(old.reviews, review)
         generation = old.manifest.generation + 1
         name, digest = write_reviews(path, reviews, generation)
         manifest = old.manifest.model_copy(
