@@ -42,6 +42,7 @@ from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.analysis import analyze, name_key
 from glossa.search.calibration import LanguageCalibration
 from glossa.search.engine_links import OnDemandLinks
+from glossa.search.equivalents import ACCEPTED, AUTOMATIC, DECLARED
 from glossa.search.fusion import Ranked, promote
 from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
 from glossa.search.searcher import (
@@ -60,6 +61,7 @@ from glossa.search.searcher import (
     QueryError,
     Searcher,
     check_options,
+    checked_filter,
 )
 
 ENGINE_CALLS = 8  # engine calls one search may have in flight at once
@@ -192,7 +194,7 @@ class EngineSearcher(HybridFusion):
         links = found[entry_id]
         if candidates:  # confirmed links, plus each language's best CANDIDATES
             return links
-        return [x for x in links if x.status in ("declared", "accepted", "automatic")]
+        return [x for x in links if x.status in (DECLARED, ACCEPTED, AUTOMATIC)]
 
     # ------------------------------------------------------------------ search
 
@@ -219,8 +221,8 @@ class EngineSearcher(HybridFusion):
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}", "mode")
         texts = [Searcher._check_query(q, k) for q in queries]
-        langs = self._checked("language", lang, self.languages)
-        sources = self._checked("source", source, self.sources)
+        langs = checked_filter("language", lang, self.languages)
+        sources = checked_filter("source", source, self.sources)
         if not texts:
             return []
         n = max(k, PER_RANKER) if mode == "hybrid" else k
@@ -243,16 +245,6 @@ class EngineSearcher(HybridFusion):
                 ranked = promote(ranked, exact[i].result())
             out.append(self._hits(ranked[:k]))
         return out
-
-    def _checked(self, name: str, value, valid: list[str]) -> set[str] | None:
-        wanted = {value} if isinstance(value, str) else set(value) if value is not None else None
-        if not wanted:
-            return None
-        unknown = sorted(wanted - set(valid))
-        if unknown:
-            raise QueryError(f"unknown {name} {', '.join(unknown)}; valid: {', '.join(valid)}",
-                             "lang" if name == "language" else name)  # fmt: skip
-        return wanted
 
     def _exact(self, text: str, langs, sources) -> list[str]:
         key = name_key(text)

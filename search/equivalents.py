@@ -289,6 +289,11 @@ class EquivalenceGraph:
         self.generation = 0  # +1 per ``advance``: a reader holding an older version can tell
         self.advancing = False  # True while ``advance`` changes the lists in place
 
+    def unchanged_since(self, generation: int) -> bool:
+        """Whether a reader that started at ``generation`` still sees one version:
+        no write is advancing the lists in place, and none has since."""
+        return not self.advancing and self.generation == generation
+
     # ------------------------------------------------------------------ building
 
     def _live_rows(self) -> np.ndarray:

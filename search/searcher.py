@@ -93,6 +93,21 @@ def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
     return values or None
 
 
+def checked_filter(
+    name: str, value: str | Iterable[str] | None, valid: Sequence[str]
+) -> set[str] | None:
+    """The asked languages or sources as a set (None: no filter), or an error that
+    names the unknown ones and the valid ones."""
+    wanted = _as_set(value)
+    if wanted is None:
+        return None
+    unknown = sorted(wanted - set(valid))
+    if unknown:
+        raise QueryError(f"unknown {name} {', '.join(unknown)}; valid: {', '.join(valid)}",
+                         "lang" if name == "language" else name)  # fmt: skip
+    return wanted
+
+
 def check_options(scoring: str, mode: str, fusion: str, encoder_dimension: int,
                   index_dimension: int) -> None:  # fmt: skip
     """Refuse ranking options no searcher knows and an encoder that does not fit the index."""
@@ -358,15 +373,15 @@ class Searcher(HybridFusion):
         like the lexical spread, so an answer never mixes two versions."""
         graph = self.graph
         generation = graph.generation
-        if graph.advancing:
+        if not graph.unchanged_since(generation):
             raise GraphNotReady("the index is changing; try again")
         try:
             found = answer(graph)
         except (IndexError, KeyError):
-            if not (graph.advancing or graph.generation != generation):
+            if graph.unchanged_since(generation):
                 raise
             found = None
-        if found is None or graph.advancing or graph.generation != generation:
+        if found is None or not graph.unchanged_since(generation):
             raise GraphNotReady("the index changed while answering; try again")
         return found
 
@@ -507,7 +522,7 @@ class Searcher(HybridFusion):
         graph, generation = self._graph, self._graph_generation
 
         def moved() -> bool:
-            return graph is None or graph.advancing or graph.generation != generation
+            return graph is None or not graph.unchanged_since(generation)
 
         if moved():
             return None
@@ -632,24 +647,15 @@ class Searcher(HybridFusion):
     ) -> list[np.ndarray]:
         """Per segment, which rows a query may return: live, and in the asked
         languages and sources (an unknown one is an error naming the valid ones)."""
+        langs = checked_filter("language", lang, self.languages)
+        sources = checked_filter("source", source, self.sources)
         masks = self._live_masks()
-        for name, wanted, valid, column in (
-            ("language", _as_set(lang), self.languages, "langs"),
-            ("source", _as_set(source), self.sources, "sources"),
-        ):
-            if wanted is None:
-                continue
-            unknown = sorted(wanted - set(valid))
-            if unknown:
-                raise QueryError(
-                    f"unknown {name} {', '.join(unknown)}; valid: {', '.join(valid)}",
-                    "lang" if name == "language" else name,
-                )
-            masks = [
-                mask & (np.isin(seg.langs, list(wanted)) if column == "langs"
-                        else seg.lookup.source_rows(wanted))
-                for seg, mask in zip(self.index.segments, masks, strict=True)
-            ]  # fmt: skip
+        if langs is not None:
+            masks = [mask & np.isin(seg.langs, list(langs))
+                     for seg, mask in zip(self.index.segments, masks, strict=True)]  # fmt: skip
+        if sources is not None:
+            masks = [mask & seg.lookup.source_rows(sources)
+                     for seg, mask in zip(self.index.segments, masks, strict=True)]  # fmt: skip
         return masks
 
     @staticmethod
