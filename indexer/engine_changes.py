@@ -47,11 +47,9 @@ from glossa.indexer.store.updates import (
     reviewed,
 )
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.analysis import analyze, name_key
 from glossa.search.calibration import SAMPLE_PER_LANGUAGE, LanguageCalibration
 from glossa.search.engine_links import OnDemandLinks
 from glossa.search.equivalents import combined
-from glossa.search.lexical import entry_names, lexical_text
 
 
 @dataclass
@@ -82,18 +80,7 @@ def _rows(entries: Sequence[Entry], encoder: TextEncoder, recipe: str, analyzer:
     stats = pseudo_query_stats(docs, arrays.pseudo)
     links = combined(docs, names, np.array([e.lang for e in entries]), arrays.link_means,
                      arrays.overall_mean)  # fmt: skip
-    return [
-        EngineRow(
-            entry=e,
-            vector=docs[i],
-            link=links[i],
-            doc_mean=float(stats[i, 0]),
-            doc_std=float(stats[i, 1]),
-            tokens=analyze(lexical_text(e), analyzer),
-            names=[name_key(x) for x in entry_names(e)],
-        )  # fmt: skip
-        for i, e in enumerate(entries)
-    ]
+    return [EngineRow.of(e, docs[i], links[i], stats[i], analyzer) for i, e in enumerate(entries)]
 
 
 def _recalibrated(collection: EngineCollection, languages: Sequence[str],

@@ -33,8 +33,6 @@ from glossa.indexer.store.milvus_engine import (
     EngineRow,
 )
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.analysis import analyze, name_key
-from glossa.search.lexical import entry_names, lexical_text
 from glossa.search.searcher import Searcher
 
 BATCH = 1000
@@ -57,14 +55,9 @@ def rows_of(index: LoadedIndex, searcher: Searcher, rows: np.ndarray,
     links = graph.combined(rows)
     out = []
     for i, row in enumerate(rows.tolist()):
-        entry = index.entry(row)
-        out.append(EngineRow(
-            entry=entry, vector=docs[i], link=links[i],
-            doc_mean=float(doc_stats[i, 0]), doc_std=float(doc_stats[i, 1]),
-            tokens=analyze(lexical_text(entry), index.manifest.analyzer),
-            names=[name_key(x) for x in entry_names(entry)],
-            links=[index.entry(b).id for b in graph.linked(row)],
-        ))  # fmt: skip
+        out.append(EngineRow.of(index.entry(row), docs[i], links[i], doc_stats[i],
+                                index.manifest.analyzer,
+                                [index.entry(b).id for b in graph.linked(row)]))  # fmt: skip
     return out
 
 
@@ -113,7 +106,7 @@ def publish(
         pseudo=index.pseudo,
         link_means=dict(graph._mean),
         overall_mean=graph._overall,
-        samples={k: (v, s) for k, (v, s) in calibration.samples.items()},
+        samples=dict(calibration.samples),
         groups=calibration.group,
     )
     engine = EngineManifest(

@@ -45,7 +45,9 @@ from glossa.indexer.store.index_dir import IndexLoadError
 from glossa.indexer.store.milvus import CALL_TIMEOUT, MAX_LANG, MAX_SOURCE, _milvus, connect
 from glossa.indexer.store.updates import ChangeError
 from glossa.indexer.store.vectors import StoreConfig
+from glossa.search.analysis import analyze, name_key
 from glossa.search.bm25 import K1, B
+from glossa.search.lexical import entry_names, lexical_text
 
 if TYPE_CHECKING:
     from glossa.indexer.store.engine_dir import EngineManifest
@@ -122,6 +124,15 @@ class EngineRow:
     tokens: Sequence[str]
     names: Sequence[str]  # folded name keys
     links: Sequence[str] = ()
+
+    @classmethod
+    def of(cls, entry: Entry, vector: np.ndarray, link: np.ndarray, doc_stats: np.ndarray,
+           analyzer: str, links: Sequence[str] = ()) -> EngineRow:  # fmt: skip
+        """An entry's row: its analysed text and folded names derived here, the
+        same way the local segments derive their postings and lookups."""
+        return cls(entry=entry, vector=vector, link=link, doc_mean=float(doc_stats[0]),
+                   doc_std=float(doc_stats[1]), tokens=analyze(lexical_text(entry), analyzer),
+                   names=[name_key(x) for x in entry_names(entry)], links=links)  # fmt: skip
 
     def record(self) -> dict[str, Any]:
         text, _ = hashed_text(self.tokens)
