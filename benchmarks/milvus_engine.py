@@ -35,6 +35,7 @@ from benchmarks.scale_e2e import (
     PrecomputedEncoder,
     rss_mb,
     run_child,
+    run_step,
     synthetic_entries,
 )
 
@@ -135,13 +136,7 @@ def measure(out: Path, uri: str, size: int) -> dict:
 
 
 def child(step: str, args: list[str]) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "benchmarks.milvus_engine", "--child", step,
-                             *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            check=False)  # fmt: skip
-    if result.returncode != 0:
-        raise SystemExit(f"{step} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_step("benchmarks.milvus_engine", step, *args)
 
 
 def start_server(data: Path) -> tuple[subprocess.Popen, str]:

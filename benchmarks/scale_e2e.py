@@ -287,15 +287,21 @@ def write_steps(path: Path, current, searcher, encoder, entries) -> dict:
     return steps
 
 
-def run_child(step: str, size: int, path: Path) -> dict:
+def run_step(module: str, step: str, *args: str) -> dict:
+    """Run ``python -m <module> --child <step> <args>`` in a fresh process (honest
+    RSS and cold load) and return the JSON figures it prints last."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.scale_e2e", "--child", step, str(size), str(path)],
+        [sys.executable, "-m", module, "--child", step, *args],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:
-        raise SystemExit(f"{step} {size} failed:\n{result.stderr[-3000:]}")
+        raise SystemExit(f"{step} {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_child(step: str, size: int, path: Path) -> dict:
+    return run_step("benchmarks.scale_e2e", step, str(size), str(path))
 
 
 COSTS = [
