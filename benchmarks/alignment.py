@@ -2,7 +2,7 @@
 
     python -m benchmarks.alignment [--external DIR]
 
-Per-language mean-centring is what ``search.equivalents`` ships. On top of it this
+Per-language mean-centring is what ``concepts.equivalents`` ships. On top of it this
 tries orthogonal Procrustes: each language is rotated onto the largest one using
 anchor pairs found without any label (entries of the two languages that share a
 name: an acronym, an English equivalent), with ``lam`` pulling the rotation
@@ -19,10 +19,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from glossa.analysis import entry_names, name_key
+from glossa.concepts.equivalents import EquivalenceGraph, language_centred
 from glossa.corpus.sources import load_entries
-from glossa.search.analysis import name_key
-from glossa.search.equivalents import EquivalenceGraph, language_centred
-from glossa.search.lexical import entry_names
 
 from benchmarks.common import write_results
 from benchmarks.equivalents import external_truth, gold_truth, graph_for, judge

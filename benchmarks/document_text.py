@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from glossa.concepts.calibration import language_z_scores
 from glossa.corpus.sources import load_entries
 from glossa.indexer.document_text import RECIPES
 from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
-from glossa.search.calibration import language_z_scores
 from ranx import Qrels, Run, evaluate
 
 from benchmarks.gold.build import resolve

@@ -17,7 +17,7 @@ never given to the system.
 ``--fit`` refits the automatic link decision (a logistic model of similarity and
 the two margins of a mutual-best pair) on the bundled corpus's *tuning* part
 only, picks the lowest probability threshold whose precision there is >= 0.95,
-and prints the constants to paste into ``search/equivalents.py``.
+and prints the constants to paste into ``concepts/equivalents.py``.
 Writes ``results/equivalents.{md,json}``.
 """
 
@@ -29,11 +29,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from glossa.concepts.equivalents import CANDIDATES, EquivalenceGraph
 from glossa.corpus.entry import Entry
 from glossa.corpus.sources import load_entries
 from glossa.indexer.build import build_index
 from glossa.indexer.store.index_dir import load_index_dir
-from glossa.search.equivalents import CANDIDATES, EquivalenceGraph
 
 from benchmarks.common import write_results
 from benchmarks.gold.build import equivalents_part

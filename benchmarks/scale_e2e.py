@@ -94,8 +94,8 @@ class PrecomputedEncoder(HashingEncoder):
 
 def vocabulary() -> dict[str, tuple[list[str], np.ndarray]]:
     """Per language of the bundled corpus: its words and Zipf weights by frequency."""
+    from glossa.analysis import words
     from glossa.corpus.sources import load_entries
-    from glossa.search.analysis import words
 
     per_lang: dict[str, Counter] = {}
     for e in load_entries():

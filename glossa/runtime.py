@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from glossa.concepts.equivalents import EquivalenceGraph
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.corpus.sources import ImportResult, import_entries
 from glossa.indexer.build import EmptyCorpusError, build_index
@@ -29,7 +30,6 @@ from glossa.indexer.store.index_dir import (
 )
 from glossa.indexer.store.updates import ChangeReport, apply_changes, recover_index_entries
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.equivalents import EquivalenceGraph
 from glossa.search.evaluation import (
     EvalReport,
     evaluate_grouped,

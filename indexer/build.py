@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from glossa.analysis import DEFAULT_ANALYZER
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.indexer.document_text import DEFAULT_RECIPE, document_text
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
@@ -29,7 +30,6 @@ from glossa.indexer.store.index_dir import (
 from glossa.indexer.store.locking import index_lock
 from glossa.indexer.store.segments import segment_name, write_segment
 from glossa.indexer.store.vectors import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress
-from glossa.search.lexical import DEFAULT_ANALYZER
 
 from glossa import __version__
 

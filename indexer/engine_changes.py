@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from glossa.concepts.calibration import SAMPLE_PER_LANGUAGE, LanguageCalibration
+from glossa.concepts.equivalents import combined
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
 from glossa.indexer.build import now, pseudo_query_stats
@@ -34,6 +36,7 @@ from glossa.indexer.store.engine_dir import (
     load_engine_dir,
     write_engine_dir,
 )
+from glossa.indexer.store.engine_links import OnDemandLinks
 from glossa.indexer.store.locking import index_lock
 from glossa.indexer.store.milvus import field_expression as where
 from glossa.indexer.store.milvus_engine import EngineCollection, EngineRow, entry_of
@@ -47,9 +50,6 @@ from glossa.indexer.store.updates import (
     reviewed,
 )
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.calibration import SAMPLE_PER_LANGUAGE, LanguageCalibration
-from glossa.search.engine_links import OnDemandLinks
-from glossa.search.equivalents import combined
 
 
 @dataclass

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from glossa.concepts.equivalents import EquivalenceGraph
+from glossa.indexer.concept_links import build_graph, calibrate
 from glossa.indexer.store.engine_dir import (
     EngineArrays,
     EngineManifest,
@@ -33,24 +34,14 @@ from glossa.indexer.store.milvus_engine import (
     EngineRow,
 )
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.searcher import Searcher
 
 BATCH = 1000
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
-class _Dimension:
-    """What a Searcher asks of an encoder it never calls: publishing embeds nothing."""
-
-    dimension: int
-    model_name: str
-
-
-def rows_of(index: LoadedIndex, searcher: Searcher, rows: np.ndarray,
+def rows_of(index: LoadedIndex, graph: EquivalenceGraph, rows: np.ndarray,
             doc_stats: np.ndarray) -> list[EngineRow]:  # fmt: skip
     """The engine rows of some live rows of a local index."""
-    graph = searcher.graph
     docs = index.vectors_of(rows)
     links = graph.combined(rows)
     out = []
@@ -73,9 +64,9 @@ def publish(
     commit ``out`` (a directory) pointing at it; returns the new manifest."""
     index = load_index_dir(index_path, store=source_store)
     manifest = index.manifest
-    searcher = Searcher(index, _Dimension(manifest.dimension, manifest.model))  # type: ignore[arg-type]
-    searcher.wait_for_graph = True
-    graph = searcher.graph
+    # the same calibration and graph a Searcher over this index would hold
+    calibration = calibrate(index, entry_statistics=True)
+    graph = build_graph(index)
     live = index.live_rows
     doc_stats = index.doc_stats
     name = f"{milvus.milvus_collection}_e{secrets.token_hex(4)}"
@@ -85,7 +76,7 @@ def publish(
     try:
         for start in range(0, len(live), BATCH):
             rows = live[start : start + BATCH]
-            batch = rows_of(index, searcher, rows, doc_stats[start : start + BATCH])
+            batch = rows_of(index, graph, rows, doc_stats[start : start + BATCH])
             cut += sum(len(r.tokens) > TOKEN_LIMIT for r in batch)
             for r in batch:
                 langs = pairs.setdefault(r.entry.source, {})
@@ -101,11 +92,11 @@ def publish(
     except BaseException:
         EngineCollection.drop(milvus, name)
         raise
-    calibration = searcher._calibration
+    link_means, overall_mean = graph.link_means
     arrays = EngineArrays(
         pseudo=index.pseudo,
-        link_means=dict(graph._mean),
-        overall_mean=graph._overall,
+        link_means=link_means,
+        overall_mean=overall_mean,
         samples=dict(calibration.samples),
         groups=calibration.group,
     )

@@ -1,24 +1,11 @@
-"""Query -> ranked, frozen hits across languages.
+"""The read path: query -> ranked, frozen hits across languages.
 
-The package's own modules import nothing from here, and the storage layer
-(``indexer.store``) uses its text analysis and BM25 postings; so the names
-below are resolved on first use rather than at import (no import circle).
+It reads what the write path (``indexer``) stored, with the same text analysis
+(``analysis``) and concept links (``concepts``) the write path used; nothing
+below imports it.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from glossa.search.results import SearchHit, SearchResponse
+from glossa.search.searcher import QueryError, Searcher
 
 __all__ = ["QueryError", "SearchHit", "SearchResponse", "Searcher"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("SearchHit", "SearchResponse"):
-        from glossa.search import results
-
-        return getattr(results, name)
-    if name in ("QueryError", "Searcher"):
-        from glossa.search import searcher
-
-        return getattr(searcher, name)
-    raise AttributeError(name)

@@ -26,6 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from glossa.analysis import analyze, name_key
+from glossa.concepts.calibration import LanguageCalibration
+from glossa.concepts.equivalents import ACCEPTED, AUTOMATIC, DECLARED
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
 from glossa.indexer.encoders.encoder import TextEncoder
@@ -36,13 +39,10 @@ from glossa.indexer.store.engine_dir import (
     PublishedIndex,
     load_engine_dir,
 )
+from glossa.indexer.store.engine_links import OnDemandLinks
 from glossa.indexer.store.milvus import field_expression as where
 from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.analysis import analyze, name_key
-from glossa.search.calibration import LanguageCalibration
-from glossa.search.engine_links import OnDemandLinks
-from glossa.search.equivalents import ACCEPTED, AUTOMATIC, DECLARED
 from glossa.search.fusion import Ranked, promote
 from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
 from glossa.search.searcher import (

@@ -2,8 +2,8 @@
 answers queries in one of three modes:
 
 - ``dense``: nearest entries by embedding, with per-language score calibration
-  (``scoring="language-z"``, see ``search.calibration``) or plain cosine;
-- ``lexical``: BM25 over language-aware analysed text (``search.lexical``);
+  (``scoring="language-z"``, see ``concepts.calibration``) or plain cosine;
+- ``lexical``: BM25 over language-aware analysed text (``analysis.entry_text``);
 - ``hybrid``: both lists fused (reciprocal rank fusion by default, or weighted).
 
 In ``lexical`` and ``hybrid`` an entry whose term, alias, acronym or English
@@ -21,17 +21,18 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from glossa.analysis import DEFAULT_ANALYZER, analyze, lexical_text, name_key
+from glossa.concepts.calibration import LanguageCalibration
+from glossa.concepts.equivalents import EquivalenceGraph
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
+from glossa.indexer.concept_links import advance_graph, build_graph, calibrate
 from glossa.indexer.encoders.encoder import TextEncoder
 from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
+from glossa.indexer.store.postings import Postings, build_postings
 from glossa.indexer.store.vectors import RowFilter, StoreConfig, row_bitmap
-from glossa.search.analysis import analyze, name_key
-from glossa.search.bm25 import Postings, build_postings, segment_scores
-from glossa.search.calibration import LanguageCalibration
-from glossa.search.equivalents import EquivalenceGraph
+from glossa.search.bm25 import segment_scores
 from glossa.search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
-from glossa.search.lexical import DEFAULT_ANALYZER, lexical_text
 from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
 
 T = TypeVar("T")
@@ -224,74 +225,17 @@ class Searcher(HybridFusion):
         graph = self._graph
         return graph is not None and graph.generation == self._graph_generation
 
-    def _physical(self) -> tuple[np.ndarray, np.ndarray]:
-        langs = np.concatenate([seg.langs for seg in self.index.segments])
-        live = np.concatenate([~dead for dead in self.index.dead])
-        return langs, live
-
     def _build_graph(self) -> None:
         with self._graph_lock:
             if self._graph is not None:
                 return
-            langs, live = self._physical()
-            self._adopt(EquivalenceGraph.over(
-                self.index.entry, self.index.row_of, langs, live, self._doc_and_name_vectors,
-                self.index.reviews,
-            ))  # fmt: skip
-            self.index.release()  # the build read every row's names and entry line
+            self._adopt(build_graph(self.index))
 
     def _advance_graph(self, previous: Searcher) -> EquivalenceGraph:
-        """What a write changed, in graph rows: rows renumbered by a merge, rows
-        deleted, rows added (new entries and new versions of updated ones)."""
-        old, new = previous.index, self.index
-        where = {seg.name: base for seg, base in zip(new.segments, new.bases, strict=True)}
-        mapping = np.full(old.rows, -1, np.int64)
-        renumbered = False
-        for seg, base in zip(old.segments, old.bases, strict=True):
-            moved = where.get(seg.name)
-            if moved is None:
-                renumbered = True
-            else:
-                mapping[base : base + len(seg)] = moved + np.arange(len(seg))
-                renumbered |= moved != base
-        kept = {seg.name for seg in old.segments}
-        added = []
-        for s, (seg, base) in enumerate(zip(new.segments, new.bases, strict=True)):
-            if seg.name in kept:
-                continue
-            for local in np.flatnonzero(~new.dead[s]).tolist():
-                entry = seg.entries[local]
-                before = old.row_of(entry.id)
-                if before is not None and mapping[before] < 0 and old.entry(before) == entry:
-                    mapping[before] = base + local  # moved by a merge, unchanged
-                else:
-                    added.append(base + local)
-        langs, live = self._physical()
-        was_live = old.live_rows
-        now = mapping[was_live]
-        deleted = now[(now >= 0) & ~live[np.maximum(now, 0)]]
-        return previous._graph.advance(
-            langs, live, np.array(added, np.int64), deleted, new.reviews,
-            mapping=mapping if renumbered else None, entry=new.entry, row_of=new.row_of,
-            fetch=self._doc_and_name_vectors,
-        )  # fmt: skip
-
-    def _doc_and_name_vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.vectors_of(rows), self.index.vectors_of(rows, names=True)
+        return advance_graph(previous._graph, previous.index, self.index)
 
     def _calibrate(self) -> LanguageCalibration:
-        live = self.index.live_rows
-        langs = np.concatenate(
-            [seg.langs[~dead] for seg, dead in zip(self.index.segments, self.index.dead,
-                                                   strict=True)]
-        )  # fmt: skip
-
-        def fetch(rows: np.ndarray) -> np.ndarray:
-            return self.index.vectors_of(live[rows])
-
-        return LanguageCalibration(
-            fetch, langs, self.index.doc_stats if self.scoring == "calibrated" else None
-        )
+        return calibrate(self.index, entry_statistics=self.scoring == "calibrated")
 
     @classmethod
     def open(

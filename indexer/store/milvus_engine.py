@@ -13,7 +13,7 @@ durable):
 - ``entry``: the entry as JSON (zlib-compressed and marked ``z:`` when the JSON
   exceeds what a VARCHAR holds);
 - ``lang``, ``source``, ``concept``: filters, and declared concepts;
-- ``lexical``: Glossa's own analysis of the entry (``search.analysis``, the same
+- ``lexical``: Glossa's own analysis of the entry (``analysis``, the same
   tokens as the local BM25 postings), each token hashed to a short alphanumeric
   word, so the engine's ``standard`` tokenizer (Milvus Lite has only standard and
   jieba) splits it back into exactly those tokens; a BM25 function turns it into
@@ -23,7 +23,7 @@ durable):
 - ``names``: hashed folded names, for "the whole query is this entry's name";
 - ``vector`` (the document embedding) with ``doc_mean``/``doc_std`` (its
   pseudo-query statistics, for calibrated scoring), and ``link`` (language-
-  centred document and names vectors side by side, ``search.equivalents``), which
+  centred document and names vectors side by side, ``concepts.equivalents``), which
   equivalents are computed from on demand;
 - ``links``: the entry's confirmed equivalents when it was last written, which
   hybrid search spreads lexical evidence along without asking for them.
@@ -40,14 +40,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from glossa.analysis import analyze, entry_names, lexical_text, name_key
 from glossa.corpus.entry import Entry
 from glossa.indexer.store.index_dir import IndexLoadError
 from glossa.indexer.store.milvus import CALL_TIMEOUT, MAX_LANG, MAX_SOURCE, _milvus, connect
+from glossa.indexer.store.postings import K1, B
 from glossa.indexer.store.updates import ChangeError
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.analysis import analyze, name_key
-from glossa.search.bm25 import K1, B
-from glossa.search.lexical import entry_names, lexical_text
 
 if TYPE_CHECKING:
     from glossa.indexer.store.engine_dir import EngineManifest
@@ -194,7 +193,7 @@ class EngineCollection:
         for field in ("vector", "link"):
             params.add_index(field, index_type=index_type, metric_type="IP",
                              params=HNSW_PARAMS if index_type == "HNSW" else {})  # fmt: skip
-        # Glossa's BM25 constants (search.bm25), so both engines rank alike
+        # Glossa's BM25 constants (indexer.store.postings), so both engines rank alike
         params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                          params={"bm25_k1": K1, "bm25_b": B})  # fmt: skip
         client.create_collection(name, schema=schema, index_params=params,

@@ -8,7 +8,7 @@ everything derived from them, row-aligned:
   Milvus collection that belongs to this segment alone);
 - ``names.npy``: each entry's names embedded as a query (equivalents);
 - ``doc_stats.npy``: each entry's pseudo-query mean and std (hubness correction);
-- ``postings.npz``: the lexical postings of its analysed text (``search.bm25``);
+- ``postings.npz``: the lexical postings of its analysed text (``indexer.store.postings``);
 - ``lookup.npz``: what loading needs without parsing a single entry: each
   entry's byte offset in ``entries.jsonl``, its id (sorted, for binary search),
   language and source codes, and its folded names (sorted, for exact matches).
@@ -35,15 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from glossa.analysis import analyze, entry_names, lexical_text, name_key
 from glossa.corpus.entry import Entry
 from glossa.indexer.store.factory import create_index, discard_index, load_index
 from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
 from glossa.indexer.store.milvus import FILE_NAME as MILVUS_POINTER
+from glossa.indexer.store.postings import Postings, build_postings
 from glossa.indexer.store.sorted_strings import SortedStrings
 from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig, VectorIndex
-from glossa.search.analysis import analyze, name_key
-from glossa.search.bm25 import Postings, build_postings
-from glossa.search.lexical import entry_names, lexical_text
 from pydantic import BaseModel, ConfigDict
 
 SEGMENTS = "segments"

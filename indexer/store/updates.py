@@ -23,6 +23,7 @@ the caller already holds (``current``), nothing unchanged is read again.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,11 +31,13 @@ from pathlib import Path
 
 import numpy as np
 from glossa.corpus.entry import Entry, updated_checksum
+from glossa.corpus.importers import jsonl_entries
 from glossa.corpus.reviews import DECISIONS, Review, with_review
+from glossa.corpus.sources import collect
 from glossa.indexer.build import now, pseudo_query_stats
 from glossa.indexer.document_text import document_text
 from glossa.indexer.encoders.encoder import TextEncoder
-from glossa.indexer.store.files import failpoint
+from glossa.indexer.store.files import failpoint, sha256_file
 from glossa.indexer.store.index_dir import (
     ENTRIES,
     MANIFEST,
@@ -51,6 +54,7 @@ from glossa.indexer.store.segments import (
     SEGMENTS,
     Segment,
     SegmentInfo,
+    load_deletes,
     segment_name,
     write_deletes,
     write_segment,
@@ -391,8 +395,6 @@ def record_review(
     link, ``rejected`` removes it and keeps it from being proposed again. Returns
     the index and whether anything changed (a repeated decision writes nothing).
     Nothing is embedded and no segment is touched: a new reviews file and manifest."""
-    import dataclasses
-
     check_decision(decision)
     path = path.resolve()
     with index_lock(path, exclusive=True):
@@ -434,11 +436,6 @@ def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
     are read (newest version of an id wins); a format-2 index's ``entries.jsonl``
     is read as it is.
     """
-    from glossa.corpus.importers import jsonl_entries
-    from glossa.corpus.sources import collect
-    from glossa.indexer.store.files import sha256_file
-    from glossa.indexer.store.segments import load_deletes
-
     path = path.resolve()
     with index_lock(path, exclusive=False):
         try:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import bm25s
 import numpy as np
 import pytest
-from glossa.search.analysis import analyze
-from glossa.search.bm25 import Postings, build_postings, segment_scores
-from glossa.search.lexical import lexical_text
+from glossa.analysis import analyze, lexical_text
+from glossa.indexer.store.postings import Postings, build_postings
+from glossa.search.bm25 import segment_scores
 
 QUERIES = ["customer effort", "NPS", "wskaźnik", "客户", "average handle time", "zzzz"]
 

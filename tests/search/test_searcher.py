@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
+from glossa.concepts.calibration import LanguageCalibration, language_z_scores
 from glossa.indexer.build import build_index
-from glossa.search.calibration import LanguageCalibration, language_z_scores
 from glossa.search.searcher import QueryError, Searcher
 
 # ---------------------------------------------------------------- plumbing (fake encoder)

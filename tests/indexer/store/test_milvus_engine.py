@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from glossa.analysis import analyze, lexical_text
 from glossa.corpus.entry import Entry
 from glossa.indexer.store.milvus_engine import (
     MAX_TEXT,
@@ -17,8 +18,6 @@ from glossa.indexer.store.milvus_engine import (
     hashed_text,
     payload,
 )
-from glossa.search.analysis import analyze
-from glossa.search.lexical import lexical_text
 from milvus_lite.analyzer.standard import StandardAnalyzer
 
 

@@ -5,9 +5,9 @@ the change still load."""
 from __future__ import annotations
 
 import numpy as np
+from glossa.analysis import name_key
 from glossa.indexer.store.segments import LOOKUP, SEGMENTS, Lookup
 from glossa.indexer.store.sorted_strings import SortedStrings
-from glossa.search.analysis import name_key
 
 from tests.fakes import FakeEncoder
 

@@ -51,11 +51,10 @@ from dataclasses import dataclass
 
 import faiss
 import numpy as np
+from glossa.analysis import entry_names, name_key
+from glossa.concepts.calibration import MIN_LANGUAGE_ENTRIES
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
-from glossa.search.analysis import name_key
-from glossa.search.calibration import MIN_LANGUAGE_ENTRIES
-from glossa.search.lexical import entry_names
 
 CANDIDATES = 3  # per other language, for review
 DEFAULT_THRESHOLD = 0.5  # link probability; precision >= 0.95 on the tuning part
@@ -322,6 +321,12 @@ class EquivalenceGraph:
         }
         self._overall = overall.astype(np.float32)
         self._dimension = len(overall) // 2
+
+    @property
+    def link_means(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Each language's mean of [document, names] vectors and the overall mean:
+        what a published index centres new entries with (``combined``)."""
+        return dict(self._mean), self._overall
 
     def combined(self, rows: np.ndarray) -> np.ndarray:
         """Language-centred entry and names vectors side by side (``combined``)."""

@@ -1,6 +1,6 @@
 """Equivalents of entries that live in Milvus, decided on demand.
 
-The same decision as ``search.equivalents`` (declared concepts, reviews, and the
+The same decision as ``concepts.equivalents`` (declared concepts, reviews, and the
 automatic link: mutual best candidates whose similarity and margins the
 logistic model accepts), but with the neighbour lists asked of the engine when
 needed instead of kept in memory: for a batch of entries, one search per other
@@ -16,11 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from glossa.corpus.entry import Entry
-from glossa.indexer.store.milvus import field_expression as where
-from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, entry_of
-from glossa.search.analysis import name_key
-from glossa.search.equivalents import (
+from glossa.analysis import entry_names, name_key
+from glossa.concepts.equivalents import (
     ACCEPTED,
     AUTOMATIC,
     CANDIDATES,
@@ -30,7 +27,9 @@ from glossa.search.equivalents import (
     _probability,
     _runner_up,
 )
-from glossa.search.lexical import entry_names
+from glossa.corpus.entry import Entry
+from glossa.indexer.store.milvus import field_expression as where
+from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, entry_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +121,7 @@ class OnDemandLinks:
     def links(self, ids: Sequence[str], *, candidates: bool = False) -> dict[str, list[Link]]:
         """Per entry id that exists: its confirmed links, best first (declared first);
         with ``candidates``, also every other language's best ``CANDIDATES`` with
-        the evidence, as ``search.equivalents`` gives them for review."""
+        the evidence, as ``concepts.equivalents`` gives them for review."""
         return self.links_and_best(ids, candidates=candidates)[0]
 
     def links_and_best(

@@ -7,11 +7,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from glossa.concepts.equivalents import EquivalenceGraph
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
+from glossa.indexer.concept_links import physical_rows, vector_fetcher
 from glossa.indexer.store.index_dir import load_index_dir
 from glossa.indexer.store.updates import apply_changes
-from glossa.search.equivalents import EquivalenceGraph
 from glossa.search.searcher import Searcher
 
 from tests.fakes import FakeEncoder
@@ -55,10 +56,10 @@ def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entr
         searcher = searcher.with_index(loaded)
         assert searcher.graph is graph and searcher.graph_ready  # advanced, not rebuilt
     assert graph.generation == 9 and len(searcher.index.segments) < 9
-    langs, live = searcher._physical()
+    langs, live = physical_rows(searcher.index)
     fresh = EquivalenceGraph.over(
         searcher.index.entry, searcher.index.row_of, langs, live,
-        searcher._doc_and_name_vectors, searcher.index.reviews, means=graph,
+        vector_fetcher(searcher.index), searcher.index.reviews, means=graph,
     )  # fmt: skip
     assert answers(searcher, graph) == answers(searcher, fresh)
     declared = {

@@ -1,4 +1,4 @@
-from glossa.search.analysis import analyze, char_ngrams, fold, name_key, words
+from glossa.analysis import analyze, char_ngrams, fold, name_key, words
 
 
 def test_folding_polish_diacritics_and_case():
