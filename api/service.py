@@ -27,15 +27,14 @@ from typing import Literal, TypeVar
 
 import numpy as np
 from glossa.corpus.entry import Entry
-from glossa.indexer.build import build_index
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
 from glossa.indexer.engine_changes import engine_changes, engine_review
+from glossa.indexer.rebuild import rebuild_index
 from glossa.indexer.store.index_dir import MANIFEST, LoadedIndex, load_index_dir
 from glossa.indexer.store.updates import (
     ChangeError,
     ChangeReport,
     apply_changes,
-    read_index_entries,
     record_review,
 )
 from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig
@@ -267,14 +266,16 @@ class SearchService:
         assert current is not None
         try:
             manifest = current.index.manifest
-            build_index(
-                read_index_entries(current.index.path),
-                self._rebuild_encoder(current.encoder),
+            report = rebuild_index(
                 current.index.path,
+                self._rebuild_encoder(current.encoder),
                 doc_text=manifest.doc_text,
                 index_kind=manifest.index_kind,
                 store=self.store,
+                strict=True,
             )
+            if report.carried:
+                log.info("rebuild carried %d change(s) committed while it ran", report.carried)
             self._swap(self._load_current())
         except Exception as exc:
             self.last_reload_error = f"rebuild failed: {type(exc).__name__}: {exc}"

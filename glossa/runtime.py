@@ -20,6 +20,7 @@ from glossa.indexer.encoders.encoder import (
     TextEncoder,
     canonical_model_name,
 )
+from glossa.indexer.rebuild import rebuild_index
 from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
 from glossa.indexer.store.index_dir import (
     IndexLoadError,
@@ -28,7 +29,7 @@ from glossa.indexer.store.index_dir import (
     index_exists,
     load_index_dir,
 )
-from glossa.indexer.store.updates import ChangeReport, apply_changes, recover_index_entries
+from glossa.indexer.store.updates import ChangeReport, apply_changes
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.evaluation import (
     EvalReport,
@@ -178,10 +179,14 @@ def rebuild(
     settings: Settings, encoder: TextEncoder, index_dir: Path, progress: Progress | None = None
 ) -> tuple[Manifest, list[str]]:
     """Embed an index's own entries again (new model or recipe, damaged vectors,
-    a lost manifest): every readable entry is kept; returns the new manifest and
-    the lines that could not be read (``file:line: reason``)."""
-    entries, lost = recover_index_entries(index_dir)
-    return _build(settings, entries, encoder, index_dir, progress), lost
+    a lost manifest): every readable entry is kept, and every write committed
+    while it ran is carried into it; returns the new manifest and the lines that
+    could not be read (``file:line: reason``)."""
+    report = rebuild_index(
+        index_dir, build_encoder(settings, encoder), doc_text=settings.doc_text,
+        index_kind=settings.index_kind, store=settings.store_config(), progress=progress,
+    )  # fmt: skip
+    return report.manifest, report.lost
 
 
 def open_searcher(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +41,28 @@ class EmptyCorpusError(ValueError):
     """Nothing to index."""
 
 
+@dataclass(frozen=True, eq=False)
+class Embedded:
+    """Entries with their document and names vectors, row for row: what a build
+    commits (and what a rebuild carries forward when entries change meanwhile)."""
+
+    entries: list[Entry]
+    vectors: np.ndarray
+    names: np.ndarray
+
+
+def embed(
+    entries: Sequence[Entry], encoder: TextEncoder, doc_text: str = DEFAULT_RECIPE,
+    progress: Progress | None = None,
+) -> Embedded:  # fmt: skip
+    """Embed ``entries`` (the encoder batches, so memory stays flat apart from the
+    vectors themselves)."""
+    entries = list(entries)
+    vectors = encoder.encode_documents([document_text(e, doc_text) for e in entries], progress)
+    name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
+    return Embedded(entries, vectors, name_vectors)
+
+
 def build_index(
     entries: Sequence[Entry],
     encoder: TextEncoder,
@@ -53,19 +76,55 @@ def build_index(
     source_titles: dict[str, dict[str, str]] | None = None,
     analyzer: str = DEFAULT_ANALYZER,
 ) -> Manifest:
-    """Embed ``entries`` (the encoder batches, so memory stays flat apart from the
-    vectors themselves), store them as the index's one segment, and swap the new
+    """Embed ``entries``, store them as the index's one segment, and swap the new
     directory in for ``out`` atomically. Reviewers' decisions on equivalents in
     the index being replaced are carried over."""
     if not entries:
         raise EmptyCorpusError("no entries to index")
     started = time.perf_counter()
-    vectors = encoder.encode_documents([document_text(e, doc_text) for e in entries], progress)
-    name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
+    built = embed(entries, encoder, doc_text, progress)
+    return commit_index(
+        out, built, encoder, doc_text=doc_text, index_kind=index_kind, store=store,
+        store_progress=store_progress, source_titles=source_titles, analyzer=analyzer,
+        started=started,
+    )  # fmt: skip
+
+
+CatchUp = Callable[[Manifest | None], Embedded]
+
+
+def commit_index(
+    out: Path,
+    built: Embedded,
+    encoder: TextEncoder,
+    *,
+    doc_text: str = DEFAULT_RECIPE,
+    index_kind: str = DEFAULT_KIND,
+    store: StoreConfig = FAISS_STORE,
+    store_progress: StoreProgress | None = None,
+    source_titles: dict[str, dict[str, str]] | None = None,
+    analyzer: str = DEFAULT_ANALYZER,
+    started: float | None = None,
+    catch_up: CatchUp | None = None,
+) -> Manifest:
+    """Store embedded entries as the index's one segment and swap the new
+    directory in for ``out``, under the index's exclusive lock. ``catch_up`` is
+    called under that lock with the version being replaced and returns what to
+    commit instead (a rebuild: ``built`` with the changes committed since it was
+    read), so nothing committed meanwhile is replaced unseen."""
+    started = time.perf_counter() if started is None else started
     out = out.resolve()
     with index_lock(out, exclusive=True):
         previous = current_manifest(out)
+        if catch_up is not None:
+            built = catch_up(previous)
+        entries, vectors, name_vectors = built.entries, built.vectors, built.names
+        if not entries:
+            raise EmptyCorpusError("no entries to index")
         generation = previous.generation + 1 if previous else 1
+        # segment names are never reused within an index directory: a server holding
+        # the replaced version reuses what it holds by name (segments, postings, graph rows)
+        number = previous.next_segment if previous else 1
         index = create_index(index_kind, encoder.dimension, len(entries), store,
                              generation=generation)  # fmt: skip
         index.add(vectors, [e.lang for e in entries], [e.source for e in entries], store_progress)
@@ -73,7 +132,7 @@ def build_index(
         tmp = new_index_dir(out)
         try:
             segment = write_segment(
-                tmp, segment_name(1), entries, vectors, name_vectors,
+                tmp, segment_name(number), entries, vectors, name_vectors,
                 pseudo_query_stats(vectors, pseudo), kind=index.kind, analyzer=analyzer,
                 store=store, generation=generation, vectors=index,
             )  # fmt: skip
@@ -90,7 +149,7 @@ def build_index(
                 doc_text=doc_text, analyzer=analyzer, corpus_checksum=corpus_checksum(entries),
                 built_at=now(), build_seconds=round(time.perf_counter() - started, 3),
                 sources=sources, languages=languages, glossa_version=__version__,
-                segments=(segment.info,), next_segment=2, pseudo_sha256=sha256_file(tmp / PSEUDO),
+                segments=(segment.info,), next_segment=number + 1, pseudo_sha256=sha256_file(tmp / PSEUDO),
                 generation=generation, backend=store.backend,
                 reviews=reviews[0] if reviews else None,
                 reviews_sha256=reviews[1] if reviews else None,

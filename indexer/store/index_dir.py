@@ -509,6 +509,8 @@ def _load(
     segments, dead = [], []
     for info in manifest.segments:
         kept = held.get(info.name)
+        if kept and (kept[0].info.sha256, kept[0].info.count) != (info.sha256, info.count):
+            kept = None  # the same name for other content (an index built before names were unique)
         try:
             segment = kept[0] if kept else load_segment(path, info, store, verify=verify)
             if kept and kept[2] == info.deletes:

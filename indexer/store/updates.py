@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -419,10 +420,15 @@ def read_index_entries(path: Path) -> list[Entry]:
     """The entries stored in an index directory, checked against the manifest's
     checksums (the API's background rebuild: it must not proceed on damage)."""
     entries, lost = recover_index_entries(path)
+    refuse_damaged(path, lost)
+    return entries
+
+
+def refuse_damaged(path: Path, lost: Sequence[str]) -> None:
+    """Refuse an index whose entries could not all be read, naming the first few."""
     if lost:
         raise IndexLoadError(f"entries of {path} are damaged ({'; '.join(lost[:5])}); "
                              f"{sources_hint(path)}")  # fmt: skip
-    return entries
 
 
 def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
@@ -436,8 +442,36 @@ def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
     are read (newest version of an id wins); a format-2 index's ``entries.jsonl``
     is read as it is.
     """
+    snapshot = entries_snapshot(path)
+    return snapshot.entries, snapshot.lost
+
+
+@dataclass(frozen=True)
+class EntriesSnapshot:
+    """The readable live entries of one committed version, what could not be
+    read, and that version's generation (0 without a usable manifest): what a
+    rebuild embeds, and what it compares the version it commits onto against."""
+
+    entries: list[Entry]
+    lost: list[str]
+    generation: int
+
+
+def current_generation(path: Path, *, locked: bool = False) -> int:
+    """The generation of the committed version (0 without a usable manifest)."""
     path = path.resolve()
-    with index_lock(path, exclusive=False):
+    with nullcontext() if locked else index_lock(path, exclusive=False):
+        try:
+            return read_manifest(path).generation
+        except IndexLoadError:
+            return 0
+
+
+def entries_snapshot(path: Path, *, locked: bool = False) -> EntriesSnapshot:
+    """``recover_index_entries`` with the generation read; ``locked``: the caller
+    holds the index's lock already."""
+    path = path.resolve()
+    with nullcontext() if locked else index_lock(path, exclusive=False):
         try:
             manifest = read_manifest(path)
         except IndexLoadError:
@@ -452,7 +486,7 @@ def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
                 result = collect(jsonl_entries(file))
                 lost += [str(problem) for problem in result.problems]
                 newest.update((e.id, e) for e in result.entries)
-            return list(newest.values()), lost
+            return EntriesSnapshot(list(newest.values()), lost, 0)
         entries: list[Entry] = []
         lost: list[str] = []
         for info in manifest.segments:
@@ -473,4 +507,4 @@ def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
                 entries += [e for e, g in zip(result.entries, gone.tolist(), strict=True) if not g]
             else:
                 entries += result.entries
-        return entries, lost
+        return EntriesSnapshot(entries, lost, manifest.generation)

@@ -93,7 +93,8 @@ def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
     ):
         load_index_dir(out)
     for name in ("vectors.faiss", DOC_STATS, NAMES, POSTINGS, LOOKUP):
-        build_index(small, fake_encoder, out)
+        build_index(small, fake_encoder, out)  # a new version: its segment has a new name
+        segment = out / SEGMENTS / json.loads((out / MANIFEST).read_text())["segments"][0]["name"]
         (segment / name).write_bytes((segment / name).read_bytes()[:100])  # truncated
         with pytest.raises(
             IndexLoadError, match=f"{name} is damaged or truncated.*glossa rebuild --index"
