@@ -53,6 +53,12 @@ import faiss
 import numpy as np
 from glossa.analysis import entry_names, name_key
 from glossa.concepts.calibration import MIN_LANGUAGE_ENTRIES
+from glossa.concepts.linking import (
+    DECLARED,
+    REJECTED,
+    concept_keys,
+    concept_links,
+)
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
 
@@ -64,7 +70,6 @@ FEATURE_MEAN = np.array([0.3604, 0.0875, 0.1537])
 FEATURE_STD = np.array([0.1467, 0.0855, 0.1257])
 WEIGHTS = np.array([0.84, 1.19, 0.98])
 BIAS = 0.37
-DECLARED, ACCEPTED, AUTOMATIC = "declared", "accepted", "automatic"
 DEPTH = max(CANDIDATES, 2)  # neighbours kept per language: the best, the runner-up, candidates
 ANN_ABOVE = 20_000  # entries of one language; above it the index is HNSW over 4-bit codes
 HNSW_M, HNSW_EF_SEARCH = 32, 32  # top 7 re-scored exactly: 32 is plenty
@@ -254,6 +259,7 @@ class EquivalenceGraph:
         self._setup(
             entries.__getitem__, ids.get, np.array([e.lang for e in entries]),
             np.ones(len(entries), bool), lambda rows: (docs[rows], names[rows]), threshold,
+            names_index(entries),
         )  # fmt: skip
         self._build(reviews)
 
@@ -267,19 +273,25 @@ class EquivalenceGraph:
         fetch: Fetch,
         reviews: Iterable[Review] = (),
         *,
+        named: Named | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         means: EquivalenceGraph | None = None,
     ) -> EquivalenceGraph:
         """A graph over rows that may include deleted ones (``live`` says which count).
-        ``means``: centre with another graph's language means (what a graph kept
-        up to date by ``advance`` uses) instead of this version's."""
+        ``named``: the rows whose names fold to a key (an index's name lookup; by
+        default one is built from the live rows' entries). ``means``: centre with
+        another graph's language means (what a graph kept up to date by ``advance``
+        uses) instead of this version's."""
         graph = cls.__new__(cls)
-        graph._setup(entry, row_of, langs, live, fetch, threshold)
+        if named is None:
+            named = names_index({r: entry(r) for r in np.flatnonzero(np.asarray(live, bool))})
+        graph._setup(entry, row_of, langs, live, fetch, threshold, named)
         graph._build(reviews, means)
         return graph
 
-    def _setup(self, entry, row_of, langs, live, fetch, threshold) -> None:
-        self._entry, self._row_of, self._fetch = entry, row_of, fetch
+    def _setup(self, entry, row_of, langs, live, fetch, threshold, named) -> None:
+        self._entry, self._row_of, self._fetch, self._named = entry, row_of, fetch, named
+        self._memo: dict = {}
         self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
         self.threshold = threshold
         self._answers: dict[int, list[Equivalent]] = {}
@@ -430,6 +442,7 @@ class EquivalenceGraph:
         entry: Callable[[int], Entry] | None = None,
         row_of: Callable[[str], int | None] | None = None,
         fetch: Fetch | None = None,
+        named: Named | None = None,
     ) -> EquivalenceGraph:
         """Apply a write in place: ``mapping`` (old row -> new row, -1 gone) when a
         merge renumbered rows, then ``deleted`` and ``added`` rows (new numbering).
@@ -438,14 +451,18 @@ class EquivalenceGraph:
         self.advancing = True
         try:
             return self._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
-                                 fetch)  # fmt: skip
+                                 fetch, named)  # fmt: skip
         finally:
             self.advancing = False
 
-    def _advance(self, langs, live, added, deleted, reviews, mapping, entry, row_of, fetch):
+    def _advance(self, langs, live, added, deleted, reviews, mapping, entry, row_of, fetch,
+                 named):  # fmt: skip
         self._entry = entry or self._entry
         self._row_of = row_of or self._row_of
         self._fetch = fetch or self._fetch
+        if named is None and (len(added) or mapping is not None):
+            named = names_index({r: self._entry(r) for r in np.flatnonzero(np.asarray(live, bool))})
+        self._named = named or self._named
         capacity = len(langs)
         refresh: dict[str, set[int]] = {}
         self._grow(max(capacity, len(mapping) if mapping is not None else 0))
@@ -497,7 +514,7 @@ class EquivalenceGraph:
             if len(rows_array) and lang in self._indexes:
                 self._refresh(lang, rows_array, self.combined(rows_array))
         self.set_reviews(reviews)
-        self._answers, self._linked, self._members = {}, {}, {}
+        self._answers, self._linked, self._members, self._memo = {}, {}, {}, {}
         self.generation += 1
         return self
 
@@ -600,27 +617,17 @@ class EquivalenceGraph:
             found = cache[a] = sorted(found)
         return found
 
-    def _declared_in(self, a: int, lang: str) -> bool:
-        return any(self.langs[b] == lang for b in self._declared(a))
-
-    def _automatic(self, a: int, b: int) -> bool:
-        la, lb = str(self.langs[a]), str(self.langs[b])
-        if la == lb or not (self.live[a] and self.live[b]) or not self.is_mutual(a, b):
-            return False
-        if (
-            frozenset((a, b)) in self.reviews
-            or self._declared_in(a, lb)
-            or self._declared_in(b, la)
-        ):
-            return False
-        # mutual: each is the other's best, so both margins are to the runner-up
-        rows_b, scores_b = self._top[lb]
-        rows_a, scores_a = self._top[la]
-        similarity = float(scores_b[a, 0])
-        margin_a = similarity - _runner_up(scores_b[a])
-        margin_b = float(scores_a[b, 0]) - _runner_up(scores_a[b])
-        low, high = min(margin_a, margin_b), max(margin_a, margin_b)
-        return _probability(similarity, low, high) >= self.threshold
+    def _declared_here(self, a: int) -> list[int]:
+        """Live rows of ``a``'s own language that declare its concept (a termbase's
+        synonyms: one group)."""
+        concept = self._entry(a).concept
+        found = []
+        for member in self._concepts.get(concept, ()) if concept else ():
+            b = self._row_of(member)
+            if (b is not None and b != a and self.live[b] and self.langs[b] == self.langs[a]
+                    and self._entry(b).concept == concept):  # fmt: skip
+                found.append(b)
+        return sorted(found)
 
     def linked(self, row: int) -> list[int]:
         """The rows of ``row``'s confirmed links, without the evidence (what hybrid
@@ -628,35 +635,15 @@ class EquivalenceGraph:
         cache = self._linked  # see _declared
         found = cache.get(row)
         if found is None:
-            if not self.live[row]:
-                found = []
-            else:
-                found = self._declared(row) + [
-                    b for b in self._reviewed.get(row, ())
-                    if self.live[b] and self.reviews[frozenset((row, b))] == "accepted"
-                ]  # fmt: skip
-                for lang, (rows, _) in self._top.items():
-                    b = int(rows[row, 0])
-                    if (
-                        lang != self.langs[row]
-                        and b >= 0
-                        and b not in found
-                        and self._automatic(row, b)
-                    ):
-                        found.append(b)
-            cache[row] = found
+            found = cache[row] = [eq.row for eq in self.equivalents(row)]
         return found
 
     def status(self, a: int, b: int) -> str | None:
         """How a pair stands: declared / accepted / automatic (confirmed), rejected, or None."""
-        if b in self._declared(a):
-            return DECLARED
-        decision = self.reviews.get(frozenset((a, b)))
-        if decision == "accepted":
-            return ACCEPTED
-        if decision == "rejected":
-            return "rejected"
-        return AUTOMATIC if self._automatic(a, b) else None
+        for eq in self.equivalents(a):
+            if eq.row == b:
+                return eq.status
+        return REJECTED if self.reviews.get(frozenset((a, b))) == REJECTED else None
 
     def mutual_pairs(self) -> list[tuple[int, int]]:
         """Every pair (a < b) of entries that are each other's best candidate:
@@ -683,14 +670,7 @@ class EquivalenceGraph:
     def _equivalents(self, row: int) -> list[Equivalent]:
         if not self.live[row]:
             return []
-        found: dict[int, str] = {b: DECLARED for b in self._declared(row)}
-        for b in self._reviewed.get(row, ()):
-            if b not in found and self.live[b] and self.reviews[frozenset((row, b))] == "accepted":
-                found[b] = ACCEPTED
-        for lang, (rows, _) in self._top.items():
-            b = int(rows[row, 0])
-            if lang != self.langs[row] and b >= 0 and b not in found and self._automatic(row, b):
-                found[b] = AUTOMATIC
+        found = concept_links(_Rows(self), row)
         links = [
             Equivalent(b, self.pair_similarity(row, b), self.shared_names(row, b), status)
             for b, status in found.items()
@@ -729,3 +709,70 @@ class EquivalenceGraph:
             for row in self._live_rows().tolist()
             for eq in self.equivalents(row)
         }
+
+
+Named = Callable[[str], Iterable[int]]  # a folded name -> the live rows that have it
+
+
+def names_index(entries: dict[int, Entry] | Sequence[Entry]) -> Named:
+    """``Named`` over entries held in memory (rows -> entries)."""
+    items = entries.items() if isinstance(entries, dict) else enumerate(entries)
+    index: dict[str, list[int]] = {}
+    for row, entry in items:
+        for key in {name_key(x) for x in entry_names(entry)} - {""}:
+            index.setdefault(key, []).append(int(row))
+    return lambda key: index.get(key, ())
+
+
+class _Rows:
+    """The graph as ``linking.Neighbourhood``: nodes are rows. What it derives is
+    remembered in the graph's memo until the next write."""
+
+    def __init__(self, graph: EquivalenceGraph) -> None:
+        self.graph = graph
+        self.threshold = graph.threshold
+        self.memo = graph._memo
+
+    def lang(self, node: int) -> str:
+        return str(self.graph.langs[node])
+
+    def languages(self) -> Iterable[str]:
+        return self.graph._top.keys()
+
+    def top(self, node: int, lang: str) -> list[tuple[int, float]]:
+        found = self.memo.get(("top", node, lang))
+        if found is None:
+            table = self.graph._top.get(lang)
+            live = self.graph.live
+            found = [] if table is None else [
+                (int(r), float(sc)) for r, sc in zip(table[0][node], table[1][node], strict=True)
+                if r >= 0 and live[r]
+            ]  # fmt: skip
+            self.memo[("top", node, lang)] = found
+        return found
+
+    def keys(self, node: int) -> frozenset[str]:
+        found = self.memo.get(("keys", node))
+        if found is None:
+            found = self.memo[("keys", node)] = concept_keys(self.graph._entry(node))
+        return found
+
+    def named(self, key: str, lang: str) -> list[int]:
+        graph = self.graph
+        return [r for r in graph._named(key)
+                if r < len(graph.live) and graph.live[r] and graph.langs[r] == lang]  # fmt: skip
+
+    def declared(self, node: int) -> list[int]:
+        return self.graph._declared(node)
+
+    def declared_here(self, node: int) -> list[int]:
+        return self.graph._declared_here(node)
+
+    def decision(self, a: int, b: int) -> str | None:
+        return self.graph.reviews.get(frozenset((a, b)))
+
+    def reviewed(self, node: int) -> list[int]:
+        return [b for b in self.graph._reviewed.get(node, ()) if self.graph.live[b]]
+
+    def probability(self, similarity: float, margin_low: float, margin_high: float) -> float:
+        return _probability(similarity, margin_low, margin_high)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from glossa.analysis import analyze, name_key
 from glossa.concepts.calibration import LanguageCalibration
-from glossa.concepts.equivalents import ACCEPTED, AUTOMATIC, DECLARED
+from glossa.concepts.linking import ACCEPTED, AUTOMATIC, DECLARED
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
 from glossa.indexer.encoders.encoder import TextEncoder

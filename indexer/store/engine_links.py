@@ -1,32 +1,31 @@
 """Equivalents of entries that live in Milvus, decided on demand.
 
-The same decision as ``concepts.equivalents`` (declared concepts, reviews, and the
-automatic link: mutual best candidates whose similarity and margins the
-logistic model accepts), but with the neighbour lists asked of the engine when
-needed instead of kept in memory: for a batch of entries, one search per other
-language over the ``link`` vectors, then one per language for the reverse
-check. So the Glossa process holds nothing per entry, and an answer costs
-O(languages) engine searches whatever the corpus size.
+The same decision as the local equivalence graph (``concepts.linking``: declared
+concepts, reviews, duplicate groups, links between groups, name evidence and
+concepts followed through their links), read from the engine when needed
+instead of kept in memory: an entry's neighbour lists are one search per other
+language over the ``link`` vectors, asked for a whole frontier of entries at
+once; its same-language duplicates and shared names come from the engine's
+folded-name field. So the Glossa process holds nothing per entry, and an answer
+costs a few engine calls per entry of the concept, whatever the corpus size.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from glossa.analysis import entry_names, name_key
 from glossa.concepts.equivalents import (
-    ACCEPTED,
-    AUTOMATIC,
     CANDIDATES,
-    DECLARED,
     DEFAULT_THRESHOLD,
     DEPTH,
     _probability,
     _runner_up,
 )
+from glossa.concepts.linking import DECLARED, concept_keys, concept_links
 from glossa.corpus.entry import Entry
 from glossa.indexer.store.milvus import field_expression as where
 from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, entry_of
@@ -61,13 +60,92 @@ class _Side:
         self.link = np.asarray(record["link"], np.float32)
         self.top: dict[str, list[tuple[str, float]]] = {}
 
-    def best(self, lang: str) -> str | None:
-        top = self.top.get(lang)
-        return top[0][0] if top else None
-
     def scores(self, lang: str) -> np.ndarray:
         values = [s for _, s in self.top.get(lang, [])][:DEPTH]
         return np.array(values + [-np.inf] * (DEPTH - len(values)), np.float32)
+
+
+class _Ids:
+    """The engine as ``linking.Neighbourhood``: nodes are entry ids. Entries are
+    fetched when first named, and neighbour lists for every fetched entry that
+    lacks them at once, so following a concept costs a few calls per step."""
+
+    def __init__(self, links: OnDemandLinks) -> None:
+        self.links = links
+        self.threshold = links.threshold
+        self.memo: dict = {}
+        self.sides: dict[str, _Side] = {}
+        self.missing: set[str] = set()
+        self._named: dict[tuple[str, str], list[str]] = {}
+        self._concepts: dict[str, list[tuple[str, str]]] = {}
+
+    def need(self, ids: Iterable[str]) -> None:
+        wanted = [i for i in dict.fromkeys(ids) if i not in self.sides and i not in self.missing]
+        if wanted:
+            self.sides |= self.links._sides(wanted)
+            self.missing |= {i for i in wanted if i not in self.sides}
+
+    def side(self, node: str) -> _Side:
+        self.need([node])
+        return self.sides[node]
+
+    def exists(self, node: str) -> bool:
+        self.need([node])
+        return node in self.sides
+
+    def lang(self, node: str) -> str:
+        return self.side(node).entry.lang
+
+    def languages(self) -> Iterable[str]:
+        return self.links.languages
+
+    def top(self, node: str, lang: str) -> list[tuple[str, float]]:
+        side = self.side(node)
+        if lang == side.entry.lang or lang not in self.links.languages:
+            return []
+        if lang not in side.top:  # the whole frontier at once
+            self.links._neighbours([s for s in self.sides.values() if not s.top], DEPTH)
+        return side.top.get(lang, [])
+
+    def keys(self, node: str) -> frozenset[str]:
+        return concept_keys(self.side(node).entry)
+
+    def named(self, key: str, lang: str) -> list[str]:
+        found = self._named.get((key, lang))
+        if found is None:
+            found = self.links.collection.named(key, where(langs=[lang]), MAX_ARRAY)
+            self._named[(key, lang)] = found
+            self.need(found)
+        return [i for i in found if i in self.sides]
+
+    def _members(self, node: str) -> list[tuple[str, str]]:
+        concept = self.side(node).entry.concept
+        if not concept:
+            return []
+        found = self._concepts.get(concept)
+        if found is None:
+            rows = self.links.collection.query(
+                f"concept == {json.dumps(concept, ensure_ascii=False)}", ["id", "lang"], MAX_ARRAY
+            )
+            found = self._concepts[concept] = sorted((str(r["id"]), str(r["lang"])) for r in rows)
+        return found
+
+    def declared(self, node: str) -> list[str]:
+        lang = self.lang(node)
+        return [i for i, other in self._members(node) if other != lang]
+
+    def declared_here(self, node: str) -> list[str]:
+        lang = self.lang(node)
+        return [i for i, other in self._members(node) if other == lang and i != node]
+
+    def decision(self, a: str, b: str) -> str | None:
+        return self.links.reviews.get(frozenset((a, b)))
+
+    def reviewed(self, node: str) -> list[str]:
+        return [b for b in self.links._reviewed.get(node, ()) if self.exists(b)]
+
+    def probability(self, similarity: float, margin_low: float, margin_high: float) -> float:
+        return _probability(similarity, margin_low, margin_high)
 
 
 class OnDemandLinks:
@@ -99,23 +177,6 @@ class OnDemandLinks:
             for side, hits in zip(asking, found, strict=True):
                 side.top[lang] = [(h["id"], h["score"]) for h in hits]
 
-    def _declared(self, entries: Sequence[Entry]) -> dict[str, list[tuple[str, str]]]:
-        """Per entry id, the (id, language) of live entries of other languages
-        that declare its concept."""
-        out: dict[str, list[tuple[str, str]]] = {e.id: [] for e in entries}
-        by_concept: dict[str, list[Entry]] = {}
-        for e in entries:
-            if e.concept:
-                by_concept.setdefault(e.concept, []).append(e)
-        for concept, members in by_concept.items():
-            found = self.collection.query(
-                f"concept == {json.dumps(concept, ensure_ascii=False)}", ["id", "lang"], MAX_ARRAY
-            )
-            for e in members:
-                out[e.id] = sorted((str(r["id"]), str(r["lang"])) for r in found
-                                   if r["lang"] != e.lang)  # fmt: skip
-        return out
-
     # ------------------------------------------------------------------ decision
 
     def links(self, ids: Sequence[str], *, candidates: bool = False) -> dict[str, list[Link]]:
@@ -130,81 +191,50 @@ class OnDemandLinks:
         """``links``, and each entry's best candidate in every other language: the
         entries a new or changed one may have displaced as someone's mutual best
         (a write refreshes their links too), from the same neighbour lists."""
-        sides = self._sides(ids)
-        if not sides:
+        nb = _Ids(self)
+        nb.need(ids)
+        present = [i for i in dict.fromkeys(ids) if i in nb.sides]
+        if not present:
             return {}, set()
-        self._neighbours(list(sides.values()), max(DEPTH, CANDIDATES))
-        # the other side of every pair the decision looks at: each best candidate
-        best = {b for s in sides.values() for lang in s.top if (b := s.best(lang))}
-        wanted = set(best)
-        if candidates:
-            wanted |= {b for s in sides.values() for top in s.top.values() for b, _ in top}
-        declared_of = self._declared([s.entry for s in sides.values()])
-        for s in sides.values():
-            wanted |= {b for b, _ in declared_of[s.id]} | set(self._reviewed.get(s.id, ()))
-        others = self._sides([b for b in wanted if b not in sides]) | sides
-        self._neighbours([o for o in others.values() if o.id not in sides], DEPTH)
-        declared_of |= self._declared([o.entry for o in others.values() if o.id not in declared_of])
-        decided = {i: self._decide(s, others, declared_of, candidates) for i, s in sides.items()}
+        self._neighbours([nb.sides[i] for i in present], DEPTH)
+        best = {top[0][0] for i in present for top in nb.sides[i].top.values() if top}
+        decided = {i: self._decide(nb, i, candidates) for i in present}
         return decided, best
 
-    def _decide(self, a: _Side, others: dict[str, _Side],
-                declared_of: dict[str, list[tuple[str, str]]], candidates: bool) -> list[Link]:  # fmt: skip
-        declared = {b for b, _ in declared_of[a.id]}
-        found: dict[str, str | None] = {b: DECLARED for b in declared if b in others}
-        for b in self._reviewed.get(a.id, ()):
-            if b not in found and b in others and self.reviews[frozenset((a.id, b))] == ACCEPTED:
-                found[b] = ACCEPTED
-        for lang in a.top:
-            b = a.best(lang)
-            if b is not None and b not in found and self._automatic(a, others.get(b), declared_of):
-                found[b] = AUTOMATIC
+    def _decide(self, nb: _Ids, a: str, candidates: bool) -> list[Link]:
+        found: dict[str, str | None] = dict(concept_links(nb, a))
         if candidates:
-            for top in a.top.values():
-                for b, _ in top[:CANDIDATES]:
-                    if b not in found and b in others:
-                        found[b] = self.reviews.get(frozenset((a.id, b)))
-            for b in self._reviewed.get(a.id, ()):
-                if b not in found and b in others:
-                    found[b] = self.reviews[frozenset((a.id, b))]
-        links = [self._link(a, others[b], status) for b, status in found.items()]
+            for lang in self.languages:
+                for b, _ in nb.top(a, lang)[:CANDIDATES]:
+                    if b not in found:
+                        found[b] = nb.decision(a, b)
+            for b in nb.reviewed(a):
+                if b not in found:
+                    found[b] = nb.decision(a, b)
+        side = nb.side(a)
+        links = [self._link(nb, side, nb.side(b), status) for b, status in found.items()]
         return sorted(links, key=lambda x: (x.status != DECLARED, -x.score, x.id))
 
-    def _automatic(self, a: _Side, b: _Side | None,
-                   declared_of: dict[str, list[tuple[str, str]]]) -> bool:  # fmt: skip
-        if b is None or a.entry.lang == b.entry.lang:
-            return False
-        la, lb = a.entry.lang, b.entry.lang
-        if a.best(lb) != b.id or b.best(la) != a.id:
-            return False
-        if (frozenset((a.id, b.id)) in self.reviews
-                or any(lang == lb for _, lang in declared_of.get(a.id, ()))
-                or any(lang == la for _, lang in declared_of.get(b.id, ()))):  # fmt: skip
-            return False
-        scores_a, scores_b = a.scores(lb), b.scores(la)
-        similarity = float(scores_a[0])
-        margin_a = similarity - _runner_up(scores_a)
-        margin_b = float(scores_b[0]) - _runner_up(scores_b)
-        return _probability(similarity, min(margin_a, margin_b), max(margin_a, margin_b)) >= (
-            self.threshold
-        )
-
-    def _margin(self, a: _Side, b: _Side) -> float:
-        top = a.top.get(b.entry.lang, [])
+    def _margin(self, nb: _Ids, a: _Side, b: _Side) -> float:
+        top = nb.top(a.id, b.entry.lang)
         if not top:
             return 0.0
         scores = a.scores(b.entry.lang)
         other = _runner_up(scores) if top[0][0] == b.id else float(scores[0])
         return float(a.link @ b.link) - other
 
-    def _link(self, a: _Side, b: _Side, status: str | None) -> Link:
+    def _link(self, nb: _Ids, a: _Side, b: _Side, status: str | None) -> Link:
         similarity = float(a.link @ b.link)
-        ma, mb = self._margin(a, b), self._margin(b, a)
+        ma, mb = self._margin(nb, a, b), self._margin(nb, b, a)
         d = len(a.link) // 2
         return Link(
             id=b.id, entry=b.entry, score=similarity, status=status,
             probability=_probability(similarity, min(ma, mb), max(ma, mb)), margin=ma,
-            mutual=a.best(b.entry.lang) == b.id and b.best(a.entry.lang) == a.id,
+            mutual=_first(nb.top(a.id, b.entry.lang)) == b.id and _first(nb.top(b.id, a.entry.lang)) == a.id,
             definition_similarity=float(2 * a.link[:d] @ b.link[:d]),
             shared_names=tuple(sorted(_keys(a.entry) & _keys(b.entry))),
         )  # fmt: skip
+
+
+def _first(top: Sequence[tuple[str, float]]) -> str | None:
+    return top[0][0] if top else None
