@@ -22,6 +22,7 @@ and many calling threads would oversubscribe a 2-core machine.
 import asyncio
 import hmac
 import importlib.util
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -35,7 +36,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from glossa.api import models
 from glossa.api.admission import Overloaded, SearchGate
-from glossa.api.errors import ApiError, install_error_handlers, without_paths
+from glossa.api.errors import ApiError, clipped, install_error_handlers, without_paths
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
 from glossa.api.service import SearchService
@@ -46,7 +47,13 @@ from glossa.indexer.store.index_dir import IndexLoadError
 from glossa.indexer.store.locking import IndexBusyError
 from glossa.indexer.store.updates import ChangeError, ChangeReport
 from glossa.search.results import SearchHit
-from glossa.search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
+from glossa.search.searcher import (
+    MAX_K,
+    MAX_QUERY_CHARS,
+    NON_BLANK_PATTERN,
+    QueryError,
+    Searcher,
+)
 
 from glossa import __version__
 from glossa.settings import Settings
@@ -178,7 +185,8 @@ def create_app(
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
-    @app.get("/search", response_model=models.SearchResult, responses=ERRORS, tags=["search"])
+    @app.get("/search", response_model=models.SearchResult | models.ConceptSearchResult,
+             responses=ERRORS, tags=["search"])  # fmt: skip
     async def search(
         request: Request,
         searcher: ReadySearcher,
@@ -199,11 +207,20 @@ def create_app(
             list[str] | None, Query(description="only these glossaries (repeatable)")
         ] = None,
         mode: Annotated[Literal["dense", "lexical", "hybrid"] | None, Query()] = None,
-    ) -> models.SearchResult:
+        group: Annotated[
+            Literal["entry", "concept"],
+            Query(description="entry: a ranked list of entries; concept: the first k concepts, "
+                  "each with its entries in the asked languages"),
+        ] = "entry",
+    ) -> models.SearchResult | models.ConceptSearchResult:
         """Search every glossary across languages. 503 with Retry-After when too many
         searches are waiting for the encoder or one runs out of time."""
 
         def run():
+            if group == "concept":
+                started = time.perf_counter()
+                found = searcher.search_concepts(q, k=k, lang=lang, source=source, mode=mode)
+                return found, (time.perf_counter() - started) * 1000
             return searcher.search_response(q, k=k, lang=lang, source=source, mode=mode)
 
         cached = getattr(searcher.encoder, "is_cached", lambda _text: False)
@@ -215,6 +232,13 @@ def create_app(
             except Overloaded as exc:
                 raise ApiError(503, "overloaded", str(exc),
                                headers={"Retry-After": str(exc.retry_after)}) from exc  # fmt: skip
+        if group == "concept":
+            concepts, took = response
+            return models.ConceptSearchResult(
+                query=q, took_ms=round(took, 3), mode=mode or searcher.mode, group="concept",
+                concepts=[models.ConceptGroup(**{**c.to_dict(), "entries": [
+                    hit_model(h) for h in c.hits]}) for c in concepts],
+            )  # fmt: skip
         return models.SearchResult(
             query=response.query,
             took_ms=round(response.took_ms, 3),
@@ -222,10 +246,25 @@ def create_app(
             hits=[hit_model(h) for h in response.hits],
         )
 
+    @app.get("/concepts/{concept_id}", response_model=models.Concept, responses=ERRORS,
+             tags=["entries"])  # fmt: skip
+    def get_concept(searcher: ReadySearcher, concept_id: str) -> models.Concept:
+        """One concept by its id (or any of its entries' ids): every entry of it in
+        every language, and how each joined it (declared, accepted, automatic with
+        the link probability, or a same-language entry of the same name)."""
+        try:
+            record = searcher.concept(concept_id)
+        except QueryError as exc:
+            if exc.parameter != "concept_id":
+                raise
+            raise ApiError(404, "not_found", f"no concept or entry with id {clipped(concept_id)!r}",
+                           "concept_id") from exc  # fmt: skip
+        return models.Concept(**record.to_dict())
+
     def entry_or_404(searcher: Searcher, entry_id: str):
         entry = searcher.get(entry_id)
         if entry is None:
-            raise ApiError(404, "not_found", f"no entry with id {entry_id!r}", "entry_id")
+            raise ApiError(404, "not_found", f"no entry with id {clipped(entry_id)!r}", "entry_id")
         return entry
 
     @app.get("/entries/{entry_id}", response_model=models.Entry, responses=ERRORS, tags=["entries"])
@@ -362,7 +401,7 @@ def create_app(
     ) -> models.ChangeResult:
         """Replace an entry's fields (its id stays); only changed texts are embedded."""
         if not valid_id(entry_id):  # no entry can have it
-            raise ApiError(404, "not_found", f"no entry with id {entry_id!r}", "entry_id")
+            raise ApiError(404, "not_found", f"no entry with id {clipped(entry_id)!r}", "entry_id")
         return await change(update=[to_entry(body, "body", entry_id)])
 
     @app.delete(

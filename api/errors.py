@@ -31,6 +31,15 @@ class ApiError(Exception):
 _PATH = re.compile(r"(?<![\w.])/(?:[^\s/;:,'\"()]+/)*([^\s/;:,'\"()]+)")
 
 
+MAX_ECHO = 80  # characters of a path value a message repeats
+
+
+def clipped(value: str, limit: int = MAX_ECHO) -> str:
+    """A value as a message repeats it: whole up to ``limit`` characters, else its
+    start and how long it was (a 100 KB id is not echoed back)."""
+    return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
+
+
 def without_paths(message: str) -> str:
     """The message with every absolute filesystem path cut to its last part: API
     answers must not tell clients where the server keeps its files."""

@@ -108,6 +108,41 @@ class Equivalents(BaseModel):
     )
 
 
+class ConceptMember(Hit):
+    joined: Literal["anchor", "same name", "declared", "accepted", "automatic"] = Field(
+        description="how the entry is in the concept, seen from the anchor: the anchor itself, "
+        "a same-language entry with the same term, English name or acronym (same name), "
+        "one concept id in the source (declared), a reviewer (accepted), Glossa (automatic)"
+    )
+    probability: float | None = Field(
+        description="Glossa's link probability for the pair with the anchor (null: the anchor)"
+    )
+
+
+class Concept(BaseModel):
+    id: str = Field(description="the concept id: a termbase's own, or auto: and an entry id")
+    anchor: str = Field(description="the entry id the members are seen from")
+    languages: dict[str, list[ConceptMember]] = Field(description="the concept's entries by language")
+
+
+class ConceptGroup(BaseModel):
+    id: str = Field(description="the concept id (GET /concepts/{id})")
+    score: float = Field(description="the score of the concept's best hit")
+    rank: int
+    entries: list[Hit] = Field(
+        description="the concept's entries in the asked languages and sources: the hits first, "
+        "then the concept's other entries (score 0)"
+    )
+
+
+class ConceptSearchResult(BaseModel):
+    query: str
+    took_ms: float
+    mode: Literal["dense", "lexical", "hybrid"]
+    group: Literal["concept"]
+    concepts: list[ConceptGroup]
+
+
 class ReviewIn(BaseModel):
     a: str = Field(min_length=1, max_length=128, description="entry id")
     b: str = Field(min_length=1, max_length=128, description="entry id in another language")

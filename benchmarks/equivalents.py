@@ -14,6 +14,15 @@ never given to the system.
 - **candidates**: recall@3, over every (entry, language) where the entry has
   an equivalent in that language: is one among its 3 candidates there?
 
+Methods (rows), each judged the same way: the entry-level rule this project
+shipped before (mutual best + the link model, 1:1 by entry), bitext mining's
+ratio margin (Artetxe & Schwenk 2019) and CSLS over the same neighbour lists
+(k = ``DEPTH`` = 3: the lists the graph keeps; LASER uses 4), each with its
+threshold chosen on the bundled *tuning* part (the lowest whose precision there
+is >= 0.95, else the most precise), then the shipped decision with its steps
+added one at a time (``concepts.linking.Steps``): name evidence, duplicate
+groups, concepts followed through links.
+
 ``--fit`` refits the automatic link decision (a logistic model of similarity and
 the two margins of a mutual-best pair) on the bundled corpus's *tuning* part
 only, picks the lowest probability threshold whose precision there is >= 0.95,
@@ -30,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 from glossa.concepts.equivalents import CANDIDATES, EquivalenceGraph
+from glossa.concepts.linking import Steps
 from glossa.corpus.entry import Entry
 from glossa.corpus.sources import load_entries
 from glossa.indexer.build import build_index
@@ -56,7 +66,74 @@ def gold_truth(entries: list[Entry]) -> tuple[dict[str, str], dict[str, str]]:
     return table, {i: equivalents_part(c) for i, c in table.items()}
 
 
+METHODS = {
+    "entry rule (before)": Steps(groups=False, names=False, concepts=False),
+    "ratio margin": "ratio",
+    "CSLS": "csls",
+    "+ name evidence": Steps(groups=False, names=True, concepts=False),
+    "+ duplicate groups": Steps(groups=True, names=True, concepts=False),
+    "+ concepts (shipped)": Steps(),
+}
+
+
+def margin_links(graph: EquivalenceGraph, kind: str, threshold: float) -> set[tuple[int, int]]:
+    """Mutual best pairs whose ratio margin (similarity over the mean of both
+    sides' k nearest) or CSLS (twice the similarity minus both means) clears
+    ``threshold``: bitext mining's decisions over the graph's neighbour lists."""
+    out = set()
+    top = graph._top
+
+    def mean_top(row: int, lang: str) -> float:
+        scores = top[lang][1][row]
+        scores = scores[np.isfinite(scores)]
+        return float(scores.mean()) if len(scores) else 0.0
+
+    for a in np.flatnonzero(graph.live).tolist():
+        la = str(graph.langs[a])
+        for lang, (rows, scores) in top.items():
+            b = int(rows[a, 0])
+            if lang == la or b < 0 or int(top[la][0][b, 0]) != a:
+                continue
+            similarity, rx, ry = float(scores[a, 0]), mean_top(a, lang), mean_top(b, la)
+            value = similarity / max((rx + ry) / 2, 1e-9) if kind == "ratio" else 2 * similarity - rx - ry
+            if value >= threshold:
+                out.add((min(a, b), max(a, b)))
+    return out
+
+
+def method_links(graph: EquivalenceGraph, method, threshold: float | None = None) -> set:
+    if isinstance(method, Steps):
+        graph.steps = method
+        graph._memo.clear()
+        graph._answers, graph._linked = {}, {}
+        try:
+            return graph.links()
+        finally:
+            graph.steps = Steps()
+            graph._memo.clear()
+            graph._answers, graph._linked = {}, {}
+    return margin_links(graph, method, threshold)
+
+
+def tuned_threshold(graph: EquivalenceGraph, kind: str, concept: list[str], part: list[str]) -> float:
+    """The lowest threshold whose precision on the tuning part is >= the target,
+    else the most precise one."""
+    grid = np.round(np.arange(0.9, 1.6, 0.02) if kind == "ratio" else np.arange(-0.1, 0.4, 0.01), 3)
+    best = (-1.0, float(grid[-1]))
+    for threshold in grid.tolist():
+        row = judge_links(graph, method_links(graph, kind, threshold), concept, part, "dev")
+        if row["precision"] >= TARGET_PRECISION and row["links"]:
+            return threshold
+        best = max(best, (row["precision"], threshold))
+    return best[1]
+
+
 def judge(graph: EquivalenceGraph, concept: list[str], part: list[str], which: str) -> dict:
+    return judge_links(graph, graph.links(), concept, part, which)
+
+
+def judge_links(graph: EquivalenceGraph, found: set[tuple[int, int]], concept: list[str],
+                part: list[str], which: str) -> dict:  # fmt: skip
     langs = graph.langs
     n = len(concept)
     inside = [which in ("all", part[r]) for r in range(n)]
@@ -64,7 +141,7 @@ def judge(graph: EquivalenceGraph, concept: list[str], part: list[str], which: s
         (a, b) for a in range(n) for b in range(a + 1, n)
         if concept[a] == concept[b] and langs[a] != langs[b] and inside[a]
     }  # fmt: skip
-    links = {(a, b) for a, b in graph.links() if inside[a] or inside[b]}
+    links = {(a, b) for a, b in found if inside[a] or inside[b]}
     tp = len(links & truth)
     hits = total = 0
     for row in range(n):
@@ -135,6 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     encoder = make_encoder(Settings())
     results, lines = {}, []
+    thresholds: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         datasets = [("bundled", load_entries(), gold_truth)]
         if args.external:
@@ -147,18 +225,25 @@ def main() -> None:
             if args.fit and name == "bundled":
                 results["fit"] = fit(graph, concept, part)
                 print(json.dumps(results["fit"]))
-            for which in ("dev", "test", "all"):
-                row = judge(graph, concept, part, which)
-                results[f"{name} {which}"] = row
-                lines.append(
-                    f"| {name} | {which} | " + " | ".join(str(v) for v in row.values()) + " |"
-                )
+            for method, how in METHODS.items():
+                threshold = None
+                if not isinstance(how, Steps):
+                    if how not in thresholds:  # chosen on the bundled tuning part
+                        thresholds[how] = tuned_threshold(graph, how, concept, part)
+                    threshold = thresholds[how]
+                found = method_links(graph, how, threshold)
+                label = method if threshold is None else f"{method} (>= {threshold})"
+                for which in ("dev", "test", "all"):
+                    row = judge_links(graph, found, concept, part, which)
+                    results[f"{name} {which} {method}"] = row
+                    lines.append(f"| {name} | {which} | {label} | "
+                                 + " | ".join(str(v) for v in row.values()) + " |")  # fmt: skip
             if name == "bundled":
                 row_of = {(e.source[:3], e.term): i for i, e in enumerate(entries)}
                 negatives = [tuple(sorted((row_of[a], row_of[b]))) for a, b in NEGATIVES]
                 results["negatives_linked"] = sum(p in graph.links() for p in negatives)
-    head = "| corpus | part | confirmed links | true pairs | precision | recall | candidate recall@3 | (entry, language) with an equivalent |"
-    text = "\n".join([head, "|---" * 8 + "|", *lines])
+    head = "| corpus | part | method | confirmed links | true pairs | precision | recall | candidate recall@3 | (entry, language) with an equivalent |"
+    text = "\n".join([head, "|---" * 9 + "|", *lines])
     text += f"\n\nConfusable pairs (NEGATIVES) linked: {results['negatives_linked']} of {len(NEGATIVES)}."
     write_results(
         "equivalents", "Cross-lingual equivalents, every link judged",

@@ -54,10 +54,12 @@ import numpy as np
 from glossa.analysis import entry_names, name_key
 from glossa.concepts.calibration import MIN_LANGUAGE_ENTRIES
 from glossa.concepts.linking import (
+    ALL_STEPS,
     DECLARED,
     REJECTED,
     concept_keys,
     concept_links,
+    concept_members,
 )
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
@@ -292,6 +294,7 @@ class EquivalenceGraph:
     def _setup(self, entry, row_of, langs, live, fetch, threshold, named) -> None:
         self._entry, self._row_of, self._fetch, self._named = entry, row_of, fetch, named
         self._memo: dict = {}
+        self.steps = ALL_STEPS
         self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
         self.threshold = threshold
         self._answers: dict[int, list[Equivalent]] = {}
@@ -677,6 +680,22 @@ class EquivalenceGraph:
         ]
         return sorted(links, key=lambda eq: (eq.status != DECLARED, -eq.score, eq.row))
 
+    def members(self, row: int) -> dict[int, str]:
+        """``row``'s whole concept (``linking.concept_members``): every member with
+        how it joined, seen from ``row``; remembered until the next write."""
+        found = self._memo.get(("members", row))
+        if found is None:
+            found = self._memo[("members", row)] = (
+                concept_members(_Rows(self), row) if self.live[row] else {}
+            )
+        return found
+
+    def declared_rows(self, concept: str) -> list[int]:
+        """Live rows that declare ``concept`` (a termbase's concept id)."""
+        rows = (self._row_of(i) for i in self._concepts.get(concept, ()))
+        return sorted(r for r in rows if r is not None and self.live[r]
+                      and self._entry(r).concept == concept)  # fmt: skip
+
     def candidates(self, row: int, per_language: int = CANDIDATES) -> dict[str, list[Candidate]]:
         """Every other language's best candidates for ``row``, with evidence, plus
         any confirmed or reviewed pair that is not among them."""
@@ -732,6 +751,7 @@ class _Rows:
         self.graph = graph
         self.threshold = graph.threshold
         self.memo = graph._memo
+        self.steps = graph.steps
 
     def lang(self, node: int) -> str:
         return str(self.graph.langs[node])

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from glossa.analysis import name_key
@@ -47,6 +48,19 @@ _ACRONYM = re.compile(r"[A-Z0-9]{2,6}")
 N = TypeVar("N", bound=Hashable)
 
 
+@dataclass(frozen=True)
+class Steps:
+    """Which steps decide (all of them in the product; the benchmark's ablation
+    turns them off one by one: ``benchmarks/equivalents.py``)."""
+
+    groups: bool = True
+    names: bool = True
+    concepts: bool = True
+
+
+ALL_STEPS = Steps()
+
+
 def concept_keys(entry: Entry) -> frozenset[str]:
     """The names that make two entries of one language the same concept: the
     term, the English name and acronyms (an alias in capitals), folded."""
@@ -60,6 +74,7 @@ class Neighbourhood(Protocol[N]):
 
     threshold: float
     memo: dict  # what the decision derives, remembered while the index does not change
+    steps: Steps
 
     def lang(self, node: N) -> str: ...
 
@@ -104,6 +119,8 @@ def group(nb: Neighbourhood[N], node: N) -> tuple[N, ...]:
 
 
 def _group(nb: Neighbourhood[N], node: N) -> tuple[N, ...]:
+    if not nb.steps.groups:
+        return (node,)
     lang = nb.lang(node)
     seen = {node: None}
     queue = [node]
@@ -173,7 +190,7 @@ def _direct_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
                                     back[1] - _runner_up(nb, theirs, la, own)))  # fmt: skip
                 if nb.probability(best[1], low, high) >= nb.threshold:
                     linked.append(theirs)
-        for member in mine:  # name evidence
+        for member in mine if nb.steps.names else ():  # name evidence
             keys = nb.keys(member)
             near = {c for c, _ in nb.top(member, lang)[:NAME_EVIDENCE_RANK]}
             for key in sorted(keys):
@@ -196,6 +213,8 @@ def concept_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
     linked: ``direct_links``, plus (``AUTOMATIC``) the members reached through
     them when the component holds at most one group per language."""
     direct = direct_links(nb, node)
+    if not nb.steps.concepts:
+        return direct
     component: dict[N, dict[N, str]] = {node: direct}
     queue = list(direct)
     while queue and len(component) <= MAX_CONCEPT:
@@ -218,3 +237,38 @@ def concept_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
             out[member] = AUTOMATIC
     return {b: status for b, status in out.items()
             if status == DECLARED or nb.decision(node, b) != REJECTED}  # fmt: skip
+
+
+SAME_NAME = "same name"  # a same-language entry of the group (shared term, English name, acronym)
+ANCHOR = "anchor"
+
+
+def concept_members(nb: Neighbourhood[N], node: N) -> dict[N, str]:
+    """``node``'s whole concept, each member with how it joined, seen from
+    ``node``: the anchor, its same-language group (declared or same name), and
+    ``concept_links``."""
+    out: dict[N, str] = {node: ANCHOR}
+    here = set(nb.declared_here(node))
+    for other in group(nb, node):
+        if other != node:
+            out[other] = DECLARED if other in here else SAME_NAME
+    for other, status in concept_links(nb, node).items():
+        out.setdefault(other, status)
+    return out
+
+
+AUTO_PREFIX = "auto:"
+
+
+class _Named(Protocol):
+    id: str
+    concept: str | None
+
+
+def concept_id(entries: Iterable[_Named]) -> str:
+    """A concept's id: the concept id a termbase declared for it (the smallest, if
+    members declare several), else ``auto:`` and its smallest entry id. Stable
+    while that entry stays in the concept; any member's entry id finds it too."""
+    entries = list(entries)
+    declared = sorted({e.concept for e in entries if e.concept})
+    return declared[0] if declared else AUTO_PREFIX + min(e.id for e in entries)

@@ -330,6 +330,9 @@ def search(
         str | None,
         typer.Option("--mode", "-m", help="dense | lexical | hybrid (default: GLOSSA_MODE)."),
     ] = None,
+    by_concept: Annotated[
+        bool, typer.Option("--by-concept", help="The first K concepts, each with its entries.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     index_dir: IndexOption = None,
 ) -> None:
@@ -341,11 +344,20 @@ def search(
             ["warm-up"]
         )  # model weights in, so the search is timed alone
         loaded = time.perf_counter() - started
-        response = searcher.search_response(
-            query, k=k, lang=lang or None, source=source or None, mode=mode
-        )
+        if by_concept:
+            searcher.wait_for_graph = True  # a one-shot command waits for the graph
+            concepts = searcher.search_concepts(
+                query, k=k, lang=lang or None, source=source or None, mode=mode
+            )
+        else:
+            response = searcher.search_response(
+                query, k=k, lang=lang or None, source=source or None, mode=mode
+            )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
+    if by_concept:
+        _print_concepts(query, concepts, as_json)
+        return
     if as_json:
         sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
         return
@@ -355,29 +367,48 @@ def search(
         highlight=False,
     )
     for hit in response.hits:
-        also = ", ".join([*hit.aliases, *([hit.english] if hit.english else [])])
-        line = Text(f"{hit.rank:>3}  {hit.score:5.2f}  ")
-        line.append(hit.lang, style="bold cyan")
-        line.append("  ")
-        line.append(hit.term, style="bold")
-        if also:
-            line.append(f"  ({also})", style="green")
-        if hit.discouraged:
-            line.append(f"  {hit.status or 'deprecated'}" if hit.term in hit.discouraged
-                        else f"  deprecated: {', '.join(hit.discouraged)}", style="red")  # fmt: skip
-        line.append(f"  [{hit.source_title or hit.source}]", style="dim")
-        line.truncate(out.width - 1, overflow="ellipsis")  # one line, whatever the width
-        out.print(line, no_wrap=True)
-        if not hit.definition:
-            continue  # a termbase term without any definition
-        definition = " ".join(hit.definition.split())
-        if hit.definition_from:
-            definition = f"({hit.definition_from}) {definition}"
-        snippet = Text("       " + definition, style="dim")
-        snippet.truncate(
-            out.width - 1, overflow="ellipsis"
-        )  # by terminal cells: CJK is double width
-        out.print(snippet, no_wrap=True)
+        _print_hit(hit, f"{hit.rank:>3}  {hit.score:5.2f}  ")
+
+
+def _print_concepts(query: str, concepts, as_json: bool) -> None:
+    if as_json:
+        payload = {"query": query, "group": "concept", "concepts": [c.to_dict() for c in concepts]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    out.print(f"[bold]{len(concepts)} concepts[/] for {query!r}", highlight=False)
+    for concept in concepts:
+        out.print(Text.assemble((f"{concept.rank:>3}  {concept.score:5.2f}  ", ""),
+                                (concept.id, "magenta")), no_wrap=True)  # fmt: skip
+        for hit in concept.hits:
+            _print_hit(hit, "       ", indent=9)
+
+
+def _print_hit(hit, prefix: str, indent: int = 7) -> None:
+    """One hit: its line (language, term, other names, status, glossary) and the
+    start of its definition, each cut to the terminal's width."""
+    also = ", ".join([*hit.aliases, *([hit.english] if hit.english else [])])
+    line = Text(prefix)
+    line.append(hit.lang, style="bold cyan")
+    line.append("  ")
+    line.append(hit.term, style="bold")
+    if also:
+        line.append(f"  ({also})", style="green")
+    if hit.discouraged:
+        line.append(f"  {hit.status or 'deprecated'}" if hit.term in hit.discouraged
+                    else f"  deprecated: {', '.join(hit.discouraged)}", style="red")  # fmt: skip
+    line.append(f"  [{hit.source_title or hit.source}]", style="dim")
+    line.truncate(out.width - 1, overflow="ellipsis")  # one line, whatever the width
+    out.print(line, no_wrap=True)
+    if not hit.definition:
+        return  # a termbase term without any definition
+    definition = " ".join(hit.definition.split())
+    if hit.definition_from:
+        definition = f"({hit.definition_from}) {definition}"
+    snippet = Text(" " * indent + definition, style="dim")
+    snippet.truncate(
+        out.width - 1, overflow="ellipsis"
+    )  # by terminal cells: CJK is double width
+    out.print(snippet, no_wrap=True)
 
 
 @app.command()
@@ -744,6 +775,32 @@ def equivalents(
             out.print(line)
     if proposed:
         out.print(Text("accept or reject with: glossa review accept|reject ID ID", style="dim"))
+
+
+@app.command()
+def concept(
+    concept_id: Annotated[
+        str, typer.Argument(help="A concept id (see `glossa search --by-concept`) or an entry id.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index_dir: IndexOption = None,
+) -> None:
+    """Every entry of a concept in every language, and how each joined it."""
+    try:
+        searcher = _searcher(index_dir)
+        searcher.wait_for_graph = True  # a one-shot command waits for the graph
+        record = searcher.concept(concept_id)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+        return
+    out.print(Text.assemble(("concept ", "bold"), (record.id, "magenta"),
+                            f"  (seen from {record.anchor})"))  # fmt: skip
+    for member in sorted(record.members, key=lambda m: (m.joined != "anchor", m.hit.lang)):
+        joined = member.joined if member.probability is None else (
+            f"{member.joined} p={member.probability:.2f}")  # fmt: skip
+        out.print(_equivalent_line(member.hit, joined))
 
 
 def _equivalent_line(hit, status: str, prefix: str = "") -> Text:

@@ -18,6 +18,7 @@ and the spread's links are those stored when each entry was last written
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -28,7 +29,14 @@ from pathlib import Path
 import numpy as np
 from glossa.analysis import analyze, name_key
 from glossa.concepts.calibration import LanguageCalibration
-from glossa.concepts.linking import ACCEPTED, AUTOMATIC, DECLARED
+from glossa.concepts.linking import (
+    ACCEPTED,
+    ANCHOR,
+    AUTO_PREFIX,
+    AUTOMATIC,
+    DECLARED,
+    concept_id,
+)
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
 from glossa.indexer.encoders.encoder import TextEncoder
@@ -43,18 +51,29 @@ from glossa.indexer.store.engine_links import OnDemandLinks
 from glossa.indexer.store.milvus import field_expression as where
 from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.fusion import Ranked, promote
-from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
+from glossa.search.fusion import Ranked, by_concept, promote
+from glossa.search.results import (
+    CandidateHit,
+    ConceptHit,
+    ConceptMember,
+    ConceptRecord,
+    EquivalentHit,
+    SearchHit,
+    SearchResponse,
+    group_by_concept,
+)
 from glossa.search.searcher import (
     CANDIDATES as PER_RANKER,
 )
 from glossa.search.searcher import (
+    DEFAULT_CONCEPT_DEPTH,
     DEFAULT_LEXICAL_SPREAD,
     DEFAULT_LEXICAL_WEIGHT,
     DEFAULT_LEXICAL_WORDS,
     DEFAULT_MODE,
     DEFAULT_RRF_K,
     DEFAULT_SCORING,
+    MAX_K,
     MODES,
     RESCORE_DEPTH,
     HybridFusion,
@@ -87,6 +106,7 @@ class EngineSearcher(HybridFusion):
         lexical_min_ratio: float = 0.0,
         lexical_spread: float = DEFAULT_LEXICAL_SPREAD,
         lexical_words: int = DEFAULT_LEXICAL_WORDS,
+        concept_depth: int = DEFAULT_CONCEPT_DEPTH,
         analyzer: str | None = None,
         engine_calls: int = ENGINE_CALLS,
     ) -> None:
@@ -103,6 +123,7 @@ class EngineSearcher(HybridFusion):
         self.rrf_k, self.dense_weight = rrf_k, dense_weight
         self.lexical_weight, self.lexical_min_ratio = lexical_weight, lexical_min_ratio
         self.lexical_spread, self.lexical_words = lexical_spread, lexical_words
+        self.concept_depth = concept_depth
         self.analyzer = manifest.analyzer
         self.wait_for_graph = False
         self._lock = threading.Lock()
@@ -186,6 +207,39 @@ class EngineSearcher(HybridFusion):
             ]  # fmt: skip
         return out
 
+    def concept(self, key: str) -> ConceptRecord:
+        """``Searcher.concept`` over the engine, decided on demand."""
+        self.refresh()
+        entry_id = key.removeprefix(AUTO_PREFIX)
+        if entry_id not in self.collection.fetch([entry_id], ["id"]):
+            found = self.collection.query(
+                f"concept == {json.dumps(key, ensure_ascii=False)}", ["id"], MAX_ARRAY
+            )
+            if not found:
+                raise QueryError(f"unknown concept or entry id {key!r}", "concept_id")
+            entry_id = min(str(r["id"]) for r in found)
+        links = self._links.members(entry_id)
+        return ConceptRecord(
+            concept_id([x.entry for x in links]), entry_id,
+            tuple(ConceptMember(self._hit(x.entry, 1.0 if x.status == ANCHOR else x.score, rank),
+                                x.status or "", None if x.status == ANCHOR else x.probability)
+                  for rank, x in enumerate(links, start=1)),
+        )  # fmt: skip
+
+    def search_concepts(self, query: str, k: int = 10, lang=None, source=None,
+                        mode: str | None = None) -> list[ConceptHit]:  # fmt: skip
+        """``Searcher.search_concepts`` over the engine."""
+        hits = self.search(query, MAX_K, lang, source, mode)
+        langs = checked_filter("language", lang, self.languages)
+        sources = checked_filter("source", source, self.sources)
+
+        def members(entry_id: str) -> list[tuple[SearchHit, bool]]:
+            links = self._links.members(entry_id)
+            ok = self._allowed([x.id for x in links], langs, sources)
+            return [(self._hit(x.entry, 0.0, 0), x.id in ok) for x in links]
+
+        return group_by_concept(hits, members, k)
+
     def _links_of(self, entry_id: str, *, candidates: bool):
         self.refresh()
         found = self._links.links([entry_id], candidates=candidates)
@@ -243,8 +297,23 @@ class EngineSearcher(HybridFusion):
                 found = lexical[i].result()
                 ranked = found if mode == "lexical" else self._fuse(dense[i], found, text)
                 ranked = promote(ranked, exact[i].result())
+                if mode == "hybrid" and self.concept_depth > 0:
+                    ranked = by_concept(ranked, self._stored_links,
+                                        lambda ids: self._allowed(ids, langs, sources),
+                                        self.concept_depth)  # fmt: skip
             out.append(self._hits(ranked[:k]))
         return out
+
+    def _stored_links(self, ids) -> dict[str, list[str]]:
+        """The confirmed links stored with each entry (what the spread reads)."""
+        found = self.collection.fetch(list(ids), ["links"])
+        return {i: list(r.get("links") or ()) for i, r in found.items()}
+
+    def _allowed(self, ids, langs, sources) -> set[str]:
+        """Those of ``ids`` that exist and pass the language and source filters."""
+        found = self.collection.fetch(list(dict.fromkeys(ids)), ["lang", "source"])
+        return {i for i, r in found.items() if (langs is None or r["lang"] in langs)
+                and (sources is None or r["source"] in sources)}  # fmt: skip
 
     def _exact(self, text: str, langs, sources) -> list[str]:
         key = name_key(text)
@@ -264,10 +333,8 @@ class EngineSearcher(HybridFusion):
             for other in h.get("links") or ():
                 ranked[other] = max(ranked.get(other, 0.0), self.lexical_spread * h["score"])
         if langs is not None or sources is not None:
-            allowed = self.collection.fetch(list(ranked), ["lang", "source"])
-            ranked = {i: s for i, s in ranked.items() if i in allowed
-                      and (langs is None or allowed[i]["lang"] in langs)
-                      and (sources is None or allowed[i]["source"] in sources)}  # fmt: skip
+            allowed = self._allowed(ranked, langs, sources)
+            ranked = {i: s for i, s in ranked.items() if i in allowed}
         return sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:n]
 
     def _dense_ranked(self, vectors: np.ndarray, n: int, langs, sources) -> list[Ranked]:

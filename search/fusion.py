@@ -7,9 +7,11 @@ when one ranker should dominate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 Ranked = list[tuple[int, float]]  # (row, score), best first
+Row = TypeVar("Row", bound=Hashable)  # a row (local index) or an entry id (engine)
 
 DEFAULT_RRF_K = 60
 
@@ -65,3 +67,34 @@ def promote(ranking: Ranked, first: Sequence[int]) -> Ranked:
         (row, bonus + top + (len(promoted_rows) - i)) for i, row in enumerate(promoted_rows)
     ]
     return promoted + [(row, s) for row, s in ranking if row not in wanted]
+
+
+def by_concept(
+    ranking: Ranked,
+    linked: Callable[[Sequence[Row]], dict[Row, Sequence[Row]]],
+    allowed: Callable[[Sequence[Row]], set[Row]],
+    depth: int,
+) -> Ranked:
+    """Concept-first ranking: each of the first ``depth`` hits is followed by the
+    entries of its concept in other languages (``linked``, those ``allowed`` by
+    the query's filters) at the hit's score, so a concept found in one language
+    comes up in every language together, ranked by its best-found entry. A term
+    is one concept whatever the language it was found in: relevance for a
+    terminologist. Rows below ``depth`` keep their order after the concepts."""
+    head = [row for row, _ in ranking[:depth]]
+    first = set(head)
+    links = {row: found for row, found in linked(head).items() if row in first}
+    wanted = [other for row in head for other in links.get(row, ())]
+    ok = allowed(wanted) if wanted else set()
+    out: Ranked = []
+    seen: set = set()
+    for row, score in ranking:
+        if row in seen:
+            continue
+        out.append((row, score))
+        seen.add(row)
+        for other in links.get(row, ()):
+            if other not in seen and other in ok:
+                out.append((other, score))
+                seen.add(other)
+    return out

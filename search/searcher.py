@@ -24,6 +24,7 @@ import numpy as np
 from glossa.analysis import DEFAULT_ANALYZER, analyze, lexical_text, name_key
 from glossa.concepts.calibration import LanguageCalibration
 from glossa.concepts.equivalents import EquivalenceGraph
+from glossa.concepts.linking import ANCHOR, AUTO_PREFIX, concept_id
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
 from glossa.indexer.concept_links import advance_graph, build_graph, calibrate
@@ -32,8 +33,23 @@ from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
 from glossa.indexer.store.postings import Postings, build_postings
 from glossa.indexer.store.vectors import RowFilter, StoreConfig, row_bitmap
 from glossa.search.bm25 import segment_scores
-from glossa.search.fusion import Ranked, promote, reciprocal_rank_fusion, weighted_fusion
-from glossa.search.results import CandidateHit, EquivalentHit, SearchHit, SearchResponse
+from glossa.search.fusion import (
+    Ranked,
+    by_concept,
+    promote,
+    reciprocal_rank_fusion,
+    weighted_fusion,
+)
+from glossa.search.results import (
+    CandidateHit,
+    ConceptHit,
+    ConceptMember,
+    ConceptRecord,
+    EquivalentHit,
+    SearchHit,
+    SearchResponse,
+    group_by_concept,
+)
 
 T = TypeVar("T")
 MAX_K = 100
@@ -64,6 +80,10 @@ DEFAULT_RRF_K = 5
 DEFAULT_LEXICAL_WEIGHT = 0.4
 DEFAULT_LEXICAL_WORDS = 2
 DEFAULT_LEXICAL_SPREAD = 1.0
+# Concept-first ranking in hybrid mode: each of the first DEFAULT_CONCEPT_DEPTH hits
+# is followed by its concept's entries in other languages (fusion.by_concept);
+# chosen on the tuning parts (benchmarks/results/quality_tuning.md). 0 turns it off.
+DEFAULT_CONCEPT_DEPTH = 3
 CANDIDATES = 100  # per ranker, before fusion
 # Above this many entries the equivalence graph is built on a background thread
 # (search answers without the lexical spread until it is ready); below, on first use.
@@ -168,6 +188,7 @@ class Searcher(HybridFusion):
         lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
         lexical_min_ratio: float = 0.0,
         lexical_spread: float = DEFAULT_LEXICAL_SPREAD,
+        concept_depth: int = DEFAULT_CONCEPT_DEPTH,
         analyzer: str = DEFAULT_ANALYZER,
         lexical_words: int = DEFAULT_LEXICAL_WORDS,
         previous: Searcher | None = None,
@@ -177,6 +198,7 @@ class Searcher(HybridFusion):
             "scoring": scoring, "mode": mode, "fusion": fusion, "rrf_k": rrf_k,
             "dense_weight": dense_weight, "lexical_weight": lexical_weight,
             "lexical_min_ratio": lexical_min_ratio, "lexical_spread": lexical_spread,
+            "concept_depth": concept_depth,
             "analyzer": analyzer, "lexical_words": lexical_words,
         }  # fmt: skip
         self.lexical_words = lexical_words
@@ -187,6 +209,7 @@ class Searcher(HybridFusion):
         self.rrf_k, self.dense_weight = rrf_k, dense_weight
         self.lexical_weight, self.lexical_min_ratio = lexical_weight, lexical_min_ratio
         self.lexical_spread = lexical_spread
+        self.concept_depth = concept_depth
         self._graph: EquivalenceGraph | None = None
         self._graph_generation = -1
         self.wait_for_graph = False  # the CLI waits for equivalents; the server answers 503
@@ -359,6 +382,55 @@ class Searcher(HybridFusion):
             for lang, found in graph.candidates(row).items()
         }
 
+    # ------------------------------------------------------------------ concepts
+
+    def _concept_row(self, graph: EquivalenceGraph, key: str) -> int:
+        """The anchor row of a concept id (declared, or ``auto:`` and an entry id)
+        or of an entry id."""
+        entry_id = key.removeprefix(AUTO_PREFIX)
+        row = self.index.row_of(entry_id)
+        if row is None:
+            declared = graph.declared_rows(key)
+            if not declared:
+                raise QueryError(f"unknown concept or entry id {key!r}", "concept_id")
+            row = min(declared, key=lambda r: self.index.entry(r).id)
+        return row
+
+    def concept(self, key: str) -> ConceptRecord:
+        """A concept by its id (or any of its entries' ids): every entry of it in
+        every language, and how each joined it."""
+
+        def answer(graph: EquivalenceGraph) -> ConceptRecord:
+            row = self._concept_row(graph, key)
+            members = graph.members(row)
+            entries = {r: self.index.entry(r) for r in members}
+            return ConceptRecord(
+                concept_id(entries.values()), entries[row].id,
+                tuple(ConceptMember(
+                    self._hit(r, 1.0 if r == row else graph.pair_similarity(row, r), rank),
+                    joined, None if joined == ANCHOR else graph.probability(row, r),
+                ) for rank, (r, joined) in enumerate(members.items(), start=1)),
+            )  # fmt: skip
+
+        return self._consistent(answer)
+
+    def search_concepts(self, query: str, k: int = 10, lang=None, source=None,
+                        mode: str | None = None) -> list[ConceptHit]:  # fmt: skip
+        """The search grouped by concept: the first ``k`` concepts among the hits,
+        each with its entries in the asked languages and sources."""
+        self._check_query(query, k)
+        hits = self.search(query, MAX_K, lang, source, mode)
+        masks = self._allowed_masks(lang, source)
+
+        def members(entry_id: str) -> list[tuple[SearchHit, bool]]:
+            row = self.index.row_of(entry_id)
+            if row is None or not self.has_graph:
+                return []
+            found = self._consistent(lambda graph: list(graph.members(row)))
+            return [(self._hit(r, 0.0, 0), self._allowed(r, masks)) for r in found]
+
+        return group_by_concept(hits, members, k)
+
     # ------------------------------------------------------------------ search
 
     def search(
@@ -418,6 +490,8 @@ class Searcher(HybridFusion):
                 lexical = self._lexical_ranked(text, n, masks)
                 ranked = lexical if mode == "lexical" else self._fuse(dense[i], lexical, text)
                 ranked = promote(ranked, self._exact_rows(text, masks))
+                if mode == "hybrid":
+                    ranked = self._by_concept(ranked, masks)
             out.append(self._hits(ranked[:k]))
         return out
 
@@ -479,6 +553,27 @@ class Searcher(HybridFusion):
             if not moved():
                 raise
         return None if moved() else out
+
+    def _by_concept(self, ranked: Ranked, masks: list[np.ndarray]) -> Ranked:
+        """``fusion.by_concept`` along the equivalence graph; the ranking as it is
+        when there is no graph yet or a write advanced it meanwhile."""
+        if self.concept_depth <= 0 or not self.has_graph:
+            return ranked
+        if self._graph is None:
+            self._build_graph()
+        graph, generation = self._graph, self._graph_generation
+        if graph is None or not graph.unchanged_since(generation):
+            return ranked
+        try:
+            ordered = by_concept(
+                ranked, lambda rows: {r: graph.linked(r) for r in rows},
+                lambda rows: {r for r in rows if self._allowed(r, masks)}, self.concept_depth,
+            )  # fmt: skip
+        except (IndexError, KeyError):
+            if graph.unchanged_since(generation):
+                raise
+            return ranked
+        return ordered if graph.unchanged_since(generation) else ranked
 
     def _allowed(self, row: int, masks: list[np.ndarray]) -> bool:
         s, local = self.index.split(row)

@@ -5,7 +5,7 @@
 const $ = (id) => document.getElementById(id);
 const LANG_NAMES = { pl: "Polish", fa: "Persian", zh: "Chinese", en: "English", de: "German" };
 const RTL = new Set(["fa", "ar", "he", "ur"]);
-const state = { langs: new Set(), source: "", mode: "", q: "" };
+const state = { langs: new Set(), source: "", mode: "", group: "", q: "" };
 
 // ---- highlighting: case- and diacritic-insensitive, by character so offsets stay aligned
 function foldChar(c) {
@@ -130,8 +130,10 @@ function readUrl() {
   state.langs = new Set(params.getAll("lang"));
   state.source = params.get("source") || "";
   state.mode = params.get("mode") || "";
+  state.group = params.get("group") === "concept" ? "concept" : "";
   $("q").value = state.q;
   $("mode-filter").value = state.mode;
+  $("group-filter").value = state.group;
 }
 
 function searchParams(q) {
@@ -139,6 +141,7 @@ function searchParams(q) {
   for (const lang of state.langs) params.append("lang", lang);
   if (state.source) params.set("source", state.source);
   if (state.mode) params.set("mode", state.mode);
+  if (state.group) params.set("group", state.group);
   return params;
 }
 
@@ -170,11 +173,68 @@ function renderResults(body) {
   list.textContent = "";
   $("empty").hidden = Boolean(body);
   if (!body) { $("summary").textContent = ""; return; }
+  if (body.group === "concept") { renderConcepts(body, list); return; }
   const langs = new Set(body.hits.map((h) => h.lang));
   $("summary").textContent =
     `${body.hits.length} results in ${body.took_ms.toFixed(0)} ms · ${[...langs].map((l) => LANG_NAMES[l] || l).join(", ")} · ${body.mode}`;
   const terms = queryTerms(body.query);
   for (const hit of body.hits) list.appendChild(renderHit(hit, terms));
+}
+
+// One card per concept: each language's term, the best entry's definition.
+function renderConcepts(body, list) {
+  const langs = new Set(body.concepts.flatMap((c) => c.entries.map((e) => e.lang)));
+  $("summary").textContent =
+    `${body.concepts.length} concepts in ${body.took_ms.toFixed(0)} ms · ${[...langs].map((l) => LANG_NAMES[l] || l).join(", ")} · ${body.mode}`;
+  const terms = queryTerms(body.query);
+  for (const concept of body.concepts) {
+    const node = $("concept-template").content.firstElementChild.cloneNode(true);
+    node.dataset.id = concept.id;
+    node.querySelector(".concept-id").textContent = concept.id;
+    node.querySelector(".score").textContent = concept.score.toFixed(3);
+    const items = node.querySelector(".concept-terms");
+    for (const entry of concept.entries) {
+      const li = document.createElement("li");
+      li.className = "concept-term";
+      li.lang = entry.lang;
+      li.dir = RTL.has(entry.lang) ? "rtl" : "ltr";
+      const badge = document.createElement("span");
+      badge.className = `lang lang-${entry.lang}`;
+      badge.textContent = entry.lang;
+      badge.title = LANG_NAMES[entry.lang] || entry.lang;
+      const term = document.createElement("strong");
+      highlight(term, entry.term, terms);
+      li.append(badge, term);
+      const also = [...entry.aliases, ...(entry.english ? [entry.english] : [])];
+      if (also.length) {
+        const alsoNode = document.createElement("span");
+        alsoNode.className = "also";
+        alsoNode.dir = "auto";
+        alsoNode.textContent = `(${also.join(", ")})`;
+        li.appendChild(alsoNode);
+      }
+      if (entry.discouraged && entry.discouraged.length) {
+        const flag = document.createElement("span");
+        flag.className = "flag";
+        flag.textContent = entry.discouraged.includes(entry.term) ? (entry.term_status || "deprecated") : `deprecated: ${entry.discouraged.join(", ")}`;
+        li.appendChild(flag);
+      }
+      const source = document.createElement("span");
+      source.className = "source";
+      source.dir = "auto";
+      source.textContent = entry.source_title || entry.source;
+      li.appendChild(source);
+      items.appendChild(li);
+    }
+    const first = concept.entries.find((e) => e.definition);
+    const definition = node.querySelector(".definition");
+    if (first) {
+      definition.lang = first.lang;
+      definition.dir = RTL.has(first.lang) ? "rtl" : "ltr";
+      highlight(definition, first.definition, terms);
+    } else definition.remove();
+    list.appendChild(node);
+  }
 }
 
 function renderHit(hit, terms) {
@@ -340,6 +400,10 @@ $("source-filter").addEventListener("change", (event) => {
 });
 $("mode-filter").addEventListener("change", (event) => {
   state.mode = event.target.value;
+  if (state.q) search(state.q, true);
+});
+$("group-filter").addEventListener("change", (event) => {
+  state.group = event.target.value;
   if (state.q) search(state.q, true);
 });
 window.addEventListener("popstate", () => {

@@ -25,7 +25,13 @@ from glossa.concepts.equivalents import (
     _probability,
     _runner_up,
 )
-from glossa.concepts.linking import DECLARED, concept_keys, concept_links
+from glossa.concepts.linking import (
+    ALL_STEPS,
+    DECLARED,
+    concept_keys,
+    concept_links,
+    concept_members,
+)
 from glossa.corpus.entry import Entry
 from glossa.indexer.store.milvus import field_expression as where
 from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, entry_of
@@ -73,6 +79,7 @@ class _Ids:
     def __init__(self, links: OnDemandLinks) -> None:
         self.links = links
         self.threshold = links.threshold
+        self.steps = ALL_STEPS
         self.memo: dict = {}
         self.sides: dict[str, _Side] = {}
         self.missing: set[str] = set()
@@ -200,6 +207,16 @@ class OnDemandLinks:
         best = {top[0][0] for i in present for top in nb.sides[i].top.values() if top}
         decided = {i: self._decide(nb, i, candidates) for i in present}
         return decided, best
+
+    def members(self, node: str) -> list[Link]:
+        """``node``'s whole concept (``linking.concept_members``), each member as a
+        ``Link`` from ``node`` whose status says how it joined (the anchor first)."""
+        nb = _Ids(self)
+        if not nb.exists(node):
+            return []
+        side = nb.side(node)
+        return [self._link(nb, side, nb.side(b), joined)
+                for b, joined in concept_members(nb, node).items()]  # fmt: skip
 
     def _decide(self, nb: _Ids, a: str, candidates: bool) -> list[Link]:
         found: dict[str, str | None] = dict(concept_links(nb, a))

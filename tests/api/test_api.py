@@ -118,6 +118,40 @@ def test_entries_and_equivalents(client, real_searcher):
     assert_error(client.get("/nowhere"), 404, "not_found", "Not Found")
 
 
+def test_search_grouped_by_concept(client):
+    body = client.get("/search", params={"q": "what measures customer effort", "k": 5,
+                                         "group": "concept"}).json()  # fmt: skip
+    result = models.ConceptSearchResult.model_validate(body)
+    assert result.group == "concept" and 1 <= len(result.concepts) <= 5
+    assert [c.rank for c in result.concepts] == list(range(1, len(result.concepts) + 1))
+    ces = next(c for c in result.concepts if "客户努力得分" in {e.term for e in c.entries})
+    assert {e.term for e in ces.entries} >= {"امتیاز تلاش مشتری", "客户努力得分"}
+    ids = [e.id for c in result.concepts for e in c.entries]
+    assert len(ids) == len(set(ids))  # an entry is in one concept only
+    only_zh = client.get("/search", params={"q": "NPS", "group": "concept", "lang": "zh"}).json()
+    assert all(e["lang"] == "zh" for c in only_zh["concepts"] for e in c["entries"])
+    assert only_zh["concepts"][0]["entries"][0]["term"] == "净推荐值"
+    flat = client.get("/search", params={"q": "NPS"}).json()
+    assert "hits" in flat and "concepts" not in flat  # the flat list stays the default
+
+
+def test_a_concept_by_id_with_how_each_member_joined(client, real_searcher):
+    nps_zh = next(e for e in real_searcher.entries if e.term == "净推荐值")
+    by_entry = models.Concept.model_validate(client.get(f"/concepts/{nps_zh.id}").json())
+    assert by_entry.anchor == nps_zh.id and set(by_entry.languages) == {"zh", "fa", "pl"}
+    assert len(by_entry.languages["pl"]) == 2  # both Polish glossaries' NPS
+    assert by_entry.languages["zh"][0].joined == "anchor"
+    assert all(m.joined == "automatic" and 0 < m.probability <= 1
+               for m in by_entry.languages["fa"] + by_entry.languages["pl"])  # fmt: skip
+    by_id = models.Concept.model_validate(client.get(f"/concepts/{by_entry.id}").json())
+    assert by_id.id == by_entry.id  # the concept id finds the same concept
+    assert {m.id for ms in by_id.languages.values() for m in ms} == {
+        m.id for ms in by_entry.languages.values() for m in ms}
+    assert_error(client.get("/concepts/nope"), 404, "not_found", "no concept or entry", "concept_id")
+    long = client.get("/concepts/" + "x" * 5000)
+    assert long.status_code == 404 and len(long.json()["error"]["message"]) < 200
+
+
 def test_languages_sources_stats_health(client):
     languages = [models.LanguageCount.model_validate(x) for x in client.get("/languages").json()]
     assert {(x.lang, x.count) for x in languages} == {("pl", 146), ("fa", 45), ("zh", 43)}

@@ -170,3 +170,27 @@ def test_api_docs_render_with_the_network_unavailable(browser, live_server):
         assert not outside, outside
     finally:
         page.close()
+
+
+def test_one_card_per_concept_with_each_languages_term(page, live_server, shots):
+    """The page's concept view: each card holds one concept's terms in every
+    language (Customer Effort Score in Persian and Chinese on one card), Persian
+    right to left."""
+    query = urllib.parse.urlencode({"q": "what measures customer effort", "group": "concept"})
+    page.goto(f"{live_server}/?{query}")
+    page.wait_for_selector("#results .concept")
+    assert page.input_value("#group-filter") == "concept"
+    cards = page.eval_on_selector_all(
+        "#results .concept",
+        "nodes => nodes.map(n => [...n.querySelectorAll('.concept-term strong')].map(t => t.textContent))",
+    )
+    ces = [terms for terms in cards if "客户努力得分" in terms]
+    assert ces and "امتیاز تلاش مشتری" in ces[0], cards
+    directions = page.eval_on_selector_all(".concept-term[lang=fa]", "nodes => nodes.map(n => n.dir)")
+    assert directions and set(directions) == {"rtl"}
+    ids = page.eval_on_selector_all("#results .concept", "nodes => nodes.map(n => n.dataset.id)")
+    assert len(ids) == len(set(ids))
+    page.screenshot(path=str(shots / "concepts.png"))
+    page.select_option("#group-filter", "")  # back to the flat list
+    page.wait_for_selector("#results .result")
+    assert "group=concept" not in page.url

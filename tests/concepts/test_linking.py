@@ -11,8 +11,10 @@ import pytest
 from glossa.concepts.equivalents import _probability
 from glossa.concepts.linking import (
     ACCEPTED,
+    ALL_STEPS,
     AUTOMATIC,
     DECLARED,
+    Steps,
     concept_keys,
     concept_links,
     direct_links,
@@ -30,6 +32,7 @@ class Hood:
     reviews: dict[frozenset, str] = field(default_factory=dict)
     threshold: float = 0.5
     memo: dict = field(default_factory=dict)
+    steps: Steps = ALL_STEPS
 
     def lang(self, node):
         return self.entries[node].lang

@@ -531,3 +531,29 @@ def test_restore_brings_back_the_previous_version_and_can_be_undone(tmp_path, sm
     merged = runner.invoke(app, ["optimize", *idx])
     assert merged.exit_code == 0 and "into one: 234 entries" in merged.stdout, merged.output
     assert "de-ces" not in ids() and runner.invoke(app, ["check", *idx]).exit_code == 0
+
+
+def test_concepts_by_id_and_search_by_concept(tmp_path, use_encoder):
+    """A termbase's declared concept: `glossa concept` lists it in every language,
+    `glossa search --by-concept` returns it as one result."""
+    use_encoder(FakeEncoder())
+    out = tmp_path / "tb"
+    tbx = Path(__file__).resolve().parents[2] / "examples" / "cx-termbase.tbx"
+    assert runner.invoke(app, ["index", str(tbx), "--out", str(out)]).exit_code == 0
+    shown = runner.invoke(app, ["concept", "sla", "--json", "--index", str(out)])
+    assert shown.exit_code == 0, shown.output
+    record = json.loads(shown.stdout)
+    assert record["id"] == "sla" and set(record["languages"]) == {"de", "en", "es"}
+    joined = [m["joined"] for ms in record["languages"].values() for m in ms]
+    assert joined.count("anchor") == 1 and set(joined) == {"anchor", "declared"}
+    again = runner.invoke(app, ["concept", record["anchor"], "--json", "--index", str(out)])
+    assert json.loads(again.stdout)["id"] == "sla"  # an entry id finds its concept
+    found = runner.invoke(app, ["search", "SLA", "--by-concept", "--json", "-k", "2",
+                                "--index", str(out)])  # fmt: skip
+    assert found.exit_code == 0, found.output
+    first = json.loads(found.stdout)["concepts"][0]
+    assert first["id"] == "sla" and {e["lang"] for e in first["entries"]} == {"de", "en", "es"}
+    human = runner.invoke(app, ["search", "SLA", "--by-concept", "-k", "1", "--index", str(out)])
+    assert "1 concepts" in human.stdout and "sla" in human.stdout
+    missing = runner.invoke(app, ["concept", "nope", "--index", str(out)])
+    assert missing.exit_code == 1 and "unknown concept or entry id 'nope'" in missing.stderr

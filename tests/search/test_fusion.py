@@ -1,5 +1,5 @@
 import pytest
-from glossa.search.fusion import promote, reciprocal_rank_fusion, weighted_fusion
+from glossa.search.fusion import by_concept, promote, reciprocal_rank_fusion, weighted_fusion
 
 
 def test_rrf_on_fixed_lists():
@@ -45,3 +45,22 @@ def test_promote_puts_exact_matches_first_with_monotonic_scores():
     scores = [s for _, s in promoted]
     assert scores == sorted(scores, reverse=True)
     assert promote(ranked, []) == ranked
+
+
+def test_by_concept_puts_each_concept_together_at_its_best_entry():
+    ranking = [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6), (5, 0.5)]
+    links = {1: [4, 9], 2: [], 3: [1], 4: [1], 5: [6]}
+    ordered = by_concept(ranking, lambda rows: {r: links[r] for r in rows},
+                         lambda rows: {r for r in rows if r != 9}, depth=2)  # fmt: skip
+    # 4 (linked to the top hit) comes right after it at its score; 9 is filtered out;
+    # 5's link 6 is below the depth, so the tail keeps its order
+    assert ordered == [(1, 0.9), (4, 0.9), (2, 0.8), (3, 0.7), (5, 0.5)]
+    scores = [s for _, s in ordered]
+    assert scores == sorted(scores, reverse=True)  # monotonic
+
+
+def test_by_concept_depth_zero_changes_nothing():
+    ranking = [(1, 0.9), (3, 0.8), (2, 0.7)]
+    assert by_concept(ranking, lambda rows: {1: [2]}, lambda rows: set(rows), depth=0) == ranking
+    assert by_concept(ranking, lambda rows: {1: [2]}, lambda rows: set(rows), depth=1) == [
+        (1, 0.9), (2, 0.9), (3, 0.8)]

@@ -1,7 +1,7 @@
 """Hybrid retrieval and equivalents with the real model and the real index."""
 
 import pytest
-from glossa.search.searcher import QueryError
+from glossa.search.searcher import QueryError, Searcher
 
 ACRONYMS = ["NPS", "CSAT", "CES", "AHT", "FCR", "CRM", "LTV", "SLA", "BPO", "IVR", "KPI", "eNPS"]
 
@@ -78,3 +78,22 @@ def test_equivalents_are_other_languages_and_exclude_lookalikes(real_searcher):
     assert "客户满意度" not in {eq.hit.term for eq in found}  # CSAT is not CES
     with pytest.raises(QueryError, match="unknown entry id"):
         real_searcher.equivalents("xx-000000000000")
+
+
+def test_a_concept_comes_up_in_every_language_together(real_searcher, real_index_dir,
+                                                       real_encoder):  # fmt: skip
+    """Concept-first ranking: the README's headline question finds Customer Effort
+    Score in Persian *and* Chinese in the top 5, one right after the other."""
+    hits = real_searcher.search("what measures customer effort", k=5)
+    terms = [h.term for h in hits]
+    assert "امتیاز تلاش مشتری" in terms and "客户努力得分" in terms
+    assert abs(terms.index("امتیاز تلاش مشتری") - terms.index("客户努力得分")) == 1
+    flat = Searcher.open(real_index_dir, real_encoder, concept_depth=0)
+    off = flat.search("what measures customer effort", k=5)
+    assert "客户努力得分" not in [h.term for h in off]  # what concept-first adds
+
+
+def test_concept_first_keeps_the_filters(real_searcher):
+    hits = real_searcher.search("what measures customer effort", k=10, lang=["pl", "zh"])
+    assert hits and {h.lang for h in hits} <= {"pl", "zh"}
+    assert "客户努力得分" in [h.term for h in hits]
