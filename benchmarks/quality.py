@@ -26,10 +26,11 @@ from glossa.search.evaluation import (
     BeirDataset,
     evaluate_grouped,
     load_beir,
+    make_run,
     paired_significance,
     searcher_run,
 )
-from glossa.search.searcher import Searcher
+from glossa.search.searcher import MAX_K, Searcher
 
 GOLD = Path(__file__).resolve().parent / "gold" / "beir"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -65,8 +66,15 @@ def evaluate_dataset(
         build_index(dataset.corpus, encoder, index_dir)
     runs, rows = {}, {}
     for name, mode, options in configs:
+        options = dict(options)
+        grouped = options.pop("group", None) == "concept"
         searcher = Searcher.open(index_dir, encoder, **options)
-        runs[name] = searcher_run(searcher, dataset.queries, mode)
+        if grouped:  # the concepts' entries, flattened in order (group=concept)
+            runs[name] = make_run(lambda texts, s=searcher, m=mode: [
+                [(h.id, 0.0) for c in s.search_concepts(t, k=MAX_K, mode=m) for h in c.hits][:MAX_K]
+                for t in texts], dataset.queries)  # fmt: skip
+        else:
+            runs[name] = searcher_run(searcher, dataset.queries, mode)
         report = evaluate_grouped(name, dataset, runs[name])
         rows[name] = {**report.to_dict(), "hubness": hubness(runs[name], dataset.qrels)}
     for name, p in paired_significance(dataset.qrels, runs).items():
