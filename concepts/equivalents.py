@@ -81,6 +81,7 @@ RESCORED = DEPTH + 4  # approximate candidates per query, re-scored exactly
 ANN_CODES = "SQ4"
 REVERSE = 16  # a new entry may displace the current best of its own nearest neighbours
 BATCH = 4096
+MEMO_LIMIT = 500_000  # derived facts (top lists, keys, groups, links) remembered between writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -673,6 +674,8 @@ class EquivalenceGraph:
     def _equivalents(self, row: int) -> list[Equivalent]:
         if not self.live[row]:
             return []
+        if len(self._memo) > MEMO_LIMIT:  # a read-only server: bound what it remembers
+            self._memo = {}
         found = concept_links(_Rows(self), row)
         links = [
             Equivalent(b, self.pair_similarity(row, b), self.shared_names(row, b), status)
@@ -683,6 +686,8 @@ class EquivalenceGraph:
     def members(self, row: int) -> dict[int, str]:
         """``row``'s whole concept (``linking.concept_members``): every member with
         how it joined, seen from ``row``; remembered until the next write."""
+        if len(self._memo) > MEMO_LIMIT:
+            self._memo = {}
         found = self._memo.get(("members", row))
         if found is None:
             found = self._memo[("members", row)] = (

@@ -257,7 +257,7 @@ def concept_members(nb: Neighbourhood[N], node: N) -> dict[N, str]:
     return out
 
 
-AUTO_PREFIX = "auto:"
+AUTO_PREFIX = "auto-"  # no colon: a concept id is also a TBX conceptEntry id (an NCName)
 
 
 class _Named(Protocol):
@@ -267,7 +267,7 @@ class _Named(Protocol):
 
 def concept_id(entries: Iterable[_Named]) -> str:
     """A concept's id: the concept id a termbase declared for it (the smallest, if
-    members declare several), else ``auto:`` and its smallest entry id. Stable
+    members declare several), else ``auto-`` and its smallest entry id. Stable
     while that entry stays in the concept; any member's entry id finds it too."""
     entries = list(entries)
     declared = sorted({e.concept for e in entries if e.concept})

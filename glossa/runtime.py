@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from glossa.concepts.equivalents import EquivalenceGraph
+from glossa.concepts.linking import concept_id
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.corpus.sources import ImportResult, import_entries
 from glossa.indexer.build import EmptyCorpusError, build_index
@@ -327,8 +328,9 @@ def export_entries(
 
 
 def with_equivalent_concepts(loaded: LoadedIndex) -> list[Entry]:
-    """The entries with Glossa's confirmed equivalents (automatic and accepted)
-    merged into concepts, for TBX export. Two different declared concepts are never
+    """The entries with Glossa's concepts (confirmed equivalents and same-language
+    entries of the same name) merged, for TBX export, under the ids the API and
+    the CLI give them (``linking.concept_id``). Two different declared concepts are never
     merged; a group that holds a declared concept keeps its id."""
     graph = EquivalenceGraph(
         loaded.entries,
@@ -346,7 +348,9 @@ def with_equivalent_concepts(loaded: LoadedIndex) -> list[Entry]:
 
     declared = [e.concept for e in loaded.entries]
     group_concept: dict[int, str | None] = dict(enumerate(declared))
-    for a, b in sorted(graph.links()):
+    pairs = sorted({(min(a, b), max(a, b)) for a in range(len(loaded.entries))
+                    for b in graph.members(a) if b != a})  # fmt: skip
+    for a, b in pairs:
         ra, rb = find(a), find(b)
         ca, cb = group_concept[ra], group_concept[rb]
         if ra == rb or (ca and cb and ca != cb):
@@ -359,7 +363,7 @@ def with_equivalent_concepts(loaded: LoadedIndex) -> list[Entry]:
     entries = list(loaded.entries)
     for root, rows in groups.items():
         if len(rows) > 1:
-            concept = group_concept[root] or f"glossa-{entries[rows[0]].id}"
+            concept = group_concept[root] or concept_id(entries[row] for row in rows)
             for row in rows:
                 entries[row] = dataclasses.replace(entries[row], concept=concept)
     return entries

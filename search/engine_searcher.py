@@ -210,14 +210,15 @@ class EngineSearcher(HybridFusion):
     def concept(self, key: str) -> ConceptRecord:
         """``Searcher.concept`` over the engine, decided on demand."""
         self.refresh()
-        entry_id = key.removeprefix(AUTO_PREFIX)
+        entry_id = key
         if entry_id not in self.collection.fetch([entry_id], ["id"]):
             found = self.collection.query(
                 f"concept == {json.dumps(key, ensure_ascii=False)}", ["id"], MAX_ARRAY
             )
-            if not found:
+            entry_id = min((str(r["id"]) for r in found), default=key.removeprefix(AUTO_PREFIX))
+            if not found and (not key.startswith(AUTO_PREFIX)
+                              or entry_id not in self.collection.fetch([entry_id], ["id"])):  # fmt: skip
                 raise QueryError(f"unknown concept or entry id {key!r}", "concept_id")
-            entry_id = min(str(r["id"]) for r in found)
         links = self._links.members(entry_id)
         return ConceptRecord(
             concept_id([x.entry for x in links]), entry_id,

@@ -385,15 +385,17 @@ class Searcher(HybridFusion):
     # ------------------------------------------------------------------ concepts
 
     def _concept_row(self, graph: EquivalenceGraph, key: str) -> int:
-        """The anchor row of a concept id (declared, or ``auto:`` and an entry id)
-        or of an entry id."""
-        entry_id = key.removeprefix(AUTO_PREFIX)
-        row = self.index.row_of(entry_id)
+        """The anchor row of an entry id, a declared concept id, or ``auto-`` and an
+        entry id (in that order)."""
+        row = self.index.row_of(key)
+        if row is not None:
+            return row
+        declared = graph.declared_rows(key)
+        if declared:
+            return min(declared, key=lambda r: self.index.entry(r).id)
+        row = self.index.row_of(key.removeprefix(AUTO_PREFIX)) if key.startswith(AUTO_PREFIX) else None
         if row is None:
-            declared = graph.declared_rows(key)
-            if not declared:
-                raise QueryError(f"unknown concept or entry id {key!r}", "concept_id")
-            row = min(declared, key=lambda r: self.index.entry(r).id)
+            raise QueryError(f"unknown concept or entry id {key!r}", "concept_id")
         return row
 
     def concept(self, key: str) -> ConceptRecord:

@@ -309,6 +309,13 @@ def test_export_equivalents_groups_concepts(real_index_dir, tmp_path):
     assert by_term["客户努力得分"].concept is not None
     assert by_term["客户努力得分"].concept == by_term["امتیاز تلاش مشتری"].concept
     assert len({e.concept for e in entries}) < len(entries)
+    # the concept ids are those `glossa concept` and /concepts give, both Polish NPS in one
+    nps = {e.concept for e in entries if e.term in ("净推荐值", "Net Promoter Score")}
+    assert len(nps) == 1
+    shown = runner.invoke(app, ["concept", next(iter(nps)), "--json", "--index",
+                                str(real_index_dir)])  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["id"] == next(iter(nps))
 
 
 def test_rebuild_reembeds_the_index_entries(small_index, use_encoder):
