@@ -263,8 +263,21 @@ def write_xlsx(entries: Iterable[Entry], out: IO[bytes], title: str = "Glossa ex
     header, rows = concept_rows(entries)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Glossa")
-    sheet.append(header)
+    sheet.append([_text_cell(sheet, value) for value in header])
     for row in rows:
-        sheet.append(row)
+        sheet.append([_text_cell(sheet, value) for value in row])
     workbook.save(out)
     return len(rows)
+
+
+def _text_cell(sheet, value: str):
+    """A cell that holds ``value`` as text, whatever it begins with: openpyxl
+    turns a string that starts with ``=`` into a formula, and a spreadsheet would
+    run a term such as ``=HYPERLINK(...)`` (OWASP: CSV/formula injection). A
+    string cell is shown and read back as the text it is."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if value:
+        cell.data_type = "s"
+    return cell
