@@ -666,12 +666,16 @@ def optimize(index_dir: IndexOption = None) -> None:
     path = index_dir or settings.index_dir
     _local_only(path, "optimize")
     try:
-        before = len(read_manifest(path.resolve()).segments)
+        current = read_manifest(path.resolve())
         loaded = merge_all(path, store=settings.store_config())
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
+    if loaded.manifest.generation == current.generation:
+        out.print(f"nothing to optimize: one segment, no deleted entries "
+                  f"(generation {current.generation} unchanged)")  # fmt: skip
+        return
     out.print(
-        f"merged {before} segment(s) into one: {loaded.manifest.count} entries "
+        f"merged {len(current.segments)} segment(s) into one: {loaded.manifest.count} entries "
         f"(generation {loaded.manifest.generation}); `glossa restore` undoes this"
     )
 

@@ -343,10 +343,14 @@ def merge_segments(
 
 def optimize(path: Path, *, store: StoreConfig = FAISS_STORE) -> LoadedIndex:
     """Merge every segment into one, dropping deleted rows (``glossa optimize``):
-    the index as a fresh build would lay it out, without embedding anything."""
+    the index as a fresh build would lay it out, without embedding anything. An
+    index already laid out so is returned as it is: a commit that changes nothing
+    would only use up the version ``glossa restore`` goes back to."""
     path = path.resolve()
     with index_lock(path, exclusive=True):
         old = load_index_dir(path, locked=True, store=store)
+        if len(old.segments) <= 1 and not any(d.any() for d in old.dead):
+            return old  # already one segment without deletes: nothing to commit, undo kept
         generation = old.manifest.generation + 1
         segments, infos, dead, _, next_number = merge_segments(
             path, list(old.segments), list(old.manifest.segments), list(old.dead),

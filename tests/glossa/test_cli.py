@@ -538,6 +538,16 @@ def test_restore_brings_back_the_previous_version_and_can_be_undone(tmp_path, sm
     merged = runner.invoke(app, ["optimize", *idx])
     assert merged.exit_code == 0 and "into one: 234 entries" in merged.stdout, merged.output
     assert "de-ces" not in ids() and runner.invoke(app, ["check", *idx]).exit_code == 0
+    # optimizing an optimized index commits nothing, so the undo is not used up
+    def generation():
+        return json.loads((Path(idx[1]) / "manifest.json").read_text())["generation"]
+
+    before = generation()
+    again = runner.invoke(app, ["optimize", *idx])
+    assert again.exit_code == 0 and "nothing to optimize" in again.stdout, again.output
+    assert generation() == before
+    undone = runner.invoke(app, ["restore", *idx])  # still the version before the real optimize
+    assert undone.exit_code == 0 and "234 entries" in undone.stdout, undone.output
 
 
 def test_concepts_by_id_and_search_by_concept(tmp_path, use_encoder):

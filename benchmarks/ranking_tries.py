@@ -1,0 +1,107 @@
+"""Ranking ideas tried on the tuning parts only, and not kept unless they helped.
+
+    python -m benchmarks.ranking_tries --external DIR
+
+Each row is the shipped default with one idea added, on the gold set's tuning
+part and the external dev set's tuning part (never a report part):
+
+- ``prf a/d``: pseudo-relevance feedback in embedding space (Rocchio): the query
+  vector plus ``a`` times the mean document vector of the first ``d`` dense
+  hits, searched again (``names``: the names vectors instead);
+- ``concept+same``: concept-first ranking that also pulls a hit's same-language
+  entries of the same concept (two glossaries' NPS), not only other languages.
+
+Writes ``results/ranking_tries.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from glossa.indexer.build import build_index
+from glossa.search.evaluation import evaluate_grouped, load_beir, searcher_run
+from glossa.search.fusion import by_concept
+from glossa.search.searcher import Searcher
+
+from benchmarks.common import write_results
+from benchmarks.quality import GOLD
+
+
+class Feedback(Searcher):
+    """The default searcher with Rocchio feedback on the dense list."""
+
+    prf, prf_depth, names = 0.0, 3, False
+
+    def _dense_ranked(self, vectors, n, masks, langs=None, sources=None):
+        dense = super()._dense_ranked(vectors, n, masks, langs, sources)
+        if self.prf <= 0:
+            return dense
+        feedback = []
+        for ranked in dense:
+            rows = np.array([r for r, _ in ranked[: self.prf_depth]], np.int64)
+            feedback.append(self.index.vectors_of(rows, names=self.names).mean(axis=0)
+                            if len(rows) else np.zeros(vectors.shape[1], np.float32))  # fmt: skip
+        queries = vectors + self.prf * np.stack(feedback)
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        return super()._dense_ranked(queries.astype(np.float32), n, masks, langs, sources)
+
+
+class SameLanguageToo(Searcher):
+    """Concept-first ranking along the whole concept, same language included."""
+
+    def _by_concept(self, ranked, masks):
+        graph = self.graph
+        return by_concept(ranked, lambda rows: {r: [m for m in graph.members(r) if m != r]
+                                                for r in rows},
+                          lambda rows: {r for r in rows if self._allowed(r, masks)},
+                          self.concept_depth)  # fmt: skip
+
+
+TRIES = [
+    ("default", Searcher, {}),
+    ("prf 0.3/3", Feedback, {"prf": 0.3}),
+    ("prf 0.6/1", Feedback, {"prf": 0.6, "prf_depth": 1}),
+    ("prf 0.5/3 names", Feedback, {"prf": 0.5, "names": True}),
+    ("concept+same", SameLanguageToo, {}),
+]
+
+
+def main() -> None:
+    from glossa.runtime import make_encoder
+    from glossa.settings import Settings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--external", type=Path, help="BEIR dir of the external dev set")
+    args = parser.parse_args()
+    encoder = make_encoder(Settings())
+    sets = [("gold dev", GOLD)] + ([("external dev", args.external)] if args.external else [])
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for title, path in sets:
+            dataset = load_beir(path, "dev")
+            index = Path(tmp) / path.name
+            build_index(dataset.corpus, encoder, index)
+            for name, kind, attributes in TRIES:
+                searcher = kind.open(index, encoder)
+                searcher.wait_for_graph = True
+                for key, value in attributes.items():
+                    setattr(searcher, key, value)
+                run = searcher_run(searcher, dataset.queries, "hybrid")
+                ndcg = evaluate_grouped(name, dataset, run).to_dict()["overall"]["ndcg@10"]
+                results.setdefault(name, {})[title] = round(ndcg, 4)
+                print(title, name, results[name][title], flush=True)
+    head = "| idea | " + " | ".join(t for t, _ in sets) + " |"
+    lines = [head, "|---" * (len(sets) + 1) + "|"]
+    lines += [f"| {name} | " + " | ".join(str(row[t]) for t, _ in sets) + " |"
+              for name, row in results.items()]  # fmt: skip
+    write_results("ranking_tries", "Ranking ideas on the tuning parts (hybrid nDCG@10)",
+                  "Tuning parts only; a row is the default plus one idea. Kept: none of "
+                  "these (each is at or below the default on both parts).\n\n" + "\n".join(lines),
+                  results)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
