@@ -81,7 +81,7 @@ RESCORED = DEPTH + 4  # approximate candidates per query, re-scored exactly
 ANN_CODES = "SQ4"
 REVERSE = 16  # a new entry may displace the current best of its own nearest neighbours
 BATCH = 4096
-MEMO_LIMIT = 500_000  # derived facts (top lists, keys, groups, links) remembered between writes
+MEMO_LIMIT = 100_000  # derived facts (top lists, keys, groups, links) remembered between writes
 
 
 @dataclass(frozen=True, slots=True)

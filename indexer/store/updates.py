@@ -378,7 +378,10 @@ def reviewed(
 ) -> tuple[Review, ...] | None:
     """The reviews with the decision on (a, b) in place, or None when it is already
     recorded. ``found``: the two entries as the index holds them (None if absent).
-    Shared by local indexes and indexes published into Milvus."""
+    Shared by local indexes and indexes published into Milvus. A pair that its
+    source declares one concept is refused a rejection (409, with what to do):
+    the termbase's concept ids are its authors' word, and a rejection Glossa kept
+    but could not apply would say one thing and do another."""
     for entry_id, entry in found.items():
         if entry is None:
             raise ChangeError(f"unknown entry id {entry_id!r}", 404)
@@ -386,6 +389,14 @@ def reviewed(
     if lang_a == lang_b:
         raise ChangeError(f"{a} and {b} are both {lang_a!r}: equivalents link different languages",
                           422)  # fmt: skip
+    concept = found[a].concept  # type: ignore[union-attr]
+    if concept and concept == found[b].concept:  # type: ignore[union-attr]
+        if decision == "accepted":
+            return None  # already one concept: nothing to record
+        raise ChangeError(
+            f"{a} and {b} are one concept their source declares ({concept!r}): a review cannot "
+            "split it; change the concept id in the source glossary and import it again", 409,
+        )  # fmt: skip
     review = Review(a, b, decision)
     if review in reviews or Review(b, a, decision) in reviews:
         return None

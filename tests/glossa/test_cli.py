@@ -574,3 +574,26 @@ def test_concepts_by_id_and_search_by_concept(tmp_path, use_encoder):
     assert "1 concepts" in human.stdout and "sla" in human.stdout
     missing = runner.invoke(app, ["concept", "nope", "--index", str(out)])
     assert missing.exit_code == 1 and "unknown concept or entry id 'nope'" in missing.stderr
+
+
+def test_rejecting_a_declared_pair_is_refused_with_what_to_do(tmp_path, use_encoder):
+    """A termbase's concept is its authors' word: `review reject` on two entries it
+    declares one concept is refused (exit 1, the reason and the fix), nothing is
+    written, and the pair stays declared."""
+    use_encoder(FakeEncoder())
+    out = tmp_path / "tb"
+    tbx = Path(__file__).resolve().parents[2] / "examples" / "cx-termbase.tbx"
+    assert runner.invoke(app, ["index", str(tbx), "--out", str(out)]).exit_code == 0
+    record = json.loads(runner.invoke(app, ["concept", "sla", "--json", "--index", str(out)]).stdout)
+    de, es = (record["languages"][lang][0]["id"] for lang in ("de", "es"))
+    generation = json.loads((out / "manifest.json").read_text())["generation"]
+    refused = runner.invoke(app, ["review", "reject", de, es, "--index", str(out)])
+    assert refused.exit_code == 1
+    assert "one concept their source declares ('sla')" in refused.stderr
+    assert "change the concept id in the source" in " ".join(refused.stderr.split())
+    assert json.loads((out / "manifest.json").read_text())["generation"] == generation
+    again = json.loads(runner.invoke(app, ["concept", de, "--json", "--index", str(out)]).stdout)
+    assert es in {m["id"] for m in again["languages"]["es"]}
+    accepted = runner.invoke(app, ["review", "accept", de, es, "--index", str(out)])
+    assert accepted.exit_code == 0  # already one concept: nothing to record
+    assert json.loads((out / "manifest.json").read_text())["generation"] == generation
