@@ -101,16 +101,19 @@ def _notify(message: str) -> None:
     err.print(f"[dim]{message}[/]", highlight=False)
 
 
-def _searcher(index_dir: Path | None):
+def _searcher(index_dir: Path | None, *, wait_for_graph: bool = False):
     """The Searcher for a command: the given index, or the default one (built on
-    first use, with a progress bar)."""
+    first use, with a progress bar). ``wait_for_graph``: a one-shot command about
+    equivalents or concepts waits for the equivalence graph (a server answers 503)."""
     from glossa.runtime import open_searcher
 
     with _embedding_progress() as (progress, store_progress):
-        return open_searcher(
+        searcher = open_searcher(
             _settings(), index_dir, build_if_missing=index_dir is None, notify=_notify,
             progress=progress, store_progress=store_progress,
         )  # fmt: skip
+    searcher.wait_for_graph = wait_for_graph
+    return searcher
 
 
 IndexOption = Annotated[
@@ -339,13 +342,12 @@ def search(
     """Search all glossaries, across languages. Builds the default index on first use."""
     try:
         started = time.perf_counter()
-        searcher = _searcher(index_dir)
+        searcher = _searcher(index_dir, wait_for_graph=by_concept)  # concepts need the graph
         searcher.encoder.encode_queries(
             ["warm-up"]
         )  # model weights in, so the search is timed alone
         loaded = time.perf_counter() - started
         if by_concept:
-            searcher.wait_for_graph = True  # a one-shot command waits for the graph
             concepts = searcher.search_concepts(
                 query, k=k, lang=lang or None, source=source or None, mode=mode
             )
@@ -745,8 +747,7 @@ def equivalents(
 ) -> None:
     """Confirmed equivalents of ENTRY_ID in other languages (and candidates to review)."""
     try:
-        searcher = _searcher(index_dir)
-        searcher.wait_for_graph = True  # a one-shot command waits for the graph
+        searcher = _searcher(index_dir, wait_for_graph=True)
         entry = searcher.get(entry_id)
         found = searcher.equivalents(entry_id)
         proposed = searcher.candidates(entry_id) if candidates or as_json else {}
@@ -791,9 +792,7 @@ def concept(
 ) -> None:
     """Every entry of a concept in every language, and how each joined it."""
     try:
-        searcher = _searcher(index_dir)
-        searcher.wait_for_graph = True  # a one-shot command waits for the graph
-        record = searcher.concept(concept_id)
+        record = _searcher(index_dir, wait_for_graph=True).concept(concept_id)
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     if as_json:

@@ -194,17 +194,10 @@ function renderConcepts(body, list) {
     node.querySelector(".score").textContent = concept.score.toFixed(3);
     const items = node.querySelector(".concept-terms");
     for (const entry of concept.entries) {
-      const li = document.createElement("li");
-      li.className = "concept-term";
-      li.lang = entry.lang;
-      li.dir = RTL.has(entry.lang) ? "rtl" : "ltr";
-      const badge = document.createElement("span");
-      badge.className = `lang lang-${entry.lang}`;
-      badge.textContent = entry.lang;
-      badge.title = LANG_NAMES[entry.lang] || entry.lang;
+      const li = languageItem("concept-term", entry.lang);
       const term = document.createElement("strong");
       highlight(term, entry.term, terms);
-      li.append(badge, term);
+      li.appendChild(term);
       const also = [...entry.aliases, ...(entry.english ? [entry.english] : [])];
       if (also.length) {
         const alsoNode = document.createElement("span");
@@ -287,17 +280,25 @@ async function toggleEquivalents(node, hit) {
   await renderEquivalents(panel, hit);
 }
 
-function equivalentItem(eq, extra) {
+// A list item in an entry's language and direction, starting with its language badge.
+function languageItem(className, lang) {
   const li = document.createElement("li");
-  li.className = "equivalent";
-  li.lang = eq.lang;
-  li.dir = RTL.has(eq.lang) ? "rtl" : "ltr";
+  li.className = className;
+  li.lang = lang;
+  li.dir = RTL.has(lang) ? "rtl" : "ltr";
   const badge = document.createElement("span");
-  badge.className = `lang lang-${eq.lang}`;
-  badge.textContent = eq.lang;
+  badge.className = `lang lang-${lang}`;
+  badge.textContent = lang;
+  badge.title = LANG_NAMES[lang] || lang;
+  li.appendChild(badge);
+  return li;
+}
+
+function equivalentItem(eq, extra) {
+  const li = languageItem("equivalent", eq.lang);
   const term = document.createElement("strong");
   term.textContent = eq.term + (eq.english ? ` (${eq.english})` : "");
-  li.append(badge, term);
+  li.appendChild(term);
   const notes = [];
   if (eq.status) notes.push(eq.status);
   if (eq.shared_names.length) notes.push(`shares ${eq.shared_names.join(", ")}`);
