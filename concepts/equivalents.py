@@ -464,9 +464,7 @@ class EquivalenceGraph:
         self._entry = entry or self._entry
         self._row_of = row_of or self._row_of
         self._fetch = fetch or self._fetch
-        if named is None and (len(added) or mapping is not None):
-            named = names_index({r: self._entry(r) for r in np.flatnonzero(np.asarray(live, bool))})
-        self._named = named or self._named
+        self._named = named or self._named  # the new version's name lookup (rows move)
         capacity = len(langs)
         refresh: dict[str, set[int]] = {}
         self._grow(max(capacity, len(mapping) if mapping is not None else 0))

@@ -39,7 +39,8 @@ def build_graph(index: LoadedIndex) -> EquivalenceGraph:
     pages it read (every row's names vectors and entry line)."""
     langs, live = physical_rows(index)
     graph = EquivalenceGraph.over(
-        index.entry, index.row_of, langs, live, vector_fetcher(index), index.reviews
+        index.entry, index.row_of, langs, live, vector_fetcher(index), index.reviews,
+        named=index.rows_named,
     )
     index.release()
     return graph
@@ -78,7 +79,7 @@ def advance_graph(graph: EquivalenceGraph, old: LoadedIndex, new: LoadedIndex) -
     return graph.advance(
         langs, live, np.array(added, np.int64), deleted, new.reviews,
         mapping=mapping if renumbered else None, entry=new.entry, row_of=new.row_of,
-        fetch=vector_fetcher(new),
+        fetch=vector_fetcher(new), named=new.rows_named,
     )  # fmt: skip
 
 

@@ -152,6 +152,16 @@ class LoadedIndex:
         row = self.row_of(entry_id)
         return None if row is None else self.entry(row)
 
+    def rows_named(self, key: str) -> list[int]:
+        """The live rows one of whose names (term, alias, English name) folds to
+        ``key``: each segment's name lookup, no entry parsed."""
+        return [
+            base + int(local)
+            for segment, dead, base in zip(self.segments, self.dead, self.bases, strict=True)
+            for local in segment.rows_named(key).tolist()
+            if not dead[local]
+        ]
+
     @cached_property
     def live_rows(self) -> np.ndarray:
         return np.concatenate(
