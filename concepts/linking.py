@@ -174,11 +174,13 @@ def _direct_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
         if b not in found and nb.decision(node, b) == "accepted":
             found[b] = ACCEPTED
     la = nb.lang(node)
+    declared = {nb.lang(b) for b in found if found[b] == DECLARED}
+    undecided = [lang for lang in nb.languages() if lang != la and lang not in declared]
+    if not undecided:  # every other language declared: nothing left to decide
+        return found
     mine = group(nb, node)
     own = set(mine)
-    for lang in nb.languages():
-        if lang == la or _declared_in(nb, node, lang):
-            continue
+    for lang in undecided:
         linked: list[tuple[N, ...]] = []
         best = _best(nb, mine, lang)
         if best is not None:

@@ -536,7 +536,7 @@ class Searcher(HybridFusion):
         return sorted(allowed.items(), key=lambda item: (-item[1], item[0]))[:n]
 
     def _spread(self, ranked: dict[int, float]) -> dict[int, float] | None:
-        """``ranked`` plus each hit's confirmed links at ``lexical_spread`` of its score;
+        """``ranked`` plus each hit's direct confirmed links at ``lexical_spread`` of its score;
         None when a write is advancing (or has advanced) the shared graph meanwhile:
         its rows are then another version's, so this reader ranks without the spread."""
         graph, generation = self._graph, self._graph_generation
@@ -549,7 +549,7 @@ class Searcher(HybridFusion):
         out = dict(ranked)
         try:
             for row, score in ranked.items():
-                for other in graph.linked(row):
+                for other in graph.direct(row):
                     out[other] = max(out.get(other, 0.0), self.lexical_spread * score)
         except (IndexError, KeyError):
             if not moved():
