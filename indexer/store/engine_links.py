@@ -83,7 +83,7 @@ class _Ids:
         self.memo: dict = {}
         self.sides: dict[str, _Side] = {}
         self.missing: set[str] = set()
-        self._named: dict[tuple[str, str], list[str]] = {}
+        self._named: dict[str, list[str]] = {}
         self._concepts: dict[str, list[tuple[str, str]]] = {}
 
     def need(self, ids: Iterable[str]) -> None:
@@ -118,12 +118,11 @@ class _Ids:
         return concept_keys(self.side(node).entry)
 
     def named(self, key: str, lang: str) -> list[str]:
-        found = self._named.get((key, lang))
-        if found is None:
-            found = self.links.collection.named(key, where(langs=[lang]), MAX_ARRAY)
-            self._named[(key, lang)] = found
+        found = self._named.get(key)
+        if found is None:  # one query per key, whatever the language asked
+            found = self._named[key] = self.links.collection.named(key, "", MAX_ARRAY)
             self.need(found)
-        return [i for i in found if i in self.sides]
+        return [i for i in found if i in self.sides and self.sides[i].entry.lang == lang]
 
     def _members(self, node: str) -> list[tuple[str, str]]:
         concept = self.side(node).entry.concept
