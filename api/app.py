@@ -76,6 +76,7 @@ WRITE_ERRORS = {
     403: {"model": models.ErrorResponse, "description": "Wrong token, or writes disabled"},
     409: {"model": models.ErrorResponse, "description": "Id exists already / rebuild running"},
     413: {"model": models.ErrorResponse, "description": "Body or entry count over the limit"},
+    415: {"model": models.ErrorResponse, "description": "The body is not JSON"},
 }
 CHANGE_CODES = {404: "not_found", 409: "conflict", 413: "body_too_large", 422: "invalid_parameter"}
 bearer = HTTPBearer(auto_error=False, description="GLOSSA_ADMIN_TOKEN")
@@ -140,6 +141,16 @@ def create_app(
             raise ApiError(403, "forbidden", "wrong admin token")
 
     Admin = Depends(require_admin)
+
+    def require_json(request: Request) -> None:
+        """Dependency of the write routes that take a body: it must be JSON (415)."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            raise ApiError(415, "unsupported_media_type",
+                           f"the body must be JSON (Content-Type: application/json), not "
+                           f"{clipped(media) or 'none'!r}", "body")  # fmt: skip
+
+    Json = Depends(require_json)
     EntriesIn = models.entries_model(settings.max_entries_per_request)
 
     @asynccontextmanager
@@ -384,7 +395,7 @@ def create_app(
 
     @app.post(
         "/entries", status_code=201, response_model=models.ChangeResult,
-        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
+        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin, Json],
     )  # fmt: skip
     async def add_entries(_: ReadySearcher, body: EntriesIn) -> models.ChangeResult:  # type: ignore[valid-type]
         """Add entries; only they are embedded. Re-sending identical entries is a no-op;
@@ -394,7 +405,7 @@ def create_app(
 
     @app.put(
         "/entries/{entry_id}", response_model=models.ChangeResult,
-        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
+        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin, Json],
     )  # fmt: skip
     async def replace_entry(
         _: ReadySearcher, entry_id: str, body: models.EntryUpdate
@@ -414,7 +425,7 @@ def create_app(
 
     @app.post(
         "/equivalents/reviews", response_model=models.ReviewResult,
-        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
+        responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin, Json],
     )  # fmt: skip
     async def review_equivalent(_: ReadySearcher, body: models.ReviewIn) -> models.ReviewResult:
         """Accept or reject a proposed equivalent. Accepted links are confirmed,

@@ -59,6 +59,11 @@ def error_response(
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     first = exc.errors()[0] if exc.errors() else {}
+    if first.get("type") == "json_invalid":  # its location is a character offset, not a field
+        position = next((p for p in first.get("loc", ()) if isinstance(p, int)), None)
+        reason = (first.get("ctx") or {}).get("error", "JSON decode error")
+        at = f" at character {position}" if position is not None else ""
+        return f"the body is not valid JSON{at}: {reason}", "body"
     location = [p for p in first.get("loc", ()) if p not in ("query", "path", "body")]
     parameter = str(location[0]) if location else None
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")

@@ -272,3 +272,20 @@ def test_write_to_a_damaged_index_is_503_with_the_fix_and_no_paths(writable):
     assert response.status_code == 503, response.text
     message = response.json()["error"]["message"]
     assert "glossa" in message and str(index) not in message and "/tmp" not in message
+
+
+def test_a_body_that_is_not_json_is_415_and_broken_json_names_the_body(writable):
+    client, _ = writable
+    plain = client.post("/entries", content=b'{"entries": []}', headers={
+        **AUTH, "Content-Type": "text/plain"})  # fmt: skip
+    assert plain.status_code == 415
+    error = plain.json()["error"]
+    assert error["code"] == "unsupported_media_type" and error["parameter"] == "body"
+    assert "application/json" in error["message"] and "'text/plain'" in error["message"]
+    broken = client.post("/entries", content=b'{"entries": [,]}', headers={
+        **AUTH, "Content-Type": "application/json"})  # fmt: skip
+    assert broken.status_code == 422
+    error = broken.json()["error"]
+    assert error["parameter"] == "body"
+    assert error["message"].startswith("the body is not valid JSON at character 13")
+    assert client.get("/stats").json()["count"] == 234  # nothing changed
