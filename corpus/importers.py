@@ -283,6 +283,8 @@ def _jsonl_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, ImportErrorReport(str(path), number, f"invalid JSON: {exc.msg}")
+        except RecursionError:  # a record nested thousands deep: this line only
+            yield number, ImportErrorReport(str(path), number, "invalid JSON: nested too deeply")
 
 
 def _text_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | ImportErrorReport]]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -171,23 +172,29 @@ def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    broken = (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile,
+              EOFError, SyntaxError)  # fmt: skip  (SyntaxError: a broken XML part)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        for sheet in workbook.worksheets:  # the first sheet with a header row
+            rows = sheet.iter_rows(values_only=True)
+            header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+            if any(header):
+                break
+        else:
+            workbook.close()
+            raise ImportErrorReport(str(path), 0, "no sheet with a header row")
+    except broken as exc:
         raise ImportErrorReport(str(path), 0, f"not a readable XLSX workbook: {exc}") from exc
-    for sheet in workbook.worksheets:  # the first sheet with a header row
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
-        if any(header):
-            break
-    else:
-        workbook.close()
-        raise ImportErrorReport(str(path), 0, "no sheet with a header row")
 
     def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        number = 1
         try:
             for number, values in enumerate(rows, start=2):
                 yield number, dict(zip(header, values, strict=False))
+        except broken as exc:  # damaged after the header: what was read stays read
+            raise ImportErrorReport(str(path), number + 1,
+                                    f"the workbook is damaged from here on: {exc}") from exc
         finally:
             workbook.close()
 

@@ -5,7 +5,7 @@ import pytest
 from glossa.corpus.entry import Entry
 from glossa.corpus.errors import CorpusError, ImportErrorReport
 from glossa.corpus.importers import read_csv, read_jsonl, write_jsonl
-from glossa.corpus.sources import load_entries
+from glossa.corpus.sources import import_entries, load_entries
 
 
 def test_jsonl_import_defaults_and_aliases(tmp_path):
@@ -300,3 +300,20 @@ def test_file_size_limit_and_undecodable_lines(tmp_path):
     assert str(result.problems[0]).startswith(f"{path}:2: not valid utf-8 text")
     with pytest.raises(CorpusError, match=r"the import limit is 0 MiB \(GLOSSA_MAX_IMPORT_BYTES\)"):
         import_entries([path], max_bytes=10)
+
+
+def test_a_record_nested_too_deeply_is_reported_and_the_next_one_imported(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"a":' * 100_000 + "1" + "}" * 100_000 + "\n"
+                    + '{"term": "Test", "definition": "Def.", "lang": "en"}\n', encoding="utf-8")  # fmt: skip
+    result = import_entries([path])
+    assert [e.term for e in result.entries] == ["Test"]
+    assert [str(p) for p in result.problems] == [f"{path}:1: invalid JSON: nested too deeply"]
+
+
+@pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04 truncated"])
+def test_a_broken_workbook_is_one_line_naming_the_file(tmp_path, content):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(ImportErrorReport, match=r"broken\.xlsx.*not a readable XLSX workbook"):
+        import_entries([path], strict=True)
