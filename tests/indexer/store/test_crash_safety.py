@@ -44,6 +44,9 @@ WRITER = textwrap.dedent(
         apply_changes(path, FakeEncoder(), add=new, delete=[first.id])
     elif op == "rebuild":
         build_index(load_entries()[40:100], FakeEncoder(), path)
+    elif op == "reembed":  # glossa rebuild: the index's own entries, carried over
+        from glossa.indexer.rebuild import rebuild_index
+        rebuild_index(path, FakeEncoder())
     elif op == "loop":  # keep adding one entry at a time until killed
         for i in range(10_000):
             apply_changes(path, FakeEncoder(), add=[Entry(f"de-loop{i}", f"Wort {i}", "D.", "de", "l")])
@@ -89,12 +92,15 @@ def expected_states(op: str, bundled_entries: list[Entry]) -> tuple[tuple, tuple
             for i in range(2)
         )
         return old, old[1:] + added
+    if op == "reembed":
+        return old, old  # the same entries, embedded again
     return old, tuple(bundled_entries[40:100])
 
 
 @pytest.mark.parametrize(
     ("op", "point"),
-    [("update", p) for p in UPDATE_POINTS] + [("rebuild", p) for p in REBUILD_POINTS],
+    [("update", p) for p in UPDATE_POINTS] + [("rebuild", p) for p in REBUILD_POINTS]
+    + [("reembed", p) for p in REBUILD_POINTS],
 )
 def test_sigkill_at_each_step_leaves_old_or_new_state(
     tmp_path, base_index, bundled_entries, op, point
