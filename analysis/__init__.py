@@ -19,12 +19,12 @@ every step works by *script*, the same way for queries and entries.
 from glossa.analysis.analyzers import ANALYZERS, DEFAULT_ANALYZER, analyze
 from glossa.analysis.entry_text import lexical_text
 from glossa.analysis.folding import fold
-from glossa.analysis.names import entry_names, name_key
+from glossa.analysis.names import entry_names, name_key, name_keys
 from glossa.analysis.ngrams import NGRAM, char_ngrams
 from glossa.analysis.segmentation import words
 from glossa.analysis.stemming import STEM_CHARS, stem
 
 __all__ = [
     "ANALYZERS", "DEFAULT_ANALYZER", "NGRAM", "STEM_CHARS", "analyze", "char_ngrams",
-    "entry_names", "fold", "lexical_text", "name_key", "stem", "words",
+    "entry_names", "fold", "lexical_text", "name_key", "name_keys", "stem", "words",
 ]  # fmt: skip

@@ -15,3 +15,8 @@ def entry_names(entry: Entry) -> list[str]:
 def name_key(text: str) -> str:
     """The key under which a name (term, alias, English equivalent) matches exactly."""
     return " ".join(words(text))
+
+
+def name_keys(entry: Entry) -> frozenset[str]:
+    """The keys of all an entry's names (what its exact-name lookup holds)."""
+    return frozenset({name_key(x) for x in entry_names(entry)} - {""})

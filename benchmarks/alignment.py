@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from glossa.analysis import entry_names, name_key
+from glossa.analysis import name_keys
 from glossa.concepts.equivalents import EquivalenceGraph, language_centred
 from glossa.corpus.sources import load_entries
 
@@ -29,7 +29,7 @@ from benchmarks.equivalents import external_truth, gold_truth, graph_for, judge
 
 def procrustes_graph(graph: EquivalenceGraph, entries, docs, names, lam: float):
     langs = graph.langs
-    keys = [{name_key(x) for x in entry_names(e)} - {""} for e in entries]
+    keys = [set(name_keys(e)) for e in entries]
     pivot = max(set(langs.tolist()), key=lambda lang: (langs == lang).sum())
     centred_docs, centred_names = language_centred(docs, langs), language_centred(names, langs)
     out_docs, out_names = centred_docs.copy(), centred_names.copy()

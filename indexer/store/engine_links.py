@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from glossa.analysis import entry_names, name_key
+from glossa.analysis import name_keys
 from glossa.concepts.equivalents import (
     CANDIDATES,
     DEFAULT_THRESHOLD,
@@ -50,10 +50,6 @@ class Link:
     mutual: bool = False
     definition_similarity: float = 0.0
     shared_names: tuple[str, ...] = ()
-
-
-def _keys(entry: Entry) -> frozenset[str]:
-    return frozenset({name_key(x) for x in entry_names(entry)} - {""})
 
 
 class _Side:
@@ -248,7 +244,7 @@ class OnDemandLinks:
             probability=_probability(similarity, min(ma, mb), max(ma, mb)), margin=ma,
             mutual=_first(nb.top(a.id, b.entry.lang)) == b.id and _first(nb.top(b.id, a.entry.lang)) == a.id,
             definition_similarity=float(2 * a.link[:d] @ b.link[:d]),
-            shared_names=tuple(sorted(_keys(a.entry) & _keys(b.entry))),
+            shared_names=tuple(sorted(name_keys(a.entry) & name_keys(b.entry))),
         )  # fmt: skip
 
 

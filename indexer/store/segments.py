@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from glossa.analysis import analyze, entry_names, lexical_text, name_key
+from glossa.analysis import analyze, lexical_text, name_keys
 from glossa.corpus.entry import Entry
 from glossa.indexer.store.factory import create_index, discard_index, load_index
 from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
@@ -134,7 +134,7 @@ class Lookup:
         pairs = sorted(
             (key, row)
             for row, e in enumerate(entries)
-            for key in {name_key(n) for n in entry_names(e)} - {""}
+            for key in name_keys(e)
         )
         return cls(
             offsets.astype(np.int64), SortedStrings.of([ids[i] for i in order]),
