@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 import faiss
 import numpy as np
-from glossa.analysis import entry_names, name_key
+from glossa.analysis import name_keys
 from glossa.concepts.calibration import MIN_LANGUAGE_ENTRIES
 from glossa.concepts.linking import (
     ALL_STEPS,
@@ -597,10 +597,7 @@ class EquivalenceGraph:
         return self._margin(a, b), self._margin(b, a)
 
     def shared_names(self, a: int, b: int) -> tuple[str, ...]:
-        return tuple(sorted(self._keys(a) & self._keys(b)))
-
-    def _keys(self, row: int) -> frozenset[str]:
-        return frozenset({name_key(x) for x in entry_names(self._entry(row))} - {""})
+        return tuple(sorted(name_keys(self._entry(a)) & name_keys(self._entry(b))))
 
     def _concept_rows(self, a: int) -> list[int]:
         """Live rows other than ``a`` that declare ``a``'s concept, any language.
@@ -650,13 +647,12 @@ class EquivalenceGraph:
         """The rows ``row`` is linked to directly (``linking.direct_links``: no
         concept followed through other entries): what the lexical spread reads for
         up to a hundred hits per query, a third of the cost of ``linked``."""
-        found = self._memo.get(("direct rows", row))
+        if not self.live[row]:
+            return []
+        nb = self._neighbourhood()
+        found = nb.memo.get(("direct rows", row))
         if found is None:
-            if not self.live[row]:
-                return []
-            if len(self._memo) > MEMO_LIMIT:
-                self._memo = {}
-            found = self._memo[("direct rows", row)] = list(direct_links(_Rows(self), row))
+            found = nb.memo[("direct rows", row)] = list(direct_links(nb, row))
         return found
 
     def status(self, a: int, b: int) -> str | None:
@@ -690,11 +686,14 @@ class EquivalenceGraph:
 
     def _links(self, row: int) -> dict[int, str]:
         """``linking.concept_links`` of ``row``: its concept's rows with how each joined."""
-        if not self.live[row]:
-            return {}
-        if len(self._memo) > MEMO_LIMIT:  # a read-only server: bound what it remembers
+        return concept_links(self._neighbourhood(), row) if self.live[row] else {}
+
+    def _neighbourhood(self) -> _Rows:
+        """The graph as ``linking.Neighbourhood``, its memo emptied when it has
+        grown past ``MEMO_LIMIT`` (a read-only server: bound what it remembers)."""
+        if len(self._memo) > MEMO_LIMIT:
             self._memo = {}
-        return concept_links(_Rows(self), row)
+        return _Rows(self)
 
     def _equivalents(self, row: int) -> list[Equivalent]:
         found = self._links(row)
@@ -707,13 +706,12 @@ class EquivalenceGraph:
     def members(self, row: int) -> dict[int, str]:
         """``row``'s whole concept (``linking.concept_members``): every member with
         how it joined, seen from ``row``; remembered until the next write."""
-        if len(self._memo) > MEMO_LIMIT:
-            self._memo = {}
-        found = self._memo.get(("members", row))
+        if not self.live[row]:
+            return {}
+        nb = self._neighbourhood()
+        found = nb.memo.get(("members", row))
         if found is None:
-            found = self._memo[("members", row)] = (
-                concept_members(_Rows(self), row) if self.live[row] else {}
-            )
+            found = nb.memo[("members", row)] = concept_members(nb, row)
         return found
 
     def declared_rows(self, concept: str) -> list[int]:
@@ -764,7 +762,7 @@ def names_index(entries: dict[int, Entry] | Sequence[Entry]) -> Named:
     items = entries.items() if isinstance(entries, dict) else enumerate(entries)
     index: dict[str, list[int]] = {}
     for row, entry in items:
-        for key in {name_key(x) for x in entry_names(entry)} - {""}:
+        for key in name_keys(entry):
             index.setdefault(key, []).append(int(row))
     return lambda key: index.get(key, ())
 

@@ -210,15 +210,7 @@ class EngineSearcher(HybridFusion):
     def concept(self, key: str) -> ConceptRecord:
         """``Searcher.concept`` over the engine, decided on demand."""
         self.refresh()
-        entry_id = key
-        if entry_id not in self.collection.fetch([entry_id], ["id"]):
-            found = self.collection.query(
-                f"concept == {json.dumps(key, ensure_ascii=False)}", ["id"], MAX_ARRAY
-            )
-            entry_id = min((str(r["id"]) for r in found), default=key.removeprefix(AUTO_PREFIX))
-            if not found and (not key.startswith(AUTO_PREFIX)
-                              or entry_id not in self.collection.fetch([entry_id], ["id"])):  # fmt: skip
-                raise QueryError(f"unknown concept or entry id {key!r}", "concept_id")
+        entry_id = self._concept_anchor(key)
         links = self._links.members(entry_id)
         return ConceptRecord(
             concept_id([x.entry for x in links]), entry_id,
@@ -226,6 +218,21 @@ class EngineSearcher(HybridFusion):
                                 x.status or "", None if x.status == ANCHOR else x.probability)
                   for rank, x in enumerate(links, start=1)),
         )  # fmt: skip
+
+    def _concept_anchor(self, key: str) -> str:
+        """An entry id, a declared concept id, or ``auto-`` and an entry id, in that
+        order (as ``Searcher._concept_row``) -> the entry the concept is seen from."""
+        if key in self.collection.fetch([key], ["id"]):
+            return key
+        declared = self.collection.query(
+            f"concept == {json.dumps(key, ensure_ascii=False)}", ["id"], MAX_ARRAY
+        )
+        if declared:
+            return min(str(r["id"]) for r in declared)
+        entry_id = key.removeprefix(AUTO_PREFIX)
+        if key.startswith(AUTO_PREFIX) and entry_id in self.collection.fetch([entry_id], ["id"]):
+            return entry_id
+        raise QueryError(f"unknown concept or entry id {key!r}", "concept_id")
 
     def search_concepts(self, query: str, k: int = 10, lang=None, source=None,
                         mode: str | None = None) -> list[ConceptHit]:  # fmt: skip

@@ -47,6 +47,14 @@ def test_reads_answer_from_the_engine(served, real_searcher):
         e.hit.id for e in real_searcher.equivalents(entry_id)
     ]
     assert served.get("/entries/nope/equivalents").status_code == 404
+    # a concept, by an entry id and by its concept id, as the local engine gives it
+    local_concept = real_searcher.concept(entry_id)
+    for key in (entry_id, local_concept.id):
+        concept = served.get(f"/concepts/{key}").json()
+        assert concept["id"] == local_concept.id
+        assert {m["id"]: m["joined"] for ms in concept["languages"].values() for m in ms} == {
+            m.hit.id: m.joined for m in real_searcher.concept(concept["anchor"]).members}
+    assert served.get("/concepts/nope").status_code == 404
     languages = {x["lang"]: x["count"] for x in served.get("/languages").json()}
     assert languages == real_searcher.index.manifest.languages
     sources = {s["source"]: s["languages"] for s in served.get("/sources").json()}
