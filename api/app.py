@@ -39,6 +39,7 @@ from glossa.api.admission import Overloaded, SearchGate
 from glossa.api.errors import ApiError, clipped, install_error_handlers, without_paths
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
+from glossa.api.recognition import recognition_routes
 from glossa.api.service import SearchService
 from glossa.corpus.entry import Entry, valid_id
 from glossa.corpus.errors import CorpusError
@@ -192,6 +193,8 @@ def create_app(
     def hit_model(hit: SearchHit) -> models.Hit:
         return models.Hit(**hit.to_dict())
 
+    app.include_router(recognition_routes(ready_searcher, Json, ERRORS))
+
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
@@ -220,8 +223,10 @@ def create_app(
         mode: Annotated[Literal["dense", "lexical", "hybrid"] | None, Query()] = None,
         group: Annotated[
             Literal["entry", "concept"],
-            Query(description="entry: a ranked list of entries; concept: the first k concepts, "
-                  "each with its entries in the asked languages"),
+            Query(
+                description="entry: a ranked list of entries; concept: the first k concepts, "
+                "each with its entries in the asked languages"
+            ),
         ] = "entry",
     ) -> models.SearchResult | models.ConceptSearchResult:
         """Search every glossary across languages. 503 with Retry-After when too many

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from glossa.corpus.entry import ID_PATTERN
 from glossa.corpus.importers import INVISIBLE, MAX_ALIAS_CHARS, MAX_ALIASES, MAX_CHARS
+from glossa.recognition import MAX_TEXT_CHARS
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
@@ -122,7 +123,9 @@ class ConceptMember(Hit):
 class Concept(BaseModel):
     id: str = Field(description="the concept id: a termbase's own, or auto: and an entry id")
     anchor: str = Field(description="the entry id the members are seen from")
-    languages: dict[str, list[ConceptMember]] = Field(description="the concept's entries by language")
+    languages: dict[str, list[ConceptMember]] = Field(
+        description="the concept's entries by language"
+    )
 
 
 class ConceptGroup(BaseModel):
@@ -286,3 +289,51 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class RecognizeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS,
+                      description=f"the text to check: 1..{MAX_TEXT_CHARS} characters")  # fmt: skip
+    lang: str | None = Field(None, max_length=16,
+                             description="the text's language; detected among the index's when absent")  # fmt: skip
+    target: list[str] | None = Field(None, max_length=64,
+                                     description="languages to show equivalents in; all when absent")  # fmt: skip
+    mode: Literal["exact", "inflected", "prefix"] | None = Field(
+        None, description="how words match: inflected (default where a lemmatiser covers the "
+        "language), exact, or prefix")  # fmt: skip
+    overlapping: bool = Field(False, description="every occurrence, not only the longest ones")
+
+
+class EquivalentOut(BaseModel):
+    id: str
+    term: str
+    lang: str
+    status: str | None
+    joined: str
+
+
+class TermMatchOut(BaseModel):
+    start: int = Field(
+        description="offset of the first character, in code points of the text as sent"
+    )
+    end: int = Field(description="offset after the last character")
+    text: str
+    id: str
+    term: str
+    name: str = Field(description="the name that matched: the term, an alias or the English name")
+    lang: str
+    concept: str | None
+    status: str | None
+    discouraged: bool = Field(description="the name is deprecated or superseded")
+    match: Literal["exact", "inflected", "fuzzy"]
+    equivalents: list[EquivalentOut] | None = Field(
+        description="the concept's entries in the target languages; null while links are computed"
+    )
+
+
+class RecognitionOut(BaseModel):
+    lang: str | None = Field(description="the text's language (as given or detected)")
+    mode: str
+    took_ms: float
+    matches: list[TermMatchOut]

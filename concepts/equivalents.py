@@ -817,6 +817,9 @@ class _Rows:
     def declared_here(self, node: int) -> list[int]:
         return self.graph._declared_here(node)
 
+    def concept(self, node: int) -> str | None:
+        return self.graph._entry(node).concept
+
     def decision(self, a: int, b: int) -> str | None:
         return self.graph.reviews.get(frozenset((a, b)))
 

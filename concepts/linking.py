@@ -100,6 +100,10 @@ class Neighbourhood(Protocol[N]):
         """Live entries of ``node``'s language that declare its concept."""
         ...
 
+    def concept(self, node: N) -> str | None:
+        """The concept id the node's entry declares, if any."""
+        ...
+
     def decision(self, a: N, b: N) -> str | None:
         """A reviewer's decision on the pair, if any."""
         ...
@@ -111,7 +115,9 @@ class Neighbourhood(Protocol[N]):
 
 def group(nb: Neighbourhood[N], node: N) -> tuple[N, ...]:
     """``node`` and the entries of its language that are the same concept
-    (shared concept keys or one declared concept), followed transitively."""
+    (shared concept keys or one declared concept), followed transitively. Two
+    entries a termbase declares in different concepts are homonyms, never one
+    concept by name."""
     found = nb.memo.get(("group", node))
     if found is None:
         found = nb.memo[("group", node)] = _group(nb, node)
@@ -127,12 +133,18 @@ def _group(nb: Neighbourhood[N], node: N) -> tuple[N, ...]:
     while queue and len(seen) < MAX_GROUP:
         current = queue.pop()
         keys = nb.keys(current)
-        found = [o for k in sorted(keys) for o in nb.named(k, lang) if nb.keys(o) & keys]
+        mine = nb.concept(current)
+        found = [o for k in sorted(keys) for o in nb.named(k, lang)
+                 if nb.keys(o) & keys and not _declared_apart(mine, nb.concept(o))]  # fmt: skip
         for other in [*found, *nb.declared_here(current)]:
             if other not in seen and nb.lang(other) == lang:
                 seen[other] = None
                 queue.append(other)
     return tuple(seen)
+
+
+def _declared_apart(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a != b
 
 
 def _best(nb: Neighbourhood[N], members: Sequence[N], lang: str) -> tuple[N, float] | None:
@@ -199,9 +211,7 @@ def _direct_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
                 for b in nb.named(key, lang):
                     if not nb.keys(b) & keys:
                         continue
-                    if b in near or member in {
-                        c for c, _ in nb.top(b, la)[:NAME_EVIDENCE_RANK]
-                    }:
+                    if b in near or member in {c for c, _ in nb.top(b, la)[:NAME_EVIDENCE_RANK]}:
                         linked.append(group(nb, b))
         for theirs in linked:
             for b in theirs:

@@ -407,9 +407,7 @@ def _print_hit(hit, prefix: str, indent: int = 7) -> None:
     if hit.definition_from:
         definition = f"({hit.definition_from}) {definition}"
     snippet = Text(" " * indent + definition, style="dim")
-    snippet.truncate(
-        out.width - 1, overflow="ellipsis"
-    )  # by terminal cells: CJK is double width
+    snippet.truncate(out.width - 1, overflow="ellipsis")  # by terminal cells: CJK is double width
     out.print(snippet, no_wrap=True)
 
 
@@ -817,6 +815,60 @@ def _equivalent_line(hit, status: str, prefix: str = "") -> Text:
     if status:
         line.append(f"  [{status}]", style="magenta")
     return line
+
+
+@app.command()
+def recognize(
+    file: Annotated[str, typer.Argument(help="A UTF-8 text file, or - for standard input.")],
+    target: Annotated[
+        list[str] | None,
+        typer.Option("--target", "-t", help="Show equivalents in these languages (repeatable)."),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", "-l", help="The text's language (default: detected).")
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            help="exact | inflected | prefix (default: inflected where a lemmatiser "
+            "covers the language)."
+        ),
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every occurrence, not only the longest ones.")
+    ] = False,
+    output: Annotated[str, typer.Option("--format", "-f", help="text | json | html")] = "text",
+    index_dir: IndexOption = None,
+) -> None:
+    """The termbase's terms in a text (inflected forms too), with their equivalents."""
+    from glossa.recognition import Recognizer
+    from glossa.recognition.render import describe, to_html
+    from glossa.recognition.texts import read_text
+
+    if output not in ("text", "json", "html"):
+        raise _fail(f"unknown --format {output!r}; valid: text, json, html")
+    try:
+        if file == "-":
+            text = read_text(sys.stdin.buffer, "standard input")
+        else:
+            with open(file, "rb") as stream:
+                text = read_text(stream, file)
+        searcher = _searcher(index_dir, wait_for_graph=True)
+        found = Recognizer(searcher).recognize(text, lang, target or None, mode, every)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    if output == "json":
+        sys.stdout.write(json.dumps(found.to_dict(), ensure_ascii=False) + "\n")
+    elif output == "html":
+        sys.stdout.write(to_html(text, found))
+    else:
+        out.print(f"[bold]{len(found.matches)} terms[/] in {found.lang or 'an unknown language'} "
+                  f"({found.mode})", highlight=False)  # fmt: skip
+        for m in found.matches:
+            line = Text(f"  {m.start:>6}  ")
+            line.append(m.text, style="bold red" if m.discouraged else "bold")
+            line.append(f"  {describe(m)}", style="dim" if not m.discouraged else "red")
+            out.print(line)
 
 
 @app.command()

@@ -140,6 +140,9 @@ class _Ids:
         lang = self.lang(node)
         return [i for i, other in self._members(node) if other == lang and i != node]
 
+    def concept(self, node: str) -> str | None:
+        return self.side(node).entry.concept
+
     def decision(self, a: str, b: str) -> str | None:
         return self.links.reviews.get(frozenset((a, b)))
 

@@ -5,7 +5,7 @@ answers on the bundled corpus are at the end."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from glossa.concepts.equivalents import _probability
@@ -60,6 +60,9 @@ class Hood:
         return sorted(i for i, e in self.entries.items()
                       if c and i != node and e.concept == c and e.lang == self.lang(node))  # fmt: skip
 
+    def concept(self, node):
+        return self.entries[node].concept
+
     def decision(self, a, b):
         return self.reviews.get(frozenset((a, b)))
 
@@ -108,6 +111,15 @@ def test_same_language_duplicates_are_one_group(nps):
     assert group(nps, "pl3") == ("pl3",)
 
 
+def test_entries_declared_in_different_concepts_are_homonyms_not_one_group(nps):
+    apart = Hood({**nps.entries,
+                  "pl1": replace(nps.entries["pl1"], concept="c-a"),
+                  "pl2": replace(nps.entries["pl2"], concept="c-b")}, nps.tops)  # fmt: skip
+    assert group(apart, "pl1") == ("pl1",)
+    one = Hood({**nps.entries, "pl1": replace(nps.entries["pl1"], concept="c-a")}, nps.tops)
+    assert set(group(one, "pl1")) == {"pl1", "pl2"}  # one side declaring nothing: still a name
+
+
 def test_a_group_links_to_every_member_of_the_other_group(nps):
     found = direct_links(nps, "zh")
     assert found["pl1"] == found["pl2"] == AUTOMATIC  # both Polish NPS, not just one
@@ -121,7 +133,9 @@ def test_concepts_are_followed_through_links(nps):
 
 
 def test_a_weak_pair_without_shared_names_is_not_linked(nps):
-    assert "zh2" not in concept_links(nps, "pl3")  # mutual, but similarity 0.20 with no margin, no shared name
+    assert "zh2" not in concept_links(
+        nps, "pl3"
+    )  # mutual, but similarity 0.20 with no margin, no shared name
 
 
 def test_a_shared_name_among_the_top_candidates_links(nps):
@@ -154,9 +168,12 @@ def test_a_chain_through_two_groups_of_one_language_links_only_directly():
         entry("d", "дельта", "ru"),
     ]}  # fmt: skip
     tops = {
-        ("a", "el"): [("b", 0.8), ("x", 0.1)], ("b", "pl"): [("a", 0.8), ("c", 0.79)],
-        ("c", "ru"): [("d", 0.8)], ("d", "pl"): [("c", 0.8), ("a", 0.1)],
-        ("b", "ru"): [("d", 0.8)], ("d", "el"): [("b", 0.8)],
+        ("a", "el"): [("b", 0.8), ("x", 0.1)],
+        ("b", "pl"): [("a", 0.8), ("c", 0.79)],
+        ("c", "ru"): [("d", 0.8)],
+        ("d", "pl"): [("c", 0.8), ("a", 0.1)],
+        ("b", "ru"): [("d", 0.8)],
+        ("d", "el"): [("b", 0.8)],
     }
     hood = Hood(entries, tops)
     assert set(direct_links(hood, "b")) == {"a", "d"}  # the links themselves stand
@@ -166,9 +183,13 @@ def test_a_chain_through_two_groups_of_one_language_links_only_directly():
 
 def test_the_real_models_links_on_the_bundled_corpus(real_searcher):
     """The issue's easy pairs, on the bundled corpus with the real model."""
+
     def terms(term):
         found = next(e for e in real_searcher.entries if e.term == term)
-        return {(eq.hit.lang, eq.hit.term, eq.hit.source[:3]) for eq in real_searcher.equivalents(found.id)}
+        return {
+            (eq.hit.lang, eq.hit.term, eq.hit.source[:3])
+            for eq in real_searcher.equivalents(found.id)
+        }
 
     nps = terms("净推荐值")
     assert {("pl", "Net Promoter Score")} == {(lang, t) for lang, t, _ in nps if lang == "pl"}

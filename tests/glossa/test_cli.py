@@ -46,6 +46,7 @@ def index_env(tmp_path, monkeypatch):
         "check",
         "restore",
         "optimize",
+        "recognize",
     ],
 )
 def test_every_command_has_help(command):
@@ -538,6 +539,7 @@ def test_restore_brings_back_the_previous_version_and_can_be_undone(tmp_path, sm
     merged = runner.invoke(app, ["optimize", *idx])
     assert merged.exit_code == 0 and "into one: 234 entries" in merged.stdout, merged.output
     assert "de-ces" not in ids() and runner.invoke(app, ["check", *idx]).exit_code == 0
+
     # optimizing an optimized index commits nothing, so the undo is not used up
     def generation():
         return json.loads((Path(idx[1]) / "manifest.json").read_text())["generation"]
@@ -584,7 +586,9 @@ def test_rejecting_a_declared_pair_is_refused_with_what_to_do(tmp_path, use_enco
     out = tmp_path / "tb"
     tbx = Path(__file__).resolve().parents[2] / "examples" / "cx-termbase.tbx"
     assert runner.invoke(app, ["index", str(tbx), "--out", str(out)]).exit_code == 0
-    record = json.loads(runner.invoke(app, ["concept", "sla", "--json", "--index", str(out)]).stdout)
+    record = json.loads(
+        runner.invoke(app, ["concept", "sla", "--json", "--index", str(out)]).stdout
+    )
     de, es = (record["languages"][lang][0]["id"] for lang in ("de", "es"))
     generation = json.loads((out / "manifest.json").read_text())["generation"]
     refused = runner.invoke(app, ["review", "reject", de, es, "--index", str(out)])
@@ -597,3 +601,42 @@ def test_rejecting_a_declared_pair_is_refused_with_what_to_do(tmp_path, use_enco
     accepted = runner.invoke(app, ["review", "accept", de, es, "--index", str(out)])
     assert accepted.exit_code == 0  # already one concept: nothing to record
     assert json.loads((out / "manifest.json").read_text())["generation"] == generation
+
+
+def test_recognize_prints_terms_as_text_json_and_html(tmp_path, use_encoder):
+    from glossa.indexer.build import build_index
+
+    from tests.recognition.test_recognizer import termbase
+
+    encoder = use_encoder(FakeEncoder())
+    build_index(termbase(), encoder, tmp_path / "idx")
+    text = tmp_path / "text.txt"
+    text.write_text("Zadzwoń na infolinię: <b>obsługa klienta</b> & NPS.", encoding="utf-8")
+    common = [str(text), "--index", str(tmp_path / "idx"), "--target", "zh"]
+    plain = runner.invoke(app, ["recognize", *common])
+    assert plain.exit_code == 0, plain.output
+    assert "3 terms in pl" in plain.output and "zh: 客户服务" in plain.output
+    data = json.loads(runner.invoke(app, ["recognize", *common, "-f", "json"]).output)
+    assert [m["id"] for m in data["matches"]] == ["pl-old", "pl-cs", "pl-nps"]
+    page = runner.invoke(app, ["recognize", *common, "-f", "html"]).output
+    assert (
+        '<mark class="discouraged"' in page and "&lt;b&gt;<mark" in page and "&amp; <mark" in page
+    )
+
+
+def test_recognize_refuses_binary_and_non_utf8_files_with_the_place(tmp_path, use_encoder):
+    from glossa.indexer.build import build_index
+
+    from tests.recognition.test_recognizer import termbase
+
+    build_index(termbase(), use_encoder(FakeEncoder()), tmp_path / "idx")
+    (tmp_path / "latin1.txt").write_bytes("obsługa".encode() + b" caf\xe9")
+    (tmp_path / "binary.txt").write_bytes(b"abc\x00def")
+    for name, expected in (
+        ("latin1.txt", "not UTF-8 text (byte 13"),
+        ("binary.txt", "binary file"),
+    ):
+        result = runner.invoke(
+            app, ["recognize", str(tmp_path / name), "--index", str(tmp_path / "idx")]
+        )
+        assert result.exit_code == 1 and expected in result.output and name in result.output

@@ -1,0 +1,47 @@
+"""Lemmas: the dictionary form of an inflected word (klientów -> klient,
+Kunden -> Kunde, клиентов -> клиент, مشتریان -> مشتری).
+
+A term is written in its base form and used in every form of it, so recognising
+terms in running text needs the lemma of each word. simplemma (MIT, no
+dependencies) lemmatises 54 languages from dictionaries built out of
+Wiktionary and other open lexicons; a word it does not know stays as it is, so
+a lemma never invents a match. The dictionaries load on first use of a
+language (about a second each).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import simplemma
+from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+CACHED_WORDS = 200_000  # distinct (word, language) pairs remembered
+
+
+def lemma_language(lang: str) -> str | None:
+    """The simplemma language for a Glossa language code (``pt-br`` -> ``pt``),
+    or None when there is no lemmatiser for it."""
+    base = lang.lower().split("-")[0].split("_")[0]
+    return base if base in SUPPORTED_LANGUAGES else None
+
+
+def lemmatized_languages() -> tuple[str, ...]:
+    """Every language code a lemmatiser covers."""
+    return tuple(sorted(SUPPORTED_LANGUAGES))
+
+
+@lru_cache(maxsize=CACHED_WORDS)
+def lemma(word: str, lang: str) -> str:
+    """The lemma of ``word`` in ``lang`` (itself when unknown or not covered).
+    A capitalised word the dictionary does not know is tried in lower case, as
+    the first word of a sentence is."""
+    language = lemma_language(lang)
+    if language is None:
+        return word
+    found = simplemma.lemmatize(word, lang=language)
+    if found == word and word[:1].isupper():
+        lower = simplemma.lemmatize(word.lower(), lang=language)
+        if lower != word.lower():
+            return lower
+    return found

@@ -1,0 +1,49 @@
+"""The text routes: ``POST /recognize``, the termbase's terms in a text.
+
+Recognition reads one version of the index like a search, but never the
+encoder, so it runs in the server's thread pool rather than behind the
+search gate (a long text must not hold a place meant for queries).
+"""
+
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from glossa.api import models
+from glossa.recognition import Recognizer
+from glossa.search.searcher import Searcher
+
+
+def recognizer_for(request: Request, searcher: Searcher) -> Recognizer:
+    """The recognizer of ``searcher``'s version, kept on the app between requests
+    so a write costs only the automata of the segments it adds."""
+    current: Recognizer | None = getattr(request.app.state, "recognizer", None)
+    recognizer = Recognizer(searcher) if current is None else current.follow(searcher)
+    request.app.state.recognizer = recognizer
+    return recognizer
+
+
+def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) -> APIRouter:
+    """The routes, given the app's dependencies: ``ready`` (the loaded Searcher,
+    or 503) and ``json_body`` (415 for a body that is not JSON)."""
+    router = APIRouter(tags=["text"])
+
+    @router.post("/recognize", response_model=models.RecognitionOut, responses=errors,
+                 dependencies=[json_body])  # fmt: skip
+    def recognize(
+        request: Request, searcher: Annotated[Searcher, Depends(ready)], body: models.RecognizeIn
+    ) -> models.RecognitionOut:
+        """The termbase's terms in a text, in any of their forms (inflected words
+        through a lemmatiser; acronyms and very short terms as written), longest
+        first and not overlapping, each with its concept's equivalents in the
+        target languages. Deprecated and superseded terms are found and flagged.
+        Offsets count code points of the text as sent."""
+        started = time.perf_counter()
+        found = recognizer_for(request, searcher).recognize(
+            body.text, body.lang, body.target, body.mode, body.overlapping)  # fmt: skip
+        return models.RecognitionOut(
+            **found.to_dict(), took_ms=round((time.perf_counter() - started) * 1000, 3)
+        )
+
+    return router

@@ -1,0 +1,250 @@
+"""Recognition: the termbase's terms in a text, with their equivalents.
+
+The text is cut into words once (``analysis.spans``), keyed under the match mode
+(``forms``) and under its words as written (for acronyms), and each segment's
+automata for the text's language report every name that occurs. Occurrences are
+then chosen longest first ("customer satisfaction score" wins over "customer
+satisfaction" inside it; CAT tools do the same), never overlapping unless all
+are asked for. Entries of one concept found at one place are one match; two
+concepts at one place (homonyms) are two. Each match carries the other
+languages' entries of its concept (the concept links the searcher keeps).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from glossa.analysis.folding import fold
+from glossa.analysis.names import entry_names
+from glossa.analysis.spans import word_spans
+from glossa.corpus.entry import DISCOURAGED, Entry
+from glossa.recognition.automaton import TermAutomaton, stream, word_positions
+from glossa.recognition.forms import CASED, MODES, default_mode, keys, words_of
+from glossa.recognition.language import base, detect_language
+from glossa.recognition.results import Equivalent, Recognition, TermMatch
+from glossa.search.searcher import GraphNotReady, QueryError, Searcher
+
+MAX_TEXT_CHARS = 200_000  # about 30,000 words: a long document, bounded work
+ENGLISH = "en"
+_KIND_ORDER = {"exact": 0, "inflected": 1, "fuzzy": 2}
+_STATUS_ORDER = {"preferred": 0, None: 1, "admitted": 1}
+
+
+class RecognitionError(QueryError):
+    """A text, language or option recognition cannot take (the parameter named)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    first: int  # word numbers, inclusive
+    last: int
+    row: int  # global row
+    name: int
+    kind: str
+
+
+def _names(entries: Iterable[tuple[int, Entry]], lang: str) -> Iterable[tuple[int, int, str, str]]:
+    """(local row, name index, name, name's language) of every name a text in
+    ``lang`` can contain: the names of entries in ``lang`` (their English name
+    as English), and in English text every entry's English name."""
+    english_text = base(lang) == ENGLISH
+    for row, entry in entries:
+        names = entry_names(entry)
+        own = entry.lang == lang
+        for index, name in enumerate(names):
+            is_english = entry.english is not None and index == len(names) - 1
+            if is_english and (own or english_text):
+                yield row, index, name, ENGLISH
+            elif own and not is_english:
+                yield row, index, name, lang
+
+
+class Recognizer:
+    """Recognition over one version of the index (``searcher``). ``previous``:
+    the recognizer of an earlier version, whose automata of segments both share
+    are reused."""
+
+    def __init__(self, searcher: Searcher, previous: Recognizer | None = None) -> None:
+        self.searcher = searcher
+        self.index = searcher.index
+        names = {seg.name for seg in self.index.segments}
+        held = previous._automata if previous is not None else {}
+        self._automata: dict[tuple[str, str, str], TermAutomaton] = {
+            key: automaton for key, automaton in held.items() if key[0] in names
+        }
+        self._lock = threading.Lock()
+
+    def follow(self, searcher: Searcher) -> Recognizer:
+        """The recognizer for ``searcher``'s version: this one when it is the same,
+        else a new one that reuses the automata of the segments both share."""
+        return self if searcher is self.searcher else Recognizer(searcher, previous=self)
+
+    # ------------------------------------------------------------------ checks
+
+    def _language(self, lang: str | None, text: str) -> str | None:
+        languages = sorted(self.index.manifest.languages)
+        if lang is None:
+            return detect_language(text, languages)
+        if lang in languages or base(lang) == ENGLISH:
+            return lang
+        same = [x for x in languages if base(x) == base(lang)]
+        if same:
+            return same[0]
+        raise RecognitionError(f"unknown language {lang}; valid: {', '.join(languages)}", "lang")
+
+    def _targets(self, target: str | Sequence[str] | None) -> set[str] | None:
+        if target is None:
+            return None
+        wanted = {target} if isinstance(target, str) else set(target)
+        languages = set(self.index.manifest.languages)
+        unknown = sorted(wanted - languages)
+        if unknown:
+            raise RecognitionError(
+                f"unknown target language {', '.join(unknown)}; valid: {', '.join(sorted(languages))}",
+                "target",
+            )
+        return wanted or None
+
+    @staticmethod
+    def _check_text(text: str) -> None:
+        if not isinstance(text, str) or not text.strip():
+            raise RecognitionError("text is empty: send the text to check", "text")
+        if len(text) > MAX_TEXT_CHARS:
+            raise RecognitionError(
+                f"text has {len(text)} characters, over the limit of {MAX_TEXT_CHARS}; "
+                "send it in parts", "text")  # fmt: skip
+
+    # ------------------------------------------------------------------ automata
+
+    def _automaton(self, s: int, lang: str, mode: str) -> TermAutomaton:
+        segment = self.index.segments[s]
+        key = (segment.name, lang, mode)
+        found = self._automata.get(key)
+        if found is None:
+            with self._lock:
+                found = self._automata.get(key)
+                if found is None:
+                    names = _names(enumerate(segment.entries), lang)
+                    found = self._automata[key] = TermAutomaton.build(names, mode)
+        return found
+
+    def _occurrences(self, words: list[str], lang: str, mode: str) -> list[_Found]:
+        found: list[_Found] = []
+        for automaton_mode in (mode, CASED):
+            text_keys = keys(words, lang, automaton_mode)
+            text_stream, at = stream(text_keys), word_positions(text_keys)
+            for s, (dead, offset) in enumerate(zip(self.index.dead, self.index.bases, strict=True)):
+                for o in self._automaton(s, lang, automaton_mode).find(text_stream, at):
+                    if not dead[o.row]:
+                        kind = self._kind(words[o.first : o.last + 1], offset + o.row, o.name,
+                                          automaton_mode)  # fmt: skip
+                        found.append(_Found(o.first, o.last, offset + o.row, o.name, kind))
+        return found
+
+    def _kind(self, words: list[str], row: int, name: int, mode: str) -> str:
+        if mode in (CASED, "exact"):
+            return "exact"
+        written = entry_names(self.index.entry(row))[name]
+        if [fold(w) for w in words] == [fold(w) for w in words_of(written)]:
+            return "exact"
+        return "inflected" if mode == "inflected" else "fuzzy"
+
+    # ------------------------------------------------------------------ recognition
+
+    def recognize(
+        self,
+        text: str,
+        lang: str | None = None,
+        target: str | Sequence[str] | None = None,
+        mode: str | None = None,
+        overlapping: bool = False,
+    ) -> Recognition:
+        """The terms of ``text`` (in ``lang``, detected when None), each with its
+        equivalents in ``target`` languages (every other language when None).
+        ``mode``: exact, inflected or prefix (default: inflected where a
+        lemmatiser covers the language). ``overlapping``: every occurrence, not
+        only the longest non-overlapping ones."""
+        self._check_text(text)
+        language = self._language(lang, text)
+        targets = self._targets(target)
+        mode = mode or default_mode(language or ENGLISH)
+        if mode not in MODES:
+            raise RecognitionError(f"unknown mode {mode}; valid: {', '.join(MODES)}", "mode")
+        if language is None:
+            return Recognition(None, mode, ())
+        spans = word_spans(text)
+        words = [text[a:b] for a, b in spans]
+        found = self._occurrences(words, language, mode)
+        chosen = found if overlapping else self._longest(found, spans)
+        return Recognition(language, mode, tuple(self._matches(chosen, text, spans, targets)))
+
+    @staticmethod
+    def _longest(found: list[_Found], spans: list[tuple[int, int]]) -> list[_Found]:
+        """Leftmost-longest, in characters; occurrences of the very same span all stay."""
+
+        def length(f: _Found) -> int:
+            return spans[f.last][1] - spans[f.first][0]
+
+        taken: set[int] = set()
+        kept: list[_Found] = []
+        chosen_spans: set[tuple[int, int]] = set()
+        for f in sorted(found, key=lambda f: (-length(f), f.first, _KIND_ORDER[f.kind])):
+            words = range(f.first, f.last + 1)
+            if (f.first, f.last) in chosen_spans or not taken.intersection(words):
+                kept.append(f)
+                chosen_spans.add((f.first, f.last))
+                taken.update(words)
+        return kept
+
+    def _matches(self, chosen: list[_Found], text: str, spans, targets) -> list[TermMatch]:
+        by_span: dict[tuple[int, int], list[_Found]] = {}
+        for f in chosen:
+            by_span.setdefault((f.first, f.last), []).append(f)
+        concepts: dict[int, tuple[str | None, tuple[Equivalent, ...] | None]] = {}
+        out: list[TermMatch] = []
+        for (first, last), here in sorted(by_span.items()):
+            start, end = spans[first][0], spans[last][1]
+            seen: set[str] = set()
+            for f in sorted(here, key=lambda f: self._preference(f)):
+                entry = self.index.entry(f.row)
+                if f.row not in concepts:
+                    concepts[f.row] = self._concept(entry, targets)
+                concept, equivalents = concepts[f.row]
+                group = concept or entry.id
+                if group in seen:
+                    continue
+                seen.add(group)
+                name = entry_names(entry)[f.name]
+                info = entry.info(name)
+                status = info.status if info else None
+                out.append(TermMatch(
+                    start, end, text[start:end], entry.id, entry.term, name, entry.lang, concept,
+                    status, status in DISCOURAGED, f.kind, equivalents,
+                ))  # fmt: skip
+        return out
+
+    def _preference(self, f: _Found) -> tuple:
+        entry = self.index.entry(f.row)
+        info = entry.info(entry_names(entry)[f.name])
+        status = info.status if info else None
+        return (_KIND_ORDER[f.kind], _STATUS_ORDER.get(status, 2), entry.id)
+
+    def _concept(self, entry: Entry, targets: set[str] | None):
+        """The entry's concept id and its entries in the target languages."""
+        if not self.searcher.has_graph:
+            return entry.concept, None
+        try:
+            record = self.searcher.concept(entry.id)
+        except GraphNotReady:
+            return entry.concept, None
+        equivalents: dict[tuple[str, str], Equivalent] = {}
+        for m in record.members:  # one per language and term: two glossaries may agree
+            if m.hit.lang != entry.lang and (targets is None or m.hit.lang in targets):
+                key = (m.hit.lang, fold(m.hit.term))
+                equivalents.setdefault(
+                    key, Equivalent(m.hit.id, m.hit.term, m.hit.lang, m.hit.status, m.joined)
+                )
+        ordered = sorted(equivalents.values(), key=lambda e: (e.lang, e.status in DISCOURAGED))
+        return record.id, tuple(ordered)
