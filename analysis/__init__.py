@@ -10,7 +10,9 @@ chained by ``analyzers``:
 - ``stemming`` and ``ngrams``: the filters applied to each word;
 - ``analyzers``: the named chains (``ANALYZERS``) and ``analyze``;
 - ``names``: an entry's names and the key a name matches exactly under;
-- ``entry_text``: the lexical text of an entry, what BM25 indexes.
+- ``entry_text``: the lexical text of an entry, what BM25 indexes;
+- ``spans``: words with their offsets in the text as sent (recognition);
+- ``lemmas``: the dictionary form of an inflected word (simplemma).
 
 A query's language is unknown (and often not one the glossaries contain), so
 every step works by *script*, the same way for queries and entries.

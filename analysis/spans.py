@@ -15,9 +15,11 @@ import re
 # Han, kana and Hangul syllables: scripts written without spaces between terms
 # (Korean writes spaces, but particles cling to the noun: 클래스를)
 CHARACTER_WORDS = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_SPANS = re.compile(
-    rf"[{CHARACTER_WORDS}]|(?:(?![{CHARACTER_WORDS}])[\w\u0300-\u036f\u064b-\u065f\u0670])+"
-)
+_LETTERS = rf"(?:(?![{CHARACTER_WORDS}])[\w\u0300-\u036f\u064b-\u065f\u0670])+"
+# an apostrophe between Cyrillic letters belongs to the word (Ukrainian об'єкт,
+# сім'я); in Latin script it separates (French l'objet, English customer's)
+_APOSTROPHE = "(?<=[\u0400-\u04ff])['\u2019\u02bc](?=[\u0400-\u04ff])"
+_SPANS = re.compile(rf"[{CHARACTER_WORDS}]|{_LETTERS}(?:{_APOSTROPHE}{_LETTERS})*")
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

@@ -2,7 +2,10 @@
 
 - ``exact``: the folded word (case, diacritics and Persian letter forms aside);
 - ``inflected``: the folded lemma (``analysis.lemmas``), so "obsłudze klientów"
-  meets the term "obsługa klienta" word by word;
+  meets the term "obsługa klienta" word by word, and the folded word itself:
+  a lemmatiser is not always consistent with itself (simplemma takes the noun
+  "zapytanie" to the verb "zapytać" but its form "zapytania" to "zapytanie"),
+  and a term is written in its base form, so either key may be the one shared;
 - ``prefix``: the folded word's first ``STEM_CHARS`` characters (memoQ's prefix
   match, for languages no lemmatiser covers);
 - ``cased``: the word as written, for acronyms and very short names: "NPS" is a
@@ -47,15 +50,23 @@ def words_of(text: str) -> list[str]:
     return [text[a:b] for a, b in word_spans(text)]
 
 
-def word_key(word: str, lang: str, mode: str) -> str:
-    """The key ``word`` of language ``lang`` matches under in ``mode``."""
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})  # об’єкт = об'єкт = обʼєкт
+
+
+def word_keys(word: str, lang: str, mode: str) -> tuple[str, ...]:
+    """The keys ``word`` of language ``lang`` matches under in ``mode``, the one
+    to try first first (two words match when they share a key)."""
+    word = word.translate(_APOSTROPHES)
     if mode == CASED:
-        return word
-    if mode == "inflected" and not is_character_word(word):
-        return fold(lemma(word, lang))
+        return (word,)
     folded = fold(word)
-    return folded[:STEM_CHARS] if mode == "prefix" and not is_character_word(word) else folded
+    if is_character_word(word):
+        return (folded,)
+    if mode == "inflected":
+        lemma_key = fold(lemma(word, lang))
+        return (lemma_key,) if lemma_key == folded else (lemma_key, folded)
+    return (folded[:STEM_CHARS],) if mode == "prefix" else (folded,)
 
 
-def keys(words: list[str], lang: str, mode: str) -> list[str]:
-    return [word_key(w, lang, mode) for w in words]
+def keys(words: list[str], lang: str, mode: str) -> list[tuple[str, ...]]:
+    return [word_keys(w, lang, mode) for w in words]

@@ -20,7 +20,7 @@ from glossa.analysis.folding import fold
 from glossa.analysis.names import entry_names
 from glossa.analysis.spans import word_spans
 from glossa.corpus.entry import DISCOURAGED, Entry
-from glossa.recognition.automaton import TermAutomaton, stream, word_positions
+from glossa.recognition.automaton import TermAutomaton
 from glossa.recognition.forms import CASED, MODES, default_mode, keys, words_of
 from glossa.recognition.language import base, detect_language
 from glossa.recognition.results import Equivalent, Recognition, TermMatch
@@ -134,9 +134,8 @@ class Recognizer:
         found: list[_Found] = []
         for automaton_mode in (mode, CASED):
             text_keys = keys(words, lang, automaton_mode)
-            text_stream, at = stream(text_keys), word_positions(text_keys)
             for s, (dead, offset) in enumerate(zip(self.index.dead, self.index.bases, strict=True)):
-                for o in self._automaton(s, lang, automaton_mode).find(text_stream, at):
+                for o in self._automaton(s, lang, automaton_mode).find(text_keys):
                     if not dead[o.row]:
                         kind = self._kind(words[o.first : o.last + 1], offset + o.row, o.name,
                                           automaton_mode)  # fmt: skip

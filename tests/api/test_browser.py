@@ -195,3 +195,22 @@ def test_one_card_per_concept_with_each_languages_term(page, live_server, shots)
     page.select_option("#group-filter", "")  # back to the flat list
     page.wait_for_selector("#results .result")
     assert "group=concept" not in page.url
+
+
+def test_check_a_text_marks_its_terms_with_equivalents(page, live_server, shots):
+    page.goto(live_server + "/#check")
+    page.wait_for_selector("#check-target option[value='zh']", state="attached")
+    text = "Mierzymy NPS 😀 i dbamy o obsłudze klienta; 客户满意度很高。"
+    page.fill("#check-text", text)
+    page.select_option("#check-target", "zh")
+    page.click("#check-form button[type=submit]")
+    page.wait_for_selector("#check-output mark")
+    marks = page.locator("#check-output mark").all_inner_texts()
+    assert "NPS" in marks and "obsłudze klienta" in marks, marks  # offsets survive the emoji
+    assert "净推荐值" in page.locator("#check-output mark", has_text="NPS").get_attribute("title")
+    assert page.locator("#check-output").inner_text() == text  # nothing lost or doubled
+    page.screenshot(path=str(shots / "check.png"), full_page=True)
+    page.fill("#check-text", "امتیاز تلاش مشتری را اندازه بگیرید")
+    page.click("#check-form button[type=submit]")
+    page.wait_for_selector("#check-output mark:has-text('امتیاز تلاش مشتری')")
+    assert page.locator("#check-output").evaluate("n => getComputedStyle(n).direction") == "rtl"
