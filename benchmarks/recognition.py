@@ -186,7 +186,9 @@ def prf(predicted: set, gold: set) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def run_language(lang: str, docs: Path, glossary: Path, limit: int, problems: list[str]) -> dict | None:
+def run_language(
+    lang: str, docs: Path, glossary: Path, limit: int, problems: list[str]
+) -> dict | None:
     from glossa.corpus.entry import Entry
     from glossa.indexer.build import build_index
     from glossa.recognition import Recognizer
@@ -200,9 +202,18 @@ def run_language(lang: str, docs: Path, glossary: Path, limit: int, problems: li
     patterns = [(c, english_pattern(c.english)) for c in found_concepts]
     in_source = [{c.slug for c, p in patterns if p.search(para.source)} for para in paras]
     chosen = sample(paras, in_source, limit)
-    entries = [Entry(f"{x}-{c.slug}", t, f"{c.english} ({lang})", x, f"python-docs-{x}",
-                     concept=f"c-{c.slug}")  # fmt: skip
-               for c in found_concepts for x, t in (("en", c.english), (lang, c.term))]
+    entries = [
+        Entry(
+            f"{x}-{c.slug}",
+            t,
+            f"{c.english} ({lang})",
+            x,
+            f"python-docs-{x}",
+            concept=f"c-{c.slug}",
+        )  # fmt: skip
+        for c in found_concepts
+        for x, t in (("en", c.english), (lang, c.term))
+    ]
     part = {c.slug: c.part for c in found_concepts}
     with tempfile.TemporaryDirectory() as tmp:
         encoder = HashEncoder()
@@ -326,8 +337,10 @@ def scale_table(scale: list[dict]) -> str:
     for s in scale:
         per = ", ".join(f"{lang} {v['seconds_median'] * 1000:.0f}"
                         for lang, v in s["per_language"].items())  # fmt: skip
-        lines.append(f"| {s['entries']:,} | {s['build_s']:.1f} | {s['automata_mb']:.0f} | "
-                     f"{s['dictionaries_mb']:.0f} ({', '.join(s['languages'])}) | {per} |")
+        lines.append(
+            f"| {s['entries']:,} | {s['build_s']:.1f} | {s['automata_mb']:.0f} | "
+            f"{s['dictionaries_mb']:.0f} ({', '.join(s['languages'])}) | {per} |"
+        )
     return "\n".join(lines)
 
 
@@ -338,14 +351,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--langs", default=",".join(DEFAULT_LANGS))
     parser.add_argument("--max-paragraphs", type=int, default=MAX_PARAGRAPHS)
     parser.add_argument("--stem", default="recognition")
-    parser.add_argument("--synthetic", type=int, nargs="*", default=[],
-                        help="also measure at these synthetic index sizes (e.g. 1000000)")
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also measure at these synthetic index sizes (e.g. 1000000)",
+    )
     args = parser.parse_args(argv)
     problems: list[str] = []
     results = []
     for lang in args.langs.split(","):
         if not (args.docs / lang).is_dir() or not (args.glossary / f"{lang}.po").is_file():
-            print(f"skipped {lang}: no {args.docs / lang} or {args.glossary / lang}.po", file=sys.stderr)
+            print(
+                f"skipped {lang}: no {args.docs / lang} or {args.glossary / lang}.po",
+                file=sys.stderr,
+            )
             continue
         result = run_language(lang, args.docs, args.glossary, args.max_paragraphs, problems)
         gc.collect()
@@ -355,9 +376,14 @@ def main(argv: list[str] | None = None) -> None:
     timing = {"lang": "uk", **long_text_timing("uk", args.docs, args.glossary)}
     scale = [synthetic_scale(n) for n in args.synthetic]
     load = Path("/proc/loadavg").read_text().split()[:3]
-    text = table(results, timing) + scale_table(scale) + (
-        f"\n\nLoad average at the end: {' '.join(load)} (2 cores). Files polib could not read "
-        f"(reported, skipped): {len(problems)}" + "".join(f"\n- {p}" for p in problems[:10]))
+    text = (
+        table(results, timing)
+        + scale_table(scale)
+        + (
+            f"\n\nLoad average at the end: {' '.join(load)} (2 cores). Files polib could not read "
+            f"(reported, skipped): {len(problems)}" + "".join(f"\n- {p}" for p in problems[:10])
+        )
+    )
     write_results(args.stem, "Terms in real text (benchmarks/recognition.py)", text,
                   {"languages": results, "long_text": timing, "problems": problems,
                    "synthetic": scale})  # fmt: skip
@@ -377,9 +403,10 @@ def synthetic_scale(count: int) -> dict:
     measured in ``scale_e2e``)."""
     from types import SimpleNamespace
 
-    from benchmarks.scale_e2e import rss_mb, synthetic_entries
     from glossa.analysis.lemmas import lemma
     from glossa.recognition import Recognizer
+
+    from benchmarks.scale_e2e import rss_mb, synthetic_entries
 
     entries = synthetic_entries(count)
     langs = sorted({e.lang for e in entries})
@@ -396,7 +423,12 @@ def synthetic_scale(count: int) -> dict:
     )  # fmt: skip
     recognizer = Recognizer(SimpleNamespace(index=index, has_graph=False))
     rng = np.random.default_rng(1)
-    out = {"entries": count, "dictionaries_mb": dictionaries, "languages": langs, "per_language": {}}
+    out = {
+        "entries": count,
+        "dictionaries_mb": dictionaries,
+        "languages": langs,
+        "per_language": {},
+    }
     started = time.perf_counter()
     base = rss_mb()
     for lang in langs:  # the automata, built as the first text of each language does

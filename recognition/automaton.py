@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import ahocorasick
 import numpy as np
-
 from glossa.recognition.forms import CASED, is_cased_name, keys, words_of
 
 _FIRST = 0x100  # word numbers are written from here, away from control characters

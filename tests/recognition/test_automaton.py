@@ -22,7 +22,9 @@ def test_a_word_joins_its_lemma_and_its_written_form():
 
 
 def test_word_boundaries_hold_and_names_of_several_words_need_all_of_them():
-    built = TermAutomaton.build([(0, 0, "obsługa klienta", "pl"), (1, 0, "klient", "pl")], "inflected")
+    built = TermAutomaton.build(
+        [(0, 0, "obsługa klienta", "pl"), (1, 0, "klient", "pl")], "inflected"
+    )
     assert found(built, "obsłudze klientów") == [(0, 1, 0), (1, 1, 1)]
     assert found(built, "obsługa") == []
     assert found(built, "klientka") == []  # another word, not a longer one
