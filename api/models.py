@@ -337,3 +337,33 @@ class RecognitionOut(BaseModel):
     mode: str
     took_ms: float
     matches: list[TermMatchOut]
+
+
+class TranslationQaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="the source text")
+    target: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="its translation")
+    source_lang: str = Field(min_length=1, max_length=16)
+    target_lang: str = Field(min_length=1, max_length=16)
+
+
+class ApprovedOut(BaseModel):
+    id: str
+    term: str
+    status: str | None
+
+
+class TermCheckOut(BaseModel):
+    term: TermMatchOut = Field(description="the source term")
+    verdict: Literal["used", "missing", "no equivalent"]
+    found: str | None = Field(description="the target text that uses an approved equivalent")
+    approved: list[ApprovedOut] = Field(description="the target-language terms that would do")
+
+
+class TranslationQaOut(BaseModel):
+    id: str
+    where: str | None
+    problems: int = Field(description="missing equivalents plus discouraged target terms")
+    terms: list[TermCheckOut]
+    discouraged: list[TermMatchOut] = Field(description="deprecated or superseded target terms used")
+    unasked: list[TermMatchOut] = Field(description="target terms whose concept no source term has")

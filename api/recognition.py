@@ -1,4 +1,5 @@
-"""The text routes: ``POST /recognize``, the termbase's terms in a text.
+"""The text routes: ``POST /recognize`` (the termbase's terms in a text) and
+``POST /qa/translation`` (a translation's terminology check).
 
 Recognition reads one version of the index like a search, but never the
 encoder, so it runs in the server's thread pool rather than behind the
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from glossa.api import models
 from glossa.recognition import Recognizer
+from glossa.recognition.translation_qa import check_segment
 from glossa.search.searcher import Searcher
 
 
@@ -45,5 +47,20 @@ def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) 
         return models.RecognitionOut(
             **found.to_dict(), took_ms=round((time.perf_counter() - started) * 1000, 3)
         )
+
+    @router.post("/qa/translation", response_model=models.TranslationQaOut, responses=errors,
+                 dependencies=[json_body])  # fmt: skip
+    def translation_qa(
+        request: Request,
+        searcher: Annotated[Searcher, Depends(ready)],
+        body: models.TranslationQaIn,
+    ) -> models.TranslationQaOut:
+        """Terminology check of one translated segment: each source term with its
+        approved target equivalents and whether one is used (in any of its
+        forms), the deprecated or superseded target terms used, and the target
+        terms whose concept no source term has."""
+        found = check_segment(recognizer_for(request, searcher), body.source, body.target,
+                              body.source_lang, body.target_lang)  # fmt: skip
+        return models.TranslationQaOut(**found.to_dict())
 
     return router

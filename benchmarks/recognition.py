@@ -389,9 +389,6 @@ def main(argv: list[str] | None = None) -> None:
                    "synthetic": scale})  # fmt: skip
 
 
-if __name__ == "__main__":
-    main()
-
 
 def synthetic_scale(count: int) -> dict:
     """Recognition at ``count`` synthetic entries (``scale_e2e``'s generator: Zipf
@@ -455,3 +452,7 @@ def synthetic_scale(count: int) -> dict:
                                      "seconds_median": float(np.median(times)),
                                      "matches": len(found.matches)}  # fmt: skip
     return out
+
+
+if __name__ == "__main__":
+    main()

@@ -872,6 +872,66 @@ def recognize(
 
 
 @app.command()
+def qa(
+    file: Annotated[Path, typer.Argument(help="A bilingual file: XLIFF 1.2/2.x, PO or TMX.")],
+    source_lang: Annotated[
+        str | None, typer.Option(help="The source language (default: what the file says).")
+    ] = None,
+    target_lang: Annotated[
+        str | None, typer.Option(help="The target language (default: what the file says).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index_dir: IndexOption = None,
+) -> None:
+    """Terminology check of a translation: is each source term translated with
+    an approved equivalent, and are discouraged terms used? Exit code 2 when a
+    segment has a problem (for CI), 1 on an error."""
+    from glossa.recognition import Recognizer
+    from glossa.recognition.bilingual import read_bilingual
+    from glossa.recognition.translation_qa import MISSING, USED, check_segment
+
+    try:
+        bilingual = read_bilingual(file)
+        source = source_lang or bilingual.source_lang
+        target = target_lang or bilingual.target_lang
+        if not source or not target:
+            raise _fail(f"{file} does not say its {'source' if not source else 'target'} "
+                        "language: give --source-lang and --target-lang")  # fmt: skip
+        recognizer = Recognizer(_searcher(index_dir, wait_for_graph=True))
+        checks = [check_segment(recognizer, s.source, s.target, source, target, s.id, s.where)
+                  for s in bilingual.segments]  # fmt: skip
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    terms = [t for c in checks for t in c.terms]
+    summary = {
+        "file": str(file), "source_lang": source, "target_lang": target,
+        "segments": len(checks), "untranslated": bilingual.untranslated,
+        "with_problems": sum(c.problems > 0 for c in checks), "terms": len(terms),
+        "used": sum(t.verdict == USED for t in terms),
+        "missing": sum(t.verdict == MISSING for t in terms),
+        "discouraged": sum(len(c.discouraged) for c in checks),
+    }  # fmt: skip
+    if as_json:
+        sys.stdout.write(json.dumps({**summary, "checks": [c.to_dict() for c in checks]},
+                                    ensure_ascii=False) + "\n")  # fmt: skip
+    else:
+        for c in checks:
+            for t in c.terms:
+                if t.verdict == MISSING:
+                    wanted = " or ".join(e.term for e in t.approved)
+                    out.print(f"{c.where}: [red]missing[/] {t.source.text!r} → {wanted}",
+                              highlight=False)  # fmt: skip
+            for m in c.discouraged:
+                out.print(f"{c.where}: [red]discouraged[/] {m.text!r} ({m.status})", highlight=False)
+        out.print(f"{summary['segments']} segments ({summary['untranslated']} untranslated "
+                  f"skipped): {summary['terms']} source terms, {summary['used']} with an approved "
+                  f"equivalent, {summary['missing']} missing, {summary['discouraged']} "
+                  f"discouraged target terms", highlight=False)  # fmt: skip
+    if summary["with_problems"]:
+        raise typer.Exit(2)
+
+
+@app.command()
 def review(
     decision: Annotated[str, typer.Argument(help="accept or reject")],
     entry_a: Annotated[str, typer.Argument(help="An entry id.")],

@@ -94,6 +94,16 @@ class Recognizer:
             return same[0]
         raise RecognitionError(f"unknown language {lang}; valid: {', '.join(languages)}", "lang")
 
+    def language_of(self, lang: str, parameter: str = "lang") -> str:
+        """``lang`` as the index writes it (``pt`` -> ``pt-br`` when only that is
+        held), or an error naming ``parameter``."""
+        try:
+            found = self._language(lang, "")
+        except RecognitionError as exc:
+            raise RecognitionError(str(exc), parameter) from exc
+        assert found is not None
+        return found
+
     def _targets(self, target: str | Sequence[str] | None) -> set[str] | None:
         if target is None:
             return None

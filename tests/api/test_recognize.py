@@ -61,3 +61,16 @@ def test_a_body_that_is_not_json_is_415(client):
         "/recognize", content=b"obsluga klienta", headers={"content-type": "text/plain"}
     )
     assert r.status_code == 415
+
+
+def test_translation_qa_says_which_source_terms_lack_their_approved_equivalent(client):
+    body = {"source": "Obsługa klienta i NPS.", "target": "客户服务很好。", "source_lang": "pl",
+            "target_lang": "zh"}  # fmt: skip
+    r = client.post("/qa/translation", json=body)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    verdicts = {t["term"]["id"]: (t["verdict"], t["found"]) for t in got["terms"]}
+    assert verdicts == {"pl-cs": ("used", "客户服务"), "pl-nps": ("missing", None)}
+    assert got["problems"] == 1
+    bad = client.post("/qa/translation", json={**body, "target_lang": "xx"})
+    assert bad.status_code == 400 and bad.json()["error"]["parameter"] == "target_lang"

@@ -47,6 +47,7 @@ def index_env(tmp_path, monkeypatch):
         "restore",
         "optimize",
         "recognize",
+        "qa",
     ],
 )
 def test_every_command_has_help(command):
@@ -489,7 +490,8 @@ def test_every_readme_command_runs_as_written(tmp_path, monkeypatch, use_encoder
         if args[0] == "eval":
             args = [*args, "--out", str(tmp_path / "eval")]
         result = runner.invoke(app, args)
-        assert result.exit_code == 0, (args, result.output)
+        expected = (0, 2) if args[0] == "qa" else (0,)  # qa: 2 when the translation has a problem
+        assert result.exit_code in expected, (args, result.output)
 
 
 def test_check_verifies_every_file_and_info_says_it_did_not(small_index):
@@ -640,3 +642,26 @@ def test_recognize_refuses_binary_and_non_utf8_files_with_the_place(tmp_path, us
             app, ["recognize", str(tmp_path / name), "--index", str(tmp_path / "idx")]
         )
         assert result.exit_code == 1 and expected in result.output and name in result.output
+
+
+def test_qa_checks_a_translation_file_and_exits_2_on_problems(tmp_path, use_encoder):
+    from glossa.indexer.build import build_index
+
+    from tests.recognition.test_recognizer import termbase
+    from tests.recognition.test_translation_qa import XLIFF12
+
+    build_index(termbase(), use_encoder(FakeEncoder()), tmp_path / "idx")
+    idx = ["--index", str(tmp_path / "idx")]
+    good = tmp_path / "good.xlf"
+    good.write_text(XLIFF12, encoding="utf-8")
+    result = runner.invoke(app, ["qa", str(good), *idx])
+    assert result.exit_code == 0, result.output
+    assert "1 segments (1 untranslated skipped): 1 source terms, 1 with an approved" in result.output
+    bad = tmp_path / "bad.xlf"
+    bad.write_text(XLIFF12.replace("<target>obsługa klienta</target>", "<target>infolinia</target>"),
+                   encoding="utf-8")  # fmt: skip
+    result = runner.invoke(app, ["qa", str(bad), *idx, "--json"])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert (data["missing"], data["discouraged"], data["with_problems"]) == (1, 1, 1)
+    assert data["checks"][0]["where"].endswith("bad.xlf:4")

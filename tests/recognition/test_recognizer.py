@@ -31,10 +31,12 @@ def termbase() -> list[Entry]:
         e("zh-nps", "净推荐值", "zh", "c-nps", aliases=["NPS"]),
         e("pl-old", "infolinia", "pl", "c-line", aliases=["call center"],
           info=[TermInfo("infolinia", status="deprecated"), TermInfo("call center", status="preferred")]),
+        e("zh-line", "呼叫中心", "zh", "c-line"),
         e("pl-it", "IT", "pl", "c-it"),
         e("pl-kolejka", "kolejka", "pl", "c-queue"),
         e("pl-kolejka2", "kolejka", "pl", "c-queue-game"),
         e("fa-kpi", "شاخص کلیدی عملکرد", "fa", "c-kpi"),
+        e("pl-kpi-old", "miernik", "pl", "c-kpi", info=[TermInfo("miernik", status="superseded")]),
     ]  # fmt: skip
 
 
