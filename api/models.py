@@ -367,3 +367,19 @@ class TranslationQaOut(BaseModel):
     terms: list[TermCheckOut]
     discouraged: list[TermMatchOut] = Field(description="deprecated or superseded target terms used")
     unasked: list[TermMatchOut] = Field(description="target terms whose concept no source term has")
+
+
+class TermbaseCheck(BaseModel):
+    name: str
+    problem: bool = Field(description="a contradiction (true) or something incomplete (false)")
+    description: str
+    count: int = Field(description="findings over the whole termbase")
+    items: list[dict] = Field(description="the first findings (limit)")
+
+
+class TermbaseReport(BaseModel):
+    entries: int
+    concepts: int
+    languages: list[str]
+    problems: int
+    checks: list[TermbaseCheck]

@@ -1,5 +1,6 @@
 """The text routes: ``POST /recognize`` (the termbase's terms in a text) and
-``POST /qa/translation`` (a translation's terminology check).
+``POST /qa/translation`` (a translation's terminology check) and ``GET
+/qa/termbase`` (the termbase's integrity checks).
 
 Recognition reads one version of the index like a search, but never the
 encoder, so it runs in the server's thread pool rather than behind the
@@ -10,9 +11,10 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from glossa.api import models
 from glossa.recognition import Recognizer
+from glossa.recognition.termbase_qa import check_termbase
 from glossa.recognition.translation_qa import check_segment
 from glossa.search.searcher import Searcher
 
@@ -62,5 +64,14 @@ def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) 
         found = check_segment(recognizer_for(request, searcher), body.source, body.target,
                               body.source_lang, body.target_lang)  # fmt: skip
         return models.TranslationQaOut(**found.to_dict())
+
+    @router.get("/qa/termbase", response_model=models.TermbaseReport, responses=errors)
+    def termbase_qa(
+        searcher: Annotated[Searcher, Depends(ready)],
+        limit: Annotated[int, Query(ge=1, le=1000, description="findings listed per check")] = 50,
+    ) -> models.TermbaseReport:
+        """Termbase QA: every check's count over the whole termbase and its first
+        findings (qSKOS / VocBench-style integrity checks over Glossa's concepts)."""
+        return models.TermbaseReport(**check_termbase(searcher, limit=limit).to_dict())
 
     return router

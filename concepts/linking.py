@@ -173,7 +173,9 @@ def _declared_in(nb: Neighbourhood[N], node: N, lang: str) -> bool:
 
 def direct_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
     """The entries of other languages ``node`` is linked to directly, with how:
-    declared, accepted, or automatic (a link between groups, or name evidence)."""
+    declared, accepted, or automatic (a link between groups, or name evidence).
+    No automatic link joins two entries a termbase declares in different
+    concepts; a reviewer's acceptance may (and termbase QA reports it)."""
     found = nb.memo.get(("direct", node))
     if found is None:
         found = nb.memo[("direct", node)] = _direct_links(nb, node)
@@ -213,9 +215,11 @@ def _direct_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
                         continue
                     if b in near or member in {c for c, _ in nb.top(b, la)[:NAME_EVIDENCE_RANK]}:
                         linked.append(group(nb, b))
+        mine_declared = nb.concept(node)
         for theirs in linked:
             for b in theirs:
-                if b not in found and not _declared_in(nb, b, la) and nb.decision(node, b) is None:
+                if (b not in found and not _declared_in(nb, b, la) and nb.decision(node, b) is None
+                        and not _declared_apart(mine_declared, nb.concept(b))):  # fmt: skip
                     found[b] = AUTOMATIC
     return found
 
@@ -244,8 +248,10 @@ def concept_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
         return direct
     la = nb.lang(node)
     out = dict(direct)
+    declared = nb.concept(node)
     for member in component:
-        if member not in out and nb.lang(member) != la and nb.decision(node, member) != REJECTED:
+        if (member not in out and nb.lang(member) != la and nb.decision(node, member) != REJECTED
+                and not _declared_apart(declared, nb.concept(member))):  # fmt: skip
             out[member] = AUTOMATIC
     return {b: status for b, status in out.items()
             if status == DECLARED or nb.decision(node, b) != REJECTED}  # fmt: skip

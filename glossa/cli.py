@@ -932,6 +932,39 @@ def qa(
 
 
 @app.command()
+def lint(
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Findings listed per check.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index_dir: IndexOption = None,
+) -> None:
+    """Termbase QA: duplicate concepts and homonyms, several preferred terms,
+    deprecated terms preferred elsewhere, entries linked into two concepts, weak
+    links, missing languages, missing definitions. Exit code 2 when a problem
+    (not a note) is found."""
+    from glossa.recognition.termbase_qa import check_termbase
+
+    try:
+        report = check_termbase(_searcher(index_dir, wait_for_graph=True), limit=limit)
+    except USER_ERRORS as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        out.print(f"[bold]{report.entries} entries, {report.concepts} concepts[/] "
+                  f"({', '.join(report.languages)}): {report.problems} problems", highlight=False)  # fmt: skip
+        for check in report.checks.values():
+            kind = "[red]problem[/]" if check.problem else "[dim]note[/]"
+            out.print(f"{check.count:>6}  {check.name}  {kind}  [dim]{check.description}[/]",
+                      highlight=False)  # fmt: skip
+            for item in check.items:
+                out.print(f"          {json.dumps(item, ensure_ascii=False)}", highlight=False)
+            if check.count > len(check.items):
+                out.print(f"          … {check.count - len(check.items)} more (--limit)", style="dim")
+    if report.problems:
+        raise typer.Exit(2)
+
+
+@app.command()
 def review(
     decision: Annotated[str, typer.Argument(help="accept or reject")],
     entry_a: Annotated[str, typer.Argument(help="An entry id.")],

@@ -74,3 +74,13 @@ def test_translation_qa_says_which_source_terms_lack_their_approved_equivalent(c
     assert got["problems"] == 1
     bad = client.post("/qa/translation", json={**body, "target_lang": "xx"})
     assert bad.status_code == 400 and bad.json()["error"]["parameter"] == "target_lang"
+
+
+def test_termbase_qa_lists_checks_with_counts(client):
+    r = client.get("/qa/termbase", params={"limit": 1})
+    assert r.status_code == 200, r.text
+    checks = {c["name"]: c for c in r.json()["checks"]}
+    assert (
+        checks["missing_language"]["count"] >= 1 and len(checks["missing_language"]["items"]) == 1
+    )
+    assert client.get("/qa/termbase", params={"limit": 0}).status_code == 422

@@ -120,6 +120,15 @@ def test_entries_declared_in_different_concepts_are_homonyms_not_one_group(nps):
     assert set(group(one, "pl1")) == {"pl1", "pl2"}  # one side declaring nothing: still a name
 
 
+def test_no_automatic_link_joins_entries_declared_in_different_concepts(nps):
+    apart = Hood({**nps.entries,
+                  "zh": replace(nps.entries["zh"], concept="c-z"),
+                  "pl1": replace(nps.entries["pl1"], concept="c-p")}, nps.tops)  # fmt: skip
+    found = direct_links(apart, "zh")
+    assert "pl1" not in found and found["pl2"] == AUTOMATIC  # pl2 declares nothing
+    assert "pl1" not in concept_links(apart, "zh")
+
+
 def test_a_group_links_to_every_member_of_the_other_group(nps):
     found = direct_links(nps, "zh")
     assert found["pl1"] == found["pl2"] == AUTOMATIC  # both Polish NPS, not just one

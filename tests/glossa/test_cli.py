@@ -48,6 +48,7 @@ def index_env(tmp_path, monkeypatch):
         "optimize",
         "recognize",
         "qa",
+        "lint",
     ],
 )
 def test_every_command_has_help(command):
@@ -490,7 +491,7 @@ def test_every_readme_command_runs_as_written(tmp_path, monkeypatch, use_encoder
         if args[0] == "eval":
             args = [*args, "--out", str(tmp_path / "eval")]
         result = runner.invoke(app, args)
-        expected = (0, 2) if args[0] == "qa" else (0,)  # qa: 2 when the translation has a problem
+        expected = (0, 2) if args[0] in ("qa", "lint") else (0,)  # 2: the check found a problem
         assert result.exit_code in expected, (args, result.output)
 
 
@@ -665,3 +666,19 @@ def test_qa_checks_a_translation_file_and_exits_2_on_problems(tmp_path, use_enco
     data = json.loads(result.stdout)
     assert (data["missing"], data["discouraged"], data["with_problems"]) == (1, 1, 1)
     assert data["checks"][0]["where"].endswith("bad.xlf:4")
+
+
+def test_lint_reports_counts_and_exits_2_on_problems(tmp_path, use_encoder):
+    from glossa.indexer.build import build_index
+
+    from tests.recognition.test_termbase_qa import TERMBASE
+
+    build_index(TERMBASE, use_encoder(FakeEncoder()), tmp_path / "idx")
+    result = runner.invoke(app, ["lint", "--index", str(tmp_path / "idx"), "--limit", "1"])
+    assert result.exit_code == 2, result.output
+    assert "duplicate_concepts" in result.output and "1 more (--limit)" in result.output
+    data = json.loads(runner.invoke(app, ["lint", "--index", str(tmp_path / "idx"), "--json"]).stdout)
+    assert data["problems"] >= 3 and {c["name"] for c in data["checks"]} >= {"homonyms", "weak_links"}
+    clean = [e for e in TERMBASE if e.id in ("pl-q1", "zh-q1")]
+    build_index(clean, use_encoder(FakeEncoder()), tmp_path / "clean")
+    assert runner.invoke(app, ["lint", "--index", str(tmp_path / "clean")]).exit_code == 0
