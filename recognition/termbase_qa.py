@@ -123,7 +123,7 @@ def _names(entries: Iterable[Entry], concept_of: dict[str, str], checks, limit: 
         for info in entry.term_info:
             if info.status:
                 statuses[(entry.lang, fold(info.term))][info.status].append(entry.id)
-    for (lang, name), found in by_name.items():
+    for (lang, _name), found in by_name.items():
         apart: dict[str, Entry] = {}
         for entry in found:
             apart.setdefault(concept_of.get(entry.id, entry.id), entry)
