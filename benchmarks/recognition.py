@@ -44,7 +44,7 @@ import re
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +98,10 @@ def concepts(glossary: Path, lang: str) -> list[Concept]:
     out = {}
     for item in read_po(glossary / f"{lang}.po", lang):
         en = english.get(item.concept, "")
+        # the Chinese glossary writes "abstract base class -- 抽象基类": the term is
+        # what follows the English name
+        term = item.term.split(" -- ", 1)[1] if " -- " in item.term else item.term
+        item = replace(item, term=term)
         usable = all(_TERMLIKE.fullmatch(t) and len(t.split()) <= MAX_TERM_WORDS
                      for t in (en, item.term))  # fmt: skip
         if usable and item.concept not in out:
@@ -254,10 +258,45 @@ def run_language(
                             len(pred & of_kind) / len(of_kind) if of_kind else None)  # fmt: skip
                         result[f"target_{name}_gold_{kind}"] = len(of_kind)
             out["modes"][mode] = result
+        if target_gold is not None:
+            out["translation_qa"] = translation_qa(recognizer, paras, chosen, in_source,
+                                                   target_gold, part, lang)  # fmt: skip
         gold_name = "target" if target_gold is not None else "source"
         out["chosen_on"] = gold_name
         out["default"] = max(MODES, key=lambda m: out["modes"][m][f"{gold_name}_dev"][2])
     return out
+
+
+def translation_qa(recognizer, paras, chosen, in_source, target_gold, part, lang) -> dict:
+    """QA verdicts judged on the data: a (paragraph, concept) whose English source
+    holds the term is *used* when the translation holds a form of the Ukrainian
+    term (pymorphy3), *not used* otherwise; QA's ``missing`` flag is right on the
+    second. Report part only; pairs whose source term Glossa did not find have
+    no verdict and are counted apart."""
+    from glossa.recognition.translation_qa import MISSING, USED, check_segment
+
+    flagged, passed, silent = set(), set(), 0
+    gold_used, gold_not = set(), set()
+    for i in chosen:
+        asked = {s for s in in_source[i] if part[s] == "test"}
+        if not asked:
+            continue
+        for s in asked:
+            (gold_used if (i, s) in target_gold else gold_not).add((i, s))
+        check = check_segment(recognizer, paras[i].source, paras[i].target, "en", lang)
+        verdicts = {t.source.id.rsplit("-", 1)[1]: t.verdict for t in check.terms}
+        for s in asked:
+            if verdicts.get(s) == MISSING:
+                flagged.add((i, s))
+            elif verdicts.get(s) == USED:
+                passed.add((i, s))
+            else:
+                silent += 1
+    judged = gold_used | gold_not
+    p, r, f = prf(flagged, gold_not & (flagged | passed))
+    return {"pairs": len(judged), "gold_not_used": len(gold_not), "no_verdict": silent,
+            "missing_precision": p, "missing_recall": r, "missing_f1": f,
+            "used_precision": prf(passed, gold_used)[0]}  # fmt: skip
 
 
 def long_text_timing(lang: str, docs: Path, glossary: Path, words: int = 10_000) -> dict:
@@ -310,6 +349,16 @@ def table(results: list[dict], timing: dict) -> str:
                          f"(of {m['target_test_gold_exact']}) | "
                          f"{fmt(m['target_test_recall_inflected'])} "
                          f"(of {m['target_test_gold_inflected']}) |")  # fmt: skip
+    for r in results:
+        qa = r.get("translation_qa")
+        if qa:
+            lines += ["", "## Translation QA (Ukrainian, report part)", "",
+                      f"{qa['pairs']} (paragraph, concept) pairs whose English source holds the "
+                      f"term; by pymorphy3's forms the translation does not use the glossary's "
+                      f"term in {qa['gold_not_used']} of them. Glossa's `missing` flag: precision "
+                      f"{qa['missing_precision']:.3f}, recall {qa['missing_recall']:.3f} (of the "
+                      f"pairs it gave a verdict on); `used`: precision {qa['used_precision']:.3f}; "
+                      f"no verdict (source term not found): {qa['no_verdict']}."]  # fmt: skip
     lines += ["", "## Every language, source gold (the English paragraph holds the term), report part",
               "", "| lang | concepts | paragraphs | pairs | default (chosen on tuning) | "
               "exact P / R | inflected P / R | prefix P / R | chars/s (default) |",

@@ -7,12 +7,15 @@
   const RTL_LANGS = new Set(["fa", "ar", "he", "ur"]);
 
   function showView() {
-    const checking = location.hash === "#check";
-    el("check").hidden = !checking;
-    el("search-view").hidden = checking;
-    el("view-check").toggleAttribute("aria-current", checking);
-    el("view-search").toggleAttribute("aria-current", !checking);
-    if (checking) el("check-text").focus();
+    const view = { "#check": "check", "#lint": "lint" }[location.hash] || "search";
+    el("check").hidden = view !== "check";
+    el("lint").hidden = view !== "lint";
+    el("search-view").hidden = view !== "search";
+    for (const name of ["search", "check", "lint"]) {
+      el(`view-${name}`).toggleAttribute("aria-current", view === name);
+    }
+    if (view === "check") el("check-text").focus();
+    window.dispatchEvent(new CustomEvent("glossa:view", { detail: view }));
   }
 
   async function loadTargets() {

@@ -214,3 +214,21 @@ def test_check_a_text_marks_its_terms_with_equivalents(page, live_server, shots)
     page.click("#check-form button[type=submit]")
     page.wait_for_selector("#check-output mark:has-text('امتیاز تلاش مشتری')")
     assert page.locator("#check-output").evaluate("n => getComputedStyle(n).direction") == "rtl"
+
+
+def test_termbase_qa_table_sorts_by_any_column(page, live_server):
+    page.goto(live_server + "/#lint")
+    page.wait_for_selector("#lint-table tbody tr[data-check]")
+
+    def column(n):
+        return page.eval_on_selector_all(
+            "#lint-table tbody tr[data-check]", f"rows => rows.map(r => r.cells[{n}].textContent)")
+
+    counts = [int(x) for x in column(2)]
+    assert counts == sorted(counts, reverse=True) and "missing_language" in column(0)
+    page.click("#lint-table th button[data-sort='name']")
+    assert column(0) == sorted(column(0))
+    page.click("#lint-table th button[data-sort='name']")
+    assert column(0) == sorted(column(0), reverse=True)
+    page.click("#lint-table tbody tr[data-check='missing_language']")
+    assert page.locator("#lint-table tr.findings:visible li").count() > 0
