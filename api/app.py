@@ -480,7 +480,27 @@ def _document_valid_filters(app: FastAPI, service: SearchService) -> None:
                     for option in parameter["schema"].get("anyOf", [parameter["schema"]]):
                         if option.get("type") == "array":
                             option["items"] = {"type": "string", "enum": valid[parameter["name"]]}
+            _document_text_languages(schema, searcher.languages)
             app.state.openapi_complete = True
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_text_languages(schema: dict, languages: list[str]) -> None:
+    """The languages a text may be in (the index's, and English, whose names
+    every entry may carry) and the target languages (the index's: equivalents
+    are entries), as enums of the bodies."""
+    texts = sorted({*languages, "en"})
+    bodies = schema.get("components", {}).get("schemas", {})
+    for body, field, values in (("RecognizeIn", "lang", texts), ("RecognizeIn", "target", languages),
+                                ("TranslationQaIn", "source_lang", texts),
+                                ("TranslationQaIn", "target_lang", languages)):  # fmt: skip
+        spec = bodies.get(body, {}).get("properties", {}).get(field)
+        if spec is None:
+            continue
+        for option in spec.get("anyOf", [spec]):
+            if option.get("type") == "array":
+                option["items"] = {"type": "string", "enum": values}
+            elif option.get("type") == "string":
+                option["enum"] = values

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from glossa.corpus.entry import ID_PATTERN
 from glossa.corpus.importers import INVISIBLE, MAX_ALIAS_CHARS, MAX_ALIASES, MAX_CHARS
 from glossa.recognition import MAX_TEXT_CHARS
+from glossa.search.searcher import NON_BLANK_PATTERN
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
@@ -293,9 +294,10 @@ class ErrorResponse(BaseModel):
 
 class RecognizeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS,
-                      description=f"the text to check: 1..{MAX_TEXT_CHARS} characters")  # fmt: skip
-    lang: str | None = Field(None, max_length=16,
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=NON_BLANK_PATTERN,
+                      description=f"the text to check: 1..{MAX_TEXT_CHARS} characters, not only "
+                      "whitespace")  # fmt: skip
+    lang: str | None = Field(None, min_length=1, max_length=16,
                              description="the text's language; detected among the index's when absent")  # fmt: skip
     target: list[str] | None = Field(None, max_length=64,
                                      description="languages to show equivalents in; all when absent")  # fmt: skip
@@ -303,6 +305,8 @@ class RecognizeIn(BaseModel):
         None, description="how words match: inflected (default where a lemmatiser covers the "
         "language), exact, or prefix")  # fmt: skip
     overlapping: bool = Field(False, description="every occurrence, not only the longest ones")
+    semantic: bool = Field(False, description="also phrases that are no form of a term but mean "
+                           "one (embeds the text's phrases: texts of at most 400 words)")
 
 
 class EquivalentOut(BaseModel):
@@ -326,10 +330,11 @@ class TermMatchOut(BaseModel):
     concept: str | None
     status: str | None
     discouraged: bool = Field(description="the name is deprecated or superseded")
-    match: Literal["exact", "inflected", "fuzzy"]
+    match: Literal["exact", "inflected", "fuzzy", "semantic"]
     equivalents: list[EquivalentOut] | None = Field(
         description="the concept's entries in the target languages; null while links are computed"
     )
+    score: float | None = Field(None, description="a semantic match's similarity")
 
 
 class RecognitionOut(BaseModel):
@@ -341,8 +346,10 @@ class RecognitionOut(BaseModel):
 
 class TranslationQaIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="the source text")
-    target: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="its translation")
+    source: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=NON_BLANK_PATTERN,
+                        description="the source text")  # fmt: skip
+    target: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=NON_BLANK_PATTERN,
+                        description="its translation")  # fmt: skip
     source_lang: str = Field(min_length=1, max_length=16)
     target_lang: str = Field(min_length=1, max_length=16)
 

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from glossa.api import models
+from glossa.api.admission import Overloaded
+from glossa.api.errors import ApiError
 from glossa.recognition import Recognizer
 from glossa.recognition.termbase_qa import check_termbase
 from glossa.recognition.translation_qa import check_segment
@@ -35,17 +38,33 @@ def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) 
 
     @router.post("/recognize", response_model=models.RecognitionOut, responses=errors,
                  dependencies=[json_body])  # fmt: skip
-    def recognize(
+    async def recognize(
         request: Request, searcher: Annotated[Searcher, Depends(ready)], body: models.RecognizeIn
     ) -> models.RecognitionOut:
         """The termbase's terms in a text, in any of their forms (inflected words
         through a lemmatiser; acronyms and very short terms as written), longest
         first and not overlapping, each with its concept's equivalents in the
         target languages. Deprecated and superseded terms are found and flagged.
-        Offsets count code points of the text as sent."""
+        Offsets count code points of the text as sent. ``semantic`` also embeds
+        the text's phrases, so it waits for the encoder like a search (503 with
+        Retry-After when too many are waiting)."""
         started = time.perf_counter()
-        found = recognizer_for(request, searcher).recognize(
-            body.text, body.lang, body.target, body.mode, body.overlapping)  # fmt: skip
+        recognizer = recognizer_for(request, searcher)
+
+        def run():
+            return recognizer.recognize(body.text, body.lang, body.target, body.mode,
+                                        body.overlapping, body.semantic)  # fmt: skip
+
+        if body.semantic:
+            try:
+                found = await request.app.state.gate.run(
+                    request, request.app.state.service.executor, run
+                )
+            except Overloaded as exc:
+                raise ApiError(503, "overloaded", str(exc),
+                               headers={"Retry-After": str(exc.retry_after)}) from exc  # fmt: skip
+        else:
+            found = await run_in_threadpool(run)
         return models.RecognitionOut(
             **found.to_dict(), took_ms=round((time.perf_counter() - started) * 1000, 3)
         )

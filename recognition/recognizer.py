@@ -24,7 +24,8 @@ from glossa.recognition.automaton import TermAutomaton
 from glossa.recognition.forms import CASED, MODES, default_mode, keys, words_of
 from glossa.recognition.language import base, detect_language
 from glossa.recognition.results import Equivalent, Recognition, TermMatch
-from glossa.search.searcher import GraphNotReady, QueryError, Searcher
+from glossa.recognition.semantic import DEFAULT_THRESHOLD, MAX_SEMANTIC_WORDS, best_phrases, phrases
+from glossa.search.searcher import BLANK, GraphNotReady, QueryError, Searcher
 
 MAX_TEXT_CHARS = 200_000  # about 30,000 words: a long document, bounded work
 ENGLISH = "en"
@@ -119,7 +120,7 @@ class Recognizer:
 
     @staticmethod
     def _check_text(text: str) -> None:
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or not text.strip(BLANK):
             raise RecognitionError("text is empty: send the text to check", "text")
         if len(text) > MAX_TEXT_CHARS:
             raise RecognitionError(
@@ -169,12 +170,16 @@ class Recognizer:
         target: str | Sequence[str] | None = None,
         mode: str | None = None,
         overlapping: bool = False,
+        semantic: bool = False,
+        threshold: float = DEFAULT_THRESHOLD,
     ) -> Recognition:
         """The terms of ``text`` (in ``lang``, detected when None), each with its
         equivalents in ``target`` languages (every other language when None).
         ``mode``: exact, inflected or prefix (default: inflected where a
         lemmatiser covers the language). ``overlapping``: every occurrence, not
-        only the longest non-overlapping ones."""
+        only the longest non-overlapping ones. ``semantic``: also phrases that
+        are no form of a term but mean one (``semantic``; embeds the text's
+        phrases, so bounded to ``MAX_SEMANTIC_WORDS`` words), at ``threshold``."""
         self._check_text(text)
         language = self._language(lang, text)
         targets = self._targets(target)
@@ -185,9 +190,40 @@ class Recognizer:
             return Recognition(None, mode, ())
         spans = word_spans(text)
         words = [text[a:b] for a, b in spans]
+        if semantic and len(words) > MAX_SEMANTIC_WORDS:
+            raise RecognitionError(
+                f"semantic matching reads at most {MAX_SEMANTIC_WORDS} words and the text has "
+                f"{len(words)}; send it in parts or leave semantic off", "semantic")  # fmt: skip
         found = self._occurrences(words, language, mode)
         chosen = found if overlapping else self._longest(found, spans)
-        return Recognition(language, mode, tuple(self._matches(chosen, text, spans, targets)))
+        matches = self._matches(chosen, text, spans, targets)
+        if semantic:
+            taken = {w for f in chosen for w in range(f.first, f.last + 1)}
+            matches += self._semantic(text, spans, taken, language, targets, threshold)
+            matches.sort(key=lambda m: (m.start, -m.end))
+        return Recognition(language, mode, tuple(matches))
+
+    def _semantic(self, text, spans, taken, language, targets, threshold) -> list[TermMatch]:
+        if language not in self.index.manifest.languages:
+            return []
+        candidates = phrases(text, spans, taken)
+        if not candidates:
+            return []
+        hits = self.searcher.batch_search([p.text for p in candidates], k=1, lang=[language],
+                                          mode="dense")  # fmt: skip
+        found = [(p, h[0].score, self.index.row_of(h[0].id))
+                 for p, h in zip(candidates, hits, strict=True) if h and h[0].score >= threshold]  # fmt: skip
+        out = []
+        for phrase, score, row in best_phrases([f for f in found if f[2] is not None]):
+            entry = self.index.entry(row)
+            concept, equivalents = self._concept(entry, targets)
+            start, end = spans[phrase.first][0], spans[phrase.last][1]
+            info = entry.info(entry.term)
+            status = info.status if info else None
+            out.append(TermMatch(start, end, phrase.text, entry.id, entry.term, entry.term,
+                                 entry.lang, concept, status, status in DISCOURAGED, "semantic",
+                                 equivalents, round(float(score), 4)))  # fmt: skip
+        return out
 
     @staticmethod
     def _longest(found: list[_Found], spans: list[tuple[int, int]]) -> list[_Found]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-MATCH_KINDS = ("exact", "inflected", "fuzzy")
+MATCH_KINDS = ("exact", "inflected", "fuzzy", "semantic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ class TermMatch:
     discouraged: bool  # deprecated or superseded: to be replaced in the text
     match: str  # one of MATCH_KINDS
     equivalents: tuple[Equivalent, ...] | None  # None: links not computed yet
+    score: float | None = None  # a semantic match's similarity (None for the others)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
