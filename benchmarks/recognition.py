@@ -476,6 +476,9 @@ def main(argv: list[str] | None = None) -> None:
         default=[],
         help="also measure at these synthetic index sizes (e.g. 1000000)",
     )
+    parser.add_argument(
+        "--semantic", default="", help="also tune and measure semantic matches in this language"
+    )
     args = parser.parse_args(argv)
     problems: list[str] = []
     results = []
@@ -498,6 +501,7 @@ def main(argv: list[str] | None = None) -> None:
     text = (
         table(results, timing)
         + scale_table(scale)
+        + semantic_table(semantic)
         + (
             f"\n\nLoad average at the end: {' '.join(load)} (2 cores). Files polib could not read "
             f"(reported, skipped): {len(problems)}" + "".join(f"\n- {p}" for p in problems[:10])

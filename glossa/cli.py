@@ -837,6 +837,10 @@ def recognize(
     every: Annotated[
         bool, typer.Option("--all", help="Every occurrence, not only the longest ones.")
     ] = False,
+    semantic: Annotated[
+        bool,
+        typer.Option("--semantic", help="Also phrases that mean a term (embeds them; 400 words at most)."),
+    ] = False,
     output: Annotated[str, typer.Option("--format", "-f", help="text | json | html")] = "text",
     index_dir: IndexOption = None,
 ) -> None:
@@ -854,7 +858,7 @@ def recognize(
             with open(file, "rb") as stream:
                 text = read_text(stream, file)
         searcher = _searcher(index_dir, wait_for_graph=True)
-        found = Recognizer(searcher).recognize(text, lang, target or None, mode, every)
+        found = Recognizer(searcher).recognize(text, lang, target or None, mode, every, semantic)
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     if output == "json":

@@ -21,7 +21,8 @@ when matching).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import ahocorasick
@@ -65,6 +66,9 @@ def _number_keys(words: Iterable[tuple[str, ...]]) -> dict[str, int]:
     return numbers
 
 
+Names = Iterable[tuple[int, int, str, str]] | Callable[[], Iterable[tuple[int, int, str, str]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     """A name found in the text: words ``first``..``last`` (inclusive) are
@@ -77,28 +81,24 @@ class Occurrence:
 
 
 class TermAutomaton:
-    """The names of some entries under one mode, and where each came from."""
+    """The names of some entries under one mode, and where each came from.
 
-    def __init__(self, named: dict[tuple[tuple[str, ...], ...], list[tuple[int, int]]]) -> None:
-        self.patterns = len(named)
-        self._numbers = _number_keys(alternatives for words in named for alternatives in words)
-        count = len(set(self._numbers.values()))
+    Built in two passes over the names (``build``), holding no name in memory
+    between them: the first joins the keys into classes, the second writes
+    each name's string into the automaton and its source into flat arrays
+    (a million names would otherwise hold a million tuples while building)."""
+
+    def __init__(self, numbers: dict[str, int]) -> None:
+        self._numbers = numbers
+        count = len(set(numbers.values()))
         self.width = 1 if count < ONE_CHARACTER else 2
         self._unknown = self._write(count)
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        offsets, rows, names, lengths = [0], [], [], []
-        for number, (words, sources) in enumerate(named.items()):
-            self._automaton.add_word(self.encode(words), number)
-            rows += [r for r, _ in sources]
-            names += [n for _, n in sources]
-            offsets.append(len(rows))
-            lengths.append(len(words))
-        if named:
-            self._automaton.make_automaton()
-        self._offsets = np.asarray(offsets, np.int64)
-        self._rows = np.asarray(rows, np.int64)
-        self._names = np.asarray(names, np.int32)
-        self._lengths = np.asarray(lengths, np.int32)  # words of each name
+        self.patterns = 0
+        self._offsets = np.zeros(1, np.int64)
+        self._rows = np.zeros(0, np.int64)
+        self._names = np.zeros(0, np.int32)
+        self._lengths = np.zeros(0, np.int32)  # words of each name
 
     def _write(self, number: int) -> str:
         if self.width == 1:
@@ -118,18 +118,43 @@ class TermAutomaton:
         return "".join(self._number(alternatives) for alternatives in words)
 
     @classmethod
-    def build(cls, names: Iterable[tuple[int, int, str, str]], mode: str) -> TermAutomaton:
-        """From (local row, name index, name, language of the name) tuples: the
-        cased automaton takes only the names that match as written, every other
-        mode only the rest."""
-        named: dict[tuple[tuple[str, ...], ...], list[tuple[int, int]]] = {}
-        for row, index, name, lang in names:
-            if (mode == CASED) != is_cased_name(name):
-                continue
-            name_keys = tuple(keys(words_of(name), lang, mode))
-            if name_keys and all(all(k) for k in name_keys):
-                named.setdefault(name_keys, []).append((row, index))
-        return cls(named)
+    def build(cls, names: Names, mode: str) -> TermAutomaton:
+        """From (local row, name index, name, language of the name) tuples (a
+        sequence, or a function that yields them afresh: they are read twice):
+        the cased automaton takes only the names that match as written, every
+        other mode only the rest."""
+        again = names if callable(names) else (lambda: names)
+
+        def keyed() -> Iterator[tuple[int, int, list[tuple[str, ...]]]]:
+            for row, index, name, lang in again():
+                if (mode == CASED) != is_cased_name(name):
+                    continue
+                name_keys = keys(words_of(name), lang, mode)
+                if name_keys and all(all(k) for k in name_keys):
+                    yield row, index, name_keys
+
+        built = cls(_number_keys(alternatives for *_, ks in keyed() for alternatives in ks))
+        numbers, rows, names_at, lengths = array("q"), array("q"), array("i"), array("i")
+        for row, index, name_keys in keyed():
+            pattern = built.encode(name_keys)
+            number = built._automaton.get(pattern, None)
+            if number is None:
+                number = len(lengths)
+                built._automaton.add_word(pattern, number)
+                lengths.append(len(name_keys))
+            numbers.append(number)
+            rows.append(row)
+            names_at.append(index)
+        built.patterns = len(lengths)
+        if built.patterns:
+            built._automaton.make_automaton()
+        order = np.argsort(np.frombuffer(numbers, np.int64), kind="stable")
+        built._rows = np.frombuffer(rows, np.int64)[order]
+        built._names = np.frombuffer(names_at, np.int32)[order]
+        counts = np.bincount(np.frombuffer(numbers, np.int64), minlength=built.patterns)
+        built._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        built._lengths = np.frombuffer(lengths, np.int32).copy()
+        return built
 
     def find(self, words: list[tuple[str, ...]]) -> Iterator[Occurrence]:
         """Every occurrence of a name among the text's ``words`` (their keys)."""

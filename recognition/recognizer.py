@@ -13,8 +13,9 @@ languages' entries of its concept (the concept links the searcher keeps).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from glossa.analysis.folding import fold
 from glossa.analysis.names import entry_names
@@ -46,12 +47,12 @@ class _Found:
     kind: str
 
 
-def _names(entries: Iterable[tuple[int, Entry]], lang: str) -> Iterable[tuple[int, int, str, str]]:
+def _names(entries: Sequence[Entry], lang: str) -> Iterator[tuple[int, int, str, str]]:
     """(local row, name index, name, name's language) of every name a text in
     ``lang`` can contain: the names of entries in ``lang`` (their English name
     as English), and in English text every entry's English name."""
     english_text = base(lang) == ENGLISH
-    for row, entry in entries:
+    for row, entry in enumerate(entries):
         names = entry_names(entry)
         own = entry.lang == lang
         for index, name in enumerate(names):
@@ -137,7 +138,7 @@ class Recognizer:
             with self._lock:
                 found = self._automata.get(key)
                 if found is None:
-                    names = _names(enumerate(segment.entries), lang)
+                    names = partial(_names, segment.entries, lang)
                     found = self._automata[key] = TermAutomaton.build(names, mode)
         return found
 

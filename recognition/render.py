@@ -19,7 +19,8 @@ STYLE = (
 def describe(match: TermMatch) -> str:
     """One line per match: the entry, how it matched, its equivalents."""
     flag = " (discouraged)" if match.discouraged else ""
-    head = f"{match.term} [{match.lang}, {match.match}{flag}]"
+    score = f" {match.score:.2f}" if match.score is not None else ""
+    head = f"{match.term} [{match.lang}, {match.match}{score}{flag}]"
     if match.equivalents is None:
         return f"{head}: equivalents still being computed"
     found = "; ".join(f"{e.lang}: {e.term}" + (f" ({e.status})" if e.status else "")
