@@ -177,6 +177,7 @@ def create_app(
     app.add_middleware(HttpHygiene)
     app.state.service = service
     app.state.gate = gate
+    app.state.recognition_modes = settings.recognition_modes
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 

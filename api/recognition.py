@@ -26,7 +26,8 @@ def recognizer_for(request: Request, searcher: Searcher) -> Recognizer:
     """The recognizer of ``searcher``'s version, kept on the app between requests
     so a write costs only the automata of the segments it adds."""
     current: Recognizer | None = getattr(request.app.state, "recognizer", None)
-    recognizer = Recognizer(searcher) if current is None else current.follow(searcher)
+    modes = getattr(request.app.state, "recognition_modes", None)
+    recognizer = Recognizer(searcher, modes=modes) if current is None else current.follow(searcher)
     request.app.state.recognizer = recognizer
     return recognizer
 

@@ -858,7 +858,8 @@ def recognize(
             with open(file, "rb") as stream:
                 text = read_text(stream, file)
         searcher = _searcher(index_dir, wait_for_graph=True)
-        found = Recognizer(searcher).recognize(text, lang, target or None, mode, every, semantic)
+        recognizer = Recognizer(searcher, modes=_settings().recognition_modes)
+        found = recognizer.recognize(text, lang, target or None, mode, every, semantic)
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     if output == "json":
@@ -901,7 +902,8 @@ def qa(
         if not source or not target:
             raise _fail(f"{file} does not say its {'source' if not source else 'target'} "
                         "language: give --source-lang and --target-lang")  # fmt: skip
-        recognizer = Recognizer(_searcher(index_dir, wait_for_graph=True))
+        recognizer = Recognizer(_searcher(index_dir, wait_for_graph=True),
+                                modes=_settings().recognition_modes)  # fmt: skip
         checks = [check_segment(recognizer, s.source, s.target, source, target, s.id, s.where)
                   for s in bilingual.segments]  # fmt: skip
     except USER_ERRORS as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -116,6 +117,11 @@ class Settings(BaseSettings):
     )
     dense_weight: float = Field(
         0.7, ge=0, le=1, description="weighted fusion: share of the dense score"
+    )
+    recognition_modes: dict[str, Literal["exact", "inflected", "prefix"]] = Field(
+        default_factory=dict,
+        description='how words of a text match per language, e.g. {"de": "prefix"} (JSON); '
+        "unset: inflected where a lemmatiser covers the language, else exact",
     )
     admin_token: SecretStr | None = Field(
         None,

@@ -68,9 +68,25 @@ class Recognizer:
     the recognizer of an earlier version, whose automata of segments both share
     are reused."""
 
-    def __init__(self, searcher: Searcher, previous: Recognizer | None = None) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        previous: Recognizer | None = None,
+        modes: dict[str, str] | None = None,
+    ) -> None:
+        """``modes``: the default match mode per language (else inflected where a
+        lemmatiser covers the language, exact elsewhere)."""
+        if not hasattr(getattr(searcher, "index", None), "segments"):
+            raise RecognitionError(
+                "recognition reads a local index; run it on the index this one was "
+                "published from", "index")  # fmt: skip
         self.searcher = searcher
         self.index = searcher.index
+        self.modes = dict(previous.modes if previous is not None and modes is None else modes or {})
+        for lang, mode in self.modes.items():
+            if mode not in MODES:
+                raise RecognitionError(f"unknown mode {mode} for {lang}; valid: {', '.join(MODES)}",
+                                       "mode")  # fmt: skip
         names = {seg.name for seg in self.index.segments}
         held = previous._automata if previous is not None else {}
         self._automata: dict[tuple[str, str, str], TermAutomaton] = {
@@ -184,7 +200,7 @@ class Recognizer:
         self._check_text(text)
         language = self._language(lang, text)
         targets = self._targets(target)
-        mode = mode or default_mode(language or ENGLISH)
+        mode = mode or self.modes.get(language or ENGLISH) or default_mode(language or ENGLISH)
         if mode not in MODES:
             raise RecognitionError(f"unknown mode {mode}; valid: {', '.join(MODES)}", "mode")
         if language is None:
@@ -200,18 +216,15 @@ class Recognizer:
         matches = self._matches(chosen, text, spans, targets)
         if semantic:
             taken = {w for f in chosen for w in range(f.first, f.last + 1)}
-            matches += self._semantic(text, spans, taken, language, targets, threshold)
+            matches += self._semantic(text, spans, taken, targets, threshold)
             matches.sort(key=lambda m: (m.start, -m.end))
         return Recognition(language, mode, tuple(matches))
 
-    def _semantic(self, text, spans, taken, language, targets, threshold) -> list[TermMatch]:
-        if language not in self.index.manifest.languages:
-            return []
+    def _semantic(self, text, spans, taken, targets, threshold) -> list[TermMatch]:
         candidates = phrases(text, spans, taken)
         if not candidates:
             return []
-        hits = self.searcher.batch_search([p.text for p in candidates], k=1, lang=[language],
-                                          mode="dense")  # fmt: skip
+        hits = self.searcher.batch_search([p.text for p in candidates], k=1, mode="dense")
         found = [(p, h[0].score, self.index.row_of(h[0].id))
                  for p, h in zip(candidates, hits, strict=True) if h and h[0].score >= threshold]  # fmt: skip
         out = []

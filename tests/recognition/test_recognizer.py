@@ -163,3 +163,42 @@ def test_a_write_is_seen_and_reuses_the_automata_of_shared_segments(tmp_path):
     assert second._automata[(base, "pl", "inflected")] is first._automata[(base, "pl", "inflected")]
     found = second.recognize("czasu obsługi i obsługa klienta", lang="pl")
     assert [(m.id, m.match) for m in found.matches] == [("pl-aht", "inflected")]  # pl-cs deleted
+
+
+def test_a_published_index_is_refused_with_the_way_out(searcher):
+    from types import SimpleNamespace
+
+    from glossa.recognition.termbase_qa import check_termbase
+
+    published = SimpleNamespace(
+        index=SimpleNamespace(), languages=["pl"]
+    )  # no segments, no entries
+    with pytest.raises(RecognitionError, match="local index"):
+        Recognizer(published)
+    with pytest.raises(RecognitionError, match="local index"):
+        check_termbase(published)
+
+
+def test_a_language_mode_setting_is_the_default_and_a_request_overrides_it(searcher):
+    prefix = Recognizer(searcher, modes={"pl": "prefix"})
+    assert prefix.recognize("obsługami klientela", lang="pl").matches[0].match == "fuzzy"
+    assert prefix.recognize("obsługami klientela", lang="pl", mode="inflected").matches == ()
+    with pytest.raises(RecognitionError):
+        Recognizer(searcher, modes={"pl": "stems"})
+
+
+@pytest.mark.slow
+def test_semantic_matches_with_the_real_model(real_searcher):
+    real_searcher.wait_for_graph = True
+    found = Recognizer(real_searcher).recognize(
+        "Mierzymy, jak długo klienci czekają na pierwszą odpowiedź. NPS rośnie.", lang="pl",
+        semantic=True)  # fmt: skip
+    kinds = {m.match: m for m in found.matches}
+    assert kinds["exact"].name == "NPS"
+    semantic = kinds["semantic"]
+    assert semantic.text == "jak długo klienci czekają na pierwszą odpowiedź"
+    assert semantic.term == "Czas do pierwszej odpowiedzi" and semantic.score >= 3.214
+    assert Recognizer(real_searcher).recognize("NPS rośnie.", lang="pl").matches[0].score is None
+    with pytest.raises(RecognitionError) as caught:
+        Recognizer(real_searcher).recognize("słowo " * 401, lang="pl", semantic=True)
+    assert caught.value.parameter == "semantic"
