@@ -305,6 +305,8 @@ class RecognizeIn(BaseModel):
         None, description="how words match: inflected (default where a lemmatiser covers the "
         "language), exact, or prefix")  # fmt: skip
     overlapping: bool = Field(False, description="every occurrence, not only the longest ones")
+    cased: bool = Field(True, description="acronyms and names of at most 3 letters match only as "
+                        "written (false: folded like the others)")
     semantic: bool = Field(False, description="also phrases that are no form of a term but mean "
                            "one (embeds the text's phrases: texts of at most 400 words)")
 

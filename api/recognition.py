@@ -54,7 +54,7 @@ def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) 
 
         def run():
             return recognizer.recognize(body.text, body.lang, body.target, body.mode,
-                                        body.overlapping, body.semantic)  # fmt: skip
+                                        body.overlapping, body.semantic, cased=body.cased)  # fmt: skip
 
         if body.semantic:
             try:

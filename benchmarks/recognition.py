@@ -340,7 +340,9 @@ def semantic_gold() -> dict:
         seconds = time.perf_counter() - started
 
     def at(threshold: float, part: str) -> tuple[float, float, float]:
-        asked = [q["_id"] for q in queries if q["metadata"]["part"] == part and q["_id"] in relevant]
+        asked = [
+            q["_id"] for q in queries if q["metadata"]["part"] == part and q["_id"] in relevant
+        ]
         kept = [(qid, right) for qid in asked for score, right in found[qid] if score >= threshold]
         p = sum(right for _, right in kept) / len(kept) if kept else 1.0
         r = len({qid for qid, right in kept if right}) / len(asked) if asked else 0.0
@@ -445,7 +447,8 @@ def semantic_table(semantic: dict | None) -> str:
 def scale_table(scale: list[dict]) -> str:
     if not scale:
         return ""
-    lines = ["", "", "## Synthetic index sizes (one segment; equivalents left out)", "",
+    lines = ["", "", "## Index sizes: the bundled corpus, then synthetic (one segment; "
+             "equivalents left out)", "",
              "| entries | automata build (s) | automata RSS (MB) | lemma dictionaries RSS (MB) | "
              "10,000-word text, per language (ms) |", "|---|---|---|---|---|"]  # fmt: skip
     for s in scale:
@@ -472,8 +475,11 @@ def main(argv: list[str] | None = None) -> None:
         default=[],
         help="also measure at these synthetic index sizes (e.g. 1000000)",
     )
-    parser.add_argument("--semantic", action="store_true",
-                        help="also tune and measure semantic matches on the gold set (real model)")
+    parser.add_argument(
+        "--semantic",
+        action="store_true",
+        help="also tune and measure semantic matches on the gold set (real model)",
+    )
     args = parser.parse_args(argv)
     problems: list[str] = []
     results = []
@@ -490,7 +496,9 @@ def main(argv: list[str] | None = None) -> None:
             results.append(result)
             print(f"{lang}: default {result['default']}", file=sys.stderr)
     timing = {"lang": "uk", **long_text_timing("uk", args.docs, args.glossary)}
-    scale = [synthetic_scale(n) for n in args.synthetic]
+    from glossa.corpus.sources import load_entries
+
+    scale = [scale_measure(load_entries()), *(synthetic_scale(n) for n in args.synthetic)]
     semantic = semantic_gold() if args.semantic else None
     load = Path("/proc/loadavg").read_text().split()[:3]
     text = (
@@ -507,10 +515,16 @@ def main(argv: list[str] | None = None) -> None:
                    "synthetic": scale, "semantic": semantic})  # fmt: skip
 
 
-
 def synthetic_scale(count: int) -> dict:
-    """Recognition at ``count`` synthetic entries (``scale_e2e``'s generator: Zipf
-    words of the bundled glossaries, three languages): the automata's build
+    """``scale_measure`` at ``count`` synthetic entries in three languages."""
+    from benchmarks.scale_e2e import synthetic_entries
+
+    return scale_measure(synthetic_entries(count))
+
+
+def scale_measure(entries: list) -> dict:
+    """Recognition over ``entries`` (the bundled corpus, or ``scale_e2e``'s
+    synthetic ones: Zipf words of the bundled glossaries): the automata's build
     time and memory, the lemma dictionaries' memory (a fixed cost per language),
     and one 10,000-word text recognised through ``Recognizer``. The index is a
     stand-in holding the entries in one segment (no vectors: recognition reads
@@ -521,9 +535,9 @@ def synthetic_scale(count: int) -> dict:
     from glossa.analysis.lemmas import lemma
     from glossa.recognition import Recognizer
 
-    from benchmarks.scale_e2e import rss_mb, synthetic_entries
+    from benchmarks.scale_e2e import rss_mb
 
-    entries = synthetic_entries(count)
+    count = len(entries)
     langs = sorted({e.lang for e in entries})
     gc.collect()
     before = rss_mb()
@@ -553,7 +567,8 @@ def synthetic_scale(count: int) -> dict:
     out["build_s"] = time.perf_counter() - started
     out["automata_mb"] = rss_mb() - base
     for lang in langs:
-        picks = rng.choice(count // len(langs), 2000) * len(langs) + langs.index(lang)
+        of_lang = np.asarray([i for i, e in enumerate(entries) if e.lang == lang])
+        picks = rng.choice(of_lang, 2000)
         words: list[str] = []
         for i in picks.tolist():
             words += entries[i].definition.rstrip(".").split(" ")[:5] + [entries[i].term]

@@ -837,6 +837,9 @@ def recognize(
     every: Annotated[
         bool, typer.Option("--all", help="Every occurrence, not only the longest ones.")
     ] = False,
+    any_case: Annotated[
+        bool, typer.Option("--any-case", help="Acronyms and short terms in any case, too.")
+    ] = False,
     semantic: Annotated[
         bool,
         typer.Option("--semantic", help="Also phrases that mean a term (embeds them; 400 words at most)."),
@@ -859,7 +862,8 @@ def recognize(
                 text = read_text(stream, file)
         searcher = _searcher(index_dir, wait_for_graph=True)
         recognizer = Recognizer(searcher, modes=_settings().recognition_modes)
-        found = recognizer.recognize(text, lang, target or None, mode, every, semantic)
+        found = recognizer.recognize(text, lang, target or None, mode, every, semantic,
+                                     cased=not any_case)  # fmt: skip
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     if output == "json":

@@ -118,16 +118,16 @@ class TermAutomaton:
         return "".join(self._number(alternatives) for alternatives in words)
 
     @classmethod
-    def build(cls, names: Names, mode: str) -> TermAutomaton:
+    def build(cls, names: Names, mode: str, split_cased: bool = True) -> TermAutomaton:
         """From (local row, name index, name, language of the name) tuples (a
         sequence, or a function that yields them afresh: they are read twice):
         the cased automaton takes only the names that match as written, every
-        other mode only the rest."""
+        other mode only the rest (all of them when not ``split_cased``)."""
         again = names if callable(names) else (lambda: names)
 
         def keyed() -> Iterator[tuple[int, int, list[tuple[str, ...]]]]:
             for row, index, name, lang in again():
-                if (mode == CASED) != is_cased_name(name):
+                if split_cased and (mode == CASED) != is_cased_name(name):
                     continue
                 name_keys = keys(words_of(name), lang, mode)
                 if name_keys and all(all(k) for k in name_keys):

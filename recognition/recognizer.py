@@ -146,24 +146,24 @@ class Recognizer:
 
     # ------------------------------------------------------------------ automata
 
-    def _automaton(self, s: int, lang: str, mode: str) -> TermAutomaton:
+    def _automaton(self, s: int, lang: str, mode: str, split_cased: bool) -> TermAutomaton:
         segment = self.index.segments[s]
-        key = (segment.name, lang, mode)
+        key = (segment.name, lang, mode, split_cased)
         found = self._automata.get(key)
         if found is None:
             with self._lock:
                 found = self._automata.get(key)
                 if found is None:
                     names = partial(_names, segment.entries, lang)
-                    found = self._automata[key] = TermAutomaton.build(names, mode)
+                    found = self._automata[key] = TermAutomaton.build(names, mode, split_cased)
         return found
 
-    def _occurrences(self, words: list[str], lang: str, mode: str) -> list[_Found]:
+    def _occurrences(self, words: list[str], lang: str, mode: str, cased: bool) -> list[_Found]:
         found: list[_Found] = []
-        for automaton_mode in (mode, CASED):
+        for automaton_mode in (mode, CASED) if cased else (mode,):
             text_keys = keys(words, lang, automaton_mode)
             for s, (dead, offset) in enumerate(zip(self.index.dead, self.index.bases, strict=True)):
-                for o in self._automaton(s, lang, automaton_mode).find(text_keys):
+                for o in self._automaton(s, lang, automaton_mode, cased).find(text_keys):
                     if not dead[o.row]:
                         kind = self._kind(words[o.first : o.last + 1], offset + o.row, o.name,
                                           automaton_mode)  # fmt: skip
@@ -189,6 +189,7 @@ class Recognizer:
         overlapping: bool = False,
         semantic: bool = False,
         threshold: float = DEFAULT_THRESHOLD,
+        cased: bool = True,
     ) -> Recognition:
         """The terms of ``text`` (in ``lang``, detected when None), each with its
         equivalents in ``target`` languages (every other language when None).
@@ -196,7 +197,9 @@ class Recognizer:
         lemmatiser covers the language). ``overlapping``: every occurrence, not
         only the longest non-overlapping ones. ``semantic``: also phrases that
         are no form of a term but mean one (``semantic``; embeds the text's
-        phrases, so bounded to ``MAX_SEMANTIC_WORDS`` words), at ``threshold``."""
+        phrases, so bounded to ``MAX_SEMANTIC_WORDS`` words), at ``threshold``.
+        ``cased``: acronyms and very short names match only as written (False:
+        folded like every other name)."""
         self._check_text(text)
         language = self._language(lang, text)
         targets = self._targets(target)
@@ -211,7 +214,7 @@ class Recognizer:
             raise RecognitionError(
                 f"semantic matching reads at most {MAX_SEMANTIC_WORDS} words and the text has "
                 f"{len(words)}; send it in parts or leave semantic off", "semantic")  # fmt: skip
-        found = self._occurrences(words, language, mode)
+        found = self._occurrences(words, language, mode, cased)
         chosen = found if overlapping else self._longest(found, spans)
         matches = self._matches(chosen, text, spans, targets)
         if semantic:

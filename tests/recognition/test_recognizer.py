@@ -114,6 +114,11 @@ def test_acronyms_and_short_terms_match_only_as_written(recognizer):
     assert [(m.text, m.id) for m in found.matches] == [("NPS", "pl-nps"), ("IT", "pl-it")]
 
 
+def test_case_sensitivity_of_acronyms_can_be_turned_off(recognizer):
+    found = recognizer.recognize("nps i it", lang="pl", cased=False)
+    assert [(m.text, m.id) for m in found.matches] == [("nps", "pl-nps"), ("it", "pl-it")]
+
+
 def test_deprecated_terms_are_found_and_flagged(recognizer):
     found = recognizer.recognize("Zadzwoń na infolinię albo do call center.", lang="pl")
     flagged = {m.name: m.discouraged for m in found.matches}
@@ -160,7 +165,8 @@ def test_a_write_is_seen_and_reuses_the_automata_of_shared_segments(tmp_path):
     loaded, _ = apply_changes(tmp_path / "idx", encoder, add=[new], delete=["pl-cs"])
     second = first.follow(searcher.with_index(loaded))
     base = searcher.index.segments[0].name
-    assert second._automata[(base, "pl", "inflected")] is first._automata[(base, "pl", "inflected")]
+    key = (base, "pl", "inflected", True)
+    assert second._automata[key] is first._automata[key]
     found = second.recognize("czasu obsługi i obsługa klienta", lang="pl")
     assert [(m.id, m.match) for m in found.matches] == [("pl-aht", "inflected")]  # pl-cs deleted
 
