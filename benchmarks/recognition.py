@@ -40,10 +40,12 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import multiprocessing
 import re
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -498,7 +500,11 @@ def main(argv: list[str] | None = None) -> None:
     timing = {"lang": "uk", **long_text_timing("uk", args.docs, args.glossary)}
     from glossa.corpus.sources import load_entries
 
-    scale = [scale_measure(load_entries()), *(synthetic_scale(n) for n in args.synthetic)]
+    # each size in a fresh process, so the lemma dictionaries are measured loading
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn, max_tasks_per_child=1) as pool:
+        scale = [pool.submit(scale_measure, load_entries()).result(),
+                 *(pool.submit(synthetic_scale, n).result() for n in args.synthetic)]  # fmt: skip
     semantic = semantic_gold() if args.semantic else None
     load = Path("/proc/loadavg").read_text().split()[:3]
     text = (

@@ -33,8 +33,12 @@ def index_lock(
     index_dir: Path, *, exclusive: bool, timeout: float = DEFAULT_TIMEOUT
 ) -> Iterator[None]:
     path = lock_path(index_dir.resolve())
+    if not exclusive and not index_dir.exists():
+        yield  # nothing there to read (the reader says so): no lock file left behind
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if exclusive:
+            path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
         if exclusive:

@@ -150,3 +150,19 @@ def test_swap_interrupted_between_renames_recovers_previous(tmp_path, small, fak
 def test_empty_corpus_is_an_error(tmp_path, fake_encoder):
     with pytest.raises(EmptyCorpusError):
         build_index([], fake_encoder, tmp_path / "idx")
+
+
+def test_reading_an_index_that_does_not_exist_leaves_nothing_behind(tmp_path):
+    """A read (search, info, check) of a missing index says so and creates no lock
+    file and no folder (issue 29: `.my-index.lock` was left behind)."""
+    import pytest
+    from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir
+
+    missing = tmp_path / "nested" / "my-index"
+    with pytest.raises(IndexLoadError):
+        load_index_dir(missing)
+    assert not (tmp_path / "nested").exists()
+    (tmp_path / "here").mkdir()
+    with pytest.raises(IndexLoadError):
+        load_index_dir(tmp_path / "here" / "my-index")
+    assert list((tmp_path / "here").iterdir()) == []
