@@ -377,13 +377,18 @@ def long_text_timing(lang: str, docs: Path, glossary: Path, words: int = 10_000)
         encoder = HashEncoder()
         build_index(entries, encoder, Path(tmp) / "idx")
         recognizer = Recognizer(Searcher.open(Path(tmp) / "idx", encoder))
-        recognizer.recognize(text_s, lang=lang)
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            found = recognizer.recognize(text_s, lang=lang)
-            times.append(time.perf_counter() - started)
-    return {"words": count, "chars": len(text_s), "seconds_median": float(np.median(times)),
+        return {"words": count, **timed(recognizer, text_s, lang, rounds=5)}
+
+
+def timed(recognizer, text: str, lang: str, rounds: int) -> dict:
+    """One text recognised ``rounds`` times after a warm-up: the median."""
+    recognizer.recognize(text, lang=lang)
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        found = recognizer.recognize(text, lang=lang)
+        times.append(time.perf_counter() - started)
+    return {"chars": len(text), "seconds_median": float(np.median(times)),
             "matches": len(found.matches)}  # fmt: skip
 
 
@@ -581,15 +586,7 @@ def scale_measure(entries: list) -> dict:
             if len(words) >= 10_000:
                 break
         text = " ".join(words)
-        recognizer.recognize(text, lang=lang)
-        times = []
-        for _ in range(3):
-            t = time.perf_counter()
-            found = recognizer.recognize(text, lang=lang)
-            times.append(time.perf_counter() - t)
-        out["per_language"][lang] = {"words": len(words), "chars": len(text),
-                                     "seconds_median": float(np.median(times)),
-                                     "matches": len(found.matches)}  # fmt: skip
+        out["per_language"][lang] = {"words": len(words), **timed(recognizer, text, lang, rounds=3)}
     return out
 
 
