@@ -354,7 +354,7 @@ def create_app(
         m = searcher.index.manifest
         return models.Stats(
             model=m.model, dimension=m.dimension, count=m.count, index_kind=m.index_kind,
-            index_dir=str(searcher.index.path), built_at=m.built_at, build_seconds=m.build_seconds,
+            index_dir=searcher.index.path.name, built_at=m.built_at, build_seconds=m.build_seconds,
             default_mode=searcher.mode, languages=m.languages, sources=m.sources,
             generation=m.generation, corpus_checksum=m.corpus_checksum,
             rebuilding=service.rebuilding, writes_enabled=bool(admin_token),

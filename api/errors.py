@@ -106,5 +106,4 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
         log.exception("unexpected error")
         return error_response(
-            500, "internal_error", f"{type(exc).__name__}: {without_paths(str(exc))}"
-        )
+            500, "internal_error", "an internal error; the server log has the details")

@@ -187,7 +187,7 @@ class Stats(BaseModel):
     dimension: int
     count: int
     index_kind: str
-    index_dir: str
+    index_dir: str = Field(description="the index directory's name (never its path)")
     built_at: str
     build_seconds: float
     default_mode: str

@@ -26,6 +26,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Literal, TypeVar
 
 import numpy as np
+from glossa.api.errors import without_paths
 from glossa.corpus.entry import Entry
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
 from glossa.indexer.engine_changes import engine_changes, engine_review
@@ -118,7 +119,10 @@ class SearchService:
             self._signature = self._disk_signature()
             self.loaded_in_s = time.perf_counter() - started
         except Exception as exc:  # reported by /health, never raised into the server
-            self.status, self.detail = "error", f"{type(exc).__name__}: {exc}"
+            log.exception("the model or index could not be loaded")
+            # clients read the reason and the fix, never where the server keeps its files
+            # or what the code calls the error (the log has both)
+            self.status, self.detail = "error", without_paths(str(exc))
         finally:
             self._done.set()
 

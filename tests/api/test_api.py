@@ -213,16 +213,22 @@ def test_health_is_ready_only_once_loaded(tmp_path, bundled_entries):
         assert c.get("/search", params={"q": "customer"}).status_code == 200
 
 
-def test_failed_load_is_reported_by_health(tmp_path):
+def test_failed_load_is_reported_by_health_without_paths_or_exception_classes(tmp_path):
+    from glossa.indexer.store.index_dir import IndexLoadError
+
     def broken_load():
-        raise RuntimeError("no index here")
+        raise IndexLoadError(f"{tmp_path}/idx/segments/s000001/vectors.faiss is damaged; "
+                             f"run: glossa rebuild --index {tmp_path}/idx")  # fmt: skip
 
     app = create_app(load=broken_load, background=False)
     with TestClient(app) as c:
         response = c.get("/health")
         assert response.status_code == 503
-        assert response.json() == {"status": "error", "detail": "RuntimeError: no index here"}
-        assert_error(c.get("/languages"), 503, "not_ready", "no index here")
+        detail = response.json()["detail"]
+        assert response.json()["status"] == "error" and "glossa rebuild" in detail
+        assert str(tmp_path) not in detail and "IndexLoadError" not in detail
+        assert_error(c.get("/languages"), 503, "not_ready", "vectors.faiss is damaged")
+        assert str(tmp_path) not in c.get("/languages").text
 
 
 def test_http_hygiene_allow_head_and_security_headers(client):
