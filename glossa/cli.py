@@ -270,6 +270,11 @@ def index(
             "also checked against their dialect and the schemas they declare.",
         ),
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace an index that holds entries of other sources "
+                     "(added through the API or `glossa add`); `glossa restore` undoes it."),
+    ] = False,
 ) -> None:
     """Parse glossaries, embed every entry, and write an index directory (atomically).
 
@@ -297,6 +302,7 @@ def index(
                 encoding=encoding,
                 store_progress=store_progress,
                 title=title,
+                replace=replace,
             )
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc

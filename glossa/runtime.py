@@ -27,10 +27,11 @@ from glossa.indexer.store.index_dir import (
     IndexLoadError,
     LoadedIndex,
     Manifest,
+    current_manifest,
     index_exists,
     load_index_dir,
 )
-from glossa.indexer.store.updates import ChangeReport, apply_changes
+from glossa.indexer.store.updates import ChangeError, ChangeReport, apply_changes
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.evaluation import (
     EvalReport,
@@ -127,19 +128,45 @@ def build(
     encoding: str | None = None,
     store_progress: Progress | None = None,
     title: str | None = None,
+    replace: bool = False,
 ) -> tuple[Manifest, ImportResult]:
     """Import the glossaries (bad records skipped, or all refused with ``strict``)
     and build the index; returns its manifest and the import's result (its skipped
-    records: the first ones with their place, all of them counted by kind)."""
+    records: the first ones with their place, all of them counted by kind). An
+    index at ``out`` holding entries of other sources (added through the API or
+    ``glossa add``) is replaced only with ``replace``."""
     result = import_entries(
         paths, layout, strict=strict, encoding=encoding, title=title,
         max_bytes=settings.max_import_bytes,
     )  # fmt: skip
     if not result.entries and result.problem_count:
         raise EmptyCorpusError(nothing_imported(result))
+    if not replace:
+        refuse_losing_entries(out, {e.source for e in result.entries})
     titles = {source: info.to_dict() for source, info in result.titles.items()}
     manifest = _build(settings, result.entries, encoder, out, progress, store_progress, titles)
     return manifest, result
+
+
+class WouldLoseEntries(ChangeError):
+    """A full build onto an index that holds entries its files do not."""
+
+
+def refuse_losing_entries(out: Path, sources: set[str]) -> None:
+    """Refuse to build over an index whose entries of other sources the build
+    would drop (entries added through the API or ``glossa add`` are in no file)."""
+    current = current_manifest(out)
+    if current is None:
+        return
+    lost = {source: n for source, n in current.sources.items() if source not in sources and n}
+    if lost:
+        named = ", ".join(f"{source}: {n}" for source, n in sorted(lost.items())[:5])
+        raise WouldLoseEntries(
+            f"{out} holds {sum(lost.values())} entries from sources this import does not "
+            f"have ({named}{', …' if len(lost) > 5 else ''}); building would drop them. Add "
+            f"the files with `glossa add FILE... --index {out}`, or pass --replace (the "
+            f"replaced version stays restorable with `glossa restore --index {out}`)"
+        )
 
 
 def nothing_imported(result: ImportResult, shown: int = 3) -> str:

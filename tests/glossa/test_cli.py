@@ -682,3 +682,31 @@ def test_lint_reports_counts_and_exits_2_on_problems(tmp_path, use_encoder):
     clean = [e for e in TERMBASE if e.id in ("pl-q1", "zh-q1")]
     build_index(clean, use_encoder(FakeEncoder()), tmp_path / "clean")
     assert runner.invoke(app, ["lint", "--index", str(tmp_path / "clean")]).exit_code == 0
+
+
+def test_index_out_onto_entries_from_no_file_needs_replace_and_stays_restorable(tmp_path, use_encoder):
+    use_encoder(FakeEncoder())
+    idx = str(tmp_path / "idx")
+    first = tmp_path / "a.jsonl"
+    first.write_text(json.dumps({"id": "de-a", "term": "Kunde", "definition": "Käufer.",
+                                 "lang": "de"}) + "\n", encoding="utf-8")  # fmt: skip
+    assert runner.invoke(app, ["index", str(first), "--out", idx]).exit_code == 0
+    added = tmp_path / "added.jsonl"
+    added.write_text(json.dumps({"id": "de-b", "term": "Anruf", "definition": "Telefonat.",
+                                 "lang": "de"}) + "\n", encoding="utf-8")  # fmt: skip
+    assert runner.invoke(app, ["add", str(added), "--index", idx]).exit_code == 0
+    refused = runner.invoke(app, ["index", str(first), "--out", idx])
+    assert refused.exit_code == 1
+    assert "1 entries from sources this import does not have (added.jsonl: 1)" in refused.stderr
+    assert "--replace" in refused.stderr
+
+    def ids():
+        return {json.loads(x)["id"] for x in runner.invoke(app, ["export", "--index", idx]).stdout.splitlines()}
+
+    assert ids() == {"de-a", "de-b"}  # nothing was replaced
+    assert runner.invoke(app, ["index", str(first), "--out", idx, "--replace"]).exit_code == 0
+    assert ids() == {"de-a"}
+    assert runner.invoke(app, ["restore", "--index", idx]).exit_code == 0
+    assert ids() == {"de-a", "de-b"}
+    both = runner.invoke(app, ["index", str(first), str(added), "--out", idx])
+    assert both.exit_code == 0  # every source of the index is in the import: no question
