@@ -644,21 +644,38 @@ def info(index_dir: IndexOption = None) -> None:
 
 
 @app.command()
-def restore(index_dir: IndexOption = None) -> None:
-    """Bring back the index as it was before its last change (every write keeps the
-    version it replaces). Running it again undoes the restore."""
-    from glossa.indexer.store.index_dir import restore_backup
+def restore(
+    to: Annotated[
+        int | None, typer.Option("--to", help="The generation to bring back (see --list).")
+    ] = None,
+    show: Annotated[bool, typer.Option("--list", help="List the kept versions; change nothing.")] = False,
+    index_dir: IndexOption = None,
+) -> None:
+    """Bring back the index as it was before its last change, or any kept version
+    (--to; GLOSSA_KEEP_VERSIONS of them, 3 by default). Every write and full build
+    keeps the version it replaces, so running it again undoes the restore."""
+    from glossa.indexer.store.versions import CURRENT, restore_version, versions
 
     settings = _settings()
     path = index_dir or settings.index_dir
     _local_only(path, "restore")
     try:
-        manifest = restore_backup(path)
+        if show:
+            kept = versions(path)
+            if not kept:
+                raise _fail(f"no index at {path}")
+            for v in kept:
+                mark = "*" if v.kind == CURRENT else " "
+                out.print(f"{mark} generation {v.generation:>6}  {v.count:>8} entries  "
+                          f"{v.built_at}  {v.kind}", highlight=False, soft_wrap=True)  # fmt: skip
+            return
+        manifest = restore_version(path, to)
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     out.print(
-        f"restored the previous version: {manifest.count} entries (now generation "
-        f"{manifest.generation}); the replaced version is kept, `glossa restore` again undoes this"
+        f"restored {'generation ' + str(to) if to is not None else 'the previous version'}: "
+        f"{manifest.count} entries (now generation {manifest.generation}); the replaced "
+        "version is kept, `glossa restore` again undoes this"
     )
 
 

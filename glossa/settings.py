@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.7, ge=0, le=1, description="weighted fusion: share of the dense score"
     )
+    keep_versions: int = Field(
+        3, ge=1, description="replaced versions an index keeps restorable (`glossa restore "
+        "--list` / `--to`), and full-build backups; the storage reads GLOSSA_KEEP_VERSIONS itself",
+    )
     recognition_modes: dict[str, Literal["exact", "inflected", "prefix"]] = Field(
         default_factory=dict,
         description='how words of a text match per language, e.g. {"de": "prefix"} (JSON); '

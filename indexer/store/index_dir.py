@@ -2,6 +2,7 @@
 
     manifest.json            the commit point: model, counts, the segments and their deletes
     manifest.previous.json   the version before the last write (``glossa restore``)
+    history/manifest.g<gen>.json  the last replaced versions (``glossa restore --to``)
     pseudo.npy               the pseudo-query sample new entries are standardised against
     segments/s000001/ ...    immutable segments (``store.segments``)
     deletes/<seg>.g<gen>.npy which rows of a segment are gone, as of a generation
@@ -59,6 +60,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 FORMAT_VERSION = 4  # 4: segments carry lookup.npz (entries read on demand)
 MANIFEST = "manifest.json"
 PREVIOUS = "manifest.previous.json"
+HISTORY = "history"  # manifest.g<generation>.json of the last replaced versions
+KEEP_VERSIONS = 3
 PSEUDO = "pseudo.npy"
 ENTRIES = "entries.jsonl"  # inside each segment (and at the top of a format-2 index)
 
@@ -281,11 +284,53 @@ def write_manifest(path: Path, manifest: Manifest, store: StoreConfig = FAISS_ST
         previous_tmp = path / f".{PREVIOUS}.tmp"
         shutil.copyfile(current, previous_tmp)
         fsync_file(previous_tmp)
+        _keep_in_history(path, previous_tmp)
         os.replace(previous_tmp, path / PREVIOUS)
     os.replace(tmp, current)
     fsync_dir(path)
     failpoint("commit:renamed")
     collect_garbage(path, manifest, store)
+
+
+def keep_versions() -> int:
+    """How many replaced versions an index keeps restorable (``GLOSSA_KEEP_VERSIONS``,
+    at least 1, default ``KEEP_VERSIONS``): the storage reads it itself, so every
+    writer (CLI, server, rebuild, merge) keeps the same number."""
+    try:
+        return max(1, int(os.environ.get("GLOSSA_KEEP_VERSIONS", KEEP_VERSIONS)))
+    except ValueError:
+        return KEEP_VERSIONS
+
+
+def _keep_in_history(path: Path, manifest_file: Path) -> None:
+    """Copy a replaced version's manifest into ``history/`` (named by its
+    generation) and forget the oldest beyond ``keep_versions``; the files they
+    name stay until no kept manifest names them."""
+    try:
+        generation = Manifest.model_validate_json(manifest_file.read_text(encoding="utf-8")).generation
+    except (OSError, ValueError):
+        return  # an unreadable manifest is not a version anyone can restore
+    folder = path / HISTORY
+    folder.mkdir(exist_ok=True)
+    target = folder / f"manifest.g{generation:08d}.json"
+    tmp = folder / f".{target.name}.tmp"
+    shutil.copyfile(manifest_file, tmp)
+    fsync_file(tmp)
+    os.replace(tmp, target)
+    for old in sorted(folder.glob("manifest.g*.json"))[: -keep_versions()]:
+        old.unlink(missing_ok=True)
+    fsync_dir(folder)
+
+
+def history(path: Path) -> list[Manifest]:
+    """The kept replaced versions of the index at ``path``, newest first."""
+    out = []
+    for file in sorted((path / HISTORY).glob("manifest.g*.json"), reverse=True):
+        try:
+            out.append(Manifest.model_validate_json(file.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return out
 
 
 def _previous(path: Path) -> Manifest | None:
@@ -305,6 +350,8 @@ def collect_garbage(path: Path, manifest: Manifest, store: StoreConfig | None = 
         _finish_swap(aside, path, store or FAISS_STORE)
     previous = _previous(path)
     keep = manifest.files() | (previous.files() if previous else set())
+    for kept in history(path):
+        keep |= kept.files()
     folder = path / SEGMENTS
     for child in sorted(folder.iterdir()) if folder.is_dir() else ():
         if f"{SEGMENTS}/{child.name}" not in keep:
@@ -361,10 +408,8 @@ def _finish_swap(aside: Path, out: Path, store: StoreConfig) -> None:
     if aside.exists() and store.backend == "faiss":
         # keep the version just replaced, whole, so `glossa restore` can bring it
         # back (a bad import, a rebuild with the wrong files)
-        backup = backup_path(out)
-        if backup.exists():
-            shutil.rmtree(backup)
-        os.replace(aside, backup)
+        _rotate_backups(out)
+        os.replace(aside, backup_path(out))
         fsync_dir(out.parent)
         return
     if aside.exists():
@@ -373,45 +418,23 @@ def _finish_swap(aside: Path, out: Path, store: StoreConfig) -> None:
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def backup_path(out: Path) -> Path:
-    """Where the version a full build replaced is kept (FAISS only: Milvus
-    collections of a replaced version are dropped once the next one is in place)."""
-    return out.with_name(f".{out.name}.backup")
+def backup_path(out: Path, age: int = 0) -> Path:
+    """Where the version a full build replaced is kept (``age`` 0: the last one,
+    1 the one before...; FAISS only: Milvus collections of a replaced version are
+    dropped once the next one is in place)."""
+    return out.with_name(f".{out.name}.backup" + (f".{age}" if age else ""))
 
 
-def restore_backup(out: Path, store: StoreConfig = FAISS_STORE) -> Manifest:
-    """Make the previous version current again, under the exclusive lock: the
-    version before the last write (``manifest.previous.json``), else the
-    directory a full build replaced. The version it replaces becomes the previous
-    one, so a restore can itself be undone. Verified before anything moves."""
-    out = out.resolve()
-    with index_lock(out, exclusive=True):
-        current = read_manifest(out) if (out / MANIFEST).is_file() else None
-        previous = _previous(out) if current else None
-        if current is not None and previous is not None:
-            restored = _load(out, previous, store, None, verify=True)
-            manifest = previous.model_copy(update={"generation": current.generation + 1})
-            write_manifest(out, manifest, store)
-            return restored.manifest.model_copy(update={"generation": manifest.generation})
-        backup = backup_path(out)
-        if not (backup / MANIFEST).is_file():
-            raise IndexLoadError(f"no previous version of {out} is kept (nothing to restore)")
-        restored = load_index_dir(backup, locked=True, store=store)
-        generation = (current.generation if current else 0) + 1
-        tmp = new_index_dir(out)
-        try:
-            shutil.copytree(backup, tmp, dirs_exist_ok=True)
-            (tmp / PREVIOUS).unlink(missing_ok=True)
-            manifest = restored.manifest.model_copy(update={"generation": generation})
-            (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
-            for file in tmp.rglob("*"):
-                if file.is_file():
-                    fsync_file(file)
-            install_index_dir(tmp, out, FAISS_STORE)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    return manifest
+def _rotate_backups(out: Path) -> None:
+    """Make room for a new full-build backup: each one ages by one, the oldest
+    beyond ``keep_versions`` goes."""
+    keep = keep_versions()
+    oldest = backup_path(out, keep - 1)
+    if oldest.exists():
+        shutil.rmtree(oldest)
+    for age in range(keep - 2, -1, -1):
+        if backup_path(out, age).exists():
+            os.replace(backup_path(out, age), backup_path(out, age + 1))
 
 
 def current_manifest(out: Path) -> Manifest | None:

@@ -710,3 +710,50 @@ def test_index_out_onto_entries_from_no_file_needs_replace_and_stays_restorable(
     assert ids() == {"de-a", "de-b"}
     both = runner.invoke(app, ["index", str(first), str(added), "--out", idx])
     assert both.exit_code == 0  # every source of the index is in the import: no question
+
+
+def test_kept_versions_survive_later_writes_and_full_builds(tmp_path, use_encoder, monkeypatch):
+    """Issue 28: one mistake's undo survives the next writes and the next full
+    build; `restore --list` shows what is kept and `--to` brings any of it back."""
+    import re
+
+    use_encoder(FakeEncoder())
+    monkeypatch.setenv("GLOSSA_KEEP_VERSIONS", "3")
+    idx = ["--index", str(tmp_path / "idx")]
+
+    def jsonl(name, *ids):
+        path = tmp_path / name
+        path.write_text("".join(json.dumps({"id": i, "term": f"Begriff {i}", "definition": "D.",
+                                            "lang": "de"}) + "\n" for i in ids), encoding="utf-8")  # fmt: skip
+        return str(path)
+
+    def ids():
+        return {json.loads(x)["id"] for x in runner.invoke(app, ["export", *idx]).stdout.splitlines()}
+
+    def generations(kind):
+        listed = runner.invoke(app, ["restore", "--list", *idx]).stdout.splitlines()
+        return [int(re.search(r"generation\s+(\d+)", line)[1])
+                for line in listed if line.rstrip().endswith(kind)]  # fmt: skip
+
+    assert runner.invoke(app, ["index", jsonl("a.jsonl", "de-x", "de-y"), "--out", idx[1]]).exit_code == 0
+    assert runner.invoke(app, ["delete", "de-x", *idx]).exit_code == 0  # the mistake
+    before_mistake = max(generations("before a write"))
+    for n in range(3):  # later writes
+        assert runner.invoke(app, ["add", jsonl(f"n{n}.jsonl", f"de-n{n}"), *idx]).exit_code == 0
+    assert "de-x" not in ids()
+    assert before_mistake not in generations("before a write")  # 3 kept: pushed out by 4 writes
+    kept = generations("before a write")
+    assert len(kept) == 3
+    assert runner.invoke(app, ["restore", "--to", str(kept[-1]), *idx]).exit_code == 0
+    assert ids() == {"de-y"}  # the oldest kept: just after the delete, before the adds
+    # two full builds in a row: the first index stays restorable
+    first = ids()
+    assert runner.invoke(app, ["index", jsonl("b.jsonl", "de-b"), "--out", idx[1], "--replace"]).exit_code == 0
+    assert runner.invoke(app, ["index", jsonl("c.jsonl", "de-c"), "--out", idx[1], "--replace"]).exit_code == 0
+    assert ids() == {"de-c"}
+    backups = generations("before a full build")
+    assert len(backups) == 2
+    assert runner.invoke(app, ["restore", "--to", str(backups[-1]), *idx]).exit_code == 0
+    assert ids() == first
+    missing = runner.invoke(app, ["restore", "--to", "99999", *idx])
+    assert missing.exit_code == 1 and "restore --list" in missing.stderr
