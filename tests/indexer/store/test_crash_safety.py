@@ -18,7 +18,7 @@ import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.store.files import FAILPOINT_ENV
-from glossa.indexer.store.index_dir import PREVIOUS, Manifest, load_index_dir
+from glossa.indexer.store.index_dir import PREVIOUS, Manifest, history, load_index_dir
 from glossa.indexer.store.updates import apply_changes
 
 from tests.fakes import FakeEncoder
@@ -120,6 +120,8 @@ def test_sigkill_at_each_step_leaves_old_or_new_state(
     assert after.entries[-1].id == "de-after"
     # what the killed writer left (a segment or deletes file no manifest names) is gone
     named = after.manifest.files() | read_previous(index).files()
+    for kept in history(index):  # the kept versions (glossa restore --to) and what they name
+        named |= kept.files() | {f"history/manifest.g{kept.generation:08d}.json"}
     on_disk = {f"{d.parent.name}/{d.name}" for d in index.glob("*/*")}
     assert on_disk <= named, on_disk - named
     assert not list(tmp_path.glob(".idx.building-*")) and not (tmp_path / ".idx.previous").exists()
