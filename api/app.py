@@ -308,6 +308,9 @@ def create_app(
                 lang: [models.Candidate(**c.to_dict()) for c in found]
                 for lang, found in searcher.candidates(entry_id).items()
             },
+            stale_reviews=[models.StaleReview(id=other, decision=decision)
+                           for other, decision in getattr(searcher, "stale_reviews",
+                                                          lambda _id: [])(entry_id)],  # fmt: skip
         )
 
     @app.get(

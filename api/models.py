@@ -102,12 +102,19 @@ class Candidate(Hit):
     )
 
 
+class StaleReview(BaseModel):
+    id: str = Field(description="the other entry of the reviewed pair")
+    decision: Literal["accepted", "rejected"]
+
+
 class Equivalents(BaseModel):
     entry: Entry
     equivalents: list[Equivalent] = Field(description="confirmed links: what search and export use")
     candidates: dict[str, list[Candidate]] = Field(
         description="per other language, the best candidates with evidence, for review"
     )
+    stale_reviews: list[StaleReview] = Field(
+        [], description="reviews of this entry that no longer apply: a side changed since")
 
 
 class ConceptMember(Hit):

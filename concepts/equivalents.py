@@ -424,14 +424,23 @@ class EquivalenceGraph:
             self._concepts.setdefault(entry.concept, set()).add(entry.id)
 
     def set_reviews(self, reviews: Iterable[Review]) -> None:
+        """The decisions that apply: both entries live and unchanged since the
+        review. A stale one (an entry whose meaning changed, or an id reused) is
+        kept apart (``stale``), shown, never applied."""
         self.reviews: dict[frozenset[int], str] = {}
         self._reviewed: dict[int, list[int]] = {}
+        self.stale: dict[int, list[tuple[int, str]]] = {}
         for review in reviews:
             a, b = self._row_of(review.a), self._row_of(review.b)
-            if a is not None and b is not None and a != b:
-                self.reviews[frozenset((a, b))] = review.decision
-                self._reviewed.setdefault(a, []).append(b)
-                self._reviewed.setdefault(b, []).append(a)
+            if a is None or b is None or a == b:
+                continue
+            if review.stale(self._entry(a), self._entry(b)):
+                self.stale.setdefault(a, []).append((b, review.decision))
+                self.stale.setdefault(b, []).append((a, review.decision))
+                continue
+            self.reviews[frozenset((a, b))] = review.decision
+            self._reviewed.setdefault(a, []).append(b)
+            self._reviewed.setdefault(b, []).append(a)
 
     # ------------------------------------------------------------------ writes
 

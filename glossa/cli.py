@@ -772,6 +772,7 @@ def equivalents(
         entry = searcher.get(entry_id)
         found = searcher.equivalents(entry_id)
         proposed = searcher.candidates(entry_id) if candidates or as_json else {}
+        stale = getattr(searcher, "stale_reviews", lambda _id: [])(entry_id)
     except USER_ERRORS as exc:
         raise _fail(str(exc)) from exc
     assert entry is not None
@@ -780,6 +781,7 @@ def equivalents(
             "entry": entry.to_dict(),
             "equivalents": [e.to_dict() for e in found],
             "candidates": {lang: [c.to_dict() for c in cs] for lang, cs in proposed.items()},
+            "stale_reviews": [{"id": other, "decision": d} for other, d in stale],
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
@@ -791,6 +793,9 @@ def equivalents(
         if eq.shared_names:
             line.append(f"  shares: {', '.join(eq.shared_names)}", style="yellow")
         out.print(line)
+    for other, decision in stale:
+        out.print(Text(f"  stale review: {decision} with {other}, but an entry changed since; "
+                       f"not applied (review the pair again)", style="red"))  # fmt: skip
     for lang, cs in proposed.items():
         out.print(Text(f"candidates in {lang}:", style="bold"))
         for c in cs:

@@ -106,7 +106,8 @@ def publish(
         milvus_uri=milvus.milvus_uri, milvus_db=milvus.milvus_db, count=len(live),
         languages=manifest.languages, sources=manifest.sources,
         source_titles=manifest.source_titles,
-        reviews=tuple((r.a, r.b, r.decision) for r in index.reviews),
+        reviews=tuple((r.a, r.b, r.decision) for r in index.reviews
+                      if not _stale(r, index)),  # a stale decision is not published
         published_from=str(index_path.resolve()), built_at=manifest.built_at,
         generation=manifest.generation, arrays="", arrays_sha256="", cut_lexical=cut,
         source_languages=pairs,
@@ -124,3 +125,8 @@ def commit_publication(out: Path, engine: EngineManifest, arrays: EngineArrays,
     if previous and previous != engine.collection:
         EngineCollection.drop(milvus, previous)
     return committed
+
+
+def _stale(review, index: LoadedIndex) -> bool:
+    a, b = index.get(review.a), index.get(review.b)
+    return a is not None and b is not None and review.stale(a, b)

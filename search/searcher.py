@@ -360,6 +360,14 @@ class Searcher(HybridFusion):
             for rank, eq in enumerate(graph.equivalents(row), start=1)
         ])  # fmt: skip
 
+    def stale_reviews(self, entry_id: str) -> list[tuple[str, str]]:
+        """(other entry id, decision) of the reviews of ``entry_id`` that no longer
+        apply: one side's meaning changed since (or its id was reused)."""
+        row = self._row_of(entry_id)
+        return self._consistent(lambda graph: [
+            (self.index.entry(other).id, decision) for other, decision in graph.stale.get(row, [])
+        ])  # fmt: skip
+
     def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]:
         """Per other language, the best candidates for review, with evidence."""
         row = self._row_of(entry_id)

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from glossa.corpus.entry import Entry, updated_checksum
 from glossa.corpus.importers import jsonl_entries
-from glossa.corpus.reviews import DECISIONS, Review, with_review
+from glossa.corpus.reviews import DECISIONS, Review, content_digest, with_review
 from glossa.corpus.sources import collect
 from glossa.indexer.build import now, pseudo_query_stats
 from glossa.indexer.document_text import document_text
@@ -397,8 +397,9 @@ def reviewed(
             f"{a} and {b} are one concept their source declares ({concept!r}): a review cannot "
             "split it; change the concept id in the source glossary and import it again", 409,
         )  # fmt: skip
-    review = Review(a, b, decision)
-    if review in reviews or Review(b, a, decision) in reviews:
+    review = Review(a, b, decision, content_digest(found[a]), content_digest(found[b]))  # type: ignore[arg-type]
+    mirrored = Review(b, a, decision, review.b_content, review.a_content)
+    if review in reviews or mirrored in reviews:
         return None
     return with_review(tuple(reviews), review)
 
