@@ -356,19 +356,20 @@ def csv_entries(path: Path, encoding: str | None = None, delimiter: str = ",") -
     column per language (``corpus.spreadsheets``). Bad rows are yielded as problems."""
     from glossa.corpus.spreadsheets import is_wide, wide_entries
 
-    text = read_text(path, encoding)
-    # Fields are read whole (an over-long one is then reported by the field-length
-    # rules with its line, and parsing goes on); the csv module's own 128 KiB
-    # limit would instead stop the reader and lose every row after it.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    malformed: list[ImportErrorReport] = []
+    # Fields up to a line's length are read whole (an over-long field is then
+    # reported by the field-length rules with its line, and parsing goes on); the
+    # csv module's own 128 KiB limit would instead stop the reader and lose every
+    # row after it. A line longer than MAX_CSV_LINE_BYTES is that line's problem,
+    # read past without being held, so memory stays bounded whatever the file.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_LINE_BYTES + 1))
+    reader = csv.DictReader(_csv_lines(path, encoding, malformed), delimiter=delimiter)
     header = reader.fieldnames
     if not header:
-        raise ImportErrorReport(
+        first = next((p for p in malformed if p.line == 1), None)
+        raise first or ImportErrorReport(
             str(path), 1, f"empty file; expected a header row ({', '.join(FIELDS)})"
         )
-
-    malformed: list[ImportErrorReport] = []
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         start = reader.line_num + 1  # a record's first line (quoted fields span lines)
@@ -384,6 +385,53 @@ def csv_entries(path: Path, encoding: str | None = None, delimiter: str = ",") -
     table = wide_entries if is_wide(list(header)) else long_table_entries
     yield from table(rows(), list(header), path)
     yield from malformed
+
+
+MAX_CSV_LINE_BYTES = 4 * 2**20  # a CSV line longer than this is reported, not held
+
+
+def _csv_lines(
+    path: Path, encoding: str | None, problems: list[ImportErrorReport]
+) -> Iterator[str]:
+    """The lines of a CSV file (newlines kept, as ``csv`` wants them), read one
+    at a time; a line too long becomes an empty line and its problem goes to
+    ``problems``; a line not valid in the encoding ends the import, naming it."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError as exc:
+        raise ImportErrorReport(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
+    chosen = _encoding_of(path, head, encoding)
+    if chosen.replace("_", "-").lower().startswith(("utf-16", "utf-32")):
+        yield from read_text(path, encoding).splitlines(keepends=True)  # no newline bytes to cut at
+        return
+    try:
+        codecs.lookup(chosen)
+    except LookupError as exc:
+        raise ImportErrorReport(str(path), 0, f"unknown encoding {chosen!r}") from exc
+    with path.open("rb") as f:
+        number = 0
+        while True:
+            raw = f.readline(MAX_CSV_LINE_BYTES + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_CSV_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := f.readline(2**20)) and not rest.endswith(b"\n"):
+                    pass  # the rest of the line, read past
+                problems.append(ImportErrorReport(
+                    str(path), number, f"line longer than {MAX_CSV_LINE_BYTES:,} bytes; skipped"))  # fmt: skip
+                yield "\n"
+                continue
+            try:  # (utf-8-sig drops the BOM of line 1 itself)
+                yield raw.decode(chosen if number == 1 else chosen.replace("-sig", ""))
+            except UnicodeDecodeError as exc:  # a whole file in another encoding, as a rule
+                raise ImportErrorReport(
+                    str(path),
+                    number,
+                    f"not valid {chosen} text (byte {exc.start} of the line); "
+                    "convert the file to UTF-8 or pass its encoding, e.g. --encoding cp1256",
+                ) from exc
 
 
 def long_table_entries(

@@ -115,7 +115,7 @@ def file_records(
     if suffix == ".tsv":
         return csv_entries(path, encoding, delimiter="\t")
     if suffix == ".xlsx":
-        return xlsx_entries(path)
+        return xlsx_entries(path, max_bytes)
     if suffix in SKOS_SUFFIXES:
         return skos_entries(path)
     if suffix in TBX_SUFFIXES:

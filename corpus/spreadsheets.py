@@ -166,14 +166,54 @@ def _derived_concept(path: Path, named: dict[str, dict[str, Any]]) -> str:
     return "c-" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
-def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+MAX_INFLATION = 100  # a workbook part may inflate this many times its packed size...
+INFLATION_FLOOR = 8 * 2**20  # ...once it is bigger than this (small parts compress well)
+
+
+def check_workbook_zip(path: Path, max_bytes: int) -> None:
+    """Refuse a workbook whose parts would inflate past ``max_bytes`` (each, or
+    together) or by more than ``MAX_INFLATION`` times: checked on the zip's
+    directory before a byte is inflated, so a zip bomb costs nothing."""
+    try:
+        with zipfile.ZipFile(path) as packed:
+            parts = packed.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ImportErrorReport(str(path), 0, f"not a readable XLSX workbook: {exc}") from exc
+    total = 0
+    for part in parts:
+        total += part.file_size
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > max_bytes or total > max_bytes:
+            raise ImportErrorReport(
+                str(path), 0, f"its part {part.filename} inflates to {part.file_size / 2**20:.0f} "
+                f"MiB (all parts so far {total / 2**20:.0f} MiB); the import limit is "
+                f"{max_bytes / 2**20:.0f} MiB (GLOSSA_MAX_IMPORT_BYTES)")  # fmt: skip
+        if part.file_size > INFLATION_FLOOR and ratio > MAX_INFLATION:
+            raise ImportErrorReport(
+                str(path), 0, f"its part {part.filename} inflates {ratio:.0f} times "
+                f"({part.compress_size} bytes to {part.file_size / 2**20:.0f} MiB): refused as a "
+                f"zip bomb (a workbook's parts inflate at most {MAX_INFLATION} times)")  # fmt: skip
+
+
+def xlsx_rows(
+    path: Path, max_bytes: int = 2 * 2**30
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
     """Header and (row number, {column: value}) of the first sheet with content,
-    read in openpyxl's streaming mode so a large workbook costs little memory."""
+    read in openpyxl's streaming mode so a large workbook costs little memory,
+    after ``check_workbook_zip``."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    broken = (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile,
-              EOFError, SyntaxError)  # fmt: skip  (SyntaxError: a broken XML part)
+    broken = (
+        InvalidFileException,
+        OSError,
+        KeyError,
+        ValueError,
+        zipfile.BadZipFile,
+        EOFError,
+        SyntaxError,
+    )  # fmt: skip  (SyntaxError: a broken XML part)
+    check_workbook_zip(path, max_bytes)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
         for sheet in workbook.worksheets:  # the first sheet with a header row
@@ -193,19 +233,20 @@ def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
             for number, values in enumerate(rows, start=2):
                 yield number, dict(zip(header, values, strict=False))
         except broken as exc:  # damaged after the header: what was read stays read
-            raise ImportErrorReport(str(path), number + 1,
-                                    f"the workbook is damaged from here on: {exc}") from exc
+            raise ImportErrorReport(
+                str(path), number + 1, f"the workbook is damaged from here on: {exc}"
+            ) from exc
         finally:
             workbook.close()
 
     return header, records()
 
 
-def xlsx_entries(path: Path) -> Iterator[Record]:
+def xlsx_entries(path: Path, max_bytes: int = 2 * 2**30) -> Iterator[Record]:
     """Entries of an XLSX workbook, in either layout."""
     from glossa.corpus.importers import long_table_entries
 
-    header, rows = xlsx_rows(path)
+    header, rows = xlsx_rows(path, max_bytes)
     if is_wide(header):
         yield from wide_entries(rows, header, path)
     else:

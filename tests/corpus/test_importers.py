@@ -317,3 +317,41 @@ def test_a_broken_workbook_is_one_line_naming_the_file(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(ImportErrorReport, match=r"broken\.xlsx.*not a readable XLSX workbook"):
         import_entries([path], strict=True)
+
+
+def test_a_workbook_that_would_inflate_too_far_is_refused_before_inflating(tmp_path, monkeypatch):
+    """Issue 28: a zip bomb (one cell of a huge repeated string) or a workbook
+    whose parts inflate past the import limit is refused from the zip's
+    directory, naming the part, before anything is inflated."""
+    import glossa.corpus.spreadsheets as spreadsheets
+    from glossa.corpus.errors import ImportErrorReport
+    from glossa.corpus.sources import file_records
+
+    from benchmarks.hostile_imports import make_inflating_xlsx
+
+    path = tmp_path / "bomb.xlsx"
+    make_inflating_xlsx(path, 3 * 2**20)  # one cell of 3 MiB of one letter
+    monkeypatch.setattr(spreadsheets, "INFLATION_FLOOR", 2**20)
+    with pytest.raises(ImportErrorReport, match=r"sheet1\.xml inflates \d+ times.*zip bomb"):
+        list(file_records(path))
+    monkeypatch.setattr(spreadsheets, "INFLATION_FLOOR", 2**30)
+    with pytest.raises(ImportErrorReport, match=r"inflates to 3 MiB.*GLOSSA_MAX_IMPORT_BYTES"):
+        list(file_records(path, max_bytes=2 * 2**20))
+    assert any(r for r in file_records(path))  # within both limits it imports
+
+
+def test_a_csv_line_over_the_limit_is_reported_and_the_next_rows_import(tmp_path, monkeypatch):
+    """Issue 28: a CSV is read a line at a time; a line longer than the limit is
+    read past (never held) and reported with its number, and reading goes on."""
+    import glossa.corpus.importers as importers
+    from glossa.corpus.importers import csv_entries
+
+    monkeypatch.setattr(importers, "MAX_CSV_LINE_BYTES", 1000)
+    path = tmp_path / "long.csv"
+    path.write_text("term,definition,lang\nKunde," + "x" * 5000 + ",de\nAnruf,Telefonat.,de\n",
+                    encoding="utf-8")  # fmt: skip
+    records = list(csv_entries(path))
+    entries = [r for r in records if isinstance(r, Entry)]
+    problems = [r for r in records if isinstance(r, ImportErrorReport)]
+    assert [e.term for e in entries] == ["Anruf"]
+    assert [(p.line, "longer than" in str(p)) for p in problems] == [(2, True)]
