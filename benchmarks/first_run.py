@@ -41,8 +41,9 @@ def step(command: list[str], cwd: Path, env: dict, timeout: float = 3600) -> tup
     started = time.perf_counter()
     proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)  # fmt: skip
-    if proc.returncode not in (0,):
-        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n"
+                         f"{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")  # fmt: skip
     return time.perf_counter() - started, proc.stdout, proc.stderr
 
 

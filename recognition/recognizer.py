@@ -56,7 +56,7 @@ def _names(entries: Sequence[Entry], lang: str) -> Iterator[tuple[int, int, str,
         names = entry_names(entry)
         own = entry.lang == lang
         for index, name in enumerate(names):
-            is_english = entry.english is not None and index == len(names) - 1
+            is_english = bool(entry.english) and index == len(names) - 1
             if is_english and (own or english_text):
                 yield row, index, name, ENGLISH
             elif own and not is_english:
