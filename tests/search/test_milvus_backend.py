@@ -90,9 +90,13 @@ def collections(index) -> list[str]:
 
 
 def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
-    tmp_path, milvus_store, real_encoder, bundled_entries
+    tmp_path, milvus_store, real_encoder, bundled_entries, monkeypatch
 ):
     from glossa.indexer.store.milvus import connect
+
+    # one kept version: a collection goes once no kept version names it (with the
+    # default three, three writes later)
+    monkeypatch.setenv("GLOSSA_KEEP_VERSIONS", "1")
     from glossa.indexer.store.updates import optimize
 
     out = tmp_path / "idx"
