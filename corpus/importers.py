@@ -287,7 +287,9 @@ def _jsonl_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]:
             yield number, ImportErrorReport(str(path), number, "invalid JSON: nested too deeply")
 
 
-def _text_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | ImportErrorReport]]:
+def _line_encoding(path: Path, encoding: str | None) -> str | None:
+    """The encoding to read ``path`` line by line with, or None for UTF-16/32
+    (a BOM, or asked for), which cannot be split on newline bytes."""
     try:
         with path.open("rb") as f:
             head = f.read(4096)
@@ -295,12 +297,19 @@ def _text_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | I
         raise ImportErrorReport(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
     chosen = _encoding_of(path, head, encoding)
     if chosen.replace("_", "-").lower().startswith(("utf-16", "utf-32")):
-        yield from enumerate(read_text(path, encoding).splitlines(), start=1)
-        return
+        return None
     try:
         codecs.lookup(chosen)
     except LookupError as exc:
         raise ImportErrorReport(str(path), 0, f"unknown encoding {chosen!r}") from exc
+    return chosen
+
+
+def _text_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | ImportErrorReport]]:
+    chosen = _line_encoding(path, encoding)
+    if chosen is None:
+        yield from enumerate(read_text(path, encoding).splitlines(), start=1)
+        return
     with path.open("rb") as f:
         for number, raw in enumerate(f, start=1):
             try:  # (utf-8-sig drops the BOM of line 1 itself)
@@ -396,19 +405,10 @@ def _csv_lines(
     """The lines of a CSV file (newlines kept, as ``csv`` wants them), read one
     at a time; a line too long becomes an empty line and its problem goes to
     ``problems``; a line not valid in the encoding ends the import, naming it."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(4096)
-    except OSError as exc:
-        raise ImportErrorReport(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
-    chosen = _encoding_of(path, head, encoding)
-    if chosen.replace("_", "-").lower().startswith(("utf-16", "utf-32")):
-        yield from read_text(path, encoding).splitlines(keepends=True)  # no newline bytes to cut at
+    chosen = _line_encoding(path, encoding)
+    if chosen is None:
+        yield from read_text(path, encoding).splitlines(keepends=True)
         return
-    try:
-        codecs.lookup(chosen)
-    except LookupError as exc:
-        raise ImportErrorReport(str(path), 0, f"unknown encoding {chosen!r}") from exc
     with path.open("rb") as f:
         number = 0
         while True:
