@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TypeVar
 
+from glossa.api.errors import ApiError
 from starlette.requests import Request
 
 T = TypeVar("T")
@@ -88,3 +89,14 @@ async def _watch(request: Request, gone: threading.Event) -> None:
             await asyncio.sleep(DISCONNECT_POLL)
     except asyncio.CancelledError:
         pass
+
+
+async def admitted(gate: SearchGate, request: Request, executor: Executor,
+                   function: Callable[[], T]) -> T:  # fmt: skip
+    """``gate.run``, its refusal answered as the API's 503 with Retry-After: what
+    every route that needs the encoder (a search, a semantic recognition) says."""
+    try:
+        return await gate.run(request, executor, function)
+    except Overloaded as exc:
+        raise ApiError(503, "overloaded", str(exc),
+                       headers={"Retry-After": str(exc.retry_after)}) from exc  # fmt: skip

@@ -35,7 +35,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from glossa.api import models
-from glossa.api.admission import Overloaded, SearchGate
+from glossa.api.admission import SearchGate, admitted
 from glossa.api.errors import ApiError, clipped, install_error_handlers, without_paths
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
@@ -244,11 +244,7 @@ def create_app(
         if (mode or searcher.mode) == "lexical" or cached(q.strip()):
             response = await asyncio.get_running_loop().run_in_executor(fast_lane, run)
         else:
-            try:
-                response = await gate.run(request, service.executor, run)
-            except Overloaded as exc:
-                raise ApiError(503, "overloaded", str(exc),
-                               headers={"Retry-After": str(exc.retry_after)}) from exc  # fmt: skip
+            response = await admitted(gate, request, service.executor, run)
         if group == "concept":
             concepts, took = response
             return models.ConceptSearchResult(

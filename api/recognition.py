@@ -2,9 +2,10 @@
 ``POST /qa/translation`` (a translation's terminology check) and ``GET
 /qa/termbase`` (the termbase's integrity checks).
 
-Recognition reads one version of the index like a search, but never the
+Recognition reads one version of the index like a search, but not the
 encoder, so it runs in the server's thread pool rather than behind the
-search gate (a long text must not hold a place meant for queries).
+search gate (a long text must not hold a place meant for queries); only a
+semantic recognition, which embeds the text's clauses, waits at the gate.
 """
 
 import time
@@ -14,8 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from glossa.api import models
-from glossa.api.admission import Overloaded
-from glossa.api.errors import ApiError
+from glossa.api.admission import admitted
 from glossa.recognition import Recognizer
 from glossa.recognition.termbase_qa import check_termbase
 from glossa.recognition.translation_qa import check_segment
@@ -57,13 +57,8 @@ def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) 
                                         body.overlapping, body.semantic, cased=body.cased)  # fmt: skip
 
         if body.semantic:
-            try:
-                found = await request.app.state.gate.run(
-                    request, request.app.state.service.executor, run
-                )
-            except Overloaded as exc:
-                raise ApiError(503, "overloaded", str(exc),
-                               headers={"Retry-After": str(exc.retry_after)}) from exc  # fmt: skip
+            state = request.app.state
+            found = await admitted(state.gate, request, state.service.executor, run)
         else:
             found = await run_in_threadpool(run)
         return models.RecognitionOut(
