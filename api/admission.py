@@ -68,7 +68,7 @@ class SearchGate:
         # a skipped job's Skipped is read here, so nobody is warned about an
         # exception "never retrieved" when its requester has already gone
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
-        watcher = asyncio.create_task(_watch(request, gone))
+        watcher = asyncio.create_task(watch_disconnect(request, gone))
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.timeout)
         except TimeoutError as exc:
@@ -79,7 +79,7 @@ class SearchGate:
             watcher.cancel()
 
 
-async def _watch(request: Request, gone: threading.Event) -> None:
+async def watch_disconnect(request: Request, gone: threading.Event) -> None:
     """Flag ``gone`` when the client disconnects (its job is then skipped)."""
     try:
         while not gone.is_set():

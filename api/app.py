@@ -22,6 +22,7 @@ and many calling threads would oversubscribe a 2-core machine.
 import asyncio
 import hmac
 import importlib.util
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,12 +36,12 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from glossa.api import models
-from glossa.api.admission import SearchGate, admitted
+from glossa.api.admission import SearchGate, admitted, watch_disconnect
 from glossa.api.errors import ApiError, clipped, install_error_handlers, without_paths
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
 from glossa.api.recognition import recognition_routes
-from glossa.api.service import SearchService
+from glossa.api.service import SearchService, WriteAbandoned
 from glossa.corpus.entry import Entry, valid_id
 from glossa.corpus.errors import CorpusError
 from glossa.corpus.importers import entry_from_record
@@ -304,9 +305,10 @@ def create_app(
                 lang: [models.Candidate(**c.to_dict()) for c in found]
                 for lang, found in searcher.candidates(entry_id).items()
             },
-            stale_reviews=[models.StaleReview(id=other, decision=decision)
-                           for other, decision in getattr(searcher, "stale_reviews",
-                                                          lambda _id: [])(entry_id)],  # fmt: skip
+            stale_reviews=[
+                models.StaleReview(id=other, decision=decision)
+                for other, decision in getattr(searcher, "stale_reviews", lambda _id: [])(entry_id)
+            ],  # fmt: skip
         )
 
     @app.get(
@@ -389,9 +391,19 @@ def create_app(
             raise ApiError(503, "busy", str(exc), headers={"Retry-After": "5"}) from exc
         except IndexLoadError as exc:  # damaged on disk: the operator must act, not the client
             raise ApiError(503, "index_damaged", without_paths(str(exc))) from exc
+        except WriteAbandoned as exc:  # the client left, or the server is stopping
+            raise ApiError(503, "busy", "the server is stopping; nothing was written",
+                           headers={"Retry-After": "5"}) from exc  # fmt: skip
 
-    async def change(**kwargs) -> models.ChangeResult:
-        report: ChangeReport = await write(lambda: service.apply(**kwargs))
+    async def change(request: Request, **kwargs) -> models.ChangeResult:
+        """Apply a change set; if the client goes before it is committed, the
+        write is abandoned rather than embedded for no one (issue 28)."""
+        gone = threading.Event()
+        watcher = asyncio.create_task(watch_disconnect(request, gone))
+        try:
+            report: ChangeReport = await write(lambda: service.apply(**kwargs, abandoned=gone))
+        finally:
+            watcher.cancel()
         return models.ChangeResult(
             added=list(report.added), updated=list(report.updated),
             deleted=list(report.deleted), unchanged=list(report.unchanged),
@@ -402,31 +414,35 @@ def create_app(
         "/entries", status_code=201, response_model=models.ChangeResult,
         responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin, Json],
     )  # fmt: skip
-    async def add_entries(_: ReadySearcher, body: EntriesIn) -> models.ChangeResult:  # type: ignore[valid-type]
+    async def add_entries(
+        _: ReadySearcher, body: EntriesIn, request: Request
+    ) -> models.ChangeResult:  # type: ignore[valid-type]
         """Add entries; only they are embedded. Re-sending identical entries is a no-op;
         an existing id with other content is a conflict (use PUT)."""
         entries = [to_entry(e, f"entries[{i}]") for i, e in enumerate(body.entries)]
-        return await change(add=entries)
+        return await change(request, add=entries)
 
     @app.put(
         "/entries/{entry_id}", response_model=models.ChangeResult,
         responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin, Json],
     )  # fmt: skip
     async def replace_entry(
-        _: ReadySearcher, entry_id: str, body: models.EntryUpdate
+        _: ReadySearcher, entry_id: str, body: models.EntryUpdate, request: Request
     ) -> models.ChangeResult:
         """Replace an entry's fields (its id stays); only changed texts are embedded."""
         if not valid_id(entry_id):  # no entry can have it
             raise ApiError(404, "not_found", f"no entry with id {clipped(entry_id)!r}", "entry_id")
-        return await change(update=[to_entry(body, "body", entry_id)])
+        return await change(request, update=[to_entry(body, "body", entry_id)])
 
     @app.delete(
         "/entries/{entry_id}", response_model=models.ChangeResult,
         responses=WRITE_ERRORS, tags=["write"], dependencies=[Admin],
     )  # fmt: skip
-    async def delete_entry(_: ReadySearcher, entry_id: str) -> models.ChangeResult:
+    async def delete_entry(
+        _: ReadySearcher, entry_id: str, request: Request
+    ) -> models.ChangeResult:
         """Delete an entry: its vector and lexical postings go."""
-        return await change(delete=[entry_id])
+        return await change(request, delete=[entry_id])
 
     @app.post(
         "/equivalents/reviews", response_model=models.ReviewResult,

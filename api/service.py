@@ -44,21 +44,40 @@ from glossa.search.searcher import Searcher
 
 T = TypeVar("T")
 log = logging.getLogger("glossa.api")
-WRITE_BATCH = 16  # texts per encoder-thread call during writes: ~0.2 s of searches' wait at most
+WRITE_BATCH = 16  # texts per encoder-thread call during writes
+# characters per such call: 16 short entries, or 2 of the longest (512 tokens each), ~0.2 s
+# of one core, so a search waits that long at most behind a write, however long its entries
+WRITE_BATCH_CHARS = 2400
+
+
+class WriteAbandoned(RuntimeError):
+    """A write stopped before its commit: its client left, or the server is stopping."""
 
 
 class ExecutorEncoder:
-    """An encoder whose calls run on another thread's executor, in small batches."""
+    """An encoder whose calls run on another thread's executor, in small batches
+    (at most ``batch`` texts and ``WRITE_BATCH_CHARS`` characters, so a search
+    waits for one short call, whatever the entries' length). ``stop`` is asked
+    before each batch: a write whose client left, or one running when the server
+    is told to stop, ends there, before anything is committed."""
 
-    def __init__(self, encoder: TextEncoder, executor: Executor, batch: int = WRITE_BATCH) -> None:
+    def __init__(
+        self,
+        encoder: TextEncoder,
+        executor: Executor,
+        batch: int = WRITE_BATCH,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
         self._encoder, self._executor, self._batch = encoder, executor, batch
+        self._stop = stop or (lambda: False)
         self.model_name, self.dimension = encoder.model_name, encoder.dimension
 
     def _batched(self, function: Callable[[Sequence[str]], np.ndarray], texts: Sequence[str]):
-        parts = [
-            self._executor.submit(function, texts[i : i + self._batch]).result()
-            for i in range(0, len(texts), self._batch)
-        ]
+        parts = []
+        for chunk in batches(texts, self._batch, WRITE_BATCH_CHARS):
+            if self._stop():
+                raise WriteAbandoned("the write was abandoned before its commit")
+            parts.append(self._executor.submit(function, chunk).result())
         return np.concatenate(parts) if parts else np.zeros((0, self.dimension), np.float32)
 
     def encode_documents(
@@ -68,6 +87,20 @@ class ExecutorEncoder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._batched(self._encoder.encode_queries, texts)
+
+
+def batches(texts: Sequence[str], most: int, chars: int) -> list[Sequence[str]]:
+    """``texts`` cut into runs of at most ``most`` texts and ``chars`` characters
+    (a longer text goes alone)."""
+    out, start, size = [], 0, 0
+    for i, text in enumerate(texts):
+        if i > start and (i - start >= most or size + len(text) > chars):
+            out.append(texts[start:i])
+            start, size = i, 0
+        size += len(text)
+    if start < len(texts):
+        out.append(texts[start:])
+    return out
 
 
 class SearchService:
@@ -97,6 +130,7 @@ class SearchService:
         self._reload_pending = False
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-encoder")
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-writer")
+        self.stopping = threading.Event()  # set at shutdown: running writes stop before commit
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -106,7 +140,10 @@ class SearchService:
             future.result()
 
     def close(self) -> None:
-        self.writer.shutdown(wait=True, cancel_futures=True)  # let a running write finish
+        # a running write stops at its next batch unless it is committing: it is
+        # committed whole or not at all, and the server stops within seconds
+        self.stopping.set()
+        self.writer.shutdown(wait=True, cancel_futures=True)
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
@@ -222,21 +259,28 @@ class SearchService:
         add: Sequence[Entry] = (),
         update: Sequence[Entry] = (),
         delete: Sequence[str] = (),
+        abandoned: threading.Event | None = None,
     ) -> ChangeReport:
-        """Apply one change set (on the writer thread) and swap the result in."""
+        """Apply one change set (on the writer thread) and swap the result in.
+        ``abandoned``: set when the client has gone; the write then stops before
+        its commit (``WriteAbandoned``), as it does when the server stops."""
         current = self.searcher
         assert current is not None
+
+        def stop() -> bool:
+            return self.stopping.is_set() or (abandoned is not None and abandoned.is_set())
+
         published = self.published
         if published is not None:
             report = engine_changes(
-                published.path, ExecutorEncoder(published.encoder, self.executor),
+                published.path, ExecutorEncoder(published.encoder, self.executor, stop=stop),
                 published.store, add=add, update=update, delete=delete,
             )  # fmt: skip
             published.refresh()
             return report
         loaded, report = apply_changes(
             current.index.path,
-            ExecutorEncoder(current.encoder, self.executor),
+            ExecutorEncoder(current.encoder, self.executor, stop=stop),
             add=add,
             update=update,
             delete=delete,
@@ -292,7 +336,9 @@ class SearchService:
         writer thread (its own thread pool), so searches keep the encoder thread;
         else the query encoder, in small batches on the encoder thread."""
         bulk = self.bulk_encoder(encoder) if self.bulk_encoder is not None else encoder
-        return ExecutorEncoder(encoder, self.executor) if bulk is encoder else bulk
+        if bulk is not encoder:
+            return bulk
+        return ExecutorEncoder(encoder, self.executor, stop=self.stopping.is_set)
 
     def start_rebuild(self) -> bool:
         """Queue a rebuild unless one is running; returns whether one was started."""

@@ -6,10 +6,11 @@ and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -78,6 +79,18 @@ def _settings() -> Settings:
         return Settings()
     except Exception as exc:  # pydantic ValidationError: bad GLOSSA_* variable
         raise _fail(f"invalid GLOSSA_* setting: {exc}") from exc
+
+
+def _said(exc: Exception) -> str:
+    """What to tell the user about a failure: a full disk in plain words, with
+    what state the index is in (a write commits whole or not at all)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return (
+            f"no space left on device{where}; nothing was committed and the index is as it was "
+            "before: free some space and run the command again"
+        )
+    return str(exc)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -305,7 +318,7 @@ def index(
                 replace=replace,
             )
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     _report_skipped(imported)
     out.print(f"[bold]Indexed {manifest.count} entries[/] into", highlight=False)
     out.print(f"  {target}", highlight=False, soft_wrap=True)
@@ -362,7 +375,7 @@ def search(
                 query, k=k, lang=lang or None, source=source or None, mode=mode
             )
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     if by_concept:
         _print_concepts(query, concepts, as_json)
         return
@@ -451,7 +464,7 @@ def add(
             source_titles={k: v.to_dict() for k, v in result.titles.items()},
         )  # fmt: skip
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     _print_change(report)
 
 
@@ -493,7 +506,7 @@ def update(
         edited = entry_from_record(record, source="command line", line=0, default_source=old.source)
         report = change_entries(settings, target, make_encoder(settings, _notify), update=[edited])
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     _print_change(report)
 
 
@@ -509,7 +522,7 @@ def delete(
     try:
         report = change_entries(settings, index_dir or settings.index_dir, None, delete=entry_ids)
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     _print_change(report)
 
 
@@ -525,21 +538,40 @@ def rebuild(index_dir: IndexOption = None) -> None:
     target = index_dir or settings.index_dir
     _local_only(target, "rebuild")
     try:
-        manifest, lost = run_rebuild(settings, make_encoder(settings, _notify), target)
+        report = run_rebuild(settings, make_encoder(settings, _notify), target)
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
-    if lost:
-        err.print(
-            f"[yellow]recovered every readable entry; {len(lost)} line(s) could not be read "
-            "(restore them from a source glossary or an export):[/]",
-            highlight=False,
-        )
-        for line in lost:
-            err.print(f"  {line}", highlight=False, soft_wrap=True)
+        raise _fail(_said(exc)) from exc
+    _print_recovery(report.lost, report.lost_ids, report.unnamed, report.lost_file)
+    manifest = report.manifest
     out.print(
         f"re-embedded {manifest.count} entries into {target} in {manifest.build_seconds:.1f} s "
         f"(generation {manifest.generation})"
     )
+
+
+SHOWN_LOST = 20  # lost ids printed; the file beside the index names them all
+
+
+def _print_recovery(
+    problems: list[str], lost_ids: Sequence[str], unnamed: int, lost_file: Path | None
+) -> None:
+    """What a recovery could not read: the problems, then the lost entries by id."""
+    if not problems and not lost_ids and not unnamed:
+        return
+    err.print(f"[yellow]kept every readable entry; {len(problems)} problem(s):[/]", highlight=False)
+    for line in problems:
+        err.print(f"  {line}", highlight=False, soft_wrap=True)
+    if lost_ids:
+        shown = ", ".join(lost_ids[:SHOWN_LOST]) + (", …" if len(lost_ids) > SHOWN_LOST else "")
+        where = f" (all of them in {lost_file})" if lost_file else ""
+        err.print(
+            f"[yellow]{len(lost_ids)} entr{'y' if len(lost_ids) == 1 else 'ies'} could not be "
+            f"read{where}; restore them from a source glossary or an export:[/] {shown}",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
+    if unnamed:
+        err.print(f"[yellow]{unnamed} more entr{'y' if unnamed == 1 else 'ies'} could not be read "
+                  "and no id of them is on record[/]", highlight=False)  # fmt: skip
 
 
 EXPORT_FORMATS = ("jsonl", "tbx", "xlsx")
@@ -575,10 +607,18 @@ def export(
             "equivalents found by Glossa (TBX: one conceptEntry per group).",
         ),
     ] = False,
+    salvage: Annotated[
+        bool,
+        typer.Option(
+            "--salvage",
+            help="Write every readable entry of a damaged index (no checksum or vector needed); "
+            "the entries that cannot be read are named.",
+        ),
+    ] = False,
     index_dir: IndexOption = None,
 ) -> None:
     """Write the indexed entries, all or filtered; every format re-imports with `glossa index`."""
-    from glossa.runtime import export_entries
+    from glossa.runtime import export_entries, salvage_entries
 
     if fmt not in EXPORT_FORMATS:
         raise _fail(f"unknown format {fmt!r}; supported: {', '.join(EXPORT_FORMATS)}", code=2)
@@ -588,11 +628,18 @@ def export(
         raise _fail(f"unknown TBX style {style!r}; supported: {', '.join(TBX_STYLES)}", code=2)
     settings = _settings()
     _local_only(index_dir or settings.index_dir, "export")
+    if salvage and equivalents:
+        raise _fail("--equivalents needs the index's vectors; --salvage reads entries only", code=2)
     try:
-        entries = export_entries(
-            index_dir or settings.index_dir, lang=lang, source=source, equivalents=equivalents,
-            store=settings.store_config(),
-        )  # fmt: skip
+        if salvage:
+            entries, snapshot = salvage_entries(index_dir or settings.index_dir, lang=lang,
+                                                source=source)  # fmt: skip
+            _print_recovery(snapshot.lost, snapshot.lost_ids, snapshot.unnamed, None)
+        else:
+            entries = export_entries(
+                index_dir or settings.index_dir, lang=lang, source=source,
+                equivalents=equivalents, store=settings.store_config(),
+            )  # fmt: skip
         if not entries:
             raise _fail("no entries match the filters")
         if fmt in ("tbx", "xlsx"):
@@ -617,7 +664,7 @@ def export(
             else:
                 sys.stdout.write(lines)
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     if output:
         err.print(f"wrote {len(entries)} entries to {output}")
 
@@ -633,7 +680,7 @@ def info(index_dir: IndexOption = None) -> None:
         manifest = (load_engine_dir(path)[0] if is_engine_dir(path)
                     else read_manifest(path.resolve()))  # fmt: skip
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     table = Table(title=f"Index {path}", show_header=False)
     for key, value in manifest.model_dump().items():
         if isinstance(value, dict):
@@ -671,7 +718,7 @@ def restore(
             return
         manifest = restore_version(path, to)
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     out.print(
         f"restored {'generation ' + str(to) if to is not None else 'the previous version'}: "
         f"{manifest.count} entries (now generation {manifest.generation}); the replaced "
@@ -692,7 +739,7 @@ def optimize(index_dir: IndexOption = None) -> None:
         current = read_manifest(path.resolve())
         loaded = merge_all(path, store=settings.store_config())
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     if loaded.manifest.generation == current.generation:
         out.print(f"nothing to optimize: one segment, no deleted entries "
                   f"(generation {current.generation} unchanged)")  # fmt: skip
@@ -723,7 +770,7 @@ def publish(
                                      source_store=settings.store_config(),
                                      progress=store_progress)  # fmt: skip
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     cut = f"; {manifest.cut_lexical} entries' lexical text cut at the token limit" if (
         manifest.cut_lexical) else ""  # fmt: skip
     out.print(
@@ -734,9 +781,21 @@ def publish(
 
 
 @app.command()
-def check(index_dir: IndexOption = None) -> None:
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Remove files no kept version names (left by a write that failed, e.g. on a "
+            "full disk); never touches what a version needs.",
+        ),
+    ] = False,
+    index_dir: IndexOption = None,
+) -> None:
     """Verify every file of the index against the checksums in its manifest, and
     every entry record; exits 1 (with the fix) if anything is damaged."""
+    from glossa.indexer.store.index_dir import collect_garbage, orphans
+    from glossa.indexer.store.locking import index_lock
     from glossa.indexer.store.updates import recover_index_entries
 
     settings = _settings()
@@ -745,8 +804,14 @@ def check(index_dir: IndexOption = None) -> None:
     try:
         loaded = load_index_dir(path, store=settings.store_config())
         _, lost = recover_index_entries(path)
+        left = orphans(path, loaded.manifest)
+        if repair and left:
+            with index_lock(path, exclusive=True):
+                collect_garbage(path, read_manifest(path), settings.store_config())
+            err.print(f"removed {len(left)} file(s) or folder(s) no version names")
+            left = []
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     if lost:
         raise _fail(f"{len(lost)} damaged entry line(s), first: {lost[0]}")
     m = loaded.manifest
@@ -755,6 +820,13 @@ def check(index_dir: IndexOption = None) -> None:
         f"ok: {files} files match their checksums; {loaded.manifest.count} entries "
         f"(generation {loaded.manifest.generation})"
     )
+    if left:
+        err.print(
+            f"[yellow]note:[/] {len(left)} file(s) or folder(s) no version names (left by a "
+            f"write that failed), e.g. {left[0].relative_to(path)}; remove them with: "
+            f"glossa check --repair --index {path}",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 @app.command()
@@ -774,7 +846,7 @@ def equivalents(
         proposed = searcher.candidates(entry_id) if candidates or as_json else {}
         stale = getattr(searcher, "stale_reviews", lambda _id: [])(entry_id)
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     assert entry is not None
     if as_json:
         payload = {
@@ -820,7 +892,7 @@ def concept(
     try:
         record = _searcher(index_dir, wait_for_graph=True).concept(concept_id)
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     if as_json:
         sys.stdout.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
         return
@@ -893,7 +965,7 @@ def recognize(
         found = recognizer.recognize(text, lang, target or None, mode, every, semantic,
                                      cased=not any_case)  # fmt: skip
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     if output == "json":
         sys.stdout.write(json.dumps(found.to_dict(), ensure_ascii=False) + "\n")
     elif output == "html":
@@ -939,7 +1011,7 @@ def qa(
         checks = [check_segment(recognizer, s.source, s.target, source, target, s.id, s.where)
                   for s in bilingual.segments]  # fmt: skip
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     terms = [t for c in checks for t in c.terms]
     summary = {
         "file": str(file), "source_lang": source, "target_lang": target,
@@ -984,7 +1056,7 @@ def lint(
     try:
         report = check_termbase(_searcher(index_dir, wait_for_graph=True), limit=limit)
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -1033,7 +1105,7 @@ def review(
             )
             generation = loaded.manifest.generation
     except USER_ERRORS as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     verb = decisions[decision] if changed else f"already {decisions[decision]}"
     out.print(f"{entry_a} ↔ {entry_b}: {verb} (generation {generation})")
 
@@ -1045,10 +1117,8 @@ def serve(
     index_dir: IndexOption = None,
 ) -> None:
     """Start the HTTP API and the web search page (uvicorn). Builds the default index if needed."""
-    import uvicorn
-
     from glossa.api.app import create_app
-    from glossa.api.http import timed_h11
+    from glossa.api.http import serve as serve_app
 
     settings = _settings()
     if index_dir is not None:
@@ -1058,10 +1128,7 @@ def serve(
         f"Glossa on http://{host}:{port}/  (API docs: /docs; /health says when the model is loaded)"
     )
     try:
-        uvicorn.run(
-            app_, host=host, port=port, log_level="warning", timeout_keep_alive=5,
-            http=timed_h11(settings.header_timeout),
-        )  # fmt: skip
+        serve_app(app_, host, port, settings.header_timeout)
     except OSError as exc:
         raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
@@ -1120,7 +1187,7 @@ def evaluate(
             notify=_notify,
         )
     except (*USER_ERRORS, DatasetError) as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_said(exc)) from exc
     out.print(markdown_table(reports), highlight=False, soft_wrap=True)
     for path in files:
         err.print(f"wrote {path}")

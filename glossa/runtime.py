@@ -21,7 +21,7 @@ from glossa.indexer.encoders.encoder import (
     TextEncoder,
     canonical_model_name,
 )
-from glossa.indexer.rebuild import rebuild_index
+from glossa.indexer.rebuild import RebuildReport, rebuild_index
 from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
 from glossa.indexer.store.index_dir import (
     IndexLoadError,
@@ -31,7 +31,13 @@ from glossa.indexer.store.index_dir import (
     index_exists,
     load_index_dir,
 )
-from glossa.indexer.store.updates import ChangeError, ChangeReport, apply_changes
+from glossa.indexer.store.updates import (
+    ChangeError,
+    ChangeReport,
+    EntriesSnapshot,
+    apply_changes,
+    entries_snapshot,
+)
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.evaluation import (
     EvalReport,
@@ -205,16 +211,14 @@ def _build(
 
 def rebuild(
     settings: Settings, encoder: TextEncoder, index_dir: Path, progress: Progress | None = None
-) -> tuple[Manifest, list[str]]:
+) -> RebuildReport:
     """Embed an index's own entries again (new model or recipe, damaged vectors,
-    a lost manifest): every readable entry is kept, and every write committed
-    while it ran is carried into it; returns the new manifest and the lines that
-    could not be read (``file:line: reason``)."""
-    report = rebuild_index(
+    a lost manifest): every readable entry is kept, every lost one is named by
+    id, and every write committed while it ran is carried into it."""
+    return rebuild_index(
         index_dir, build_encoder(settings, encoder), doc_text=settings.doc_text,
         index_kind=settings.index_kind, store=settings.store_config(), progress=progress,
     )  # fmt: skip
-    return report.manifest, report.lost
 
 
 def open_searcher(
@@ -338,6 +342,29 @@ def export_entries(
     carries Glossa's links back into a terminology tool."""
     loaded = load_index_dir(index_dir, store=store)
     entries = list(loaded.entries)
+    return _filtered(entries, lang, source, lambda: with_equivalent_concepts(loaded)
+                     if equivalents else entries)  # fmt: skip
+
+
+def salvage_entries(
+    index_dir: Path, *, lang: Sequence[str] | None = None, source: Sequence[str] | None = None
+) -> tuple[list[Entry], EntriesSnapshot]:
+    """Every readable entry of a damaged index (what ``glossa export --salvage``
+    writes), filtered, and what could not be read: no checksum is required and
+    no vector is read, so an index whose vectors or manifest are gone still
+    gives its entries back."""
+    snapshot = entries_snapshot(index_dir.resolve())
+    return _filtered(snapshot.entries, lang, source, lambda: snapshot.entries), snapshot
+
+
+def _filtered(
+    entries: list[Entry],
+    lang: Sequence[str] | None,
+    source: Sequence[str] | None,
+    final: Callable[[], list[Entry]],
+) -> list[Entry]:
+    """``final()`` filtered by language and source, after checking that each
+    asked-for language and source is one of ``entries``'."""
     for name, wanted, values in (
         ("language", lang, {e.lang for e in entries}),
         ("source", source, {e.source for e in entries}),
@@ -347,10 +374,8 @@ def export_entries(
             raise QueryError(
                 f"unknown {name} {', '.join(unknown)}; valid: {', '.join(sorted(values))}"
             )
-    if equivalents:
-        entries = with_equivalent_concepts(loaded)
     return [
-        e for e in entries if (not lang or e.lang in lang) and (not source or e.source in source)
+        e for e in final() if (not lang or e.lang in lang) and (not source or e.source in source)
     ]
 
 

@@ -22,13 +22,12 @@ from glossa.indexer.store.index_dir import (
     PSEUDO,
     Manifest,
     counts,
-    current_manifest,
     install_index_dir,
     new_index_dir,
-    read_reviews,
     write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.recovery import lineage, readable_reviews
 from glossa.indexer.store.segments import segment_name, write_segment
 from glossa.indexer.store.vectors import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress
 
@@ -90,7 +89,7 @@ def build_index(
     )  # fmt: skip
 
 
-CatchUp = Callable[[Manifest | None], Embedded]
+CatchUp = Callable[[int], Embedded]  # given the generation being replaced
 
 
 def commit_index(
@@ -109,22 +108,24 @@ def commit_index(
 ) -> Manifest:
     """Store embedded entries as the index's one segment and swap the new
     directory in for ``out``, under the index's exclusive lock. ``catch_up`` is
-    called under that lock with the version being replaced and returns what to
-    commit instead (a rebuild: ``built`` with the changes committed since it was
-    read), so nothing committed meanwhile is replaced unseen."""
+    called under that lock with the generation being replaced and returns what
+    to commit instead (a rebuild: ``built`` with the changes committed since it
+    was read), so nothing committed meanwhile is replaced unseen. The new
+    version goes on from the replaced one's lineage (generation, segment
+    numbers, reviews, source titles), read from its files if its manifest is lost."""
     started = time.perf_counter() if started is None else started
     out = out.resolve()
     with index_lock(out, exclusive=True):
-        previous = current_manifest(out)
+        previous = lineage(out)
         if catch_up is not None:
-            built = catch_up(previous)
+            built = catch_up(previous.generation)
         entries, vectors, name_vectors = built.entries, built.vectors, built.names
         if not entries:
             raise EmptyCorpusError("no entries to index")
-        generation = previous.generation + 1 if previous else 1
+        generation = previous.generation + 1
         # segment names are never reused within an index directory: a server holding
         # the replaced version reuses what it holds by name (segments, postings, graph rows)
-        number = previous.next_segment if previous else 1
+        number = previous.next_segment
         index = create_index(index_kind, encoder.dimension, len(entries), store,
                              generation=generation)  # fmt: skip
         index.add(vectors, [e.lang for e in entries], [e.source for e in entries], store_progress)
@@ -139,10 +140,10 @@ def commit_index(
             np.save(tmp / PSEUDO, pseudo)
             fsync_file(tmp / PSEUDO)
             reviews = None
-            if previous and previous.reviews and (out / previous.reviews).is_file():
-                reviews = write_reviews(tmp, read_reviews(out / previous.reviews), generation)
+            if previous.reviews and previous.reviews.is_file():
+                reviews = write_reviews(tmp, readable_reviews(previous.reviews), generation)
             sources, languages = counts(entries)
-            titles = {**(previous.source_titles if previous else {}), **(source_titles or {})}
+            titles = {**previous.source_titles, **(source_titles or {})}
             manifest = Manifest(
                 format_version=FORMAT_VERSION, model=encoder.model_name,
                 dimension=encoder.dimension, count=len(entries), index_kind=index.kind,

@@ -15,6 +15,7 @@ last, small catch-up, never for the bulk of the embedding.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,9 @@ class RebuildReport:
     manifest: Manifest
     lost: list[str]  # lines or files that could not be read (``file:line: reason``)
     carried: int  # entries added, changed or deleted by writes committed meanwhile
+    lost_ids: tuple[str, ...] = ()  # live entries that could not be read, by id
+    unnamed: int = 0  # live entries that could not be read and whose id nothing recorded
+    lost_file: Path | None = None  # every lost id, one per line (written when any was lost)
 
 
 def carried_over(
@@ -93,7 +97,7 @@ def rebuild_index(
     if not snapshot.entries:
         raise EmptyCorpusError("no entries to index")
     caught = _CaughtUp(embed(snapshot.entries, encoder, doc_text, progress),
-                       snapshot.generation, 0, list(snapshot.lost))  # fmt: skip
+                       snapshot.generation, 0, list(snapshot.lost), snapshot)  # fmt: skip
 
     def follow(locked: bool) -> None:
         latest = read(locked)
@@ -101,14 +105,15 @@ def rebuild_index(
         caught.carried += changed
         caught.generation = latest.generation
         caught.lost += [x for x in latest.lost if x not in caught.lost]
+        caught.latest = latest
 
     for _ in range(CATCH_UP_ROUNDS):
         if current_generation(path) == caught.generation:
             break
         follow(locked=False)
 
-    def catch_up(previous: Manifest | None) -> Embedded:
-        if (previous.generation if previous else 0) != caught.generation:
+    def catch_up(replaced: int) -> Embedded:
+        if replaced != caught.generation:
             follow(locked=True)
         return caught.held
 
@@ -116,7 +121,22 @@ def rebuild_index(
         path, caught.held, encoder, doc_text=doc_text, index_kind=index_kind, store=store,
         store_progress=store_progress, catch_up=catch_up,
     )  # fmt: skip
-    return RebuildReport(manifest, caught.lost, caught.carried)
+    lost_ids = tuple(caught.latest.lost_ids)
+    return RebuildReport(manifest, caught.lost, caught.carried, lost_ids, caught.latest.unnamed,
+                         write_lost_ids(path, lost_ids, manifest.generation))  # fmt: skip
+
+
+def write_lost_ids(path: Path, lost_ids: tuple[str, ...], generation: int) -> Path | None:
+    """Keep the ids a recovery could not read in a file beside the index (it
+    names them all, however many; the terminal shows the first few): what to
+    restore from a source glossary or an export."""
+    if not lost_ids:
+        return None
+    file = path.with_name(f"{path.name}.lost-g{generation:08d}.txt")
+    tmp = file.with_name(f".{file.name}.tmp")
+    tmp.write_text("".join(f"{i}\n" for i in lost_ids), encoding="utf-8")
+    os.replace(tmp, file)
+    return file
 
 
 @dataclass
@@ -127,3 +147,4 @@ class _CaughtUp:
     generation: int
     carried: int
     lost: list[str]
+    latest: EntriesSnapshot  # the last read: whose entries were lost

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -141,7 +142,15 @@ class FaissIndex:
         return self._index.reconstruct_batch(rows)
 
     def save(self, path: Path) -> None:
-        faiss.write_index(self._index, str(path))
+        try:
+            faiss.write_index(self._index, str(path))
+        except RuntimeError as exc:  # faiss says "N requested and M written" on a full disk
+            short = "written" in str(exc)
+            raise OSError(
+                errno.ENOSPC if short else errno.EIO,
+                "No space left on device (the file was cut short)" if short else str(exc),
+                str(path),
+            ) from exc
 
     @classmethod
     def load(cls, kind: str, path: Path) -> FaissIndex:

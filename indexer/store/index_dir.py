@@ -33,7 +33,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -257,8 +257,11 @@ def reembed_hint(path: Path) -> str:
 
 
 def sources_hint(path: Path) -> str:
-    """For damaged entries: only the source glossaries (or an export) can restore them."""
-    return f"rebuild from the source glossaries or an export: glossa index GLOSSARY... --out {path}"
+    """For damaged entries: a rebuild keeps every readable one and names the rest."""
+    return (
+        f"keep every readable entry with: glossa rebuild --index {path} (it names each entry it "
+        f"cannot read; glossa export --salvage --index {path} writes the readable ones to a file)"
+    )
 
 
 def counts(entries: Sequence[Entry]) -> tuple[dict[str, int], dict[str, int]]:
@@ -341,27 +344,47 @@ def _previous(path: Path) -> Manifest | None:
 
 
 def collect_garbage(path: Path, manifest: Manifest, store: StoreConfig | None = None) -> None:
-    """Remove segments, deletes and review files that neither the current nor the
-    previous manifest names (left by merges, older versions or killed writers)."""
+    """Remove segments, deletes and review files that no kept manifest (current,
+    previous, history) names: left by merges, older versions or writers that
+    failed or were killed; and finish or clean what a killed full build left."""
     for stale in path.parent.glob(f".{path.name}.building-*"):  # a killed full build's
         shutil.rmtree(stale, ignore_errors=True)
     aside = path.with_name(f".{path.name}.previous")
     if aside.exists():  # a full build was killed after its swap: finish what it left
         _finish_swap(aside, path, store or FAISS_STORE)
+    for orphan in orphans(path, manifest):
+        if orphan.parent.name == SEGMENTS:
+            discard_segment_dir(orphan, store or FAISS_STORE)
+        else:
+            orphan.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def cleaned_on_failure(path: Path, store: StoreConfig | None = None) -> Iterator[None]:
+    """For a write under the exclusive lock: if it fails part-way (a full disk,
+    a damaged base), the files it wrote that no kept manifest names are removed
+    at once rather than at the next write. The committed manifest is read
+    again first, so a failure after the commit removes nothing it names."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            collect_garbage(path, read_manifest(path), store)
+        raise
+
+
+def orphans(path: Path, manifest: Manifest) -> list[Path]:
+    """Segment folders, deletes and review files no kept manifest names."""
     previous = _previous(path)
     keep = manifest.files() | (previous.files() if previous else set())
     for kept in history(path):
         keep |= kept.files()
-    folder = path / SEGMENTS
-    for child in sorted(folder.iterdir()) if folder.is_dir() else ():
-        if f"{SEGMENTS}/{child.name}" not in keep:
-            discard_segment_dir(child, store or FAISS_STORE)
-    for child in sorted((path / DELETES).iterdir()) if (path / DELETES).is_dir() else ():
-        if f"{DELETES}/{child.name}" not in keep:
-            child.unlink(missing_ok=True)
-    for child in path.glob("reviews.g*.jsonl"):
-        if child.name not in keep:
-            child.unlink(missing_ok=True)
+    found = []
+    for folder in (path / SEGMENTS, path / DELETES):
+        children = sorted(folder.iterdir()) if folder.is_dir() else []
+        found += [child for child in children if f"{folder.name}/{child.name}" not in keep]
+    found += [child for child in sorted(path.glob("reviews.g*.jsonl")) if child.name not in keep]
+    return found
 
 
 def write_reviews(path: Path, reviews: Sequence[Review], generation: int) -> tuple[str, str]:
@@ -544,6 +567,8 @@ def _load(
         kept = held.get(info.name)
         if kept and (kept[0].info.sha256, kept[0].info.count) != (info.sha256, info.count):
             kept = None  # the same name for other content (an index built before names were unique)
+        if kept and not kept[0].unchanged_on_disk():
+            kept = None  # changed since it was verified (damage, a hand edit): verify it again
         try:
             segment = kept[0] if kept else load_segment(path, info, store, verify=verify)
             if kept and kept[2] == info.deletes:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import mmap
+import os
 import shutil
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -193,12 +194,15 @@ class Segment:
     doc_stats: np.ndarray
     postings: Postings
     lookup: Lookup
+    folder: Path | None = None  # where its files are (None: not on local disk)
     langs: np.ndarray = field(init=False)
     lang_rows: dict[str, np.ndarray] = field(init=False)
+    stamps: dict[str, tuple[int, int]] = field(init=False)  # file -> (size, mtime) when verified
 
     def __post_init__(self) -> None:
         lookup = self.lookup
         set_ = object.__setattr__
+        set_(self, "stamps", file_stamps(self.folder, self.info) if self.folder else {})
         set_(self, "langs", lookup.lang_names[lookup.lang_codes])
         set_(self, "lang_rows", {str(name): np.flatnonzero(lookup.lang_codes == code)
                                  for code, name in enumerate(lookup.lang_names)})  # fmt: skip
@@ -206,6 +210,12 @@ class Segment:
     @property
     def name(self) -> str:
         return self.info.name
+
+    def unchanged_on_disk(self) -> bool:
+        """Whether its files still have the size and modification time they had
+        when it was verified or written: the cheap check a writer makes before
+        building on a segment it holds (a changed one is verified again)."""
+        return not self.folder or file_stamps(self.folder, self.info) == self.stamps
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -235,6 +245,18 @@ def release_pages(mapped: object) -> None:
     process (the kernel keeps them cached), and the mapping stays valid."""
     if isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED") and len(mapped):
         mapped.madvise(mmap.MADV_DONTNEED)
+
+
+def file_stamps(folder: Path, info: SegmentInfo) -> dict[str, tuple[int, int]]:
+    """Size and modification time of each file the manifest checksums (-1 when missing)."""
+    out = {}
+    for file in info.sha256:
+        try:
+            st = os.stat(folder / file)
+            out[file] = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            out[file] = (-1, -1)
+    return out
 
 
 def segment_name(number: int) -> str:
@@ -290,7 +312,7 @@ def write_segment(
         sha256={file: sha256_file(folder / file) for file in files},
     )  # fmt: skip
     return Segment(info, tuple(entries), vectors, np.asarray(names, np.float32),
-                   np.asarray(doc_stats, np.float32), postings, lookup)  # fmt: skip
+                   np.asarray(doc_stats, np.float32), postings, lookup, folder)  # fmt: skip
 
 
 def write_deletes(root: Path, info: SegmentInfo, dead: np.ndarray, generation: int) -> SegmentInfo:
@@ -342,7 +364,7 @@ def load_segment(
             f"entries, {len(vectors)} vectors, {len(names)} name vectors, "
             f"{len(doc_stats)} statistics, {postings.count} postings documents"
         )
-    return Segment(info, entries, vectors, names, doc_stats, postings, lookup)
+    return Segment(info, entries, vectors, names, doc_stats, postings, lookup, folder)
 
 
 def load_deletes(root: Path, info: SegmentInfo, *, verify: bool = True) -> np.ndarray:

@@ -32,18 +32,15 @@ from pathlib import Path
 
 import numpy as np
 from glossa.corpus.entry import Entry, updated_checksum
-from glossa.corpus.importers import jsonl_entries
 from glossa.corpus.reviews import DECISIONS, Review, content_digest, with_review
-from glossa.corpus.sources import collect
 from glossa.indexer.build import now, pseudo_query_stats
 from glossa.indexer.document_text import document_text
 from glossa.indexer.encoders.encoder import TextEncoder
-from glossa.indexer.store.files import failpoint, sha256_file
+from glossa.indexer.store.files import failpoint
 from glossa.indexer.store.index_dir import (
-    ENTRIES,
-    MANIFEST,
     IndexLoadError,
     LoadedIndex,
+    cleaned_on_failure,
     load_index_dir,
     read_manifest,
     sources_hint,
@@ -51,11 +48,10 @@ from glossa.indexer.store.index_dir import (
     write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.recovery import lineage, salvage
 from glossa.indexer.store.segments import (
-    SEGMENTS,
     Segment,
     SegmentInfo,
-    load_deletes,
     segment_name,
     write_deletes,
     write_segment,
@@ -152,16 +148,67 @@ def plan(
     return updated + added, gone, report
 
 
+@dataclass(frozen=True)
+class _Ahead:
+    """What a write embedded before it took the exclusive lock: the version it
+    planned against, and each written entry with its document and name vectors."""
+
+    base: LoadedIndex
+    vectors: dict[str, tuple[Entry, np.ndarray, np.ndarray]]
+    embedded: int
+
+
+def _embedded_ahead(
+    path: Path,
+    encoder: TextEncoder | None,
+    add: Sequence[Entry],
+    update: Sequence[Entry],
+    delete: Sequence[str],
+    upsert: bool,
+    store: StoreConfig,
+    current: LoadedIndex | None,
+) -> _Ahead | None:
+    """Embed what a change set writes before taking the index's exclusive lock.
+
+    Why: embedding a large write takes minutes, and under the exclusive lock
+    every other writer and every ``glossa check`` would wait that long (issue
+    28). Vectors depend only on an entry's text and the model, so they stay
+    right whatever commits meanwhile; under the lock the write plans again
+    against the version it commits onto and embeds only what it did not
+    embed here. Any refusal is left to that locked pass, which reports it."""
+    if encoder is None or not (add or update):
+        return None
+    try:
+        base = load_index_dir(path, expected_model=encoder.model_name,
+                              expected_dimension=encoder.dimension, store=store,
+                              reuse=current)  # fmt: skip
+        written, _, _ = plan(base, add, update, delete, upsert=upsert)
+    except (ChangeError, IndexLoadError):
+        return None
+    docs, names, embedded = _vectors_for(written, base, encoder)
+    vectors = {e.id: (e, d, n) for e, d, n in zip(written, docs, names, strict=True)}
+    return _Ahead(base, vectors, embedded)
+
+
 def _vectors_for(
-    entries: Sequence[Entry], old: LoadedIndex, encoder: TextEncoder | None
+    entries: Sequence[Entry],
+    old: LoadedIndex,
+    encoder: TextEncoder | None,
+    ahead: _Ahead | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Document and name vectors of ``entries``, embedding only changed texts."""
+    """Document and name vectors of ``entries``, embedding only changed texts
+    (and nothing ``ahead`` embedded already for the same recipe)."""
     recipe = old.manifest.doc_text
     docs = np.zeros((len(entries), old.manifest.dimension), np.float32)
     names = np.zeros_like(docs)
     doc_todo: list[int] = []
     name_todo: list[int] = []
+    done = ahead.vectors if ahead and ahead.base.manifest.doc_text == recipe else {}
     for i, entry in enumerate(entries):
+        held = done.get(entry.id)
+        if held is not None and held[0] == entry:
+            docs[i], names[i] = held[1], held[2]
+            continue
         row = old.row_of(entry.id)
         previous = None if row is None else old.entry(row)
         if previous is not None:
@@ -186,7 +233,7 @@ def _vectors_for(
         names[name_todo] = encoder.encode_queries(
             [document_text(entries[r], "names") for r in name_todo]
         )
-    return docs, names, len(doc_todo) + len(name_todo)
+    return docs, names, len(doc_todo) + len(name_todo) + (ahead.embedded if done else 0)
 
 
 def apply_changes(
@@ -207,19 +254,20 @@ def apply_changes(
     ``current``: the version the caller holds, reused where it is still current."""
     path = path.resolve()
     started = time.perf_counter()
-    with index_lock(path, exclusive=True):
+    ahead = _embedded_ahead(path, encoder, add, update, delete, upsert, store, current)
+    with index_lock(path, exclusive=True), cleaned_on_failure(path, store):
         old = load_index_dir(
             path,
             expected_model=encoder.model_name if encoder else None,
             expected_dimension=encoder.dimension if encoder else None,
             locked=True,
             store=store,
-            reuse=current,
+            reuse=ahead.base if ahead else current,
         )
         written, gone, report = plan(old, add, update, delete, upsert=upsert)
         if not (report.added or report.updated or report.deleted):
             return old, _with(report, generation=old.manifest.generation)
-        docs, names, embedded = _vectors_for(written, old, encoder)
+        docs, names, embedded = _vectors_for(written, old, encoder, ahead)
         failpoint("update:embedded")
         generation = old.manifest.generation + 1
         segments = list(old.segments)
@@ -347,7 +395,7 @@ def optimize(path: Path, *, store: StoreConfig = FAISS_STORE) -> LoadedIndex:
     index already laid out so is returned as it is: a commit that changes nothing
     would only use up the version ``glossa restore`` goes back to."""
     path = path.resolve()
-    with index_lock(path, exclusive=True):
+    with index_lock(path, exclusive=True), cleaned_on_failure(path, store):
         old = load_index_dir(path, locked=True, store=store)
         if len(old.segments) <= 1 and not any(d.any() for d in old.dead):
             return old  # already one segment without deletes: nothing to commit, undo kept
@@ -414,7 +462,7 @@ def record_review(
     Nothing is embedded and no segment is touched: a new reviews file and manifest."""
     check_decision(decision)
     path = path.resolve()
-    with index_lock(path, exclusive=True):
+    with index_lock(path, exclusive=True), cleaned_on_failure(path, store):
         old = load_index_dir(path, locked=True, store=store, reuse=current)
         reviews = reviewed(old.reviews, {i: old.get(i) for i in (a, b)}, a, b, decision)
         if reviews is None:
@@ -435,9 +483,9 @@ def _with(report: ChangeReport, **changes) -> ChangeReport:
 def read_index_entries(path: Path) -> list[Entry]:
     """The entries stored in an index directory, checked against the manifest's
     checksums (the API's background rebuild: it must not proceed on damage)."""
-    entries, lost = recover_index_entries(path)
-    refuse_damaged(path, lost)
-    return entries
+    snapshot = entries_snapshot(path)
+    refuse_damaged(path, snapshot.lost)
+    return snapshot.entries
 
 
 def refuse_damaged(path: Path, lost: Sequence[str]) -> None:
@@ -448,16 +496,9 @@ def refuse_damaged(path: Path, lost: Sequence[str]) -> None:
 
 
 def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
-    """Every readable live entry of an index directory, and what could not be read.
-
-    What ``glossa rebuild`` re-embeds. With an intact manifest and segments this
-    is exactly the stored entries. With files damaged, nothing readable is
-    dropped: each line that parses is kept and each one that does not is named
-    (``file:line: reason``) so the user knows what to restore from a source
-    glossary or an export. Without a usable manifest every segment's entries
-    are read (newest version of an id wins); a format-2 index's ``entries.jsonl``
-    is read as it is.
-    """
+    """Every readable live entry of an index directory, and what could not be
+    read (``recovery.salvage``: nothing readable is dropped, nothing deleted
+    comes back, every lost live entry is named by id)."""
     snapshot = entries_snapshot(path)
     return snapshot.entries, snapshot.lost
 
@@ -465,22 +506,24 @@ def recover_index_entries(path: Path) -> tuple[list[Entry], list[str]]:
 @dataclass(frozen=True)
 class EntriesSnapshot:
     """The readable live entries of one committed version, what could not be
-    read, and that version's generation (0 without a usable manifest): what a
-    rebuild embeds, and what it compares the version it commits onto against."""
+    read (``file:line: reason``, the first ``recovery.KEPT_PROBLEMS``; the ids
+    of the live entries lost, and how many had no id on record), and the
+    generation it continues (``recovery.lineage``): what a rebuild embeds, and
+    what it compares the version it commits onto against."""
 
     entries: list[Entry]
     lost: list[str]
     generation: int
+    lost_ids: list[str] = dataclasses.field(default_factory=list)
+    unnamed: int = 0
 
 
 def current_generation(path: Path, *, locked: bool = False) -> int:
-    """The generation of the committed version (0 without a usable manifest)."""
+    """The generation of the committed version (without a usable manifest: the
+    highest its files name)."""
     path = path.resolve()
     with nullcontext() if locked else index_lock(path, exclusive=False):
-        try:
-            return read_manifest(path).generation
-        except IndexLoadError:
-            return 0
+        return lineage(path).generation
 
 
 def entries_snapshot(path: Path, *, locked: bool = False) -> EntriesSnapshot:
@@ -492,35 +535,9 @@ def entries_snapshot(path: Path, *, locked: bool = False) -> EntriesSnapshot:
             manifest = read_manifest(path)
         except IndexLoadError:
             manifest = None
-        if manifest is None:
-            files = sorted((path / SEGMENTS).glob(f"*/{ENTRIES}")) or [path / ENTRIES]
-            if not any(f.is_file() for f in files):
-                raise IndexLoadError(f"{path / ENTRIES} is missing; {sources_hint(path)}")
-            newest: dict[str, Entry] = {}  # segments in order: a later version wins
-            lost = []
-            for file in (f for f in files if f.is_file()):
-                result = collect(jsonl_entries(file))
-                lost += [str(problem) for problem in result.problems]
-                newest.update((e.id, e) for e in result.entries)
-            return EntriesSnapshot(list(newest.values()), lost, 0)
-        entries: list[Entry] = []
-        lost: list[str] = []
-        for info in manifest.segments:
-            file = path / SEGMENTS / info.name / ENTRIES
-            if not file.is_file():
-                lost.append(f"{file}: missing")
-                continue
-            result = collect(jsonl_entries(file))
-            lost += [str(problem) for problem in result.problems]
-            if sha256_file(file) != info.sha256.get(ENTRIES) and not result.problems:
-                lost.append(f"{file}: differs from the checksum in {MANIFEST} (edited by hand?)")
-            try:
-                gone = load_deletes(path, info)
-            except Exception as exc:  # noqa: BLE001 - a damaged deletes file loses nothing
-                lost.append(f"{info.deletes}: {exc}; its deleted entries are kept")
-                gone = np.zeros(info.count, bool)
-            if len(result.entries) == info.count:
-                entries += [e for e, g in zip(result.entries, gone.tolist(), strict=True) if not g]
-            else:
-                entries += result.entries
-        return EntriesSnapshot(entries, lost, manifest.generation)
+        found = salvage(path, manifest)
+        generation = manifest.generation if manifest else lineage(path).generation
+        lost = list(found.problems)
+        if found.problem_count > len(lost):
+            lost.append(f"… and {found.problem_count - len(lost)} more")
+        return EntriesSnapshot(found.entries, lost, generation, found.lost_ids, found.unnamed)

@@ -416,6 +416,26 @@ def test_recovery_never_drops_readable_entries(tmp_path, small_index):
     ids = [json.loads(x)["id"] for x in runner.invoke(
         app, ["export", "--index", str(small_index)]).stdout.splitlines()]  # fmt: skip
     assert "de-ces" in ids and len(ids) == 234  # 235 - the one damaged line
+    assert "1 entry could not be read" in rebuilt.stderr and ".lost-g" in rebuilt.stderr
+
+
+def test_export_salvage_writes_every_readable_entry_of_a_damaged_index(tmp_path, small_index):
+    """A damaged index refuses a normal export with the fix that keeps data;
+    ``--salvage`` writes every readable entry and names the lost ones."""
+    entries = next((small_index / "segments").glob("*/entries.jsonl"))
+    ids = [json.loads(line)["id"] for line in entries.read_text(encoding="utf-8").splitlines()]
+    data = entries.read_bytes()
+    entries.write_bytes(data[: data.index(b"\n", len(data) // 2) + 10])  # cut inside a line
+    refused = runner.invoke(app, ["export", "--index", str(small_index)])
+    assert refused.exit_code == 1
+    assert refused.stderr.index("glossa rebuild") < refused.stderr.index("export --salvage")
+    out = tmp_path / "salvaged.jsonl"
+    salvaged = runner.invoke(app, ["export", "--salvage", "-o", str(out), "--index", str(small_index)])
+    assert salvaged.exit_code == 0, salvaged.output
+    kept = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert kept == ids[: len(kept)] and 0 < len(kept) < len(ids)
+    assert f"{len(ids) - len(kept)} entries could not be read" in salvaged.stderr
+    assert ids[len(kept)] in salvaged.stderr  # the first lost one, by id
 
 
 def test_cli_details_for_a_first_hour(tmp_path, monkeypatch, use_encoder):
@@ -757,3 +777,43 @@ def test_kept_versions_survive_later_writes_and_full_builds(tmp_path, use_encode
     assert ids() == first
     missing = runner.invoke(app, ["restore", "--to", "99999", *idx])
     assert missing.exit_code == 1 and "restore --list" in missing.stderr
+
+
+def test_a_full_disk_is_said_in_plain_words_and_leaves_nothing_behind(
+    tmp_path, small_index, monkeypatch
+):
+    """faiss reports a short write as ``N requested and M written``; the user reads
+    "no space left on device", the index stays as it was, no half-written
+    segment stays behind (issue 28)."""
+    import faiss
+    from glossa.indexer.store.index_dir import orphans, read_manifest
+
+    def full_disk(index, path):
+        raise RuntimeError("Error in faiss::FileIOWriter: 38400 requested and 6112 written")
+
+    before = read_manifest(small_index)
+    new = tmp_path / "new.jsonl"
+    new.write_text(json.dumps({"id": "de-x", "term": "Kundenaufwand", "definition": "Mühe.",
+                               "lang": "de"}) + "\n", encoding="utf-8")  # fmt: skip
+    monkeypatch.setattr(faiss, "write_index", full_disk)
+    failed = runner.invoke(app, ["add", str(new), "--index", str(small_index)])
+    assert failed.exit_code == 1
+    assert "no space left on device" in failed.stderr and "requested and" not in failed.stderr
+    assert "Traceback" not in failed.output
+    after = read_manifest(small_index)
+    assert after.generation == before.generation
+    assert orphans(small_index, after) == []  # the half-written segment went at once
+
+
+def test_check_names_orphans_and_repair_removes_only_them(small_index):
+    orphan = small_index / "segments" / "s000099"
+    orphan.mkdir()
+    (orphan / "entries.jsonl").write_text("{}\n", encoding="utf-8")
+    checked = runner.invoke(app, ["check", "--index", str(small_index)])
+    assert checked.exit_code == 0 and "segments/s000099" in checked.stderr
+    assert f"glossa check --repair --index {small_index}" in checked.stderr
+    repaired = runner.invoke(app, ["check", "--repair", "--index", str(small_index)])
+    assert repaired.exit_code == 0 and not orphan.exists()
+    again = runner.invoke(app, ["check", "--index", str(small_index)])
+    assert again.exit_code == 0 and "no version names" not in again.stderr
+    assert runner.invoke(app, ["search", "NPS", "--index", str(small_index)]).exit_code == 0

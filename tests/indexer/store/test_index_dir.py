@@ -89,7 +89,7 @@ def test_format_version_and_damage_are_refused(tmp_path, small, fake_encoder):
     with (segment / ENTRIES).open("a") as f:
         f.write("\n")
     with pytest.raises(
-        IndexLoadError, match=f"{ENTRIES} is damaged or truncated.*source glossaries"
+        IndexLoadError, match=f"{ENTRIES} is damaged or truncated.*keep every readable entry with: glossa rebuild"
     ):
         load_index_dir(out)
     for name in ("vectors.faiss", DOC_STATS, NAMES, POSTINGS, LOOKUP):

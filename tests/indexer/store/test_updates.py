@@ -1,8 +1,11 @@
+import threading
+
 import numpy as np
 import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.store.index_dir import load_index_dir, read_manifest
+from glossa.indexer.store.locking import index_lock
 from glossa.indexer.store.updates import ChangeError, apply_changes, plan, read_index_entries
 from glossa.search.searcher import Searcher
 
@@ -118,3 +121,36 @@ def test_read_index_entries_for_rebuild(index, bundled_entries):
 def test_changes_need_the_same_model(index):
     with pytest.raises(Exception, match="built with model 'fake-encoder'"):
         apply_changes(index, FakeEncoder(model_name="other"), add=[new_entry(1)])
+
+
+def test_a_write_embeds_without_holding_the_exclusive_lock(index, bundled_entries):
+    """While a large write embeds, other writers and checks go on (issue 28: one
+    maximum-size POST held the lock for minutes); what they commit meanwhile is
+    kept, and the write commits on top of it."""
+    embedding, go = threading.Event(), threading.Event()
+
+    class Pausing(FakeEncoder):
+        def encode_documents(self, texts, progress=None):
+            embedding.set()
+            assert go.wait(30)
+            return super().encode_documents(texts, progress)
+
+    new = Entry("de-big", "Großer Import", "Ein langer Text.", "de", "api")
+    outcome = {}
+    writer = threading.Thread(
+        target=lambda: outcome.update(done=apply_changes(index, Pausing(), add=[new])), daemon=True
+    )
+    writer.start()
+    assert embedding.wait(30)
+    try:
+        with index_lock(index.resolve(), exclusive=True, timeout=0):  # free now, not in minutes
+            pass
+        meanwhile, _ = apply_changes(index, None, delete=[bundled_entries[0].id])
+    finally:
+        go.set()
+    writer.join(30)
+    loaded, report = outcome["done"]
+    assert list(report.added) == ["de-big"]
+    assert loaded.manifest.generation == meanwhile.manifest.generation + 1
+    final = load_index_dir(index)
+    assert final.get("de-big") == new and final.get(bundled_entries[0].id) is None
