@@ -8,6 +8,7 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from glossa.corpus.importers import unstorable
 from glossa.search.searcher import GraphNotReady, QueryError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -68,8 +69,13 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     parameter = str(location[0]) if location else None
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")
     message = first.get("msg", "invalid request")
-    if first.get("type") == "string_pattern_mismatch" and parameter == "q":
-        message = "the query is empty (only whitespace)"
+    if first.get("type") == "string_pattern_mismatch":
+        value = first.get("input")
+        why = unstorable(value) if isinstance(value, str) else None
+        # the character and its name, as imports say it, not a 200-character pattern
+        message = why or ("the query is empty (only whitespace)" if parameter == "q"
+                          else "is empty (only whitespace)" if isinstance(value, str)
+                          and not value.strip() else message)  # fmt: skip
     return (f"{where}: {message}" if where else message), parameter
 
 

@@ -98,9 +98,13 @@ def test_add_search_update_delete(writable):
     [
         ({**CES_DE, "lang": "german"}, "entries[0].lang: String should match pattern"),
         ({**CES_DE, "id": "has space"}, "entries[0].id: String should match pattern"),
-        ({**CES_DE, "term": "   "}, "entries[0].term: String should match pattern"),
+        ({**CES_DE, "term": "   "}, "entries[0].term: is empty (only whitespace)"),
         ({**CES_DE, "term": "t" * 501}, "entries[0].term: String should have at most 500"),
-        ({**CES_DE, "definition": "a\x00b"}, "entries[0].definition: String should match"),
+        ({**CES_DE, "definition": "a\x00b"},
+         "entries[0].definition: contains the unusable character U+0000"),
+        # named as imports name it, not as a 200-character pattern (issue 28)
+        ({**CES_DE, "term": "Kunden\u202eaufwand"},
+         "entries[0].term: contains the invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
     ],
 )
 def test_invalid_entries_are_422_with_their_position(writable, entry, message):
