@@ -320,7 +320,8 @@ def index(
     except USER_ERRORS as exc:
         raise _fail(_said(exc)) from exc
     _report_skipped(imported)
-    out.print(f"[bold]Indexed {manifest.count} entries[/] into", highlight=False)
+    out.print(f"[bold]Indexed {manifest.count} entries[/] (generation {manifest.generation}) into",
+              highlight=False)
     out.print(f"  {target}", highlight=False, soft_wrap=True)
     table = Table()
     table.add_column("glossary")
