@@ -37,6 +37,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from glossa.api import models
 from glossa.api.admission import SearchGate, admitted, watch_disconnect
+from glossa.api.encoder_lane import EncoderLane
 from glossa.api.errors import ApiError, clipped, install_error_handlers, without_paths
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
@@ -126,6 +127,7 @@ def create_app(
     )
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     gate = SearchGate(settings.search_queue, settings.search_timeout)
+    lane = EncoderLane(settings.encoder_threads)
     fast_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-cached")
 
     def require_admin(
@@ -234,7 +236,11 @@ def create_app(
         """Search every glossary across languages. 503 with Retry-After when too many
         searches are waiting for the encoder or one runs out of time."""
 
-        def run():
+        text = q.strip()
+
+        def run(on_encoder_thread: bool = False):
+            if on_encoder_thread:  # threads by load; this and every waiting query in one call
+                lane.prepare(searcher.encoder, text)
             if group == "concept":
                 started = time.perf_counter()
                 found = searcher.search_concepts(q, k=k, lang=lang, source=source, mode=mode)
@@ -242,10 +248,14 @@ def create_app(
             return searcher.search_response(q, k=k, lang=lang, source=source, mode=mode)
 
         cached = getattr(searcher.encoder, "is_cached", lambda _text: False)
-        if (mode or searcher.mode) == "lexical" or cached(q.strip()):
+        if (mode or searcher.mode) == "lexical" or cached(text):
             response = await asyncio.get_running_loop().run_in_executor(fast_lane, run)
         else:
-            response = await admitted(gate, request, service.executor, run)
+            lane.want(text)
+            try:
+                response = await admitted(gate, request, service.executor, lambda: run(True))
+            finally:
+                lane.done(text)
         if group == "concept":
             concepts, took = response
             return models.ConceptSearchResult(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
         )
     import torch
 
-    torch.set_num_threads(settings.encoder_threads)
+    torch.set_num_threads(settings.encoder_threads or os.cpu_count() or 1)
     return SentenceTransformerEncoder(
         settings.model,
         cache_dir=settings.model_cache_dir,

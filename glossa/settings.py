@@ -75,12 +75,13 @@ class Settings(BaseSettings):
         description="texts per ONNX Runtime call (length-sorted): on 2 CPU cores 2-8 embed "
         "5-10% more documents/s than 32 (600 real-text entries, median of 3 interleaved runs)",
     )
-    encoder_threads: int = Field(
-        1,
+    encoder_threads: int | None = Field(
+        None,
         ge=1,
         le=256,
-        description="threads per encode: 1 degrades gracefully when other work holds a "
-        "core (benchmarks/results/encoder_threads.md); more is faster on an idle machine",
+        description="most threads per encode (default: every core). Bulk builds use them "
+        "all; the server uses, per query, the cores other processes leave free, down to 1 "
+        "(benchmarks/results/encoder_threads.md)",
     )
     max_import_bytes: int = Field(
         2 * 2**30, ge=1, description="largest glossary file an import reads (bytes)"

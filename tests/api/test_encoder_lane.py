@@ -1,0 +1,85 @@
+"""The encoder thread's preparation before a search (``api.encoder_lane``):
+queries waiting at the gate are embedded in one call, and threads follow the
+cores other processes leave free (issue 29)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+from glossa.api.encoder_lane import EncoderLane, OtherLoad, threads_for
+from glossa.indexer.encoders.encoder import CachedQueryEncoder
+
+from tests.fakes import FakeEncoder
+
+
+class Counting(FakeEncoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+        self.threads: list[int] = []
+
+    def encode_queries(self, texts):
+        self.batches.append(list(texts))
+        return super().encode_queries(texts)
+
+    def set_threads(self, threads: int) -> None:
+        self.threads.append(threads)
+
+
+class Fixed:
+    def __init__(self, busy: float) -> None:
+        self.busy = busy
+
+    def cores(self) -> float:
+        return self.busy
+
+
+def test_waiting_queries_are_embedded_in_one_call_and_then_found_in_the_cache():
+    inner = Counting()
+    encoder = CachedQueryEncoder(inner, 100)
+    lane = EncoderLane(load=Fixed(0.0))
+    for text in ("hold time", "churn", "hold time", "nps"):
+        lane.want(text)
+    lane.prepare(encoder, "churn")
+    assert inner.batches == [["churn", "hold time", "nps"]]  # its own first, each once
+    for text in ("hold time", "nps"):  # the searches behind it: no encoder call
+        lane.prepare(encoder, text)
+        encoder.encode_queries([text])
+    assert len(inner.batches) == 1 and lane.batched_queries == 3
+    lane.done("churn")
+    lane.done("hold time")
+    lane.prepare(encoder, "alone")  # nobody else waiting: the search embeds it itself
+    assert len(inner.batches) == 1
+
+
+def test_threads_follow_the_cores_other_processes_leave_free():
+    assert threads_for(2.0, 2) == 2
+    assert threads_for(1.0, 2) == 1  # one core busy elsewhere: one thread, no contention
+    assert threads_for(1.6, 2) == 2
+    assert threads_for(0.1, 8) == 1  # never fewer than one
+    assert threads_for(8.0, 4) == 4  # never more than asked for
+    inner = Counting()
+    lane = EncoderLane(most_threads=2, load=Fixed(1.0))
+    lane.cores = 2
+    lane.prepare(CachedQueryEncoder(inner, 10), "q")
+    assert inner.threads == [1]
+
+
+def test_other_load_subtracts_this_process_and_reads_proc_stat(tmp_path, monkeypatch):
+    from glossa.api import encoder_lane
+
+    stat = tmp_path / "stat"
+    hz = os.sysconf("SC_CLK_TCK")
+    clock = itertools.chain([0.0, 0.0, 1.0, 1.0], itertools.repeat(9.0))
+    monkeypatch.setattr(encoder_lane.time, "monotonic", lambda: next(clock))
+    own = iter([os.times_result((0.0, 0.0, 0, 0, 0)), os.times_result((0.5, 0.0, 0, 0, 0))])
+    monkeypatch.setattr(encoder_lane.os, "times", lambda: next(own))
+    load = OtherLoad(stat)
+    # user nice system idle iowait irq softirq steal, in clock ticks
+    stat.write_text(f"cpu  0 0 0 {10 * hz} 0 0 0 0\n")
+    assert load.cores() == 0.0  # the first reading has nothing to compare with
+    # one second later: 1.5 cores busy in all, 0.5 of them this process
+    stat.write_text(f"cpu  {int(1.5 * hz)} 0 0 {int(10.5 * hz)} 0 0 0 0\n")
+    assert abs(load.cores() - 1.0) < 1e-6
+    assert OtherLoad(tmp_path / "missing").cores() == 0.0  # no /proc: assume idle
