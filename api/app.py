@@ -127,7 +127,7 @@ def create_app(
     )
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     gate = SearchGate(settings.search_queue, settings.search_timeout)
-    lane = EncoderLane(settings.encoder_threads)
+    lane = EncoderLane(settings.encoder_threads, max_batch=settings.query_batch)
     fast_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-cached")
 
     def require_admin(

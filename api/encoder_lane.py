@@ -26,7 +26,7 @@ from pathlib import Path
 
 from glossa.indexer.encoders.encoder import set_threads
 
-MAX_BATCH = 32  # queries per batched call: enough for any queue this gate admits
+MAX_BATCH = 32  # queries per batched call (GLOSSA_QUERY_BATCH): the gate's default queue
 SAMPLE_EVERY = 0.25  # seconds: how stale a load reading may be
 
 
@@ -77,8 +77,14 @@ class EncoderLane:
     """The queries waiting for the encoder, and what runs before each search on
     the encoder thread (``prepare``)."""
 
-    def __init__(self, most_threads: int | None = None, load: OtherLoad | None = None) -> None:
+    def __init__(
+        self,
+        most_threads: int | None = None,
+        load: OtherLoad | None = None,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
         self.cores = os.cpu_count() or 1
+        self.max_batch = max_batch
         self.most_threads = most_threads or self.cores
         self.load = load or OtherLoad()
         self._waiting: Counter[str] = Counter()
@@ -106,7 +112,7 @@ class EncoderLane:
             return
         with self._lock:
             others = [t for t in self._waiting if t != text]
-        batch = [text] + [t for t in others if not cached(t)][: MAX_BATCH - 1]
+        batch = [text] + [t for t in others if not cached(t)][: self.max_batch - 1]
         if len(batch) > 1:
             encoder.encode_queries(batch)  # type: ignore[attr-defined]  # fills the cache
             self.batches += 1

