@@ -5,7 +5,7 @@
 Takes the command lines from the README itself: every line of a ``bash`` block
 that runs ``.venv/bin/glossa`` (optionally after ``VAR=value`` settings),
 except ``serve`` (it runs until stopped; its routes have their own tests).
-An ``export`` line applies to the rest of its block. Runs them in order, in a fresh directory that links the checkout's
+An ``export`` line applies to every command below it, as in a shell. Runs them in order, in a fresh directory that links the checkout's
 ``examples/`` and ``.venv/``, with an empty ``HOME`` (so the first search
 builds the default index, as after the README's first command). A command
 passes when it exits 0, or 2 where the README says exit 2 means problems
@@ -34,13 +34,14 @@ COMMAND = re.compile(r"^((?:[A-Z_]+=\S+ )*)\.venv/bin/glossa (.*)$")
 
 def readme_commands(readme: Path) -> list[tuple[int, str, str, dict[str, str]]]:
     """(line number, command, comment, settings) of each glossa command in a
-    bash block; ``settings`` are what an ``export`` line earlier in the block set
-    (a Milvus server address becomes a Milvus Lite file, which the README says
-    the URI may be: no Milvus deployment is reachable from here)."""
+    bash block; ``settings`` are what ``export`` lines above it set (they last,
+    as in the reader's shell; a Milvus server address becomes a Milvus Lite
+    file, which the README says the URI may be: no Milvus deployment is
+    reachable from here)."""
     out, in_block, exported = [], False, {}
     for number, line in enumerate(readme.read_text(encoding="utf-8").splitlines(), start=1):
         if line.startswith("```"):
-            in_block, exported = line.strip() in ("```bash", "```sh", "```shell"), {}
+            in_block = line.strip() in ("```bash", "```sh", "```shell")
             continue
         if in_block and line.startswith("export "):
             for pair in line.partition("#")[0].split()[1:]:
