@@ -101,7 +101,8 @@ def main() -> None:
     write_results(
         "burst", "Burst of distinct queries with one core busy",
         "Default settings (GLOSSA_SEARCH_QUEUE=32, GLOSSA_SEARCH_TIMEOUT=10, "
-        "GLOSSA_ENCODER_THREADS=1), 2 cores, a busy loop on one.\n\n" + text, result,
+        f"GLOSSA_ENCODER_THREADS={os.environ.get('GLOSSA_ENCODER_THREADS', 'every core')}, "
+        "GLOSSA_QUERY_BATCH=32), 2 cores, a busy loop on one.\n\n" + text, result,
     )  # fmt: skip
 
 
