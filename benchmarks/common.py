@@ -44,3 +44,14 @@ def write_results(stem: str, title: str, text: str, data, results: Path | None =
     results.mkdir(exist_ok=True)
     (results / f"{stem}.json").write_text(json.dumps(data, indent=2))
     (results / f"{stem}.md").write_text(f"# {title}\n\n{text}\n")
+
+
+def markdown_table(rows: dict[str, dict], first: str) -> str:
+    """``rows`` (name -> {column: value}) as a Markdown table, columns in the
+    order the rows first name them; ``|`` inside a value is written as ``/``."""
+    keys = list(dict.fromkeys(k for row in rows.values() for k in row))
+    lines = ["| " + " | ".join([first, *keys]) + " |", "|---" * (len(keys) + 1) + "|"]
+    for name, row in rows.items():
+        cells = [str(row.get(k, "")).replace("|", "/").replace("\n", " ") for k in keys]
+        lines.append("| " + " | ".join([name, *cells]) + " |")
+    return "\n".join(lines)

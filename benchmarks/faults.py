@@ -53,7 +53,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.common import free_port, percentile, write_results
+from benchmarks.common import free_port, markdown_table, percentile, write_results
 from tests.fakes import FakeEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -717,13 +717,7 @@ def table(rows: dict, first: str = "case") -> str:
     groups: dict[tuple, dict] = {}
     for name, row in rows.items():
         groups.setdefault(tuple(row), {})[name] = row
-    out = []
-    for keys, group in groups.items():
-        lines = ["| " + " | ".join([first, *keys]) + " |", "|---" * (len(keys) + 1) + "|"]
-        for name, row in group.items():
-            cells = [str(row[k]).replace("|", "/").replace("\n", " ") for k in keys]
-            lines.append("| " + " | ".join([name, *cells]) + " |")
-        out.append("\n".join(lines))
+    out = [markdown_table(group, first) for group in groups.values()]
     return "\n\n".join(out)
 
 

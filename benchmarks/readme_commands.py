@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import write_results
+from benchmarks.common import markdown_table, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = re.compile(r"^((?:[A-Z_]+=\S+ )*)\.venv/bin/glossa (.*)$")
@@ -95,14 +95,9 @@ def main() -> None:
                 "tracebacks": proc.stderr.count("Traceback"), "error said": said[:90],
             }  # fmt: skip
             print(number, rows[f"README:{number}"], flush=True)
-    head = ["line", "command", "passed", "why", "seconds", "tracebacks", "error said"]
-    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    for key, row in rows.items():
-        cells = [str(row[h]).replace("|", "/") for h in head[1:]]
-        lines.append("| " + " | ".join([key, *cells]) + " |")
     failed = [k for k, r in rows.items() if not r["passed"]]
     text = (
-        "\n".join(lines)
+        markdown_table(rows, "line")
         + f"\n\n{len(rows) - len(failed)} of {len(rows)} commands pass"
         + (f"; failing: {', '.join(failed)}" if failed else "")
         + f". Empty HOME, a fresh directory; load average {os.getloadavg()[0]:.2f}; 2 cores."
