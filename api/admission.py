@@ -17,9 +17,10 @@ still computed, and a fresh query waits minutes. Instead:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from typing import TypeVar
 
@@ -56,31 +57,45 @@ class SearchGate:
             )
         self.pending += 1
         deadline = time.monotonic() + self.timeout
-        gone = threading.Event()
-
-        def job() -> T:
-            if gone.is_set() or time.monotonic() > deadline:
-                self.skipped += 1
-                raise Skipped
-            return function()
-
-        future = asyncio.get_running_loop().run_in_executor(executor, job)
-        # a skipped job's Skipped is read here, so nobody is warned about an
-        # exception "never retrieved" when its requester has already gone
-        future.add_done_callback(lambda f: f.cancelled() or f.exception())
-        watcher = asyncio.create_task(watch_disconnect(request, gone))
         try:
-            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
-        except TimeoutError as exc:
-            gone.set()
-            raise Overloaded(f"the search did not finish within {self.timeout:g} s", 2) from exc
+            async with client_gone(request) as gone:
+
+                def job() -> T:
+                    if gone.is_set() or time.monotonic() > deadline:
+                        self.skipped += 1
+                        raise Skipped
+                    return function()
+
+                future = asyncio.get_running_loop().run_in_executor(executor, job)
+                # a skipped job's Skipped is read here, so nobody is warned about an
+                # exception "never retrieved" when its requester has already gone
+                future.add_done_callback(lambda f: f.cancelled() or f.exception())
+                try:
+                    return await asyncio.wait_for(asyncio.shield(future), self.timeout)
+                except TimeoutError as exc:
+                    gone.set()
+                    raise Overloaded(
+                        f"the search did not finish within {self.timeout:g} s", 2
+                    ) from exc
         finally:
             self.pending -= 1
-            watcher.cancel()
 
 
-async def watch_disconnect(request: Request, gone: threading.Event) -> None:
-    """Flag ``gone`` when the client disconnects (its job is then skipped)."""
+@contextlib.asynccontextmanager
+async def client_gone(request: Request) -> AsyncIterator[threading.Event]:
+    """An event set when ``request``'s client disconnects, watched while the
+    block runs: what a queued search or a write checks before doing work for
+    no one."""
+    gone = threading.Event()
+    watcher = asyncio.create_task(_watch_disconnect(request, gone))
+    try:
+        yield gone
+    finally:
+        watcher.cancel()
+
+
+async def _watch_disconnect(request: Request, gone: threading.Event) -> None:
+    """Flag ``gone`` when the client disconnects."""
     try:
         while not gone.is_set():
             if await request.is_disconnected():

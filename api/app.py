@@ -22,7 +22,6 @@ and many calling threads would oversubscribe a 2-core machine.
 import asyncio
 import hmac
 import importlib.util
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +35,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from glossa.api import models
-from glossa.api.admission import SearchGate, admitted, watch_disconnect
+from glossa.api.admission import SearchGate, admitted, client_gone
 from glossa.api.encoder_lane import EncoderLane
 from glossa.api.errors import ApiError, clipped, install_error_handlers, without_paths
 from glossa.api.http import HttpHygiene
@@ -408,12 +407,8 @@ def create_app(
     async def change(request: Request, **kwargs) -> models.ChangeResult:
         """Apply a change set; if the client goes before it is committed, the
         write is abandoned rather than embedded for no one (issue 28)."""
-        gone = threading.Event()
-        watcher = asyncio.create_task(watch_disconnect(request, gone))
-        try:
+        async with client_gone(request) as gone:
             report: ChangeReport = await write(lambda: service.apply(**kwargs, abandoned=gone))
-        finally:
-            watcher.cancel()
         return models.ChangeResult(
             added=list(report.added), updated=list(report.updated),
             deleted=list(report.deleted), unchanged=list(report.unchanged),

@@ -309,10 +309,10 @@ def _keep_in_history(path: Path, manifest_file: Path) -> None:
     """Copy a replaced version's manifest into ``history/`` (named by its
     generation) and forget the oldest beyond ``keep_versions``; the files they
     name stay until no kept manifest names them."""
-    try:
-        generation = Manifest.model_validate_json(manifest_file.read_text(encoding="utf-8")).generation
-    except (OSError, ValueError):
+    replaced = _kept_manifest(manifest_file)
+    if replaced is None:
         return  # an unreadable manifest is not a version anyone can restore
+    generation = replaced.generation
     folder = path / HISTORY
     folder.mkdir(exist_ok=True)
     target = folder / f"manifest.g{generation:08d}.json"
@@ -327,18 +327,26 @@ def _keep_in_history(path: Path, manifest_file: Path) -> None:
 
 def history(path: Path) -> list[Manifest]:
     """The kept replaced versions of the index at ``path``, newest first."""
-    out = []
-    for file in sorted((path / HISTORY).glob("manifest.g*.json"), reverse=True):
-        try:
-            out.append(Manifest.model_validate_json(file.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    return out
+    files = sorted((path / HISTORY).glob("manifest.g*.json"), reverse=True)
+    return [m for m in map(_kept_manifest, files) if m is not None]
+
+
+def kept_versions(path: Path) -> list[Manifest]:
+    """Every readable replaced version this directory keeps: the one before the
+    last write (``manifest.previous.json``), then ``history/``, newest first."""
+    previous = _previous(path)
+    return ([previous] if previous else []) + history(path)
 
 
 def _previous(path: Path) -> Manifest | None:
+    return _kept_manifest(path / PREVIOUS)
+
+
+def _kept_manifest(file: Path) -> Manifest | None:
+    """A kept manifest file, or None when it is missing or unreadable (a
+    version nobody can restore, not damage to the current one)."""
     try:
-        return Manifest.model_validate_json((path / PREVIOUS).read_text(encoding="utf-8"))
+        return Manifest.model_validate_json(file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -375,9 +383,8 @@ def cleaned_on_failure(path: Path, store: StoreConfig | None = None) -> Iterator
 
 def orphans(path: Path, manifest: Manifest) -> list[Path]:
     """Segment folders, deletes and review files no kept manifest names."""
-    previous = _previous(path)
-    keep = manifest.files() | (previous.files() if previous else set())
-    for kept in history(path):
+    keep = manifest.files()
+    for kept in kept_versions(path):
         keep |= kept.files()
     found = []
     for folder in (path / SEGMENTS, path / DELETES):

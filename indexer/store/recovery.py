@@ -37,10 +37,10 @@ from glossa.indexer.store.index_dir import (
     ENTRIES,
     HISTORY,
     MANIFEST,
-    PREVIOUS,
     IndexLoadError,
     Manifest,
-    read_manifest,
+    current_manifest,
+    kept_versions,
 )
 from glossa.indexer.store.segments import DELETES, LOOKUP, SEGMENTS, Lookup, SegmentInfo
 
@@ -87,10 +87,7 @@ class _Row:
 def lineage(path: Path) -> Lineage:
     """The current manifest's lineage, or (without a usable one) the one its
     files imply; an empty lineage for a directory holding no index."""
-    try:
-        manifest = read_manifest(path) if (path / MANIFEST).is_file() else None
-    except IndexLoadError:
-        manifest = None
+    manifest = current_manifest(path)
     if manifest is not None:
         reviews = path / manifest.reviews if manifest.reviews else None
         return Lineage(manifest.generation, manifest.next_segment, reviews, manifest.source_titles)
@@ -106,16 +103,7 @@ def lineage(path: Path) -> Lineage:
 
 def newest_kept_version(path: Path) -> Manifest | None:
     """The newest readable replaced version (``manifest.previous.json`` or ``history/``)."""
-    files = [path / PREVIOUS, *sorted((path / HISTORY).glob("manifest.g*.json"))]
-    best: Manifest | None = None
-    for file in files:
-        try:
-            manifest = Manifest.model_validate_json(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if best is None or manifest.generation > best.generation:
-            best = manifest
-    return best
+    return max(kept_versions(path), key=lambda m: m.generation, default=None)
 
 
 def salvage(path: Path, manifest: Manifest | None) -> Salvage:
@@ -145,8 +133,7 @@ def _salvage_without_manifest(path: Path) -> Salvage:
         if (path / ENTRIES).is_file():  # a format-2 index: one entries file, no segments
             result = collect(jsonl_entries(path / ENTRIES))
             found.entries = list({e.id: e for e in result.entries}.values())
-            for problem in result.problems:
-                found.problem(str(problem))
+            _problems(found, result)
             return found
         raise IndexLoadError(f"{path} holds no entries to recover ({MANIFEST} and {SEGMENTS}/ "
                              "are missing)")  # fmt: skip

@@ -22,11 +22,10 @@ from glossa.indexer.store.index_dir import (
     IndexLoadError,
     Manifest,
     _load,
-    _previous,
     backup_path,
-    history,
     install_index_dir,
     keep_versions,
+    kept_versions,
     load_index_dir,
     new_index_dir,
     read_manifest,
@@ -66,8 +65,7 @@ def versions(out: Path) -> list[Version]:
 
     if (out / MANIFEST).is_file():
         add(read_manifest(out), CURRENT, out)
-        add(_previous(out), WRITE, out)
-        for manifest in history(out):
+        for manifest in kept_versions(out):
             add(manifest, WRITE, out)
     for age in range(keep_versions()):
         backup = backup_path(out, age)
@@ -97,8 +95,7 @@ def restore_version(out: Path, generation: int | None = None,
         chosen = kept[0]
         new_generation = (current.generation if current else 0) + 1
         if chosen.where == out and current is not None:
-            manifest = next(m for m in [_previous(out), *history(out)]
-                            if m is not None and m.generation == chosen.generation)  # fmt: skip
+            manifest = next(m for m in kept_versions(out) if m.generation == chosen.generation)
             _load(out, manifest, store, None, verify=True)
             manifest = manifest.model_copy(update={"generation": new_generation})
             write_manifest(out, manifest, store)
