@@ -21,7 +21,7 @@ ratio margin (Artetxe & Schwenk 2019) and CSLS over the same neighbour lists
 threshold chosen on the bundled *tuning* part (the lowest whose precision there
 is >= 0.95, else the most precise), then the shipped decision with its steps
 added one at a time (``concepts.linking.Steps``): name evidence, duplicate
-groups, concepts followed through links.
+groups, concepts followed through links, third-language confirmation.
 
 ``--fit`` refits the automatic link decision (a logistic model of similarity and
 the two margins of a mutual-best pair) on the bundled corpus's *tuning* part
@@ -67,12 +67,13 @@ def gold_truth(entries: list[Entry]) -> tuple[dict[str, str], dict[str, str]]:
 
 
 METHODS = {
-    "entry rule (before)": Steps(groups=False, names=False, concepts=False),
+    "entry rule (before)": Steps(groups=False, names=False, concepts=False, triangles=False),
     "ratio margin": "ratio",
     "CSLS": "csls",
-    "+ name evidence": Steps(groups=False, names=True, concepts=False),
-    "+ duplicate groups": Steps(groups=True, names=True, concepts=False),
-    "+ concepts (shipped)": Steps(),
+    "+ name evidence": Steps(groups=False, names=True, concepts=False, triangles=False),
+    "+ duplicate groups": Steps(groups=True, names=True, concepts=False, triangles=False),
+    "+ concepts": Steps(triangles=False),
+    "+ third-language confirmation (shipped)": Steps(),
 }
 
 
@@ -95,7 +96,11 @@ def margin_links(graph: EquivalenceGraph, kind: str, threshold: float) -> set[tu
             if lang == la or b < 0 or int(top[la][0][b, 0]) != a:
                 continue
             similarity, rx, ry = float(scores[a, 0]), mean_top(a, lang), mean_top(b, la)
-            value = similarity / max((rx + ry) / 2, 1e-9) if kind == "ratio" else 2 * similarity - rx - ry
+            value = (
+                similarity / max((rx + ry) / 2, 1e-9)
+                if kind == "ratio"
+                else 2 * similarity - rx - ry
+            )
             if value >= threshold:
                 out.add((min(a, b), max(a, b)))
     return out
@@ -115,7 +120,9 @@ def method_links(graph: EquivalenceGraph, method, threshold: float | None = None
     return margin_links(graph, method, threshold)
 
 
-def tuned_threshold(graph: EquivalenceGraph, kind: str, concept: list[str], part: list[str]) -> float:
+def tuned_threshold(
+    graph: EquivalenceGraph, kind: str, concept: list[str], part: list[str]
+) -> float:
     """The lowest threshold whose precision on the tuning part is >= the target,
     else the most precise one."""
     grid = np.round(np.arange(0.9, 1.6, 0.02) if kind == "ratio" else np.arange(-0.1, 0.4, 0.01), 3)

@@ -3,7 +3,7 @@
 Linking entry by entry, 1:1, loses the easy pairs: two Polish glossaries both
 define Net Promoter Score, so the Chinese 净推荐值 can be the mutual best of only
 one of them, and the margin to its runner-up (the other Polish NPS) is nil. So
-links are decided between *groups*, in three steps, measured on the tuning parts
+links are decided between *groups*, in four steps, measured on the tuning parts
 (``benchmarks/equivalents.py``; ``benchmarks/results/equivalents.md``):
 
 1. **Duplicate groups.** Entries of one language that share a term, an English
@@ -17,7 +17,11 @@ links are decided between *groups*, in three steps, measured on the tuning parts
    group. For single entries this is exactly the entry-level rule. A pair of
    entries that share a name (a term, English name or acronym) links its groups
    when one is among the other's ``CANDIDATES`` best: name evidence.
-3. **Concepts.** Links are followed transitively; when the component holds at
+3. **Third-language confirmation.** A mutual-best pair the link model doubts
+   (probability between ``CORROBORATED`` and the threshold: CSAT and 客户满意度)
+   links when a group of a third language is mutually best with both sides and
+   one pair of the triangle is confident on its own.
+4. **Concepts.** Links are followed transitively; when the component holds at
    most one group per language it is one concept and every member is an
    equivalent of every other. Otherwise (a chain through a near-concept) only the
    direct links count.
@@ -41,6 +45,7 @@ from glossa.corpus.entry import Entry
 DECLARED, ACCEPTED, AUTOMATIC = "declared", "accepted", "automatic"
 REJECTED = "rejected"
 NAME_EVIDENCE_RANK = 3  # a shared name links a pair when one is in the other's top 3
+CORROBORATED = 0.2  # the lowest link probability a third language can confirm
 MAX_GROUP = 32  # same-language duplicates followed for one group
 MAX_CONCEPT = 96  # entries followed for one concept; a larger component is a chain
 _ACRONYM = re.compile(r"[A-Z0-9]{2,6}")
@@ -56,6 +61,7 @@ class Steps:
     groups: bool = True
     names: bool = True
     concepts: bool = True
+    triangles: bool = True
 
 
 ALL_STEPS = Steps()
@@ -171,6 +177,65 @@ def _declared_in(nb: Neighbourhood[N], node: N, lang: str) -> bool:
     return any(nb.lang(b) == lang for b in nb.declared(node))
 
 
+def mutual_best(nb: Neighbourhood[N], node: N, lang: str) -> tuple[tuple[N, ...], float] | None:
+    """The group of ``lang`` that is mutually best with ``node``'s group, and the
+    link model's probability for the pair (margins to the best candidate outside
+    the other group); None when the best in ``lang`` does not point back."""
+    key = ("mutual", node, lang)
+    if key not in nb.memo:
+        nb.memo[key] = _mutual_best(nb, node, lang)
+    return nb.memo[key]
+
+
+def _mutual_best(nb: Neighbourhood[N], node: N, lang: str) -> tuple[tuple[N, ...], float] | None:
+    mine = group(nb, node)
+    own, la = set(mine), nb.lang(node)
+    best = _best(nb, mine, lang)
+    if best is None:
+        return None
+    theirs = group(nb, best[0])
+    back = _best(nb, theirs, la)
+    if back is None or back[0] not in own:
+        return None
+    other = set(theirs)
+    low, high = sorted((best[1] - _runner_up(nb, mine, lang, other),
+                        back[1] - _runner_up(nb, theirs, la, own)))  # fmt: skip
+    return theirs, nb.probability(best[1], low, high)
+
+
+def _corroborated(
+    nb: Neighbourhood[N], node: N, pair: tuple[tuple[N, ...], float], langs: Sequence[str]
+) -> bool:
+    """A mutual-best pair the link model doubts (probability at least
+    ``CORROBORATED``) links when a third language confirms it: a group there is
+    mutually best with both sides, and one of the triangle's three pairs is
+    confident on its own. A concept named in three languages is triangulated,
+    while a near-concept (KPI and benchmarking) rarely finds a third language
+    that agrees with both. Symmetric: both sides see the same triangle."""
+    theirs, probability = pair
+    if not nb.steps.triangles or probability < CORROBORATED:
+        return False
+    la, lb, other = nb.lang(node), nb.lang(theirs[0]), set(theirs)
+    for lang in langs:
+        if lang in (la, lb):
+            continue
+        mine_third = mutual_best(nb, node, lang)
+        if mine_third is None or mine_third[1] < CORROBORATED:
+            continue
+        third = mine_third[0]
+        theirs_third = mutual_best(nb, theirs[0], lang)
+        if theirs_third is None or set(theirs_third[0]) != set(third):
+            continue
+        if theirs_third[1] < CORROBORATED:
+            continue
+        back = mutual_best(nb, third[0], lb)
+        if back is None or not set(back[0]) & other:
+            continue
+        if max(probability, mine_third[1], theirs_third[1]) >= nb.threshold:
+            return True
+    return False
+
+
 def direct_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
     """The entries of other languages ``node`` is linked to directly, with how:
     declared, accepted, or automatic (a link between groups, or name evidence).
@@ -193,19 +258,13 @@ def _direct_links(nb: Neighbourhood[N], node: N) -> dict[N, str]:
     if not undecided:  # every other language declared: nothing left to decide
         return found
     mine = group(nb, node)
-    own = set(mine)
     for lang in undecided:
         linked: list[tuple[N, ...]] = []
-        best = _best(nb, mine, lang)
-        if best is not None:
-            theirs = group(nb, best[0])
-            back = _best(nb, theirs, la)
-            if back is not None and back[0] in own:
-                other = set(theirs)
-                low, high = sorted((best[1] - _runner_up(nb, mine, lang, other),
-                                    back[1] - _runner_up(nb, theirs, la, own)))  # fmt: skip
-                if nb.probability(best[1], low, high) >= nb.threshold:
-                    linked.append(theirs)
+        mutual = mutual_best(nb, node, lang)
+        if mutual is not None and (
+            mutual[1] >= nb.threshold or _corroborated(nb, node, mutual, undecided)
+        ):
+            linked.append(mutual[0])
         for member in mine if nb.steps.names else ():  # name evidence
             keys = nb.keys(member)
             near = {c for c, _ in nb.top(member, lang)[:NAME_EVIDENCE_RANK]}

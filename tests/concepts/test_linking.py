@@ -13,12 +13,14 @@ from glossa.concepts.linking import (
     ACCEPTED,
     ALL_STEPS,
     AUTOMATIC,
+    CORROBORATED,
     DECLARED,
     Steps,
     concept_keys,
     concept_links,
     direct_links,
     group,
+    mutual_best,
 )
 from glossa.corpus.entry import Entry
 
@@ -188,6 +190,40 @@ def test_a_chain_through_two_groups_of_one_language_links_only_directly():
     assert set(direct_links(hood, "b")) == {"a", "d"}  # the links themselves stand
     assert set(concept_links(hood, "a")) == {"b"}  # d only through the chain: not followed
     assert set(concept_links(hood, "c")) == {"d"}
+
+
+def triangle(third_agrees: bool = True, steps: Steps = ALL_STEPS) -> Hood:
+    """Customer satisfaction in three languages: the Polish and Persian entries
+    link confidently (a wide margin), while the Chinese one is the mutual best of
+    both, but with a margin too small for the link model alone (probability
+    about 0.4: similarity 0.50, runner-up 0.46). Unless ``third_agrees``, the Persian entry's best Chinese
+    candidate is another entry, so no third language confirms the weak pair."""
+    entries = {e.id: e for e in [
+        entry("pl", "Satysfakcja klienta", "pl"), entry("pl2", "Lojalność klienta", "pl"),
+        entry("fa", "رضایت مشتری", "fa"), entry("fa2", "وفاداری", "fa"),
+        entry("zh", "客户满意度", "zh"), entry("zh2", "客户体验", "zh"),
+    ]}  # fmt: skip
+    fa_zh = [("zh", 0.50), ("zh2", 0.46)] if third_agrees else [("zh2", 0.50), ("zh", 0.46)]
+    tops = {
+        ("pl", "fa"): [("fa", 0.80), ("fa2", 0.30)], ("fa", "pl"): [("pl", 0.80), ("pl2", 0.30)],
+        ("pl", "zh"): [("zh", 0.50), ("zh2", 0.46)], ("zh", "pl"): [("pl", 0.50), ("pl2", 0.46)],
+        ("fa", "zh"): fa_zh, ("zh", "fa"): [("fa", 0.50), ("fa2", 0.46)],
+        ("zh2", "fa"): [("fa", 0.50), ("fa2", 0.46)],
+    }  # fmt: skip
+    return Hood(entries, tops, steps=steps)
+
+
+def test_a_weak_mutual_pair_confirmed_by_a_third_language_links():
+    hood = triangle()
+    weak = mutual_best(hood, "pl", "zh")
+    assert weak is not None and CORROBORATED <= weak[1] < hood.threshold  # doubted on its own
+    assert set(direct_links(hood, "zh")) == {"pl", "fa"}
+    assert "zh" in direct_links(hood, "pl") and "zh" in direct_links(hood, "fa")  # symmetric
+
+
+def test_a_weak_pair_stays_unlinked_without_the_third_language_or_the_step():
+    assert "zh" not in direct_links(triangle(third_agrees=False), "pl")
+    assert "zh" not in direct_links(triangle(steps=Steps(triangles=False)), "pl")
 
 
 def test_the_real_models_links_on_the_bundled_corpus(real_searcher):
