@@ -22,6 +22,7 @@ from glossa.indexer.encoders.encoder import (
     TextEncoder,
     canonical_model_name,
 )
+from glossa.indexer.encoders.known_vectors import KnownVectorsEncoder
 from glossa.indexer.rebuild import RebuildReport, rebuild_index
 from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
 from glossa.indexer.store.index_dir import (
@@ -196,10 +197,14 @@ def _build(
     source_titles: dict[str, dict[str, str]] | None = None,
 ) -> Manifest:
     """build_index with the settings' embedded text, index kind and vector store,
-    embedding with the bulk encoder (``build_encoder``)."""
+    embedding with the bulk encoder (``build_encoder``), created only if a text
+    is not among the known vectors (``known_vectors``: the bundled glossaries)."""
+    bulk: TextEncoder = KnownVectorsEncoder(
+        lambda: build_encoder(settings, encoder), encoder.model_name, encoder.dimension
+    )  # the bundled glossaries' vectors are known (computed at release time)
     return build_index(
         entries,
-        build_encoder(settings, encoder),
+        bulk,
         out,
         doc_text=settings.doc_text,
         index_kind=settings.index_kind,
