@@ -29,6 +29,7 @@ import numpy as np
 from glossa.api.errors import without_paths
 from glossa.corpus.entry import Entry
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
+from glossa.indexer.encoders.known_vectors import KnownVectorsEncoder
 from glossa.indexer.engine_changes import engine_changes, engine_review
 from glossa.indexer.rebuild import rebuild_index
 from glossa.indexer.store.index_dir import MANIFEST, LoadedIndex, load_index_dir
@@ -335,10 +336,15 @@ class SearchService:
         """The bulk encoder when it differs from the query encoder: it runs on this
         writer thread (its own thread pool), so searches keep the encoder thread;
         else the query encoder, in small batches on the encoder thread."""
-        bulk = self.bulk_encoder(encoder) if self.bulk_encoder is not None else encoder
-        if bulk is not encoder:
-            return bulk
-        return ExecutorEncoder(encoder, self.executor, stop=self.stopping.is_set)
+
+        def make() -> TextEncoder:
+            bulk = self.bulk_encoder(encoder) if self.bulk_encoder is not None else encoder
+            if bulk is not encoder:
+                return bulk
+            return ExecutorEncoder(encoder, self.executor, stop=self.stopping.is_set)
+
+        # the bundled glossaries' texts are read from the known vectors, not embedded
+        return KnownVectorsEncoder(make, encoder.model_name, encoder.dimension)
 
     def start_rebuild(self) -> bool:
         """Queue a rebuild unless one is running; returns whether one was started."""

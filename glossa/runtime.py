@@ -220,9 +220,13 @@ def rebuild(
 ) -> RebuildReport:
     """Embed an index's own entries again (new model or recipe, damaged vectors,
     a lost manifest): every readable entry is kept, every lost one is named by
-    id, and every write committed while it ran is carried into it."""
+    id, and every write committed while it ran is carried into it. Texts among
+    the known vectors (the bundled glossaries') are read, not embedded."""
+    bulk = KnownVectorsEncoder(
+        lambda: build_encoder(settings, encoder), encoder.model_name, encoder.dimension
+    )
     return rebuild_index(
-        index_dir, build_encoder(settings, encoder), doc_text=settings.doc_text,
+        index_dir, bulk, doc_text=settings.doc_text,
         index_kind=settings.index_kind, store=settings.store_config(), progress=progress,
     )  # fmt: skip
 

@@ -41,10 +41,22 @@ def st_encoder():
 
 
 @pytest.fixture(scope="session")
-def real_index_dir(tmp_path_factory, real_encoder, bundled_entries) -> Path:
-    """The bundled corpus embedded with the real model into a real FAISS index."""
+def bulk_real_encoder(real_encoder):
+    """The real encoder behind the bundled glossaries' known vectors, as the
+    product builds (tests/indexer/encoders/test_known_vectors.py checks they are
+    the model's own): bundled entries are read, anything else embedded."""
+    from glossa.indexer.encoders.known_vectors import KnownVectorsEncoder
+
+    return KnownVectorsEncoder(
+        lambda: real_encoder, real_encoder.model_name, real_encoder.dimension
+    )
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory, bulk_real_encoder, bundled_entries) -> Path:
+    """The bundled corpus with the real model's vectors in a real FAISS index."""
     out = tmp_path_factory.mktemp("real") / "index"
-    build_index(bundled_entries, real_encoder, out)
+    build_index(bundled_entries, bulk_real_encoder, out)
     return out
 
 

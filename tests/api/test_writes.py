@@ -100,11 +100,15 @@ def test_add_search_update_delete(writable):
         ({**CES_DE, "id": "has space"}, "entries[0].id: String should match pattern"),
         ({**CES_DE, "term": "   "}, "entries[0].term: is empty (only whitespace)"),
         ({**CES_DE, "term": "t" * 501}, "entries[0].term: String should have at most 500"),
-        ({**CES_DE, "definition": "a\x00b"},
-         "entries[0].definition: contains the unusable character U+0000"),
+        (
+            {**CES_DE, "definition": "a\x00b"},
+            "entries[0].definition: contains the unusable character U+0000",
+        ),
         # named as imports name it, not as a 200-character pattern (issue 28)
-        ({**CES_DE, "term": "Kunden\u202eaufwand"},
-         "entries[0].term: contains the invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        (
+            {**CES_DE, "term": "Kunden\u202eaufwand"},
+            "entries[0].term: contains the invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        ),
     ],
 )
 def test_invalid_entries_are_422_with_their_position(writable, entry, message):
@@ -184,7 +188,11 @@ def test_readers_see_the_old_or_the_new_state_during_writes(writable):
 
 
 @pytest.mark.slow
-def test_rebuild_keeps_serving_then_swaps(writable):
+def test_rebuild_keeps_serving_then_swaps(writable, monkeypatch):
+    # the rebuild embeds every entry: the known vectors would make it near instant
+    monkeypatch.setattr(
+        "glossa.indexer.encoders.known_vectors.load_table", lambda path=None: ("", {}, None)
+    )
     client, _ = writable
     before = client.get("/stats").json()
     started = client.post("/admin/rebuild", headers=AUTH)

@@ -25,9 +25,9 @@ GOLD = [q[0] for q in QUERIES]
 
 
 @pytest.fixture(scope="module")
-def milvus_index_dir(tmp_path_factory, real_encoder, bundled_entries, milvus_store):
+def milvus_index_dir(tmp_path_factory, bulk_real_encoder, bundled_entries, milvus_store):
     out = tmp_path_factory.mktemp("milvus-index") / "index"
-    build_index(bundled_entries, real_encoder, out, store=milvus_store)
+    build_index(bundled_entries, bulk_real_encoder, out, store=milvus_store)
     return out
 
 
