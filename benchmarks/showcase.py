@@ -51,14 +51,17 @@ def readme_queries(text: str) -> list[str]:
 
 
 def main() -> None:
-    from glossa.runtime import make_encoder
     from glossa.search.searcher import Searcher
+
+    from glossa.runtime import make_encoder
     from glossa.settings import Settings
 
     queries = readme_queries(README.read_text(encoding="utf-8"))
     unjudged = [q for q in queries if q not in INTENT]
     if unjudged:
-        raise SystemExit(f"README queries without an INTENT (the concept they are about): {unjudged}")
+        raise SystemExit(
+            f"README queries without an INTENT (the concept they are about): {unjudged}"
+        )
     entries = load_entries()
     concept = concept_table(entries)
     members = {c: [e for e in entries if concept[e.id] == c] for c in set(INTENT.values())}
