@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections import Counter
 from pathlib import Path
 
@@ -31,16 +32,24 @@ SAMPLE_EVERY = 0.25  # seconds: how stale a load reading may be
 
 
 class OtherLoad:
-    """Cores kept busy by everything but this process, averaged since the last
-    reading: the machine's busy time (``/proc/stat``) minus this process's own
-    CPU time (``os.times``), over the wall time between readings."""
+    """Cores kept busy by everything but this process: the machine's busy time
+    (``/proc/stat``) minus this process's own CPU time (``os.times``), over the
+    wall time between two readings.
 
-    def __init__(self, stat: Path = Path("/proc/stat")) -> None:
+    With ``sampler``, a daemon thread takes a reading every ``SAMPLE_EVERY`` / 2
+    seconds, so the figure always covers the last fraction of a second. Read
+    only when asked (the default), the first search after a quiet spell would
+    see the average since the previous search, including a burst of other work
+    that has ended since, and answer with one thread on an idle machine."""
+
+    def __init__(self, stat: Path = Path("/proc/stat"), sampler: bool = False) -> None:
         self._stat = stat
         self._hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self._last: tuple[float, float, float] | None = None
         self._value = 0.0
         self._lock = threading.Lock()
+        self._sampler = sampler
+        self._thread: threading.Thread | None = None
 
     def _read(self) -> tuple[float, float, float] | None:
         try:
@@ -52,20 +61,41 @@ class OtherLoad:
         own = os.times()
         return time.monotonic(), (sum(ticks[:8]) - idle) / self._hz, own.user + own.system
 
+    def _update(self) -> None:
+        reading = self._read()
+        if reading is None:
+            return
+        if self._last is not None:
+            wall = reading[0] - self._last[0]
+            busy = (reading[1] - self._last[1]) - (reading[2] - self._last[2])
+            self._value = max(0.0, busy / wall) if wall > 0 else self._value
+        self._last = reading
+
     def cores(self) -> float:
         with self._lock:
+            if self._sampler:
+                if self._thread is None:
+                    self._update()
+                    self._thread = threading.Thread(
+                        target=_sample, args=(weakref.ref(self),), name="glossa-load", daemon=True
+                    )
+                    self._thread.start()
+                return self._value
             now = time.monotonic()
             if self._last is not None and now - self._last[0] < SAMPLE_EVERY:
                 return self._value
-            reading = self._read()
-            if reading is None:
-                return 0.0
-            if self._last is not None:
-                wall = reading[0] - self._last[0]
-                busy = (reading[1] - self._last[1]) - (reading[2] - self._last[2])
-                self._value = max(0.0, busy / wall) if wall > 0 else self._value
-            self._last = reading
+            self._update()  # no /proc: no reading, the machine counts as idle
             return self._value
+
+
+def _sample(ref: weakref.ref[OtherLoad]) -> None:
+    """The sampler thread: a reading every half ``SAMPLE_EVERY``, until the
+    ``OtherLoad`` it serves is gone."""
+    while (load := ref()) is not None:
+        with load._lock:
+            load._update()
+        del load
+        time.sleep(SAMPLE_EVERY / 2)
 
 
 def threads_for(free_cores: float, most: int) -> int:
@@ -86,7 +116,7 @@ class EncoderLane:
         self.cores = os.cpu_count() or 1
         self.max_batch = max_batch
         self.most_threads = most_threads or self.cores
-        self.load = load or OtherLoad()
+        self.load = load or OtherLoad(sampler=True)
         self._waiting: Counter[str] = Counter()
         self._lock = threading.Lock()
         self.batches = self.batched_queries = 0  # for /stats and the benchmarks

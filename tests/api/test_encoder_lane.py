@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 
 from glossa.api.encoder_lane import EncoderLane, OtherLoad, threads_for
 from glossa.indexer.encoders.encoder import CachedQueryEncoder
@@ -83,3 +84,36 @@ def test_other_load_subtracts_this_process_and_reads_proc_stat(tmp_path, monkeyp
     stat.write_text(f"cpu  {int(1.5 * hz)} 0 0 {int(10.5 * hz)} 0 0 0 0\n")
     assert abs(load.cores() - 1.0) < 1e-6
     assert OtherLoad(tmp_path / "missing").cores() == 0.0  # no /proc: assume idle
+
+
+def test_the_sampler_reads_the_last_fraction_of_a_second_not_the_time_since_the_last_search(
+    tmp_path,
+):
+    """With the sampler, a burst of other work that has ended is forgotten
+    without a search in between: the first search after it sees an idle machine
+    (read only when asked, it would see the average over the burst)."""
+
+    class Counted(OtherLoad):
+        readings = 0
+
+        def _read(self):
+            Counted.readings += 1
+            return super()._read()
+
+    def wait_for_readings(n: int) -> None:
+        target = Counted.readings + n
+        deadline = time.monotonic() + 30  # a bound for a stuck thread, not a speed check
+        while Counted.readings < target:
+            assert time.monotonic() < deadline, "the sampler thread took no reading"
+            time.sleep(0.01)
+
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  0 0 0 0 0 0 0 0\n")
+    load = Counted(stat, sampler=True)
+    assert load.cores() == 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    stat.write_text(f"cpu  {1000 * hz} 0 0 0 0 0 0 0\n")  # a burst: 1000 s of other work
+    wait_for_readings(2)
+    stat.write_text(f"cpu  {1000 * hz} 0 0 {1000 * hz} 0 0 0 0\n")  # then only idle time
+    wait_for_readings(2)
+    assert load.cores() == 0.0
