@@ -54,10 +54,10 @@ class OtherLoad:
     def _read(self) -> tuple[float, float, float] | None:
         try:
             fields = self._stat.read_text().split("\n", 1)[0].split()[1:]
-        except OSError:
+            ticks = [int(x) for x in fields]
+            idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+        except (OSError, ValueError, IndexError):  # no /proc, or a line it cannot parse
             return None
-        ticks = [int(x) for x in fields]
-        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
         own = os.times()
         return time.monotonic(), (sum(ticks[:8]) - idle) / self._hz, own.user + own.system
 

@@ -108,12 +108,23 @@ def test_the_sampler_reads_the_last_fraction_of_a_second_not_the_time_since_the_
             time.sleep(0.01)
 
     stat = tmp_path / "stat"
-    stat.write_text("cpu  0 0 0 0 0 0 0 0\n")
+
+    def write(line: str) -> None:  # whole, as /proc/stat reads: never a half-written line
+        (tmp_path / "next").write_text(line)
+        (tmp_path / "next").replace(stat)
+
+    write("cpu  0 0 0 0 0 0 0 0\n")
     load = Counted(stat, sampler=True)
     assert load.cores() == 0.0
     hz = os.sysconf("SC_CLK_TCK")
-    stat.write_text(f"cpu  {1000 * hz} 0 0 0 0 0 0 0\n")  # a burst: 1000 s of other work
+    write(f"cpu  {1000 * hz} 0 0 0 0 0 0 0\n")  # a burst: 1000 s of other work
     wait_for_readings(2)
-    stat.write_text(f"cpu  {1000 * hz} 0 0 {1000 * hz} 0 0 0 0\n")  # then only idle time
+    write(f"cpu  {1000 * hz} 0 0 {1000 * hz} 0 0 0 0\n")  # then only idle time
     wait_for_readings(2)
     assert load.cores() == 0.0
+
+
+def test_an_unreadable_line_is_no_reading(tmp_path):
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  1 2\n")  # cut short
+    assert OtherLoad(stat).cores() == 0.0
