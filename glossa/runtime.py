@@ -118,6 +118,14 @@ def build_encoder(settings: Settings, encoder: TextEncoder) -> TextEncoder:
     return _backend_encoder(settings.model_copy(update={"encoder_backend": backend}))
 
 
+def known_first(settings: Settings, encoder: TextEncoder) -> TextEncoder:
+    """The known vectors (the bundled glossaries', computed at release time) in
+    front of the bulk encoder, which is created only for a text they lack."""
+    return KnownVectorsEncoder(
+        lambda: build_encoder(settings, encoder), encoder.model_name, encoder.dimension
+    )
+
+
 def _onnx_available() -> bool:
     import importlib.util
 
@@ -199,12 +207,9 @@ def _build(
     """build_index with the settings' embedded text, index kind and vector store,
     embedding with the bulk encoder (``build_encoder``), created only if a text
     is not among the known vectors (``known_vectors``: the bundled glossaries)."""
-    bulk: TextEncoder = KnownVectorsEncoder(
-        lambda: build_encoder(settings, encoder), encoder.model_name, encoder.dimension
-    )  # the bundled glossaries' vectors are known (computed at release time)
     return build_index(
         entries,
-        bulk,
+        known_first(settings, encoder),
         out,
         doc_text=settings.doc_text,
         index_kind=settings.index_kind,
@@ -222,11 +227,8 @@ def rebuild(
     a lost manifest): every readable entry is kept, every lost one is named by
     id, and every write committed while it ran is carried into it. Texts among
     the known vectors (the bundled glossaries') are read, not embedded."""
-    bulk = KnownVectorsEncoder(
-        lambda: build_encoder(settings, encoder), encoder.model_name, encoder.dimension
-    )
     return rebuild_index(
-        index_dir, bulk, doc_text=settings.doc_text,
+        index_dir, known_first(settings, encoder), doc_text=settings.doc_text,
         index_kind=settings.index_kind, store=settings.store_config(), progress=progress,
     )  # fmt: skip
 

