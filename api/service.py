@@ -337,7 +337,7 @@ class SearchService:
         writer thread (its own thread pool), so searches keep the encoder thread;
         else the query encoder, in small batches on the encoder thread."""
 
-        def make() -> TextEncoder:
+        def make(_texts: int) -> TextEncoder:
             bulk = self.bulk_encoder(encoder) if self.bulk_encoder is not None else encoder
             if bulk is not encoder:
                 return bulk

@@ -72,7 +72,7 @@ def main() -> None:
     rows: dict[str, dict] = {}
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        known = KnownVectorsEncoder(lambda: encoder, encoder.model_name, encoder.dimension)
+        known = KnownVectorsEncoder(lambda _texts: encoder, encoder.model_name, encoder.dimension)
         build_index(entries, known, Path(tmp) / "index")
         searcher = Searcher.open(Path(tmp) / "index", encoder)
         for query in queries:

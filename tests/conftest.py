@@ -48,7 +48,7 @@ def bulk_real_encoder(real_encoder):
     from glossa.indexer.encoders.known_vectors import KnownVectorsEncoder
 
     return KnownVectorsEncoder(
-        lambda: real_encoder, real_encoder.model_name, real_encoder.dimension
+        lambda _texts: real_encoder, real_encoder.model_name, real_encoder.dimension
     )
 
 

@@ -47,11 +47,12 @@ def load_table(path: Path = TABLE) -> tuple[str, dict[bytes, int], np.ndarray]:
 
 class KnownVectorsEncoder:
     """The table in front of an encoder: known texts are read, the rest embedded
-    by the encoder ``make_inner`` creates on the first unknown text (so a build of
-    known texts never loads a bulk backend, such as ONNX's first export)."""
+    by the encoder ``make_inner`` creates on the first unknown text, told how many
+    are unknown (so a build of known texts never loads a bulk backend, such as
+    ONNX's first export, and a small one can choose not to)."""
 
     def __init__(
-        self, make_inner: Callable[[], TextEncoder], model_name: str, dimension: int,
+        self, make_inner: Callable[[int], TextEncoder], model_name: str, dimension: int,
         path: Path = TABLE,
     ) -> None:  # fmt: skip
         self._make_inner = make_inner
@@ -60,9 +61,9 @@ class KnownVectorsEncoder:
         self.dimension = dimension
         self._path = path
 
-    def _encoder(self) -> TextEncoder:
+    def _encoder(self, texts: int) -> TextEncoder:
         if self._inner is None:
-            self._inner = self._make_inner()
+            self._inner = self._make_inner(texts)
         return self._inner
 
     def _known(self, side: str, texts: Sequence[str]) -> list[np.ndarray | None]:
@@ -88,7 +89,7 @@ class KnownVectorsEncoder:
                     progress(done + n, len(texts))
 
             todo = [texts[i] for i in missing]
-            encoder = self._encoder()
+            encoder = self._encoder(len(todo))
             fresh = (encoder.encode_documents(todo, inner_progress) if side == "passage"
                      else encoder.encode_queries(todo))  # fmt: skip
             out[missing] = fresh

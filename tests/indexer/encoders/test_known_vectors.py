@@ -32,7 +32,7 @@ def test_the_table_holds_every_text_a_bundled_build_embeds():
 @pytest.mark.slow
 def test_known_vectors_are_the_models_own(real_encoder):
     """A sample of each side, embedded now, equals the table (cosine >= 0.9999)."""
-    known = KnownVectorsEncoder(lambda: pytest.fail("a known text was embedded"),
+    known = KnownVectorsEncoder(lambda _texts: pytest.fail("a known text was embedded"),
                                 real_encoder.model_name, real_encoder.dimension)  # fmt: skip
     texts = bundled_texts()
     passages, names = texts["passage"][::40], texts["query"][::40]
@@ -66,12 +66,12 @@ def test_unknown_texts_are_embedded_in_order_and_known_ones_are_not(tmp_path):
         assert write_table(Bundled(), path) == 3
     finally:
         known_vectors.bundled_texts = original
-    encoder = KnownVectorsEncoder(Recording, fake.model_name, fake.dimension, path)
+    encoder = KnownVectorsEncoder(lambda _texts: Recording(), fake.model_name, fake.dimension, path)
     calls: list[tuple[int, int]] = []
     out = encoder.encode_documents(["beta", "gamma", "alpha"], lambda n, t: calls.append((n, t)))
     assert seen == ["gamma"]
     assert np.allclose(out, fake.encode_documents(["beta", "gamma", "alpha"]))
     assert calls[-1] == (3, 3)
-    other = KnownVectorsEncoder(Recording, "another-model", fake.dimension, path)
+    other = KnownVectorsEncoder(lambda _texts: Recording(), "another-model", fake.dimension, path)
     other.encode_documents(["alpha"])
     assert seen == ["gamma", "alpha"]  # another model's texts are never read from the table
