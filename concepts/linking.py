@@ -215,7 +215,7 @@ def _corroborated(
     theirs, probability = pair
     if not nb.steps.triangles or probability < CORROBORATED:
         return False
-    la, lb, other = nb.lang(node), nb.lang(theirs[0]), set(theirs)
+    la, lb = nb.lang(node), nb.lang(theirs[0])
     for lang in langs:
         if lang in (la, lb):
             continue
@@ -223,13 +223,11 @@ def _corroborated(
         if mine_third is None or mine_third[1] < CORROBORATED:
             continue
         third = mine_third[0]
+        # mutual from both sides: the third group's best in each language is ours
         theirs_third = mutual_best(nb, theirs[0], lang)
         if theirs_third is None or set(theirs_third[0]) != set(third):
             continue
         if theirs_third[1] < CORROBORATED:
-            continue
-        back = mutual_best(nb, third[0], lb)
-        if back is None or not set(back[0]) & other:
             continue
         if max(probability, mine_third[1], theirs_third[1]) >= nb.threshold:
             return True
