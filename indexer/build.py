@@ -57,9 +57,20 @@ def embed(
     """Embed ``entries`` (the encoder batches, so memory stays flat apart from the
     vectors themselves)."""
     entries = list(entries)
-    vectors = encoder.encode_documents([document_text(e, doc_text) for e in entries], progress)
-    name_vectors = encoder.encode_queries([document_text(e, "names") for e in entries])
+    documents, names = embedded_texts(entries, doc_text)
+    vectors = encoder.encode_documents(documents, progress)
+    name_vectors = encoder.encode_queries(names)
     return Embedded(entries, vectors, name_vectors)
+
+
+def embedded_texts(
+    entries: Sequence[Entry], doc_text: str = DEFAULT_RECIPE
+) -> tuple[list[str], list[str]]:
+    """What ``embed`` embeds of each entry: its document text (as a passage) and
+    its names (as a query), the texts the known vectors are keyed by."""
+    return [document_text(e, doc_text) for e in entries], [
+        document_text(e, "names") for e in entries
+    ]
 
 
 def build_index(

@@ -66,21 +66,16 @@ class KnownVectorsEncoder:
             self._inner = self._make_inner(texts)
         return self._inner
 
-    def _known(self, side: str, texts: Sequence[str]) -> list[np.ndarray | None]:
-        model, keys, vectors = load_table(self._path)
-        if model != self.model_name or vectors.shape[1:] != (self.dimension,):
-            return [None] * len(texts)
-        rows = [keys.get(text_key(model, side, t)) for t in texts]
-        return [None if r is None else vectors[r] for r in rows]
-
     def _encode(self, side: str, texts: Sequence[str], progress: Progress | None) -> np.ndarray:
         texts = list(texts)
-        found = self._known(side, texts)
-        missing = [i for i, v in enumerate(found) if v is None]
         out = np.zeros((len(texts), self.dimension), np.float32)
-        for i, vector in enumerate(found):
-            if vector is not None:
-                out[i] = vector
+        model, keys, vectors = load_table(self._path)
+        missing = list(range(len(texts)))
+        if model == self.model_name and vectors.shape[1:] == (self.dimension,):
+            rows = [keys.get(text_key(model, side, t)) for t in texts]
+            known = [i for i, r in enumerate(rows) if r is not None]
+            out[known] = vectors[[rows[i] for i in known]]
+            missing = [i for i, r in enumerate(rows) if r is None]
         if missing:
             done = len(texts) - len(missing)
 
@@ -89,10 +84,7 @@ class KnownVectorsEncoder:
                     progress(done + n, len(texts))
 
             todo = [texts[i] for i in missing]
-            encoder = self._encoder(len(todo))
-            fresh = (encoder.encode_documents(todo, inner_progress) if side == "passage"
-                     else encoder.encode_queries(todo))  # fmt: skip
-            out[missing] = fresh
+            out[missing] = _embed(self._encoder(len(todo)), side, todo, inner_progress)
         if progress:
             progress(len(texts), len(texts))
         return out
@@ -106,17 +98,22 @@ class KnownVectorsEncoder:
         return self._encode("passage", texts, progress)
 
 
-def bundled_texts() -> dict[str, list[str]]:
-    """What a build of the bundled glossaries embeds, per side (the default recipe
-    for passages, the names recipe for the names vectors, as ``build.embed``)."""
-    from glossa.corpus.sources import load_entries
-    from glossa.indexer.document_text import DEFAULT_RECIPE, document_text
+def _embed(
+    encoder: TextEncoder, side: str, texts: list[str], progress: Progress | None = None
+) -> np.ndarray:
+    if side == "passage":
+        return encoder.encode_documents(texts, progress)
+    return encoder.encode_queries(texts)
 
-    entries = load_entries()
-    return {
-        "passage": [document_text(e, DEFAULT_RECIPE) for e in entries],
-        "query": [document_text(e, "names") for e in entries],
-    }
+
+def bundled_texts() -> dict[str, list[str]]:
+    """What a build of the bundled glossaries embeds, per side (``build.embed``'s
+    texts with the default recipe)."""
+    from glossa.corpus.sources import load_entries
+    from glossa.indexer.build import embedded_texts
+
+    passages, names = embedded_texts(load_entries())
+    return {"passage": passages, "query": names}
 
 
 def write_table(encoder: TextEncoder, path: Path = TABLE) -> int:
@@ -125,8 +122,7 @@ def write_table(encoder: TextEncoder, path: Path = TABLE) -> int:
     for side, texts in bundled_texts().items():
         texts = list(dict.fromkeys(texts))
         keys += [text_key(encoder.model_name, side, t) for t in texts]
-        parts.append(encoder.encode_documents(texts) if side == "passage"
-                     else encoder.encode_queries(texts))  # fmt: skip
+        parts.append(_embed(encoder, side, texts))
     tmp = path.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, model=np.array(encoder.model_name), vectors=np.vstack(parts),
                         keys=np.frombuffer(b"".join(keys), np.uint8).reshape(-1, 16))  # fmt: skip
