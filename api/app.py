@@ -37,17 +37,15 @@ from fastapi.staticfiles import StaticFiles
 from glossa.api import models
 from glossa.api.admission import SearchGate, admitted, client_gone
 from glossa.api.encoder_lane import EncoderLane
-from glossa.api.errors import ApiError, clipped, install_error_handlers, without_paths
+from glossa.api.errors import ApiError, clipped, install_error_handlers
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
 from glossa.api.recognition import recognition_routes
-from glossa.api.service import SearchService, WriteAbandoned
+from glossa.api.service import SearchService
 from glossa.corpus.entry import Entry, valid_id
 from glossa.corpus.errors import CorpusError
 from glossa.corpus.importers import entry_from_record
-from glossa.indexer.store.index_dir import IndexLoadError
-from glossa.indexer.store.locking import IndexBusyError
-from glossa.indexer.store.updates import ChangeError, ChangeReport
+from glossa.indexer.store.updates import ChangeReport
 from glossa.search.results import SearchHit
 from glossa.search.searcher import (
     MAX_K,
@@ -59,6 +57,7 @@ from glossa.search.searcher import (
 
 from glossa import __version__
 from glossa.settings import Settings
+from glossa.termbase import Termbase, open_termbase
 
 STATIC = Path(__file__).resolve().parent / "static"
 REBUILD_RETRY_AFTER = 30  # seconds: a write that arrives during a rebuild is told to come back
@@ -80,50 +79,51 @@ WRITE_ERRORS = {
     413: {"model": models.ErrorResponse, "description": "Body or entry count over the limit"},
     415: {"model": models.ErrorResponse, "description": "The body is not JSON"},
 }
-CHANGE_CODES = {404: "not_found", 409: "conflict", 413: "body_too_large", 422: "invalid_parameter"}
 bearer = HTTPBearer(auto_error=False, description="GLOSSA_ADMIN_TOKEN")
 
 
-async def ready_searcher(request: Request) -> Searcher:
-    """Dependency: the loaded Searcher, or a 503 while it is loading."""
+async def ready_termbase(request: Request) -> Termbase:
+    """Dependency: the loaded termbase, or a 503 while it is loading."""
     svc: SearchService = request.app.state.service
-    if svc.searcher is None:
+    if svc.termbase is None:
         detail = svc.detail or "the model and index are still loading; retry shortly"
         raise ApiError(503, "not_ready", detail)
-    svc.check_for_changes()
-    return svc.searcher
+    return svc.termbase
+
+
+async def ready_searcher(termbase: Annotated[Termbase, Depends(ready_termbase)]) -> Searcher:
+    """Dependency: the searcher of the newest version committed by any writer
+    (this server, the CLI, a restore) before this request arrived."""
+    return termbase.searcher
 
 
 ReadySearcher = Annotated[Searcher, Depends(ready_searcher)]
+ReadyTermbase = Annotated[Termbase, Depends(ready_termbase)]
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     searcher: Searcher | None = None,
-    load: Callable[[], Searcher] | None = None,
+    load: Callable[[], Termbase] | None = None,
     background: bool = True,
 ) -> FastAPI:
-    """Build the app. Pass ``searcher`` (tests) or ``load``; default: the settings'
-    index, built from the bundled corpus if it does not exist yet."""
+    """Build the app. Pass ``searcher`` (a version already open: tests) or ``load``;
+    default: the settings' index, built from the bundled corpus if it does not
+    exist yet."""
     settings = settings or Settings()
 
-    def default_load() -> Searcher:
-        from glossa.runtime import open_searcher
-
-        return open_searcher(settings, build_if_missing=True)
+    def default_load() -> Termbase:
+        if searcher is not None:
+            return open_termbase(None, settings, searcher=searcher)
+        return open_termbase(None, settings, build_if_missing=True)
 
     def bulk_encoder(encoder):
         from glossa.runtime import build_encoder
 
         return build_encoder(settings, encoder)
 
-    service = SearchService(
-        (lambda: searcher) if searcher is not None else (load or default_load),
-        settings.reload_interval,
-        settings.store_config(),
-        bulk_encoder,
-    )
+    service = SearchService(load or default_load, bulk_encoder)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     gate = SearchGate(settings.search_queue, settings.search_timeout)
     lane = EncoderLane(settings.encoder_threads, max_batch=settings.query_batch)
@@ -179,7 +179,6 @@ def create_app(
     app.add_middleware(HttpHygiene)
     app.state.service = service
     app.state.gate = gate
-    app.state.recognition_modes = settings.recognition_modes
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 
@@ -196,7 +195,7 @@ def create_app(
     def hit_model(hit: SearchHit) -> models.Hit:
         return models.Hit(**hit.to_dict())
 
-    app.include_router(recognition_routes(ready_searcher, Json, ERRORS))
+    app.include_router(recognition_routes(ready_termbase, Json, ERRORS))
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -316,7 +315,7 @@ def create_app(
             },
             stale_reviews=[
                 models.StaleReview(id=other, decision=decision)
-                for other, decision in getattr(searcher, "stale_reviews", lambda _id: [])(entry_id)
+                for other, decision in searcher.stale_reviews(entry_id)
             ],  # fmt: skip
         )
 
@@ -390,19 +389,9 @@ def create_app(
             )  # fmt: skip
 
     async def write(function):
-        """Run one write on the writer thread; its failures as API errors."""
+        """Run one write on the writer thread (its failures answer by their kind)."""
         not_during_rebuild()
-        try:
-            return await service.write(function)
-        except ChangeError as exc:
-            raise ApiError(exc.status, CHANGE_CODES.get(exc.status, "conflict"), str(exc)) from exc
-        except IndexBusyError as exc:
-            raise ApiError(503, "busy", str(exc), headers={"Retry-After": "5"}) from exc
-        except IndexLoadError as exc:  # damaged on disk: the operator must act, not the client
-            raise ApiError(503, "index_damaged", without_paths(str(exc))) from exc
-        except WriteAbandoned as exc:  # the client left, or the server is stopping
-            raise ApiError(503, "busy", "the server is stopping; nothing was written",
-                           headers={"Retry-After": "5"}) from exc  # fmt: skip
+        return await service.write(function)
 
     async def change(request: Request, **kwargs) -> models.ChangeResult:
         """Apply a change set; if the client goes before it is committed, the
@@ -468,10 +457,7 @@ def create_app(
     def rebuild(searcher: ReadySearcher) -> models.RebuildStarted:
         """Re-embed every entry in the background; searches keep being answered from
         the current index, which is swapped for the new one when it is complete."""
-        try:
-            started = service.start_rebuild()
-        except ChangeError as exc:
-            raise ApiError(exc.status, "conflict", str(exc)) from exc
+        started = service.start_rebuild()
         if not started:
             raise ApiError(409, "conflict", "a rebuild is already running; see /stats")
         return models.RebuildStarted(

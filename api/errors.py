@@ -9,10 +9,25 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from glossa.corpus.importers import unstorable
-from glossa.search.searcher import GraphNotReady, QueryError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from glossa.errors import ErrorKind, GlossaError
+
 log = logging.getLogger("glossa.api")
+RETRY = {"Retry-After": "5"}
+# The one place an error's kind becomes an HTTP answer: (status, code, headers).
+STATUS: dict[ErrorKind, tuple[int, str, dict[str, str] | None]] = {
+    ErrorKind.INVALID: (400, "invalid_parameter", None),
+    ErrorKind.UNPROCESSABLE: (422, "invalid_parameter", None),
+    ErrorKind.NOT_FOUND: (404, "not_found", None),
+    ErrorKind.CONFLICT: (409, "conflict", None),
+    ErrorKind.TOO_LARGE: (413, "body_too_large", None),
+    ErrorKind.UNSUPPORTED: (409, "unsupported", None),
+    ErrorKind.BUSY: (503, "busy", RETRY),
+    ErrorKind.NOT_READY: (503, "not_ready", RETRY),
+    ErrorKind.DAMAGED: (503, "index_damaged", None),
+    ErrorKind.UNAVAILABLE: (503, "unavailable", RETRY),
+}
 
 
 class ApiError(Exception):
@@ -58,6 +73,14 @@ def error_response(
     return JSONResponse(status_code=status, content=body, headers=headers)
 
 
+def glossa_error_response(exc: GlossaError) -> JSONResponse:
+    """A library error as the API answers it: its kind's status and code; the
+    message without the server's paths (it tells the fix, not where the files are)."""
+    status, code, headers = STATUS[exc.kind]
+    message = without_paths(str(exc))
+    return error_response(status, code, message, exc.parameter, headers)
+
+
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     first = exc.errors()[0] if exc.errors() else {}
     if first.get("type") == "json_invalid":  # its location is a character offset, not a field
@@ -84,13 +107,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.parameter, exc.headers)
 
-    @app.exception_handler(QueryError)
-    async def _query_error(_request: Request, exc: QueryError) -> JSONResponse:
-        return error_response(400, "invalid_parameter", str(exc), exc.parameter)
-
-    @app.exception_handler(GraphNotReady)
-    async def _graph_not_ready(_request: Request, exc: GraphNotReady) -> JSONResponse:
-        return error_response(503, "not_ready", str(exc), headers={"Retry-After": "5"})
+    @app.exception_handler(GlossaError)
+    async def _glossa_error(_request: Request, exc: GlossaError) -> JSONResponse:
+        return glossa_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -16,31 +16,21 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from glossa.api import models
 from glossa.api.admission import admitted
-from glossa.recognition import Recognizer
-from glossa.recognition.termbase_qa import check_termbase
 from glossa.recognition.translation_qa import check_segment
-from glossa.search.searcher import Searcher
 
-
-def recognizer_for(request: Request, searcher: Searcher) -> Recognizer:
-    """The recognizer of ``searcher``'s version, kept on the app between requests
-    so a write costs only the automata of the segments it adds."""
-    current: Recognizer | None = getattr(request.app.state, "recognizer", None)
-    modes = getattr(request.app.state, "recognition_modes", None)
-    recognizer = Recognizer(searcher, modes=modes) if current is None else current.follow(searcher)
-    request.app.state.recognizer = recognizer
-    return recognizer
+from glossa.termbase import Termbase
 
 
 def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) -> APIRouter:
-    """The routes, given the app's dependencies: ``ready`` (the loaded Searcher,
-    or 503) and ``json_body`` (415 for a body that is not JSON)."""
+    """The routes, given the app's dependencies: ``ready`` (the loaded Termbase,
+    or 503) and ``json_body`` (415 for a body that is not JSON). Each version's
+    recognizer is the termbase's, built once however many requests ask at once."""
     router = APIRouter(tags=["text"])
 
     @router.post("/recognize", response_model=models.RecognitionOut, responses=errors,
                  dependencies=[json_body])  # fmt: skip
     async def recognize(
-        request: Request, searcher: Annotated[Searcher, Depends(ready)], body: models.RecognizeIn
+        request: Request, termbase: Annotated[Termbase, Depends(ready)], body: models.RecognizeIn
     ) -> models.RecognitionOut:
         """The termbase's terms in a text, in any of their forms (inflected words
         through a lemmatiser; acronyms and very short terms as written), longest
@@ -50,7 +40,7 @@ def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) 
         the text's phrases, so it waits for the encoder like a search (503 with
         Retry-After when too many are waiting)."""
         started = time.perf_counter()
-        recognizer = recognizer_for(request, searcher)
+        recognizer = await run_in_threadpool(termbase.recognizer)
 
         def run():
             return recognizer.recognize(body.text, body.lang, body.target, body.mode,
@@ -68,25 +58,24 @@ def recognition_routes(ready: Callable[..., Any], json_body: Any, errors: dict) 
     @router.post("/qa/translation", response_model=models.TranslationQaOut, responses=errors,
                  dependencies=[json_body])  # fmt: skip
     def translation_qa(
-        request: Request,
-        searcher: Annotated[Searcher, Depends(ready)],
+        termbase: Annotated[Termbase, Depends(ready)],
         body: models.TranslationQaIn,
     ) -> models.TranslationQaOut:
         """Terminology check of one translated segment: each source term with its
         approved target equivalents and whether one is used (in any of its
         forms), the deprecated or superseded target terms used, and the target
         terms whose concept no source term has."""
-        found = check_segment(recognizer_for(request, searcher), body.source, body.target,
+        found = check_segment(termbase.recognizer(), body.source, body.target,
                               body.source_lang, body.target_lang)  # fmt: skip
         return models.TranslationQaOut(**found.to_dict())
 
     @router.get("/qa/termbase", response_model=models.TermbaseReport, responses=errors)
     def termbase_qa(
-        searcher: Annotated[Searcher, Depends(ready)],
+        termbase: Annotated[Termbase, Depends(ready)],
         limit: Annotated[int, Query(ge=1, le=1000, description="findings listed per check")] = 50,
     ) -> models.TermbaseReport:
         """Termbase QA: every check's count over the whole termbase and its first
         findings (qSKOS / VocBench-style integrity checks over Glossa's concepts)."""
-        return models.TermbaseReport(**check_termbase(searcher, limit=limit).to_dict())
+        return models.TermbaseReport(**termbase.check_termbase(limit).to_dict())
 
     return router

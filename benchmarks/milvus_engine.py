@@ -76,7 +76,8 @@ def publish_step(index: Path, out: Path, uri: str) -> dict:
 
 def measure(out: Path, uri: str, size: int) -> dict:
     from glossa.indexer.engine_changes import engine_changes
-    from glossa.search.engine_searcher import EngineSearcher
+    from glossa.search.published_reader import PublishedReader
+    from glossa.search.searcher import Searcher
 
     figures: dict = {"rss_start_mb": rss_mb()}
     count = query_count(size)
@@ -84,7 +85,7 @@ def measure(out: Path, uri: str, size: int) -> dict:
     vectors = dict(zip(queries, HashingEncoder().encode_queries(queries), strict=True))
     gc.collect()
     started = time.perf_counter()
-    searcher = EngineSearcher(out, PrecomputedEncoder(vectors), store(uri))
+    searcher = Searcher(PublishedReader(out, store(uri)), PrecomputedEncoder(vectors))
     figures["cold_load_s"] = time.perf_counter() - started
     figures["rss_after_load_mb"] = rss_mb()
     for mode in ("dense", "lexical", "hybrid"):
@@ -96,7 +97,7 @@ def measure(out: Path, uri: str, size: int) -> dict:
             times.append((time.perf_counter() - t) * 1000)
         figures[f"{mode}_p50_ms"] = percentile(times, 50)
         figures[f"{mode}_p99_ms"] = percentile(times, 99)
-    serial = EngineSearcher(out, PrecomputedEncoder(vectors), store(uri), engine_calls=1)
+    serial = Searcher(PublishedReader(out, store(uri), engine_calls=1), PrecomputedEncoder(vectors))
     times = []
     for q in queries:
         t = time.perf_counter()

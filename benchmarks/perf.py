@@ -145,11 +145,13 @@ def child_encoders(quick: bool) -> dict:
 
 
 def child_searcher(quick: bool) -> dict:
-    from glossa.runtime import make_encoder, open_searcher
+    from glossa.runtime import make_encoder
     from glossa.settings import Settings
+    from glossa.termbase import open_termbase
 
     settings = Settings(query_cache_size=0)
-    searcher = open_searcher(settings, build_if_missing=True, encoder=make_encoder(settings))
+    searcher = open_termbase(None, settings, build_if_missing=True,
+                             encoder=make_encoder(settings)).searcher
     queries = gold_queries()
     out = {}
     for mode in ("dense", "lexical", "hybrid"):
@@ -161,7 +163,7 @@ def child_searcher(quick: bool) -> dict:
             searcher.search(q, k=10, mode=mode)
             times.append((time.perf_counter() - t) * 1000)
         out[mode] = summary(times)
-    cached = open_searcher(Settings(), encoder=make_encoder(Settings()))
+    cached = open_termbase(None, Settings(), encoder=make_encoder(Settings())).searcher
     cached.search(SHORT_QUERY)
     times = []
     for _ in range(100):

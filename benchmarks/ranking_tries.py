@@ -23,20 +23,20 @@ from pathlib import Path
 import numpy as np
 from glossa.indexer.build import build_index
 from glossa.search.evaluation import evaluate_grouped, load_beir, searcher_run
-from glossa.search.fusion import by_concept
+from glossa.search.local_reader import LocalReader
 from glossa.search.searcher import Searcher
 
 from benchmarks.common import write_results
 from benchmarks.quality import GOLD
 
 
-class Feedback(Searcher):
-    """The default searcher with Rocchio feedback on the dense list."""
+class Feedback(LocalReader):
+    """The default reader with Rocchio feedback on the dense list."""
 
     prf, prf_depth, names = 0.0, 3, False
 
-    def _dense_ranked(self, vectors, n, masks, langs=None, sources=None):
-        dense = super()._dense_ranked(vectors, n, masks, langs, sources)
+    def dense(self, vectors, n, scope, scoring):
+        dense = super().dense(vectors, n, scope, scoring)
         if self.prf <= 0:
             return dense
         feedback = []
@@ -46,22 +46,32 @@ class Feedback(Searcher):
                             if len(rows) else np.zeros(vectors.shape[1], np.float32))  # fmt: skip
         queries = vectors + self.prf * np.stack(feedback)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-        return super()._dense_ranked(queries.astype(np.float32), n, masks, langs, sources)
+        return super().dense(queries.astype(np.float32), n, scope, scoring)
 
 
-class SameLanguageToo(Searcher):
+class _WholeConcept:
+    def __init__(self, reader: LocalReader, scope) -> None:
+        self._reader, self._scope, self._graph = reader, scope, reader.graph
+
+    def linked(self, rows):
+        return {r: [m for m in self._graph.members(r) if m != r] for r in rows}
+
+    def allowed(self, rows):
+        return {r for r in rows if self._reader.allowed(r, self._scope.masks)}
+
+    def still_valid(self) -> bool:
+        return True  # no writes during a benchmark
+
+
+class SameLanguageToo(LocalReader):
     """Concept-first ranking along the whole concept, same language included."""
 
-    def _by_concept(self, ranked, masks):
-        graph = self.graph
-        return by_concept(ranked, lambda rows: {r: [m for m in graph.members(r) if m != r]
-                                                for r in rows},
-                          lambda rows: {r for r in rows if self._allowed(r, masks)},
-                          self.concept_depth)  # fmt: skip
+    def concept_view(self, scope):
+        return _WholeConcept(self, scope)
 
 
 TRIES = [
-    ("default", Searcher, {}),
+    ("default", LocalReader, {}),
     ("prf 0.3/3", Feedback, {"prf": 0.3}),
     ("prf 0.6/1", Feedback, {"prf": 0.6, "prf_depth": 1}),
     ("prf 0.5/3 names", Feedback, {"prf": 0.5, "names": True}),
@@ -85,10 +95,11 @@ def main() -> None:
             index = Path(tmp) / path.name
             build_index(dataset.corpus, encoder, index)
             for name, kind, attributes in TRIES:
-                searcher = kind.open(index, encoder)
-                searcher.wait_for_graph = True
+                reader = kind.open(index, encoder.model_name, encoder.dimension)
+                reader.wait_for_graph = True
                 for key, value in attributes.items():
-                    setattr(searcher, key, value)
+                    setattr(reader, key, value)
+                searcher = Searcher(reader, encoder)
                 run = searcher_run(searcher, dataset.queries, "hybrid")
                 ndcg = evaluate_grouped(name, dataset, run).to_dict()["overall"]["ndcg@10"]
                 results.setdefault(name, {})[title] = round(ndcg, 4)

@@ -313,8 +313,8 @@ def semantic_gold() -> dict:
 
     from glossa.recognition import Recognizer
 
-    from glossa.runtime import open_searcher
     from glossa.settings import Settings
+    from glossa.termbase import open_termbase
 
     gold = Path(__file__).resolve().parent / "gold" / "beir"
     queries = [json.loads(line) for line in (gold / "queries.jsonl").open(encoding="utf-8")]
@@ -324,7 +324,8 @@ def semantic_gold() -> dict:
         if int(grade) > 0:
             relevant.setdefault(qid, set()).add(doc)
     with tempfile.TemporaryDirectory() as tmp:
-        searcher = open_searcher(Settings(index_dir=Path(tmp) / "idx"), build_if_missing=True)
+        searcher = open_termbase(None, Settings(index_dir=Path(tmp) / "idx"),
+                                 build_if_missing=True).searcher
         searcher.wait_for_graph = True
         recognizer = Recognizer(searcher)
         found: dict[str, list[tuple[float, bool]]] = {}  # per query: (score, right?) of matches

@@ -167,7 +167,7 @@ def measure(size: int, path: Path) -> dict:
     gc.collect()
     started = time.perf_counter()
     loaded = load_index_dir(path)
-    searcher = Searcher(loaded, encoder)
+    searcher = Searcher.of_index(loaded, encoder)
     out["cold_load_s"] = time.perf_counter() - started
     out["rss_after_load_mb"] = rss_mb()
     # the graph: built on first use up to 20k entries, on a background thread above
@@ -240,8 +240,8 @@ STEPS = {
     "write deletes": ("glossa.indexer.store.updates", "write_deletes"),
     "merge": ("glossa.indexer.store.updates", "merge_segments"),
     "commit manifest + gc": ("glossa.indexer.store.updates", "write_manifest"),
-    "searcher: advance graph": ("glossa.search.searcher.Searcher", "_advance_graph"),
-    "searcher: other state": ("glossa.search.searcher.Searcher", "__init__"),
+    "reader: advance graph": ("glossa.search.local_reader", "advance_graph"),
+    "reader: other state": ("glossa.search.local_reader.LocalReader", "__init__"),
 }
 
 
@@ -255,7 +255,7 @@ def write_steps(path: Path, current, searcher, encoder, entries) -> dict:
     spent: dict[str, float] = dict.fromkeys(STEPS, 0.0)
     originals = []
     for label, (module, name) in STEPS.items():
-        owner_path, _, attr = module.rpartition(".") if module.endswith("Searcher") else (
+        owner_path, _, attr = module.rpartition(".") if module.endswith("Reader") else (
             module, "", "")  # fmt: skip
         owner = (getattr(importlib.import_module(owner_path), attr) if attr
                  else importlib.import_module(module))  # fmt: skip
@@ -282,7 +282,7 @@ def write_steps(path: Path, current, searcher, encoder, entries) -> dict:
             setattr(owner, name, function)
     n = len(entries)
     steps = {label: ms / n for label, ms in spent.items()}
-    steps["searcher: other state"] -= steps["searcher: advance graph"]
+    steps["reader: other state"] -= steps["reader: advance graph"]
     steps["total"] = total / n
     return steps
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from glossa.errors import ErrorKind, GlossaError
+
 
 def place(source: str, line: int) -> str:
     """``file:line``, or the file alone when the line is 0 (the file as a whole)."""
     return f"{source}:{line}" if line else source
 
 
-class CorpusError(ValueError):
+class CorpusError(GlossaError, ValueError):
     """Bad glossary input. ``line`` is 1-based; 0 means the file as a whole."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, source: str, line: int, reason: str) -> None:
         self.source, self.line, self.reason = source, line, reason

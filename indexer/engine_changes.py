@@ -116,7 +116,7 @@ def engine_changes(
         manifest, arrays = load_engine_dir(path)
         if encoder is not None and encoder.model_name != manifest.model:
             raise ChangeError(f"the index was embedded with {manifest.model}, not "
-                              f"{encoder.model_name}", 409)  # fmt: skip
+                              f"{encoder.model_name}")  # fmt: skip
         collection = EngineCollection.of(store, manifest)
         touched = [e.id for e in add] + [e.id for e in update] + list(delete)
         stored = collection.fetch(touched, ["entry", "links"])

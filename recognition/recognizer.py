@@ -76,10 +76,6 @@ class Recognizer:
     ) -> None:
         """``modes``: the default match mode per language (else inflected where a
         lemmatiser covers the language, exact elsewhere)."""
-        if not hasattr(getattr(searcher, "index", None), "segments"):
-            raise RecognitionError(
-                "recognition reads a local index; run it on the index this one was "
-                "published from", "index")  # fmt: skip
         self.searcher = searcher
         self.index = searcher.index
         self.modes = dict(previous.modes if previous is not None and modes is None else modes or {})

@@ -5,7 +5,8 @@ It reads what the write path (``indexer``) stored, with the same text analysis
 below imports it.
 """
 
+from glossa.search.errors import QueryError
 from glossa.search.results import SearchHit, SearchResponse
-from glossa.search.searcher import QueryError, Searcher
+from glossa.search.searcher import Searcher
 
 __all__ = ["QueryError", "SearchHit", "SearchResponse", "Searcher"]

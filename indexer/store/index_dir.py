@@ -57,6 +57,8 @@ from glossa.indexer.store.segments import (
 from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from glossa.errors import ErrorKind, GlossaError
+
 FORMAT_VERSION = 4  # 4: segments carry lookup.npz (entries read on demand)
 MANIFEST = "manifest.json"
 PREVIOUS = "manifest.previous.json"
@@ -66,8 +68,10 @@ PSEUDO = "pseudo.npy"
 ENTRIES = "entries.jsonl"  # inside each segment (and at the top of a format-2 index)
 
 
-class IndexLoadError(RuntimeError):
+class IndexLoadError(GlossaError, RuntimeError):
     """The index directory is missing, damaged, or does not fit the settings."""
+
+    kind = ErrorKind.DAMAGED
 
 
 class Manifest(BaseModel):
@@ -566,8 +570,12 @@ def load_index_dir(
 def _load(
     path: Path, manifest: Manifest, store: StoreConfig, reuse: LoadedIndex | None, *, verify: bool
 ) -> LoadedIndex:
+    # the deletes file each held segment had *in the held version*: a segment object
+    # is carried across versions, so its own ``info`` names the deletes it was first
+    # loaded with, and a restore back to that name must not reuse a later mask
     held = {} if reuse is None or reuse.path != path else {
-        s.info.name: (s, d, s.info.deletes) for s, d in zip(reuse.segments, reuse.dead, strict=True)
+        s.info.name: (s, d, info.deletes)
+        for s, d, info in zip(reuse.segments, reuse.dead, reuse.manifest.segments, strict=True)
     }  # fmt: skip
     segments, dead = [], []
     for info in manifest.segments:

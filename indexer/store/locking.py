@@ -17,11 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from glossa.errors import ErrorKind, GlossaError
+
 DEFAULT_TIMEOUT = 120.0
 
 
-class IndexBusyError(RuntimeError):
+class IndexBusyError(GlossaError, RuntimeError):
     """Another writer has held the index for longer than we are willing to wait."""
+
+    kind = ErrorKind.BUSY
 
 
 def lock_path(index_dir: Path) -> Path:

@@ -41,6 +41,8 @@ from glossa.indexer.store.vectors import (
     checked_vectors,
 )
 
+from glossa.errors import ErrorKind, GlossaError
+
 FILE_NAME = "vectors.milvus.json"
 INSERT_BATCH = 5000  # rows per insert call: well under Milvus's 64 MB gRPC message limit
 QUERY_BATCH = 4096
@@ -54,8 +56,10 @@ MAX_SOURCE, MAX_LANG = 512, 16
 READ_CONSISTENCY = "Session"
 
 
-class VectorStoreUnavailable(ConnectionError):
+class VectorStoreUnavailable(GlossaError, ConnectionError):
     """The vector store cannot be reached; the message says where and what to do."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 _CLIENTS: dict[str, Any] = {}

@@ -48,6 +48,8 @@ from glossa.indexer.store.postings import K1, B
 from glossa.indexer.store.updates import ChangeError
 from glossa.indexer.store.vectors import StoreConfig
 
+from glossa.errors import ErrorKind
+
 if TYPE_CHECKING:
     from glossa.indexer.store.engine_dir import EngineManifest
 
@@ -67,7 +69,7 @@ class PayloadTooLarge(ChangeError):
     """An entry whose JSON does not fit a Milvus VARCHAR even compressed."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, 413)
+        super().__init__(message, ErrorKind.TOO_LARGE)
 
 
 def _base36(value: int, digits: int) -> str:

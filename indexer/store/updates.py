@@ -58,16 +58,20 @@ from glossa.indexer.store.segments import (
 )
 from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig, choose_kind
 
+from glossa.errors import ErrorKind, GlossaError
+
 MERGE_BASE = 4  # size classes are powers of this; this many segments of one class merge
 
 
-class ChangeError(ValueError):
+class ChangeError(GlossaError, ValueError):
     """A change that contradicts the index (adding an existing id, updating or
-    deleting a missing one). ``status`` is the HTTP status that fits."""
+    deleting a missing one). ``kind`` says which (a conflict by default)."""
 
-    def __init__(self, message: str, status: int = 409, ids: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.status, self.ids = status, tuple(ids)
+    def __init__(
+        self, message: str, kind: ErrorKind = ErrorKind.CONFLICT, ids: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message, kind=kind)
+        self.ids = tuple(ids)
 
 
 @dataclass(frozen=True)
@@ -107,11 +111,11 @@ def plan(
     seen: set[str] = set()
     repeated = sorted({i for i in touched if i in seen or seen.add(i)})
     if repeated:
-        raise ChangeError(f"ids named more than once in one change: {_names(repeated)}", 409)
+        raise ChangeError(f"ids named more than once in one change: {_names(repeated)}", ErrorKind.CONFLICT)
     rows = {i: index.row_of(i) for i in touched}
     missing = [i for i in [e.id for e in update] + list(delete) if rows[i] is None]
     if missing:
-        raise ChangeError(f"no entry with id {_names(missing)}", 404, missing)
+        raise ChangeError(f"no entry with id {_names(missing)}", ErrorKind.NOT_FOUND, missing)
     replace: dict[str, Entry] = {e.id: e for e in update}
     added, unchanged, conflicts = [], [], []
     for entry in add:
@@ -128,7 +132,7 @@ def plan(
         raise ChangeError(
             f"entries already exist with id {_names(conflicts)}; update them instead "
             "(glossa update / PUT /entries/{id}, or glossa add --upsert)",
-            409,
+            ErrorKind.CONFLICT,
             conflicts,
         )
     updated = [e for i, e in replace.items() if index.entry(rows[i]) != e]
@@ -144,7 +148,7 @@ def plan(
         generation=0,
     )
     if report.count == 0:
-        raise ChangeError("this change would leave the index empty; an index needs entries", 422)
+        raise ChangeError("this change would leave the index empty; an index needs entries", ErrorKind.UNPROCESSABLE)
     return updated + added, gone, report
 
 
@@ -418,7 +422,7 @@ def optimize(path: Path, *, store: StoreConfig = FAISS_STORE) -> LoadedIndex:
 
 def check_decision(decision: str) -> None:
     if decision not in DECISIONS:
-        raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", 422)
+        raise ChangeError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}", ErrorKind.UNPROCESSABLE)
 
 
 def reviewed(
@@ -432,18 +436,19 @@ def reviewed(
     but could not apply would say one thing and do another."""
     for entry_id, entry in found.items():
         if entry is None:
-            raise ChangeError(f"unknown entry id {entry_id!r}", 404)
+            raise ChangeError(f"unknown entry id {entry_id!r}", ErrorKind.NOT_FOUND)
     lang_a, lang_b = found[a].lang, found[b].lang  # type: ignore[union-attr]
     if lang_a == lang_b:
         raise ChangeError(f"{a} and {b} are both {lang_a!r}: equivalents link different languages",
-                          422)  # fmt: skip
+                          ErrorKind.UNPROCESSABLE)  # fmt: skip
     concept = found[a].concept  # type: ignore[union-attr]
     if concept and concept == found[b].concept:  # type: ignore[union-attr]
         if decision == "accepted":
             return None  # already one concept: nothing to record
         raise ChangeError(
             f"{a} and {b} are one concept their source declares ({concept!r}): a review cannot "
-            "split it; change the concept id in the source glossary and import it again", 409,
+            "split it; change the concept id in the source glossary and import it again",
+            ErrorKind.CONFLICT,
         )  # fmt: skip
     review = Review(a, b, decision, content_digest(found[a]), content_digest(found[b]))  # type: ignore[arg-type]
     mirrored = Review(b, a, decision, review.b_content, review.a_content)

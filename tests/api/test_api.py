@@ -9,6 +9,8 @@ from glossa.api.app import create_app
 from glossa.indexer.build import build_index
 from glossa.search.searcher import Searcher
 
+from glossa.settings import Settings
+from glossa.termbase import open_termbase
 from tests.fakes import FakeEncoder
 
 
@@ -200,7 +202,7 @@ def test_health_is_ready_only_once_loaded(tmp_path, bundled_entries):
 
     def slow_load():
         gate.wait(10)
-        return Searcher.open(tmp_path / "idx", encoder)
+        return open_termbase(None, Settings(), searcher=Searcher.open(tmp_path / "idx", encoder))
 
     app = create_app(load=slow_load, background=True)
     with TestClient(app) as c:

@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from glossa.api.app import create_app
 from glossa.indexer.publish import publish
-from glossa.search.engine_searcher import EngineSearcher
+from glossa.search.published_reader import PublishedReader
+from glossa.search.searcher import Searcher
 
 from glossa.settings import Settings
 
@@ -28,7 +29,7 @@ def served(tmp_path, real_index_dir, real_encoder, milvus_store):
     out = tmp_path / "published"
     publish(real_index_dir, out, milvus_store)
     settings = Settings(index_dir=out, admin_token=TOKEN, milvus_uri=milvus_store.milvus_uri)
-    searcher = EngineSearcher(out, real_encoder, milvus_store)
+    searcher = Searcher(PublishedReader(out, milvus_store), real_encoder)
     with TestClient(create_app(settings, searcher=searcher)) as client:
         yield client
 

@@ -19,6 +19,8 @@ from glossa.indexer.build import build_index
 from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir, read_manifest
 from glossa.search.searcher import Searcher
 
+from glossa.settings import Settings
+from glossa.termbase import open_termbase
 from tests.fakes import FakeEncoder
 
 
@@ -30,7 +32,8 @@ def test_a_rebuild_embeds_with_the_bulk_encoder_and_keeps_the_query_encoder_free
     searcher = Searcher.open(tmp_path / "index", query_encoder)
     chosen = []
     service = SearchService(
-        lambda: searcher, bulk_encoder=lambda encoder: chosen.append(encoder) or bulk
+        lambda: open_termbase(None, Settings(), searcher=searcher),
+        bulk_encoder=lambda encoder: chosen.append(encoder) or bulk,
     )
     service.start(background=False)
     try:
@@ -48,7 +51,9 @@ def test_a_rebuild_embeds_with_the_bulk_encoder_and_keeps_the_query_encoder_free
 def test_without_a_bulk_encoder_a_rebuild_uses_the_query_encoder(tmp_path, bundled_entries):
     encoder = FakeEncoder()
     build_index(bundled_entries[:10], encoder, tmp_path / "index")
-    service = SearchService(lambda: Searcher.open(tmp_path / "index", encoder))
+    service = SearchService(
+        lambda: open_termbase(None, Settings(), searcher=Searcher.open(tmp_path / "index", encoder))
+    )
     service.start(background=False)
     try:
         before = len(encoder.texts)
@@ -69,14 +74,14 @@ def test_writes_are_embedded_in_short_calls_however_long_the_entries():
 
 def _service_on(tmp_path, entries, encoder):
     build_index(entries, encoder, tmp_path / "index")
-    service = SearchService(lambda: Searcher.open(tmp_path / "index", encoder))
+    service = SearchService(
+        lambda: open_termbase(None, Settings(), searcher=Searcher.open(tmp_path / "index", encoder))
+    )
     service.start(background=False)
     return service
 
 
-NEW = [
-    Entry(f"de-new-{i}", f"Neuer Begriff {i}", "Lang. " * 200, "de", "api") for i in range(40)
-]
+NEW = [Entry(f"de-new-{i}", f"Neuer Begriff {i}", "Lang. " * 200, "de", "api") for i in range(40)]
 
 
 def test_a_write_whose_client_left_is_abandoned_before_its_commit(tmp_path, bundled_entries):

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from glossa.api.app import create_app
 from glossa.corpus.entry import Entry
+from glossa.indexer.store.index_dir import read_manifest
 from glossa.indexer.store.updates import apply_changes
 from glossa.search.searcher import Searcher
 
@@ -218,6 +219,32 @@ def test_changes_by_another_process_are_picked_up(writable, real_encoder):
         assert time.monotonic() < deadline, "the server never reloaded the index"
         time.sleep(0.05)
     assert client.get("/stats").json()["count"] == 235
+
+
+def test_every_commit_by_any_writer_is_seen_by_the_next_request(writable, real_encoder):
+    """No polling: a request that arrives after a commit (the CLI's add, restore,
+    delete, optimize) is answered from it, and the server's own writes go on
+    after a restore (it used to answer 503 'index_damaged' for a healthy index)."""
+    from glossa.indexer.store.updates import optimize
+    from glossa.indexer.store.versions import restore_version
+
+    client, index = writable
+    entry = Entry(**{**CES_DE, "aliases": tuple(CES_DE["aliases"]), "source": "cli"})
+    apply_changes(index, real_encoder, add=[entry])  # what `glossa add` does
+    assert client.get("/entries/de-ces").status_code == 200
+    assert client.get("/stats").json()["count"] == 235
+    apply_changes(index, None, delete=["de-ces"])  # `glossa delete`
+    assert client.get("/entries/de-ces").status_code == 404
+    restore_version(index)  # `glossa restore`: the version holding de-ces again
+    assert client.get("/entries/de-ces").status_code == 200
+    assert client.get("/health").json()["status"] == "ready"
+    body = {k: v for k, v in CES_DE.items() if k != "id"} | {"term": "Kundenaufwand"}
+    changed = client.put("/entries/de-ces", json=body, headers=AUTH)
+    assert changed.status_code == 200, changed.text
+    optimize(index)  # `glossa optimize`: rows renumbered under the server
+    top = client.get("/search", params={"q": "Kundenaufwand", "k": 1, "lang": "de"}).json()
+    assert top["hits"][0]["id"] == "de-ces" and top["hits"][0]["term"] == "Kundenaufwand"
+    assert client.get("/stats").json()["generation"] == read_manifest(index).generation
 
 
 def test_live_server_write_over_http(writable):

@@ -37,7 +37,7 @@ def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entr
     encoder = FakeEncoder()
     out = tmp_path / "idx"
     build_index(bundled_entries[:150], encoder, out)
-    searcher = Searcher(load_index_dir(out), encoder)
+    searcher = Searcher.of_index(load_index_dir(out), encoder)
     assert searcher.equivalents(bundled_entries[0].id) is not None  # builds the graph
     graph = searcher.graph
     for step in range(9):  # enough writes for merges to renumber rows
@@ -54,7 +54,7 @@ def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entr
                                        delete=[bundled_entries[60 + step].id],
                                        current=searcher.index)  # fmt: skip
         searcher = searcher.with_index(loaded)
-        assert searcher.graph is graph and searcher.graph_ready  # advanced, not rebuilt
+        assert searcher.graph is graph and searcher.reader.graph_ready  # advanced, not rebuilt
     assert graph.generation == 9 and len(searcher.index.segments) < 9
     langs, live = physical_rows(searcher.index)
     fresh = EquivalenceGraph.over(

@@ -27,7 +27,7 @@ def test_a_review_applies_until_a_side_changes_then_it_is_stale(tmp_path):
     assert changed
     (review,) = loaded.reviews
     assert review.a_content == content_digest(CES_DE) and review.b_content == content_digest(NPS_ES)
-    searcher = Searcher(loaded, encoder)
+    searcher = Searcher.of_index(loaded, encoder)
     assert [(e.hit.id, e.status) for e in searcher.equivalents("de-ces")] == [("es-nps", "accepted")]
     assert searcher.stale_reviews("de-ces") == []
     # the id reused for something else: the acceptance is not applied, and says so
@@ -39,7 +39,7 @@ def test_a_review_applies_until_a_side_changes_then_it_is_stale(tmp_path):
     assert searcher.stale_reviews("es-nps") == [("de-ces", "accepted")]
     # reviewing the pair again binds the decision to what is there now
     loaded, changed = record_review(path, "de-ces", "es-nps", "rejected")
-    assert changed and Searcher(loaded, encoder).stale_reviews("de-ces") == []
+    assert changed and Searcher.of_index(loaded, encoder).stale_reviews("de-ces") == []
 
 
 def test_decisions_recorded_before_digests_stay_bound_to_the_ids():

@@ -18,6 +18,8 @@ from glossa.indexer.store.index_dir import load_index_dir
 from glossa.indexer.store.updates import apply_changes
 from glossa.search.searcher import Searcher
 
+from glossa.settings import Settings
+from glossa.termbase import open_termbase
 from tests.fakes import FakeEncoder
 
 
@@ -106,7 +108,7 @@ def test_a_write_that_slips_in_before_the_commit_is_carried_under_the_lock(
 def test_the_servers_rebuild_keeps_a_cli_write_made_meanwhile(index, bundled_entries):
     encoder = PausingEncoder()
     searcher = Searcher.open(index, encoder)
-    service = SearchService(lambda: searcher)
+    service = SearchService(lambda: open_termbase(None, Settings(), searcher=searcher))
     service.start(background=False)
     try:
         assert service.start_rebuild()

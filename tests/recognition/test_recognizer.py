@@ -171,20 +171,6 @@ def test_a_write_is_seen_and_reuses_the_automata_of_shared_segments(tmp_path):
     assert [(m.id, m.match) for m in found.matches] == [("pl-aht", "inflected")]  # pl-cs deleted
 
 
-def test_a_published_index_is_refused_with_the_way_out(searcher):
-    from types import SimpleNamespace
-
-    from glossa.recognition.termbase_qa import check_termbase
-
-    published = SimpleNamespace(
-        index=SimpleNamespace(), languages=["pl"]
-    )  # no segments, no entries
-    with pytest.raises(RecognitionError, match="local index"):
-        Recognizer(published)
-    with pytest.raises(RecognitionError, match="local index"):
-        check_termbase(published)
-
-
 def test_a_language_mode_setting_is_the_default_and_a_request_overrides_it(searcher):
     prefix = Recognizer(searcher, modes={"pl": "prefix"})
     assert prefix.recognize("obsługami klientela", lang="pl").matches[0].match == "fuzzy"

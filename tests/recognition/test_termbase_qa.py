@@ -38,7 +38,7 @@ def test_every_check_finds_its_case(tmp_path):
     encoder = FakeEncoder()
     build_index(TERMBASE, encoder, tmp_path / "idx")
     loaded, _ = record_review(tmp_path / "idx", "pl-x", "zh-x", "accepted")
-    report = check_termbase(Searcher(loaded, encoder))
+    report = check_termbase(Searcher.of_index(loaded, encoder))
     found = {name: check.items for name, check in report.checks.items()}
     assert [i["entries"] for i in found["homonyms"]] == [["pl-q1", "pl-q2"]]
     duplicates = sorted(i["entries"] for i in found["duplicate_concepts"])

@@ -10,15 +10,16 @@ import dataclasses
 import json
 
 import pytest
+from glossa.api.errors import STATUS
 from glossa.corpus.entry import Entry
 from glossa.indexer.engine_changes import engine_changes
 from glossa.indexer.publish import publish
 from glossa.indexer.store.engine_dir import ENGINE_FILE, load_engine_dir
 from glossa.indexer.store.milvus_engine import EngineCollection
 from glossa.indexer.store.updates import ChangeError
-from glossa.search.engine_searcher import EngineSearcher
 from glossa.search.evaluation import evaluate_run, load_beir
-from glossa.search.searcher import QueryError
+from glossa.search.published_reader import PublishedReader
+from glossa.search.searcher import QueryError, Searcher
 from typer.testing import CliRunner
 
 from benchmarks.gold.build import BEIR_DIR
@@ -38,7 +39,7 @@ def engine_dir(tmp_path_factory, real_index_dir, milvus_store):
 
 @pytest.fixture(scope="module")
 def engine(engine_dir, real_encoder, milvus_store):
-    return EngineSearcher(engine_dir, real_encoder, milvus_store)
+    return Searcher(PublishedReader(engine_dir, milvus_store), real_encoder)
 
 
 def test_the_local_directory_holds_no_entry(engine_dir, real_searcher):
@@ -119,7 +120,7 @@ def test_republishing_swaps_the_collection_and_drops_the_old_one(
     assert first != second
     client = EngineCollection.open(milvus_store, second, 384, "FLAT")._client
     assert not client.has_collection(first) and client.has_collection(second)
-    assert EngineSearcher(out, real_encoder, milvus_store).search("NPS", 1)
+    assert Searcher(PublishedReader(out, milvus_store), real_encoder).search("NPS", 1)
     EngineCollection.drop(milvus_store, second)
 
 
@@ -130,8 +131,8 @@ GERMAN_CES = Entry(
 )  # fmt: skip
 
 
-def stored_links_are_current(searcher: EngineSearcher, ids: list[str]) -> None:
-    stored = searcher.collection.fetch(ids, ["links"])
+def stored_links_are_current(searcher: Searcher, ids: list[str]) -> None:
+    stored = searcher.reader.collection.fetch(ids, ["links"])
     for entry_id in ids:
         decided = sorted(e.hit.id for e in searcher.equivalents(entry_id))
         assert sorted(stored[entry_id]["links"]) == decided, entry_id
@@ -142,14 +143,14 @@ def test_changes_cost_rows_and_keep_counts_languages_and_links_current(
 ):
     out = tmp_path / "published"
     publish(real_index_dir, out, milvus_store)
-    searcher = EngineSearcher(out, real_encoder, milvus_store)
+    searcher = Searcher(PublishedReader(out, milvus_store), real_encoder)
     fa_ces = searcher.search("Customer Effort Score", 1, lang="fa")[0].id
     assert "de" not in searcher.languages
 
     report = engine_changes(out, real_encoder, milvus_store, add=[GERMAN_CES])
     assert report.added == ("de-ces",) and report.count == 235 and report.embedded == 2
     assert searcher.search("Kundenaufwandswert", 1)[0].id == "de-ces"  # the server saw it
-    assert searcher.languages == ["de", "fa", "pl", "zh"] and searcher.manifest.count == 235
+    assert searcher.languages == ["de", "fa", "pl", "zh"] and searcher.index.manifest.count == 235
     assert searcher.search("Kundenaufwand", 3, lang="de", mode="dense")[0].id == "de-ces"
     assert fa_ces in [e.hit.id for e in searcher.equivalents("de-ces")]
     stored_links_are_current(searcher, ["de-ces", fa_ces])
@@ -162,16 +163,16 @@ def test_changes_cost_rows_and_keep_counts_languages_and_links_current(
     assert searcher.search("Kundenaufwand-Score", 1, mode="lexical")[0].id == "de-ces"
     with pytest.raises(ChangeError, match="already exist") as conflict:
         engine_changes(out, real_encoder, milvus_store, add=[GERMAN_CES])
-    assert conflict.value.status == 409
+    assert STATUS[conflict.value.kind][0] == 409  # what the API answers
 
     engine_changes(out, None, milvus_store, delete=["de-ces"])
-    assert searcher.get("de-ces") is None and searcher.manifest.count == 234
+    assert searcher.get("de-ces") is None and searcher.index.manifest.count == 234
     assert "de" not in searcher.languages
     assert "de-ces" not in [h.id for h in searcher.search("Kundenaufwandswert", 10)]
     stored_links_are_current(searcher, [fa_ces])
     with pytest.raises(ChangeError, match="no entry with id 'de-ces'") as missing:
         engine_changes(out, None, milvus_store, delete=["de-ces"])
-    assert missing.value.status == 404
+    assert STATUS[missing.value.kind][0] == 404  # what the API answers
 
 
 def test_the_cli_publishes_searches_and_changes_an_index_in_milvus(
@@ -196,6 +197,12 @@ def test_the_cli_publishes_searches_and_changes_an_index_in_milvus(
     local_only = runner.invoke(app, ["check", "--index", str(out)])
     assert local_only.exit_code == 1 and "published into Milvus" in local_only.stderr
     assert str(real_index_dir) in " ".join(local_only.stderr.split()).replace(" ", "")
+    # recognition and termbase QA read the segments: the termbase refuses them the same way
+    text = tmp_path / "text.txt"
+    text.write_text("Net Promoter Score", encoding="utf-8")
+    for command in (["recognize", str(text)], ["lint"]):
+        refused = runner.invoke(app, [*command, "--index", str(out)])
+        assert refused.exit_code == 1 and "local index" in refused.stderr, refused.output
     gone = runner.invoke(app, ["delete", top["id"], "--index", str(out)])
     assert gone.exit_code == 0, gone.output
     again = runner.invoke(app, ["delete", top["id"], "--index", str(out)])

@@ -110,7 +110,7 @@ def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
     assert report.added == ("de-ces",) and collections(out)[0] == first
     client = connect(milvus_store)
     assert all(client.has_collection(c) for c in collections(out))
-    searcher = Searcher(loaded, real_encoder)
+    searcher = Searcher.of_index(loaded, real_encoder)
     assert searcher.search("Kundenaufwandswert", k=1)[0].id == "de-ces"
     assert bundled_entries[0].id not in {
         h.id for h in searcher.search(bundled_entries[0].term, k=40, mode="dense")

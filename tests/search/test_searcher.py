@@ -145,14 +145,14 @@ def test_a_language_with_few_entries_borrows_the_collection_statistics():
 def test_lexical_weight_shrinks_for_long_queries(real_searcher, real_index_dir, real_encoder):
     """Short lookups keep the full lexical weight; questions and definitions get
     it scaled by words/length (chosen on the tuning parts)."""
-    w = real_searcher.lexical_weight
-    assert real_searcher._lexical_weight("NPS") == w
-    assert real_searcher._lexical_weight("customer churn") == w
-    assert real_searcher._lexical_weight("how do we measure customer effort") == w * 2 / 6
+    w = real_searcher.options.lexical_weight
+    assert real_searcher.options.lexical_weight_for("NPS") == w
+    assert real_searcher.options.lexical_weight_for("customer churn") == w
+    assert real_searcher.options.lexical_weight_for("how do we measure customer effort") == w * 2 / 6
     # a searcher of its own: ``with_index`` hands the equivalence graph on, and the
     # session's shared searcher would then answer equivalents with 503 ever after
     own = Searcher.open(real_index_dir, real_encoder, lexical_words=3)
-    assert own.with_index(own.index).lexical_words == 3
+    assert own.with_index(own.index).options.lexical_words == 3
 
 
 def test_an_equivalents_answer_a_write_changed_midway_is_refused(fake_searcher):

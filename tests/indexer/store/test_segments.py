@@ -43,7 +43,7 @@ def test_a_one_entry_write_leaves_existing_segments_untouched(index):
 
 def test_older_versions_keep_answering_after_a_write(index, bundled_entries):
     encoder = FakeEncoder()
-    old = Searcher(load_index_dir(index), encoder)
+    old = Searcher.of_index(load_index_dir(index), encoder)
     gone = bundled_entries[2]
     loaded, _ = apply_changes(index, encoder, delete=[gone.id], add=[entry(1)], current=old.index)
     new = old.with_index(loaded)
@@ -51,7 +51,7 @@ def test_older_versions_keep_answering_after_a_write(index, bundled_entries):
     assert gone.id not in {h.id for h in new.search(gone.term, k=31, mode="lexical")}
     assert new.search("Segmentwort 1", k=1, mode="lexical")[0].id == "de-seg1"
     assert old.get("de-seg1") is None and new.get("de-seg1") is not None
-    assert new._postings[0] is old._postings[0]  # the unchanged segment's postings are shared
+    assert new.index.segments[0].postings is old.index.segments[0].postings  # the unchanged segment's postings are shared
 
 
 def test_size_classes_and_merge_plan():
@@ -79,10 +79,10 @@ def test_merges_keep_segments_few_and_every_entry(index):
 def test_optimize_drops_deleted_rows_and_keeps_answers(index, bundled_entries):
     encoder = FakeEncoder()
     apply_changes(index, encoder, delete=[bundled_entries[0].id], add=[entry(1)])
-    before = Searcher(load_index_dir(index), encoder).search("Erklärung", k=5, mode="lexical")
+    before = Searcher.of_index(load_index_dir(index), encoder).search("Erklärung", k=5, mode="lexical")
     loaded = optimize(index)
     assert len(loaded.segments) == 1 and loaded.rows == 30 and not loaded.dead[0].any()
-    after = Searcher(load_index_dir(index), encoder).search("Erklärung", k=5, mode="lexical")
+    after = Searcher.of_index(load_index_dir(index), encoder).search("Erklärung", k=5, mode="lexical")
     assert [h.id for h in after] == [h.id for h in before]
 
 

@@ -1,0 +1,516 @@
+"""``Termbase``: the one object that owns a termbase, whatever entry point opens it.
+
+Why one object (txtai's ``Application``, sqlite-utils' ``Database``): the CLI,
+the API, the page and any later entry point (an MCP server) open a termbase the
+same way, ``open_termbase(path, settings)``, and ask it for what they need:
+search, concepts, equivalents, recognition, QA, export, writes, reviews,
+rebuild, restore and versions. Whether the index is local segments or published
+into Milvus is decided here, once: ``LocalTermbase`` and ``PublishedTermbase``.
+A capability the published engine lacks is refused by ``Termbase.require``, in
+one place and with one message; no caller tests which kind it has.
+
+Versions (Lucene's commit points and reopening readers): every read goes through
+``current()``, which stats the commit file and, when any writer (this process,
+``glossa add`` in another, ``glossa restore``) committed since, opens the new
+version before answering. So no request is answered from a version older than
+one committed before it arrived. A ``Version`` is what one committed state
+needs to be read: its ``Searcher`` and, built at most once (a herd of first
+callers waits for one build), its ``Recognizer``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from glossa.corpus.entry import Entry
+from glossa.errors import ErrorKind, GlossaError
+from glossa.indexer.encoders.encoder import Progress, TextEncoder
+from glossa.indexer.rebuild import RebuildReport
+from glossa.indexer.store.engine_dir import ENGINE_FILE, is_engine_dir, load_engine_dir
+from glossa.indexer.store.index_dir import (
+    MANIFEST,
+    IndexLoadError,
+    Manifest,
+    index_exists,
+    load_index_dir,
+    read_manifest,
+)
+from glossa.indexer.store.updates import ChangeReport, EntriesSnapshot
+from glossa.indexer.store.vectors import StoreConfig
+from glossa.recognition import Recognizer
+from glossa.recognition.termbase_qa import TermbaseReport, check_termbase
+from glossa.search.local_reader import LocalReader
+from glossa.search.searcher import Searcher
+from glossa.settings import Settings
+
+Notify = Callable[[str], None]
+log = logging.getLogger("glossa.termbase")
+
+
+class Unsupported(GlossaError):
+    """What this kind of termbase cannot do; the message says where it can be done."""
+
+    kind = ErrorKind.UNSUPPORTED
+
+
+class Version:
+    """One committed version of a termbase, read by any number of callers at
+    once: nothing in it changes after it is made. ``signature``: what identifies
+    the commit on disk (the manifest's inode, time and size)."""
+
+    def __init__(self, searcher: Searcher, signature: Any,
+                 recognition_modes: dict[str, str] | None = None,
+                 previous: Version | None = None) -> None:  # fmt: skip
+        self.searcher, self.signature = searcher, signature
+        self._modes = recognition_modes
+        self._recognizer: Recognizer | None = None
+        # automata of segments both versions share are handed on
+        self._previous_recognizer = previous._recognizer if previous is not None else None
+        self._lock = threading.Lock()
+
+    @property
+    def generation(self) -> int:
+        return self.searcher.index.manifest.generation
+
+    def recognizer(self) -> Recognizer:
+        """This version's recognizer, built once: concurrent first callers wait
+        for the one build instead of each building their own."""
+        if self._recognizer is None:
+            with self._lock:
+                if self._recognizer is None:
+                    previous = self._previous_recognizer
+                    self._recognizer = (
+                        Recognizer(self.searcher, modes=self._modes) if previous is None
+                        else Recognizer(self.searcher, previous=previous)
+                    )  # fmt: skip
+                    self._previous_recognizer = None
+        return self._recognizer
+
+
+class Termbase:
+    """A termbase, local or published. Reads follow every commit (``current``);
+    writes commit a new version and make it current. Every method a kind cannot
+    serve is refused here, by ``require``."""
+
+    kind = "termbase"
+
+    def __init__(self, path: Path, settings: Settings, encoder: TextEncoder | None = None) -> None:
+        self.path, self.settings = path, settings
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+        self.notify: Notify | None = None  # told what takes time (a model's first load)
+        self._version: Version | None = None
+        self._version_lock = threading.Lock()
+        self._failed: Any = object()  # the signature of a commit that could not be opened
+        self.last_error: str | None = None
+        # 0 pins the version a server loaded (its own writes still move it on)
+        self.follow = settings.reload_interval > 0
+
+    # ------------------------------------------------------------------ what it holds
+
+    @property
+    def encoder(self) -> TextEncoder:
+        """The query encoder, made on first need (a delete needs none)."""
+        if self._encoder is None:
+            with self._encoder_lock:
+                if self._encoder is None:
+                    from glossa.runtime import make_encoder
+
+                    self._encoder = make_encoder(self.settings, self.notify)
+        return self._encoder
+
+    def current(self) -> Version:
+        """The newest committed version: one ``stat`` when nothing changed, the
+        new version opened (reusing what it shares with the held one) when a
+        writer committed since the last call. A version that cannot be opened
+        (damaged files) is reported once in the log and ``last_error``; the held
+        one keeps answering, and the next commit is tried again."""
+        held = self._version
+        if held is not None:
+            signature = self._signature()
+            if signature in (held.signature, self._failed) or not self.follow:
+                return held
+        with self._version_lock:
+            held = self._version
+            signature = self._signature()
+            if held is None or signature not in (held.signature, self._failed):
+                try:
+                    self._version = self._open_version(held, signature)
+                    self.last_error = None
+                except Exception as exc:
+                    if held is None:
+                        raise
+                    self._failed, self.last_error = signature, f"{type(exc).__name__}: {exc}"
+                    log.warning("%s: the new version could not be opened, still answering "
+                                "from generation %s: %s", self.path, held.generation, exc)  # fmt: skip
+            assert self._version is not None
+            return self._version
+
+    def warm(self) -> None:
+        """Open the current version and pay every first-use cost now (the model's
+        first call, analysers, the concept links) rather than in a request."""
+        self.current().searcher.warm()
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.current().searcher
+
+    def recognizer(self) -> Recognizer:
+        """The current version's recognizer (built once per version)."""
+        self._recognition_check()
+        return self.current().recognizer()
+
+    @property
+    def manifest(self):
+        return self.current().searcher.index.manifest
+
+    @property
+    def languages(self) -> list[str]:
+        return self.current().searcher.languages
+
+    def _signature(self) -> Any:
+        raise NotImplementedError
+
+    def _open_version(self, held: Version | None, signature: Any) -> Version:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ reads
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.searcher.get(entry_id)
+
+    def check_termbase(self, limit: int) -> TermbaseReport:
+        """Termbase QA over the current version's entries."""
+        self.require("termbase QA (`glossa lint`, /qa/termbase)")
+        return check_termbase(self.searcher, limit=limit)
+
+    def _recognition_check(self) -> None:
+        """Recognition reads the segments' names; a published index has none here."""
+        self.require("recognition and translation QA (`glossa recognize`, `glossa qa`)")
+
+    def export(self, *, lang: Sequence[str] | None = None, source: Sequence[str] | None = None,
+               equivalents: bool = False) -> list[Entry]:  # fmt: skip
+        self.require("export")
+        raise AssertionError  # pragma: no cover
+
+    def salvage(self, *, lang: Sequence[str] | None = None,
+                source: Sequence[str] | None = None) -> tuple[list[Entry], EntriesSnapshot]:  # fmt: skip
+        self.require("export --salvage")
+        raise AssertionError  # pragma: no cover
+
+    def info(self) -> dict[str, Any]:
+        """The committed manifest as data (no checksum verified)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ writes
+
+    def change(self, *, add: Sequence[Entry] = (), update: Sequence[Entry] = (),
+               delete: Sequence[str] = (), upsert: bool = False,
+               source_titles: dict[str, dict[str, str]] | None = None,
+               encoder: TextEncoder | None = None) -> ChangeReport:  # fmt: skip
+        """Apply one change set and make its version current. ``encoder``: what
+        embeds the new texts (default: the query encoder; the server passes one
+        that runs on its encoder thread)."""
+        raise NotImplementedError
+
+    def review(self, a: str, b: str, decision: str) -> tuple[int, bool]:
+        """Record a reviewer's decision on a pair; returns (generation, changed)."""
+        raise NotImplementedError
+
+    def rebuild(self, encoder: TextEncoder | None = None, progress: Progress | None = None,
+                *, strict: bool = False) -> RebuildReport:  # fmt: skip
+        self.require("rebuild")
+        raise AssertionError  # pragma: no cover
+
+    def restore(self, generation: int | None = None) -> Manifest:
+        self.require("restore")
+        raise AssertionError  # pragma: no cover
+
+    def versions(self) -> list:
+        self.require("restore --list")
+        raise AssertionError  # pragma: no cover
+
+    def optimize(self) -> tuple[Manifest, Manifest]:
+        self.require("optimize")
+        raise AssertionError  # pragma: no cover
+
+    def check(self, repair: bool = False) -> tuple[Manifest, list[str], list[Path]]:
+        self.require("check")
+        raise AssertionError  # pragma: no cover
+
+    def publish(self, to: Path, progress: Progress | None = None):
+        self.require("publish")
+        raise AssertionError  # pragma: no cover
+
+    def require(self, what: str) -> None:
+        """The one place a capability is refused (a local termbase has them all)."""
+
+
+class LocalTermbase(Termbase):
+    """An index directory on this machine: segments, deletes, kept versions."""
+
+    kind = "local"
+
+    def __init__(self, path: Path, settings: Settings, encoder: TextEncoder | None = None,
+                 searcher: Searcher | None = None) -> None:  # fmt: skip
+        super().__init__(path, settings, encoder)
+        self.store: StoreConfig = settings.store_config()
+        if searcher is not None:
+            self._version = Version(searcher, self._signature(), settings.recognition_modes)
+
+    def _signature(self) -> Any:
+        try:
+            st = os.stat(self.path / MANIFEST)
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _open_version(self, held: Version | None, signature: Any) -> Version:
+        encoder = self.encoder
+        if held is None:
+            searcher = Searcher.open(self.path, encoder, doc_text=self.settings.doc_text,
+                                     store=self.store, options=self.settings.ranking_options())  # fmt: skip
+        else:
+            old = held.searcher
+            loaded = load_index_dir(self.path, expected_model=encoder.model_name,
+                                    expected_dimension=encoder.dimension, store=self.store,
+                                    reuse=old.index)  # fmt: skip
+            reader = old.reader
+            searcher = old.with_reader(reader.next_version(loaded))  # type: ignore[attr-defined]
+            searcher.wait_for_graph = old.wait_for_graph
+        return Version(searcher, signature, self.settings.recognition_modes, held)
+
+    def info(self) -> dict[str, Any]:
+        return read_manifest(self.path.resolve()).model_dump()
+
+    def get(self, entry_id: str) -> Entry | None:
+        """One entry as committed; without an open version, read without the model."""
+        if self._version is not None:
+            return self.current().searcher.get(entry_id)
+        return load_index_dir(self.path, store=self.store).get(entry_id)
+
+    def export(self, *, lang=None, source=None, equivalents: bool = False) -> list[Entry]:
+        from glossa.runtime import export_entries
+
+        return export_entries(self.path, lang=lang, source=source, equivalents=equivalents,
+                              store=self.store)  # fmt: skip
+
+    def salvage(self, *, lang=None, source=None) -> tuple[list[Entry], EntriesSnapshot]:
+        from glossa.runtime import salvage_entries
+
+        return salvage_entries(self.path, lang=lang, source=source)
+
+    def change(self, *, add=(), update=(), delete=(), upsert=False, source_titles=None,
+               encoder=None) -> ChangeReport:  # fmt: skip
+        from glossa.indexer.store.updates import apply_changes
+
+        if encoder is None and (add or update):
+            encoder = self.encoder
+        held = self._version
+        _, report = apply_changes(
+            self.path, encoder, add=add, update=update, delete=delete, upsert=upsert,
+            store=self.store, source_titles=source_titles,
+            current=held.searcher.index if held is not None else None,
+        )  # fmt: skip
+        self._follow_own_commit()
+        return report
+
+    def review(self, a: str, b: str, decision: str) -> tuple[int, bool]:
+        from glossa.indexer.store.updates import record_review
+
+        held = self._version
+        loaded, changed = record_review(self.path, a, b, decision, store=self.store,
+                                        current=held.searcher.index if held else None)  # fmt: skip
+        self._follow_own_commit()
+        return loaded.manifest.generation, changed
+
+    def _follow_own_commit(self) -> None:
+        """A write by this process: the version it committed becomes current now
+        (only when a version is held: a one-shot command opens none)."""
+        if self._version is not None:
+            follow, self.follow = self.follow, True
+            try:
+                self.current()
+            finally:
+                self.follow = follow
+
+    def rebuild(self, encoder=None, progress=None, *, strict: bool = False) -> RebuildReport:
+        """Embed every readable entry again with the settings' model, document text
+        and index kind, carrying writes committed meanwhile; texts among the known
+        vectors (the bundled glossaries') are read, not embedded."""
+        from glossa.indexer.rebuild import rebuild_index
+        from glossa.runtime import known_first
+
+        report = rebuild_index(
+            self.path, encoder or known_first(self.settings, self.encoder),
+            doc_text=self.settings.doc_text, index_kind=self.settings.index_kind,
+            store=self.store, progress=progress, strict=strict,
+        )  # fmt: skip
+        self._follow_own_commit()
+        return report
+
+    def restore(self, generation: int | None = None) -> Manifest:
+        from glossa.indexer.store.versions import restore_version
+
+        manifest = restore_version(self.path, generation)
+        self._follow_own_commit()
+        return manifest
+
+    def versions(self) -> list:
+        from glossa.indexer.store.versions import versions
+
+        kept = versions(self.path)
+        if not kept:
+            raise IndexLoadError(f"no index at {self.path}", kind=ErrorKind.NOT_FOUND)
+        return kept
+
+    def optimize(self) -> tuple[Manifest, Manifest]:
+        """Merge every segment into one; (the manifest before, the one after)."""
+        from glossa.indexer.store.updates import optimize
+
+        before = read_manifest(self.path.resolve())
+        after = optimize(self.path, store=self.store).manifest
+        self._follow_own_commit()
+        return before, after
+
+    def check(self, repair: bool = False) -> tuple[Manifest, list[str], list[Path]]:
+        """Every file against its checksum and every entry record: (the manifest,
+        the damaged entry lines, the files no kept version names, after ``repair``
+        removed them)."""
+        from glossa.indexer.store.index_dir import collect_garbage, orphans
+        from glossa.indexer.store.locking import index_lock
+        from glossa.indexer.store.updates import recover_index_entries
+
+        path = self.path.resolve()
+        loaded = load_index_dir(path, store=self.store)
+        _, lost = recover_index_entries(path)
+        left = orphans(path, loaded.manifest)
+        if repair and left:
+            with index_lock(path, exclusive=True):
+                collect_garbage(path, read_manifest(path), self.store)
+        return loaded.manifest, lost, left
+
+    def publish(self, to: Path, progress: Progress | None = None):
+        from glossa.indexer.publish import publish
+
+        return publish(self.path, to, self.settings.engine_store(), source_store=self.store,
+                       progress=progress)  # fmt: skip
+
+
+class PublishedTermbase(Termbase):
+    """An index published into Milvus (``glossa publish``): the directory holds
+    its manifest, Milvus holds every entry. It searches, links and takes writes
+    by id; what needs the segments is done on the index it was published from."""
+
+    kind = "published"
+
+    def __init__(self, path: Path, settings: Settings, encoder: TextEncoder | None = None,
+                 searcher: Searcher | None = None) -> None:  # fmt: skip
+        super().__init__(path, settings, encoder)
+        if searcher is not None:
+            self._reader = searcher.reader
+            self._version = Version(searcher, None)
+
+    @property
+    def store(self) -> StoreConfig:
+        """The Milvus it was published to, unless ``GLOSSA_MILVUS_URI`` names another."""
+        try:
+            published_to = load_engine_dir(self.path)[0].milvus_uri
+        except IndexLoadError:
+            published_to = None
+        return self.settings.engine_store(published_to)
+
+    def _signature(self) -> Any:
+        return None  # the published reader stats its own manifest on every call
+
+    def _open_version(self, held: Version | None, signature: Any) -> Version:
+        from glossa.search.published_reader import PublishedReader
+
+        reader = PublishedReader(self.path, self.store)
+        return Version(Searcher(reader, self.encoder, self.settings.ranking_options()), None)
+
+    def require(self, what: str) -> None:
+        origin = load_engine_dir(self.path)[0].published_from
+        raise Unsupported(
+            f"{self.path} is an index published into Milvus; {what} works on a local index: "
+            f"run it on the one it was published from ({origin}), then publish that again "
+            f"(glossa publish --index {origin} --to {self.path})"
+        )
+
+    def info(self) -> dict[str, Any]:
+        return load_engine_dir(self.path)[0].model_dump()
+
+    def get(self, entry_id: str) -> Entry | None:
+        from glossa.indexer.store.milvus_engine import EngineCollection
+
+        if self._version is not None:
+            return self._version.searcher.get(entry_id)
+        manifest = load_engine_dir(self.path)[0]
+        return EngineCollection.of(self.store, manifest).entries([entry_id]).get(entry_id)
+
+    def change(self, *, add=(), update=(), delete=(), upsert=False, source_titles=None,
+               encoder=None) -> ChangeReport:  # fmt: skip
+        from glossa.indexer.engine_changes import engine_changes
+
+        if encoder is None and (add or update):
+            encoder = self.encoder
+        report = engine_changes(self.path, encoder, self.store, add=add, update=update,
+                                delete=delete, upsert=upsert)  # fmt: skip
+        self._refresh()
+        return report
+
+    def review(self, a: str, b: str, decision: str) -> tuple[int, bool]:
+        from glossa.indexer.engine_changes import engine_review
+
+        found = engine_review(self.path, self.store, a, b, decision)
+        self._refresh()
+        return found
+
+    def _refresh(self) -> None:
+        if self._version is not None:
+            self._version.searcher.reader.refresh()  # type: ignore[attr-defined]
+
+
+def open_termbase(
+    path: Path | None,
+    settings: Settings,
+    *,
+    encoder: TextEncoder | None = None,
+    searcher: Searcher | None = None,
+    build_if_missing: bool = False,
+    notify: Notify | None = None,
+    progress: Progress | None = None,
+    store_progress: Progress | None = None,
+) -> Termbase:
+    """The termbase at ``path`` (default: the settings' index). ``build_if_missing``:
+    index the bundled glossaries first when nothing is there. ``searcher``: a
+    version already open (tests, benchmarks), wrapped as it is."""
+    termbase: Termbase
+    if searcher is not None:
+        path = Path(searcher.index.path)
+        kind = LocalTermbase if isinstance(searcher.reader, LocalReader) else PublishedTermbase
+        termbase = kind(path, settings, encoder or searcher.encoder, searcher=searcher)
+    else:
+        path = path or settings.index_dir
+        if is_engine_dir(path):
+            termbase = PublishedTermbase(path, settings, encoder)
+        else:
+            if build_if_missing and not index_exists(path):
+                from glossa.runtime import build, make_encoder
+
+                encoder = encoder or make_encoder(settings, notify)
+                if notify:
+                    notify(f"No index at {path}; indexing the bundled glossaries (once)...")
+                build(settings, encoder, path, progress=progress, store_progress=store_progress)
+            termbase = LocalTermbase(path, settings, encoder)
+    termbase.notify = notify
+    return termbase
+
+
+__all__ = ["ENGINE_FILE", "LocalTermbase", "PublishedTermbase", "Termbase", "Unsupported",
+           "Version", "open_termbase"]  # fmt: skip
