@@ -8,7 +8,7 @@ from glossa.corpus.entry import ID_PATTERN
 from glossa.corpus.importers import INVISIBLE, MAX_ALIAS_CHARS, MAX_ALIASES, MAX_CHARS
 from glossa.recognition import MAX_TEXT_CHARS
 from glossa.search.searcher import NON_BLANK_PATTERN
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EntryFields(BaseModel):
@@ -258,19 +258,13 @@ class EntryIn(EntryUpdate):
     )
 
 
-def entries_model(max_entries: int) -> type[BaseModel]:
-    """The POST /entries body, with this server's per-request limit in its schema."""
-    return create_model(
-        "EntriesIn",
-        __config__=ConfigDict(extra="forbid"),
-        entries=(
-            list[EntryIn],
-            Field(
-                min_length=1,
-                max_length=max_entries,
-                description=f"1..{max_entries} entries (GLOSSA_MAX_ENTRIES_PER_REQUEST)",
-            ),
-        ),
+class EntriesIn(BaseModel):
+    """The POST /entries body. The server's per-request limit is checked by the
+    route and written into the served schema (``api.app``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    entries: list[EntryIn] = Field(
+        min_length=1, description="1..GLOSSA_MAX_ENTRIES_PER_REQUEST entries"
     )
 
 

@@ -1,0 +1,120 @@
+"""The routes' typed dependencies, read from ``app.state`` (full-stack-fastapi-template's
+``deps.py``): the server's termbase and its current searcher, the write guards,
+and the shared lanes a search runs on.
+
+Why here and not in ``create_app``: routes live in module-level routers
+(``api.routes``) and ask for what they need by type; the app only puts the
+objects on ``app.state`` once, in ``create_app``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from glossa.api import models
+from glossa.api.admission import SearchGate
+from glossa.api.encoder_lane import EncoderLane
+from glossa.api.errors import ApiError, clipped
+from glossa.api.service import SearchService
+from glossa.search.searcher import Searcher
+
+from glossa.settings import Settings
+from glossa.termbase import Termbase
+
+bearer = HTTPBearer(auto_error=False, description="GLOSSA_ADMIN_TOKEN")
+
+ERRORS = {
+    400: {"model": models.ErrorResponse, "description": "Unknown language, source or mode"},
+    404: {"model": models.ErrorResponse, "description": "Unknown entry id"},
+    422: {"model": models.ErrorResponse, "description": "Invalid parameter"},
+    503: {"model": models.ErrorResponse, "description": "Model and index still loading"},
+}
+WRITE_ERRORS = {
+    **ERRORS,
+    401: {"model": models.ErrorResponse, "description": "No bearer token"},
+    403: {"model": models.ErrorResponse, "description": "Wrong token, or writes disabled"},
+    409: {"model": models.ErrorResponse, "description": "Id exists already / rebuild running"},
+    413: {"model": models.ErrorResponse, "description": "Body or entry count over the limit"},
+    415: {"model": models.ErrorResponse, "description": "The body is not JSON"},
+}
+
+
+def get_service(request: Request) -> SearchService:
+    return request.app.state.service
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_gate(request: Request) -> SearchGate:
+    return request.app.state.gate
+
+
+def get_lane(request: Request) -> EncoderLane:
+    return request.app.state.lane
+
+
+def get_fast_lane(request: Request) -> ThreadPoolExecutor:
+    return request.app.state.fast_lane
+
+
+Service = Annotated[SearchService, Depends(get_service)]
+ServerSettings = Annotated[Settings, Depends(get_settings)]
+Gate = Annotated[SearchGate, Depends(get_gate)]
+Lane = Annotated[EncoderLane, Depends(get_lane)]
+FastLane = Annotated[ThreadPoolExecutor, Depends(get_fast_lane)]
+
+
+async def ready_termbase(service: Service) -> Termbase:
+    """The loaded termbase, or a 503 while it is loading."""
+    if service.termbase is None:
+        detail = service.detail or "the model and index are still loading; retry shortly"
+        raise ApiError(503, "not_ready", detail)
+    return service.termbase
+
+
+ReadyTermbase = Annotated[Termbase, Depends(ready_termbase)]
+
+
+async def ready_searcher(termbase: ReadyTermbase) -> Searcher:
+    """The searcher of the newest version committed by any writer (this server,
+    the CLI, a restore) before this request arrived."""
+    return termbase.searcher
+
+
+ReadySearcher = Annotated[Searcher, Depends(ready_searcher)]
+
+
+def require_admin(
+    settings: ServerSettings,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """Every write route's guard: the admin token, sent as a bearer token."""
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    if not token:
+        raise ApiError(
+            403, "writes_disabled",
+            "write routes are disabled on this server; start it with GLOSSA_ADMIN_TOKEN set",
+        )  # fmt: skip
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(401, "unauthorized", "send the header 'Authorization: Bearer <token>'")
+    if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
+        raise ApiError(403, "forbidden", "wrong admin token")
+
+
+def require_json(request: Request) -> None:
+    """The write routes that take a body: it must be JSON (415)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type",
+                       f"the body must be JSON (Content-Type: application/json), not "
+                       f"{clipped(media) or 'none'!r}", "body")  # fmt: skip
+
+
+Admin = Depends(require_admin)
+Json = Depends(require_json)
