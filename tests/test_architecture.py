@@ -57,7 +57,7 @@ def installed(tmp_path: Path) -> Path:
 
 def test_every_package_is_laid_out_and_every_module_copied(installed: Path):
     rooms = sorted(p.name for p in (installed / "glossa").iterdir() if p.is_dir())
-    assert rooms == ["analysis", "api", "concepts", "corpus", "indexer", "recognition", "search"]
+    assert rooms == ["analysis", "api", "cli", "concepts", "corpus", "indexer", "recognition", "search"]
     modules = {p.relative_to(installed).as_posix() for p in installed.rglob("*.py")}
     assert "glossa/indexer/store/segments.py" in modules
     assert "glossa/analysis/folding.py" in modules

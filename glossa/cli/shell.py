@@ -1,0 +1,245 @@
+"""The shell every command shares: the typer app, its consoles, the one error
+handler, opening a termbase, progress bars and the common options.
+
+Every user error ends in one clear line on stderr and a non-zero exit, never a
+traceback; every string from a termbase, a file or a path is printed as it is
+(``rich.text.Text``), never read as markup."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+from typer.core import TyperGroup
+
+from glossa.errors import GlossaError
+from glossa.settings import Settings
+
+
+def plain_flags() -> None:
+    """Typer >= 0.2x prints a type column for every option, ``<bool>`` on flags,
+    which take no value; show nothing there for flags."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_glossa", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._glossa = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+plain_flags()
+
+class OneErrorHandler(TyperGroup):
+    """Every command's user errors end here: one line on stderr and exit 1, never
+    a traceback. A ``GlossaError`` is a message for the user whatever its kind; an
+    ``OSError`` is a file the user named or a full disk."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (GlossaError, OSError) as exc:
+            raise fail(said(exc)) from exc
+
+
+app = typer.Typer(
+    cls=OneErrorHandler,
+    help="Glossa: multilingual semantic search over customer-service / CX glossaries.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic ValidationError: bad GLOSSA_* variable
+        raise fail(f"invalid GLOSSA_* setting: {exc}") from exc
+
+
+def said(exc: Exception) -> str:
+    """What to tell the user about a failure: a full disk in plain words, with
+    what state the index is in (a write commits whole or not at all)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return (
+            f"no space left on device{where}; nothing was committed and the index is as it was "
+            "before: free some space and run the command again"
+        )
+    return str(exc)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """One line on stderr; ``message`` is printed as it is (never read as markup)."""
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False,
+              soft_wrap=True)  # fmt: skip
+    return typer.Exit(code)
+
+
+def notify(message: str) -> None:
+    err.print(f"[dim]{message}[/]", highlight=False)
+
+
+def termbase_at(index_dir: Path | None, *, build_if_missing: bool = False,
+              settings: Settings | None = None):  # fmt: skip
+    """The termbase a command works on: the given index, or the default one
+    (built on first use when asked, with a progress bar)."""
+    from glossa.termbase import open_termbase
+
+    with embedding_progress() as (progress, store_progress):
+        return open_termbase(
+            index_dir, settings or load_settings(), build_if_missing=build_if_missing,
+            notify=notify, progress=progress, store_progress=store_progress,
+        )  # fmt: skip
+
+
+def reading_termbase(index_dir: Path | None, *, wait_for_graph: bool = False):
+    """The termbase a reading command asks (the default index is built on first
+    use). ``wait_for_graph``: a one-shot command about equivalents or concepts
+    waits for the equivalence graph (a server answers 503)."""
+    termbase = termbase_at(index_dir, build_if_missing=index_dir is None)
+    termbase.searcher.wait_for_graph = wait_for_graph
+    return termbase
+
+
+def searcher_at(index_dir: Path | None, *, wait_for_graph: bool = False):
+    """The current version's Searcher for a command."""
+    return reading_termbase(index_dir, wait_for_graph=wait_for_graph).searcher
+
+
+IndexOption = Annotated[
+    Path | None,
+    typer.Option("--index", "-i", help="Index directory (default: GLOSSA_INDEX_DIR)."),
+]
+LayoutOption = Annotated[
+    str | None, typer.Option(help="Parser for .txt files whose layout is not known by name.")
+]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Refuse the whole import if any record is bad.")
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(help="Text encoding of CSV/JSONL/.txt files (default: UTF-8, or by BOM)."),
+]
+TitleOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Title of the glossary, shown instead of the file name (default: the "
+        "TBX header's title, else the file name)."
+    ),
+]
+GlossaryFiles = Annotated[
+    list[Path], typer.Argument(help="Glossary files: .jsonl, .csv, .tbx (or a known .txt layout).")
+]
+
+
+@contextmanager
+def embedding_progress() -> Iterator[tuple]:
+    """A progress bar on stderr for embedding (and storing) entries; yields the
+    two callbacks ``build`` takes. Nothing is drawn unless a callback is called
+    (a search over an existing index shows no bar)."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    task = bar.add_task("Embedding entries", total=None)
+    stored = bar.add_task("Storing vectors", total=None, visible=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.start()  # idempotent: the first update starts the display
+        bar.update(task, completed=done, total=total)
+
+    def store_progress(done: int, total: int) -> None:
+        bar.start()
+        bar.update(stored, completed=done, total=total, visible=True)
+
+    try:
+        yield progress, store_progress
+    finally:
+        bar.stop()
+
+
+def check_inputs(paths: list[Path] | None) -> None:
+    """Refuse missing or unreadable inputs before any model, bar or lock file."""
+    for path in paths or []:
+        if not path.exists():
+            raise fail(f"{path}: no such file")
+        if path.is_dir():
+            raise fail(f"{path}: is a directory; pass the glossary files")
+
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def report_skipped(result, shown: int = MAX_PROBLEMS_SHOWN) -> None:
+    """The first ``shown`` problems with their place, then counts by kind: a file
+    of a million bad records gives a screenful, not a million lines."""
+    count = getattr(result, "problem_count", 0)
+    if not count:
+        return
+    err.print(f"[yellow]skipped {count} bad record(s):[/]", highlight=False)
+    for problem in result.problems[:shown]:
+        err.print(f"  {str(problem)[:1000]}", highlight=False, soft_wrap=True)
+    if count > shown:
+        err.print(f"  ... and {count - shown} more; by kind:", highlight=False)
+        for kind, n in result.problem_kinds.most_common(10):
+            err.print(f"  {n:>9}  {kind}", highlight=False, soft_wrap=True)
+
+
+
+def print_change(report) -> None:
+    out.print(
+        f"added {len(report.added)}, updated {len(report.updated)}, deleted "
+        f"{len(report.deleted)}, unchanged {len(report.unchanged)} "
+        f"(embedded {report.embedded} texts); the index now holds {report.count} entries "
+        f"(generation {report.generation})",
+        highlight=False,
+    )
+
+
+
+SHOWN_LOST = 20  # lost ids printed; the file beside the index names them all
+
+
+def print_recovery(
+    problems: list[str], lost_ids: Sequence[str], unnamed: int, lost_file: Path | None
+) -> None:
+    """What a recovery could not read: the problems, then the lost entries by id."""
+    if not problems and not lost_ids and not unnamed:
+        return
+    err.print(f"[yellow]kept every readable entry; {len(problems)} problem(s):[/]", highlight=False)
+    for line in problems:
+        err.print(f"  {line}", highlight=False, soft_wrap=True)
+    if lost_ids:
+        shown = ", ".join(lost_ids[:SHOWN_LOST]) + (", …" if len(lost_ids) > SHOWN_LOST else "")
+        where = f" (all of them in {lost_file})" if lost_file else ""
+        err.print(
+            f"[yellow]{len(lost_ids)} entr{'y' if len(lost_ids) == 1 else 'ies'} could not be "
+            f"read{where}; restore them from a source glossary or an export:[/] {shown}",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
+    if unnamed:
+        err.print(f"[yellow]{unnamed} more entr{'y' if unnamed == 1 else 'ies'} could not be read "
+                  "and no id of them is on record[/]", highlight=False)  # fmt: skip
+
+
+
