@@ -2,6 +2,10 @@
 ``deps.py``): the server's termbase and its current searcher, the write guards,
 and the shared lanes a search runs on.
 
+Every dependency is ``async``: FastAPI runs a plain ``def`` dependency on its
+thread pool, a thread hop per dependency per request (measured: served search
+p50 11.4 -> 15.5 ms with five of them), where these only read an attribute.
+
 Why here and not in ``create_app``: routes live in module-level routers
 (``api.routes``) and ask for what they need by type; the app only puts the
 objects on ``app.state`` once, in ``create_app``.
@@ -43,23 +47,23 @@ WRITE_ERRORS = {
 }
 
 
-def get_service(request: Request) -> SearchService:
+async def get_service(request: Request) -> SearchService:
     return request.app.state.service
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_gate(request: Request) -> SearchGate:
+async def get_gate(request: Request) -> SearchGate:
     return request.app.state.gate
 
 
-def get_lane(request: Request) -> EncoderLane:
+async def get_lane(request: Request) -> EncoderLane:
     return request.app.state.lane
 
 
-def get_fast_lane(request: Request) -> ThreadPoolExecutor:
+async def get_fast_lane(request: Request) -> ThreadPoolExecutor:
     return request.app.state.fast_lane
 
 
@@ -90,7 +94,7 @@ async def ready_searcher(termbase: ReadyTermbase) -> Searcher:
 ReadySearcher = Annotated[Searcher, Depends(ready_searcher)]
 
 
-def require_admin(
+async def require_admin(
     settings: ServerSettings,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
@@ -107,7 +111,7 @@ def require_admin(
         raise ApiError(403, "forbidden", "wrong admin token")
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """The write routes that take a body: it must be JSON (415)."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):

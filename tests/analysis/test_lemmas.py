@@ -1,0 +1,32 @@
+"""Lemma dictionaries load once per process, however many threads ask at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from glossa.analysis import lemmas
+
+
+def test_concurrent_first_callers_load_a_dictionary_once(monkeypatch):
+    loads = []
+
+    def slow_first_load(word: str, lang: str) -> str:
+        loads.append(lang)
+        time.sleep(0.05)  # long enough for every thread to arrive while it loads
+        return word
+
+    monkeypatch.setattr(lemmas.simplemma, "lemmatize", slow_first_load)
+    monkeypatch.setattr(lemmas, "_loaded", set())
+    start = threading.Barrier(8)
+
+    def ask() -> None:
+        start.wait()
+        lemmas.load_dictionaries(("pl", "de"))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(loads) == ["de", "pl"]  # without the lock: 8 loads of each
