@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     )
     keep_versions: int = Field(
         3, ge=1, description="replaced versions an index keeps restorable (`glossa restore "
-        "--list` / `--to`), and full-build backups; the storage reads GLOSSA_KEEP_VERSIONS itself",
+        "--list` / `--to`), and full-build backups; every writer is given it (StoreConfig)",
     )
     recognition_modes: dict[str, Literal["exact", "inflected", "prefix"]] = Field(
         default_factory=dict,
@@ -173,6 +173,7 @@ class Settings(BaseSettings):
             milvus_db=self.milvus_db,
             milvus_collection=self.milvus_collection,
             milvus_timeout=self.milvus_timeout,
+            keep_versions=self.keep_versions,
         )
 
     def engine_store(self, published_to: str | None = None) -> StoreConfig:

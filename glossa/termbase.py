@@ -357,14 +357,14 @@ class LocalTermbase(Termbase):
     def restore(self, generation: int | None = None) -> Manifest:
         from glossa.indexer.store.versions import restore_version
 
-        manifest = restore_version(self.path, generation)
+        manifest = restore_version(self.path, generation, self.store)
         self._follow_own_commit()
         return manifest
 
     def versions(self) -> list:
         from glossa.indexer.store.versions import versions
 
-        kept = versions(self.path)
+        kept = versions(self.path, self.store.keep_versions)
         if not kept:
             raise IndexLoadError(f"no index at {self.path}", kind=ErrorKind.NOT_FOUND)
         return kept

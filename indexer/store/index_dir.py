@@ -42,6 +42,12 @@ import numpy as np
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
 from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
+from glossa.indexer.store.hints import (  # noqa: F401  (re-exported: where callers find them)
+    missing_index_hint,
+    rebuild_hint,
+    reembed_hint,
+    sources_hint,
+)
 from glossa.indexer.store.locking import index_lock
 from glossa.indexer.store.segments import (
     DELETES,
@@ -63,7 +69,6 @@ FORMAT_VERSION = 4  # 4: segments carry lookup.npz (entries read on demand)
 MANIFEST = "manifest.json"
 PREVIOUS = "manifest.previous.json"
 HISTORY = "history"  # manifest.g<generation>.json of the last replaced versions
-KEEP_VERSIONS = 3
 PSEUDO = "pseudo.npy"
 ENTRIES = "entries.jsonl"  # inside each segment (and at the top of a format-2 index)
 
@@ -234,40 +239,6 @@ class LoadedIndex:
         return self._live([s.doc_stats for s in self.segments])
 
 
-def rebuild_hint(path: Path) -> str:
-    """For an index whose entries are intact but whose vectors do not fit: re-embed
-    the index's own entries (never re-index the bundled corpus over them)."""
-    return f"re-embed its own entries with: glossa rebuild --index {path}"
-
-
-def missing_index_hint(path: Path) -> str:
-    if (path / ENTRIES).is_file() or any((path / SEGMENTS).glob(f"*/{ENTRIES}")):
-        return (
-            f"its entries are still there: recover every readable one with: "
-            f"glossa rebuild --index {path}"
-        )
-    return (
-        f"build it from your glossaries with: glossa index GLOSSARY... --out {path} "
-        f"(with no GLOSSARY this indexes the bundled CX glossaries)"
-    )
-
-
-def reembed_hint(path: Path) -> str:
-    """For damaged derived files: the entries are intact and can be embedded again."""
-    return (
-        f"its entries are intact: re-embed them with: glossa rebuild --index {path} "
-        f"(or rebuild from the source glossaries: glossa index GLOSSARY... --out {path})"
-    )
-
-
-def sources_hint(path: Path) -> str:
-    """For damaged entries: a rebuild keeps every readable one and names the rest."""
-    return (
-        f"keep every readable entry with: glossa rebuild --index {path} (it names each entry it "
-        f"cannot read; glossa export --salvage --index {path} writes the readable ones to a file)"
-    )
-
-
 def counts(entries: Sequence[Entry]) -> tuple[dict[str, int], dict[str, int]]:
     return (
         dict(sorted(Counter(e.source for e in entries).items())),
@@ -291,7 +262,7 @@ def write_manifest(path: Path, manifest: Manifest, store: StoreConfig = FAISS_ST
         previous_tmp = path / f".{PREVIOUS}.tmp"
         shutil.copyfile(current, previous_tmp)
         fsync_file(previous_tmp)
-        _keep_in_history(path, previous_tmp)
+        _keep_in_history(path, previous_tmp, store.keep_versions)
         os.replace(previous_tmp, path / PREVIOUS)
     os.replace(tmp, current)
     fsync_dir(path)
@@ -299,17 +270,7 @@ def write_manifest(path: Path, manifest: Manifest, store: StoreConfig = FAISS_ST
     collect_garbage(path, manifest, store)
 
 
-def keep_versions() -> int:
-    """How many replaced versions an index keeps restorable (``GLOSSA_KEEP_VERSIONS``,
-    at least 1, default ``KEEP_VERSIONS``): the storage reads it itself, so every
-    writer (CLI, server, rebuild, merge) keeps the same number."""
-    try:
-        return max(1, int(os.environ.get("GLOSSA_KEEP_VERSIONS", KEEP_VERSIONS)))
-    except ValueError:
-        return KEEP_VERSIONS
-
-
-def _keep_in_history(path: Path, manifest_file: Path) -> None:
+def _keep_in_history(path: Path, manifest_file: Path, keep: int) -> None:
     """Copy a replaced version's manifest into ``history/`` (named by its
     generation) and forget the oldest beyond ``keep_versions``; the files they
     name stay until no kept manifest names them."""
@@ -324,7 +285,7 @@ def _keep_in_history(path: Path, manifest_file: Path) -> None:
     shutil.copyfile(manifest_file, tmp)
     fsync_file(tmp)
     os.replace(tmp, target)
-    for old in sorted(folder.glob("manifest.g*.json"))[: -keep_versions()]:
+    for old in sorted(folder.glob("manifest.g*.json"))[: -max(1, keep)]:
         old.unlink(missing_ok=True)
     fsync_dir(folder)
 
@@ -442,7 +403,7 @@ def _finish_swap(aside: Path, out: Path, store: StoreConfig) -> None:
     if aside.exists() and store.backend == "faiss":
         # keep the version just replaced, whole, so `glossa restore` can bring it
         # back (a bad import, a rebuild with the wrong files)
-        _rotate_backups(out)
+        _rotate_backups(out, store.keep_versions)
         os.replace(aside, backup_path(out))
         fsync_dir(out.parent)
         return
@@ -459,10 +420,10 @@ def backup_path(out: Path, age: int = 0) -> Path:
     return out.with_name(f".{out.name}.backup" + (f".{age}" if age else ""))
 
 
-def _rotate_backups(out: Path) -> None:
+def _rotate_backups(out: Path, keep: int) -> None:
     """Make room for a new full-build backup: each one ages by one, the oldest
     beyond ``keep_versions`` goes."""
-    keep = keep_versions()
+    keep = max(1, keep)
     oldest = backup_path(out, keep - 1)
     if oldest.exists():
         shutil.rmtree(oldest)

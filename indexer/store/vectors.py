@@ -82,6 +82,9 @@ class StoreConfig:
     milvus_db: str = "default"
     milvus_collection: str = "glossa"
     milvus_timeout: float = 5.0
+    # replaced versions an index keeps restorable, and full-build backups: every
+    # writer is given the same number (GLOSSA_KEEP_VERSIONS, through the settings)
+    keep_versions: int = 3
 
 
 FAISS_STORE = StoreConfig()

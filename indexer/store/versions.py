@@ -11,6 +11,7 @@ back any of them. A restore is itself a write, so it can be undone.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,6 @@ from glossa.indexer.store.index_dir import (
     _load,
     backup_path,
     install_index_dir,
-    keep_versions,
     kept_versions,
     load_index_dir,
     new_index_dir,
@@ -50,9 +50,9 @@ class Version:
                 "kind": self.kind}  # fmt: skip
 
 
-def versions(out: Path) -> list[Version]:
+def versions(out: Path, keep: int = FAISS_STORE.keep_versions) -> list[Version]:
     """Every version of the index at ``out`` that can be brought back, newest first
-    (the current one first)."""
+    (the current one first); ``keep``: how many full-build backups are kept."""
     out = out.resolve()
     found: list[Version] = []
     seen: set[tuple[Path, int]] = set()
@@ -67,7 +67,7 @@ def versions(out: Path) -> list[Version]:
         add(read_manifest(out), CURRENT, out)
         for manifest in kept_versions(out):
             add(manifest, WRITE, out)
-    for age in range(keep_versions()):
+    for age in range(max(1, keep)):
         backup = backup_path(out, age)
         if (backup / MANIFEST).is_file():
             add(read_manifest(backup), FULL_BUILD, backup)
@@ -83,7 +83,7 @@ def restore_version(out: Path, generation: int | None = None,
     out = out.resolve()
     with index_lock(out, exclusive=True):
         current = read_manifest(out) if (out / MANIFEST).is_file() else None
-        kept = [v for v in versions(out) if v.kind != CURRENT]
+        kept = [v for v in versions(out, store.keep_versions) if v.kind != CURRENT]
         if generation is not None:
             kept = [v for v in kept if v.generation == generation]
             if not kept:
@@ -115,7 +115,7 @@ def _install_backup(out: Path, backup: Path, generation: int, store: StoreConfig
         for file in tmp.rglob("*"):
             if file.is_file():
                 fsync_file(file)
-        install_index_dir(tmp, out, FAISS_STORE)
+        install_index_dir(tmp, out, dataclasses.replace(FAISS_STORE, keep_versions=store.keep_versions))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

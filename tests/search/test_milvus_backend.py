@@ -5,6 +5,7 @@ manifest checks, the CLI) must work unchanged."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -96,7 +97,7 @@ def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
 
     # one kept version: a collection goes once no kept version names it (with the
     # default three, three writes later)
-    monkeypatch.setenv("GLOSSA_KEEP_VERSIONS", "1")
+    milvus_store = dataclasses.replace(milvus_store, keep_versions=1)
     from glossa.indexer.store.updates import optimize
 
     out = tmp_path / "idx"
