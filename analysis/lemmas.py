@@ -15,10 +15,22 @@ import threading
 from collections.abc import Iterable
 from functools import lru_cache
 
-import simplemma
-from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+from simplemma import LanguageDetector, Lemmatizer
+from simplemma.strategies import DefaultStrategy
+from simplemma.strategies.dictionaries.dictionary_factory import (
+    SUPPORTED_LANGUAGES,
+    DefaultDictionaryFactory,
+)
+from simplemma.token_sampler import MostCommonTokenSampler, RelaxedMostCommonTokenSampler
 
 CACHED_WORDS = 200_000  # distinct (word, language) pairs remembered
+# One dictionary cache for the process, as large as the languages simplemma has:
+# its default keeps 8, so a termbase of 12 Latin-script languages reloaded
+# dictionaries (about a second each) on every language detection.
+_STRATEGY = DefaultStrategy(
+    dictionary_factory=DefaultDictionaryFactory(cache_max_size=len(SUPPORTED_LANGUAGES))
+)
+_LEMMATIZER = Lemmatizer(lemmatization_strategy=_STRATEGY)
 _loaded: set[str] = set()
 _loading = threading.Lock()
 
@@ -35,7 +47,7 @@ def load_dictionaries(languages: Iterable[str]) -> None:
     with _loading:
         for lang in missing:
             if lang not in _loaded:
-                simplemma.lemmatize("a", lang=lang)  # the first call loads the dictionary
+                _LEMMATIZER.lemmatize("a", lang)  # the first call loads the dictionary
                 _loaded.add(lang)
 
 
@@ -44,6 +56,19 @@ def lemma_language(lang: str) -> str | None:
     or None when there is no lemmatiser for it."""
     base = lang.lower().split("-")[0].split("_")[0]
     return base if base in SUPPORTED_LANGUAGES else None
+
+
+def detect(text: str, languages: tuple[str, ...]) -> list[tuple[str, float]]:
+    """simplemma's language scores of ``text`` among ``languages`` (simplemma
+    codes), best first, over the process's dictionaries (loaded once each)."""
+    load_dictionaries(languages)
+    results: list[tuple[str, float]] = []
+    for sampler in (MostCommonTokenSampler(), RelaxedMostCommonTokenSampler()):
+        found = LanguageDetector(languages, sampler, _STRATEGY).proportion_in_each_language(text)
+        results = sorted(found.items(), key=lambda item: (item[0] == "unk", -item[1]))
+        if len(results) == 1 or results[0][1] != results[1][1]:
+            break  # as simplemma.langdetect: a tie is broken by the relaxed sampler
+    return results
 
 
 def lemmatized_languages() -> tuple[str, ...]:
@@ -60,9 +85,9 @@ def lemma(word: str, lang: str) -> str:
     if language is None:
         return word
     load_dictionaries((language,))
-    found = simplemma.lemmatize(word, lang=language)
+    found = _LEMMATIZER.lemmatize(word, language)
     if found == word and word[:1].isupper():
-        lower = simplemma.lemmatize(word.lower(), lang=language)
+        lower = _LEMMATIZER.lemmatize(word.lower(), language)
         if lower != word.lower():
             return lower
     return found

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from glossa.corpus.importers import unstorable
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from glossa.errors import ErrorKind, GlossaError
 
@@ -102,6 +103,19 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     return (f"{where}: {message}" if where else message), parameter
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this request's path (HEAD wherever GET
+    is: ``api.http.HttpHygiene`` answers it)."""
+    methods = {
+        method for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+               for route in request.app.routes)
+    }  # fmt: skip
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -117,15 +131,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_parameter", message, parameter)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {
             404: "not_found",
             405: "method_not_allowed",
             408: "body_timeout",
             413: "body_too_large",
         }.get(exc.status_code, "http_error")
-        # keep the exception's headers: a 405 must say which methods are allowed (RFC 9110)
-        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        # keep the exception's headers: a 405 must say which methods are allowed (RFC 9110),
+        # all of them: one path's methods may come from several routes and routers
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover

@@ -42,11 +42,37 @@ def concept_id(uri: str) -> str:
     return as_id(f"{tail}-{digest}" if tail else f"c-{digest}")
 
 
+PROLOG_BYTES = 1 << 20  # where a DOCTYPE and its internal subset must end
+
+
+def refuse_entity_declarations(path: Path) -> None:
+    """Refuse an XML file whose DOCTYPE declares entities, before rdflib reads it.
+    Why: rdflib hands RDF/XML to expat, which expands entities; a 1 KB file of
+    nested entities (billion laughs) kept an import busy for over 5 minutes.
+    Glossa reads TBX without resolving entities; RDF/XML gets the same rule. The
+    prolog is scanned as text: no parser expands anything here."""
+    with path.open("rb") as f:
+        head = f.read(PROLOG_BYTES)
+    encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    text = head.decode(encoding, errors="replace")
+    doctype = text.find("<!DOCTYPE")
+    if doctype < 0:
+        return
+    subset_end = text.find("]>", doctype)
+    if "<!ENTITY" in text[doctype : subset_end if subset_end >= 0 else len(text)]:
+        line = text.count("\n", 0, text.find("<!ENTITY", doctype)) + 1
+        raise ImportErrorReport(
+            str(path), line, "the file declares XML entities (<!ENTITY> in its DOCTYPE), which "
+            "Glossa does not expand: remove the declarations and the references to them")  # fmt: skip
+
+
 def skos_entries(path: Path) -> Iterator[Record]:
     """Entries of a SKOS file; problems are yielded with the concept's URI."""
     from rdflib import Graph, Literal
     from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
+    if SKOS_FORMATS[path.suffix.lower()] == "xml":
+        refuse_entity_declarations(path)
     graph = Graph()
     try:
         graph.parse(str(path), format=SKOS_FORMATS[path.suffix.lower()])

@@ -14,8 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-import simplemma
-from glossa.analysis.lemmas import lemma_language, load_dictionaries
+from glossa.analysis.lemmas import detect, lemma_language
 
 SAMPLE_CHARS = 4000  # enough text to tell languages apart, bounded work
 # the script a language is written in, for the languages whose script names it
@@ -60,8 +59,7 @@ def detect_language(text: str, languages: Sequence[str]) -> str | None:
         return candidates[0] if candidates else None
     known = {lemma_language(lang): lang for lang in candidates if lemma_language(lang)}
     if known:
-        load_dictionaries(known)
-        scores = simplemma.langdetect(sample, lang=tuple(known))
+        scores = detect(sample, tuple(known))
         best, score = scores[0]
         if best in known and score > 0:
             return known[best]

@@ -28,7 +28,15 @@ from glossa.recognition.results import Equivalent, Recognition, TermMatch
 from glossa.recognition.semantic import DEFAULT_THRESHOLD, MAX_SEMANTIC_WORDS, best_phrases, phrases
 from glossa.search.searcher import BLANK, GraphNotReady, QueryError, Searcher
 
+from glossa.errors import ErrorKind
+
 MAX_TEXT_CHARS = 200_000  # about 30,000 words: a long document, bounded work
+# Matches one request may return, and occurrences it may weigh before choosing
+# the longest: a 200 KB text against 40 nested terms had 1.3 M overlapping
+# matches (a 756 MB answer, 111 s). A long document with a term in every
+# sentence has a few thousand; the caps leave room for ten times that.
+MAX_MATCHES = 20_000
+MAX_OCCURRENCES = 100_000
 ENGLISH = "en"
 _KIND_ORDER = {"exact": 0, "inflected": 1, "fuzzy": 2}
 _STATUS_ORDER = {"preferred": 0, None: 1, "admitted": 1}
@@ -36,6 +44,18 @@ _STATUS_ORDER = {"preferred": 0, None: 1, "admitted": 1}
 
 class RecognitionError(QueryError):
     """A text, language or option recognition cannot take (the parameter named)."""
+
+
+class TooManyMatches(RecognitionError):
+    """A text with more term matches than one request may return."""
+
+    kind = ErrorKind.TOO_LARGE
+
+
+def _too_many(what: str, limit: int) -> TooManyMatches:
+    return TooManyMatches(
+        f"the text has more than {limit} term {what}, the limit of one request; send it "
+        "in parts" + (", or without overlapping" if what == "occurrences" else ""), "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +184,8 @@ class Recognizer:
                         kind = self._kind(words[o.first : o.last + 1], offset + o.row, o.name,
                                           automaton_mode)  # fmt: skip
                         found.append(_Found(o.first, o.last, offset + o.row, o.name, kind))
+                        if len(found) > MAX_OCCURRENCES:
+                            raise _too_many("occurrences", MAX_OCCURRENCES)
         return found
 
     def _kind(self, words: list[str], row: int, name: int, mode: str) -> str:
@@ -212,6 +234,8 @@ class Recognizer:
                 f"{len(words)}; send it in parts or leave semantic off", "semantic")  # fmt: skip
         found = self._occurrences(words, language, mode, cased)
         chosen = found if overlapping else self._longest(found, spans)
+        if len(chosen) > MAX_MATCHES:
+            raise _too_many("matches", MAX_MATCHES)
         matches = self._matches(chosen, text, spans, targets)
         if semantic:
             taken = {w for f in chosen for w in range(f.first, f.last + 1)}

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from glossa.cli.shell import (
     EncodingOption,
@@ -27,6 +28,7 @@ from glossa.cli.shell import (
     print_change,
     print_recovery,
     report_skipped,
+    shown,
     termbase_at,
 )
 from glossa.corpus.errors import CorpusError
@@ -131,8 +133,8 @@ def index(
             replace=replace,
         )
     report_skipped(imported)
-    out.print(f"[bold]Indexed {manifest.count} entries[/] (generation {manifest.generation}) into",
-              highlight=False)
+    out.print(Text.assemble((f"Indexed {manifest.count} entries", "bold"),
+                            f" (generation {manifest.generation}) into"))  # fmt: skip
     out.print(f"  {target}", highlight=False, soft_wrap=True)
     table = Table()
     table.add_column("glossary")
@@ -141,7 +143,7 @@ def index(
 
     titles = titles_for(manifest.sources, manifest.source_titles)
     for source, count in manifest.sources.items():
-        table.add_row(titles[source].title, str(count))
+        table.add_row(shown(titles[source].title), str(count))
     out.print(table)
     out.print(
         f"embedding + index: {manifest.build_seconds:.1f} s; "

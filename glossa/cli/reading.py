@@ -61,11 +61,11 @@ def search(
     if as_json:
         sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
         return
-    out.print(
-        f"[bold]{len(response.hits)} hits[/] for {query!r}: search {response.took_ms:.0f} ms "
+    out.print(Text.assemble(
+        (f"{len(response.hits)} hits", "bold"),
+        f" for {query!r}: search {response.took_ms:.0f} ms "
         f"(start-up: model and index loaded in {loaded:.1f} s)",
-        highlight=False,
-    )
+    ))  # fmt: skip
     for hit in response.hits:
         print_hit(hit, f"{hit.rank:>3}  {hit.score:5.2f}  ")
 
@@ -75,7 +75,7 @@ def print_concepts(query: str, concepts, as_json: bool) -> None:
         payload = {"query": query, "group": "concept", "concepts": [c.to_dict() for c in concepts]}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    out.print(f"[bold]{len(concepts)} concepts[/] for {query!r}", highlight=False)
+    out.print(Text.assemble((f"{len(concepts)} concepts", "bold"), f" for {query!r}"))
     for concept in concepts:
         out.print(Text.assemble((f"{concept.rank:>3}  {concept.score:5.2f}  ", ""),
                                 (concept.id, "magenta")), no_wrap=True)  # fmt: skip

@@ -60,8 +60,42 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=False)
-err = Console(stderr=True)
+# C0 and C1 controls (ESC starts every terminal escape sequence: colours, OSC 8
+# hyperlinks, cursor moves) shown as \xNN; newlines and tabs stay
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+             if chr(c) not in "\n\t"}  # fmt: skip
+
+
+def shown(text: str) -> str:
+    """``text`` as a terminal may show it: every control character written out."""
+    return text.translate(_CONTROLS)
+
+
+class LiteralConsole(Console):
+    """A console that never interprets what it prints: no markup (``[/]``,
+    ``[link=...]``), no emoji codes, no highlighting, and no control character
+    from data reaches the terminal. Styling is Glossa's own, through ``Text``."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
+        kwargs.pop("highlight", None)
+        super().print(*(literal(o) for o in objects), **kwargs)
+
+
+def literal(value):
+    """A string or ``Text`` with its control characters written out (styles kept
+    when there were none to write out)."""
+    if isinstance(value, str):
+        return Text(shown(value))
+    if isinstance(value, Text) and shown(value.plain) != value.plain:
+        return Text(shown(value.plain), style=value.style)
+    return value
+
+
+out = LiteralConsole(soft_wrap=False)
+err = LiteralConsole(stderr=True)
 
 
 
@@ -86,13 +120,12 @@ def said(exc: Exception) -> str:
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """One line on stderr; ``message`` is printed as it is (never read as markup)."""
-    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False,
-              soft_wrap=True)  # fmt: skip
+    err.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
     return typer.Exit(code)
 
 
 def notify(message: str) -> None:
-    err.print(f"[dim]{message}[/]", highlight=False)
+    err.print(message, style="dim")
 
 
 def termbase_at(index_dir: Path | None, *, build_if_missing: bool = False,
@@ -196,7 +229,7 @@ def report_skipped(result, shown: int = MAX_PROBLEMS_SHOWN) -> None:
     count = getattr(result, "problem_count", 0)
     if not count:
         return
-    err.print(f"[yellow]skipped {count} bad record(s):[/]", highlight=False)
+    err.print(f"skipped {count} bad record(s):", style="yellow")
     for problem in result.problems[:shown]:
         err.print(f"  {str(problem)[:1000]}", highlight=False, soft_wrap=True)
     if count > shown:
@@ -226,20 +259,19 @@ def print_recovery(
     """What a recovery could not read: the problems, then the lost entries by id."""
     if not problems and not lost_ids and not unnamed:
         return
-    err.print(f"[yellow]kept every readable entry; {len(problems)} problem(s):[/]", highlight=False)
+    err.print(f"kept every readable entry; {len(problems)} problem(s):", style="yellow")
     for line in problems:
         err.print(f"  {line}", highlight=False, soft_wrap=True)
     if lost_ids:
-        shown = ", ".join(lost_ids[:SHOWN_LOST]) + (", …" if len(lost_ids) > SHOWN_LOST else "")
+        listed = ", ".join(lost_ids[:SHOWN_LOST]) + (", …" if len(lost_ids) > SHOWN_LOST else "")
         where = f" (all of them in {lost_file})" if lost_file else ""
-        err.print(
-            f"[yellow]{len(lost_ids)} entr{'y' if len(lost_ids) == 1 else 'ies'} could not be "
-            f"read{where}; restore them from a source glossary or an export:[/] {shown}",
-            highlight=False, soft_wrap=True,
-        )  # fmt: skip
+        err.print(Text.assemble(
+            (f"{len(lost_ids)} entr{'y' if len(lost_ids) == 1 else 'ies'} could not be "
+             f"read{where}; restore them from a source glossary or an export:", "yellow"),
+            f" {listed}"), soft_wrap=True)  # fmt: skip
     if unnamed:
-        err.print(f"[yellow]{unnamed} more entr{'y' if unnamed == 1 else 'ies'} could not be read "
-                  "and no id of them is on record[/]", highlight=False)  # fmt: skip
+        err.print(f"{unnamed} more entr{'y' if unnamed == 1 else 'ies'} could not be read "
+                  "and no id of them is on record", style="yellow")  # fmt: skip
 
 
 

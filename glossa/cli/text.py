@@ -69,8 +69,8 @@ def recognize(
     elif output == "html":
         sys.stdout.write(to_html(text, found))
     else:
-        out.print(f"[bold]{len(found.matches)} terms[/] in {found.lang or 'an unknown language'} "
-                  f"({found.mode})", highlight=False)  # fmt: skip
+        out.print(Text.assemble((f"{len(found.matches)} terms", "bold"),
+                                f" in {found.lang or 'an unknown language'} ({found.mode})"))  # fmt: skip
         for m in found.matches:
             line = Text(f"  {m.start:>6}  ")
             line.append(m.text, style="bold red" if m.discouraged else "bold")
@@ -122,10 +122,11 @@ def qa(
             for t in c.terms:
                 if t.verdict == MISSING:
                     wanted = " or ".join(e.term for e in t.approved)
-                    out.print(f"{c.where}: [red]missing[/] {t.source.text!r} → {wanted}",
-                              highlight=False)  # fmt: skip
+                    out.print(Text.assemble(f"{c.where}: ", ("missing", "red"),
+                                            f" {t.source.text!r} → {wanted}"))  # fmt: skip
             for m in c.discouraged:
-                out.print(f"{c.where}: [red]discouraged[/] {m.text!r} ({m.status})", highlight=False)
+                out.print(Text.assemble(f"{c.where}: ", ("discouraged", "red"),
+                                        f" {m.text!r} ({m.status})"))  # fmt: skip
         out.print(f"{summary['segments']} segments ({summary['untranslated']} untranslated "
                   f"skipped): {summary['terms']} source terms, {summary['used']} with an approved "
                   f"equivalent, {summary['missing']} missing, {summary['discouraged']} "
@@ -148,12 +149,12 @@ def lint(
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
-        out.print(f"[bold]{report.entries} entries, {report.concepts} concepts[/] "
-                  f"({', '.join(report.languages)}): {report.problems} problems", highlight=False)  # fmt: skip
+        out.print(Text.assemble((f"{report.entries} entries, {report.concepts} concepts", "bold"),
+                                f" ({', '.join(report.languages)}): {report.problems} problems"))  # fmt: skip
         for check in report.checks.values():
-            kind = "[red]problem[/]" if check.problem else "[dim]note[/]"
-            out.print(f"{check.count:>6}  {check.name}  {kind}  [dim]{check.description}[/]",
-                      highlight=False)  # fmt: skip
+            kind = ("problem", "red") if check.problem else ("note", "dim")
+            out.print(Text.assemble(f"{check.count:>6}  {check.name}  ", kind, "  ",
+                                    (check.description, "dim")))  # fmt: skip
             for item in check.items:
                 out.print(f"          {json.dumps(item, ensure_ascii=False)}", highlight=False)
             if check.count > len(check.items):

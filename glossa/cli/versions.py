@@ -19,6 +19,7 @@ from glossa.cli.shell import (
     fail,
     out,
     print_recovery,
+    shown,
     termbase_at,
 )
 
@@ -111,11 +112,11 @@ def export(
 def info(index_dir: IndexOption = None) -> None:
     """Show the index manifest and counts per language and source."""
     termbase = termbase_at(index_dir)
-    table = Table(title=Text(f"Index {termbase.path}"), show_header=False)
+    table = Table(title=Text(shown(f"Index {termbase.path}")), show_header=False)
     for key, value in termbase.info().items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
-        table.add_row(key, str(value))
+        table.add_row(key, shown(str(value)))
     out.print(table)
     out.print("file checksums not verified here; `glossa check` verifies them", style="dim")
 
@@ -211,12 +212,11 @@ def check(
     out.print(f"ok: {files} files match their checksums; {m.count} entries "
               f"(generation {m.generation})")  # fmt: skip
     if left:
-        err.print(
-            f"[yellow]note:[/] {len(left)} file(s) or folder(s) no version names (left by a "
-            f"write that failed), e.g. {left[0].relative_to(path)}; remove them with: "
-            f"glossa check --repair --index {path}",
-            highlight=False, soft_wrap=True,
-        )  # fmt: skip
+        err.print(Text.assemble(
+            ("note:", "yellow"),
+            f" {len(left)} file(s) or folder(s) no version names (left by a write that failed), "
+            f"e.g. {left[0].relative_to(path)}; remove them with: glossa check --repair --index "
+            f"{path}"), soft_wrap=True)  # fmt: skip
 
 
 

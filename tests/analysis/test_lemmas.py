@@ -11,12 +11,13 @@ from glossa.analysis import lemmas
 def test_concurrent_first_callers_load_a_dictionary_once(monkeypatch):
     loads = []
 
-    def slow_first_load(word: str, lang: str) -> str:
-        loads.append(lang)
-        time.sleep(0.05)  # long enough for every thread to arrive while it loads
-        return word
+    class SlowFirstLoad:
+        def lemmatize(self, word: str, lang: str) -> str:
+            loads.append(lang)
+            time.sleep(0.05)  # long enough for every thread to arrive while it loads
+            return word
 
-    monkeypatch.setattr(lemmas.simplemma, "lemmatize", slow_first_load)
+    monkeypatch.setattr(lemmas, "_LEMMATIZER", SlowFirstLoad())
     monkeypatch.setattr(lemmas, "_loaded", set())
     start = threading.Barrier(8)
 
@@ -30,3 +31,13 @@ def test_concurrent_first_callers_load_a_dictionary_once(monkeypatch):
     for t in threads:
         t.join()
     assert sorted(loads) == ["de", "pl"]  # without the lock: 8 loads of each
+
+
+def test_lemmas_and_detection_match_simplemmas_own_functions():
+    """The process-wide strategy only caches more dictionaries: same answers."""
+    import simplemma
+
+    for word, lang in (("klientów", "pl"), ("Kunden", "de"), ("clientes", "es")):
+        assert lemmas.lemma(word, lang) == simplemma.lemmatize(word, lang=lang)
+    text = "Die Kunden warten auf eine Antwort des Kundendienstes."
+    assert lemmas.detect(text, ("de", "nl", "en")) == simplemma.langdetect(text, ("de", "nl", "en"))

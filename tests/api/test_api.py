@@ -233,6 +233,14 @@ def test_failed_load_is_reported_by_health_without_paths_or_exception_classes(tm
         assert str(tmp_path) not in c.get("/languages").text
 
 
+def test_a_405_allows_every_method_of_the_path(client):
+    """GET /entries/{id} and its PUT and DELETE live in two routers; Allow names all."""
+    wrong = client.patch("/entries/nope")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "DELETE, GET, HEAD, PUT"  # was "GET"
+    assert client.post("/search?q=NPS").headers["allow"] == "GET, HEAD"
+
+
 def test_http_hygiene_allow_head_and_security_headers(client):
     wrong = client.post("/search?q=NPS")
     assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]  # RFC 9110

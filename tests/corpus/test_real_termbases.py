@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from glossa.corpus.entry import Entry
+from glossa.corpus.errors import CorpusError
 from glossa.corpus.sources import import_entries
 from glossa.corpus.spreadsheets import write_xlsx
 from glossa.corpus.tbx import write_tbx
@@ -224,3 +225,23 @@ def test_validate_uses_a_declared_schema_found_beside_the_file(tmp_path):
     )
     report = validate_tbx(path)
     assert not report.valid and report.findings[0].message.startswith("only-martif.rng: ")
+
+
+def test_rdf_xml_that_declares_entities_is_refused_before_it_is_read(tmp_path):
+    """Billion laughs: ten levels of ten references, a 1 KB file that expands to
+    10^10 characters; refused from its DOCTYPE, nothing expanded."""
+
+    levels = ['<!ENTITY e0 "lol">'] + [
+        f'<!ENTITY e{i} "{("&e" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    ]
+    bomb = tmp_path / "laughs.rdf"
+    bomb.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n' + "\n".join(levels) + "\n]>\n"
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:skos="http://www.w3.org/2004/02/skos/core#">'
+        '<skos:Concept rdf:about="http://x/c"><skos:prefLabel xml:lang="en">&e9;</skos:prefLabel>'
+        "</skos:Concept></rdf:RDF>\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match="declares XML entities"):
+        import_entries([bomb])

@@ -194,3 +194,21 @@ def test_semantic_matches_with_the_real_model(real_searcher):
     with pytest.raises(RecognitionError) as caught:
         Recognizer(real_searcher).recognize("słowo " * 401, lang="pl", semantic=True)
     assert caught.value.parameter == "semantic"
+
+
+def test_matches_per_request_are_capped_with_a_clear_error(recognizer, monkeypatch):
+    """Nested terms in an overlapping recognition multiply: the enumeration stops
+    at the cap instead of building a huge answer (413 over the API)."""
+    from glossa.api.errors import STATUS
+    from glossa.recognition import recognizer as module
+
+    monkeypatch.setattr(module, "MAX_OCCURRENCES", 50)
+    monkeypatch.setattr(module, "MAX_MATCHES", 20)
+    text = "wskaźnik satysfakcji klienta. " * 40  # 3 nested terms per sentence
+    with pytest.raises(module.TooManyMatches, match="more than 50 term occurrences") as caught:
+        recognizer.recognize(text, "pl", overlapping=True)
+    assert STATUS[caught.value.kind][0] == 413 and caught.value.parameter == "text"
+    monkeypatch.setattr(module, "MAX_OCCURRENCES", 10_000)
+    with pytest.raises(module.TooManyMatches, match="more than 20 term matches"):
+        recognizer.recognize("wskaźnik satysfakcji klienta. " * 25, "pl")
+    assert len(recognizer.recognize("wskaźnik satysfakcji klienta. " * 5, "pl").matches) == 5
