@@ -179,9 +179,16 @@ def tbx_entries(path: Path) -> Iterator[Record]:
         raise ImportErrorReport(str(path), 0, "no conceptEntry/termEntry elements: not a termbase")
 
 
+# TBX's core structure requires conceptEntry/@id. An entry that declares no
+# concept is exported as a concept of its own under this prefix and its entry id,
+# which an import reads back as "no declared concept": a declared one would
+# change how it links (two declared concepts are never merged).
+UNDECLARED = "glossa-entry-"
+
+
 def _concept_id(path: Path, concept: etree._Element, number: int, languages: int) -> str | None:
     raw_id = (concept.get("id") or "").strip()
-    if raw_id:
+    if raw_id and not raw_id.startswith(UNDECLARED):
         return as_id(raw_id)
     return f"{id_chars(path.stem)[:100]}-c{number}" if languages > 1 else None
 
@@ -384,9 +391,8 @@ def tbx_document(
 
 
 def _write_concept(writer: _Writer, body, group: list[Entry]) -> None:
-    concept = writer.element(body, "conceptEntry")
-    if group[0].concept:
-        concept.set("id", group[0].concept)
+    concept = writer.element(body, "conceptEntry",
+                             id=group[0].concept or f"{UNDECLARED}{group[0].id}")  # fmt: skip
     category = next((e.category for e in group if e.category), None)
     if category:
         writer.category(concept, "descrip", "subjectField", category)

@@ -182,3 +182,24 @@ def test_tbx_header_title_names_the_glossary(tmp_path):
     assert result.titles["termbase.tbx"].title == "Test Termbase"
     assert import_entries([path], title="Mine").titles["termbase.tbx"].title == "Mine"
     assert [e.source for e in result.entries] == ["termbase.tbx"]
+
+
+@pytest.mark.parametrize("style", ["dca", "dct"])
+def test_every_export_is_valid_tbx_basic_and_reads_back_the_same(tmp_path, bundled_entries, style):
+    """TBX's core structure requires conceptEntry/@id: an entry without a declared
+    concept goes out as a concept of its own and comes back without one."""
+    from glossa.corpus.tbx_validation import validate_tbx
+
+    subsets = {"all": bundled_entries, "zh+fa": [e for e in bundled_entries if e.lang in ("zh", "fa")]}
+    for name, entries in subsets.items():
+        path = tmp_path / f"{name}-{style}.tbx"
+        with path.open("wb") as f:
+            write_tbx(entries, f, style=style)
+        report = validate_tbx(path)
+        assert report.valid, (name, list(report.lines())[:5])
+        back = import_entries([path], strict=True).entries
+        assert back == entries
+        again = tmp_path / f"{name}-{style}-again.tbx"
+        with again.open("wb") as f:
+            write_tbx(back, f, style=style)
+        assert validate_tbx(again).valid and again.read_bytes() == path.read_bytes()
