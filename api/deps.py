@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from glossa.api import models
 from glossa.api.admission import SearchGate
@@ -87,8 +88,13 @@ ReadyTermbase = Annotated[Termbase, Depends(ready_termbase)]
 
 async def ready_searcher(termbase: ReadyTermbase) -> Searcher:
     """The searcher of the newest version committed by any writer (this server,
-    the CLI, a restore) before this request arrived."""
-    return termbase.searcher
+    the CLI, a restore) before this request arrived. Checked on the event loop
+    (one ``stat``); opening a new commit, or waiting for the writer that is
+    opening it, happens on the thread pool, so the loop never waits."""
+    held = termbase.held_if_current()
+    if held is not None:
+        return held.searcher
+    return (await run_in_threadpool(termbase.current)).searcher
 
 
 ReadySearcher = Annotated[Searcher, Depends(ready_searcher)]

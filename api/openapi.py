@@ -22,7 +22,8 @@ def document_server_values(app: FastAPI, service: SearchService, max_entries: in
         entries = schema.get("components", {}).get("schemas", {}).get("EntriesIn", {})
         if "entries" in entries.get("properties", {}):
             entries["properties"]["entries"]["maxItems"] = max_entries
-        searcher = service.searcher
+        held = service.termbase.held if service.termbase is not None else None
+        searcher = held.searcher if held is not None else None
         if searcher is not None:
             valid = {"lang": searcher.languages, "source": searcher.sources}
             for parameter in schema["paths"]["/search"]["get"]["parameters"]:

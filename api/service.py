@@ -205,7 +205,7 @@ class SearchService:
             report = termbase.rebuild(self._rebuild_encoder(termbase.encoder), strict=True)
             if report.carried:
                 log.info("rebuild carried %d change(s) committed while it ran", report.carried)
-            self.last_reload_error = None
+            self.last_reload_error = termbase.last_error  # committed, but not opened
         except Exception as exc:
             self.last_reload_error = f"rebuild failed: {type(exc).__name__}: {exc}"
             log.exception("rebuild failed; still serving the previous index")

@@ -466,6 +466,11 @@ class EquivalenceGraph:
         try:
             return self._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
                                  fetch, named)  # fmt: skip
+        except BaseException:
+            # half advanced: no reader may trust it and no later write may advance it
+            # again (``unchanged_since`` and a reader's ``graph_ready`` both turn false)
+            self.generation += 1
+            raise
         finally:
             self.advancing = False
 

@@ -150,8 +150,9 @@ class Settings(BaseSettings):
     reload_interval: float = Field(
         2.0,
         ge=0,
-        description="seconds between checks for index changes made by other "
-        "processes (glossa add/index); 0: never reload",
+        description="above 0: a server answers every request from the newest version any "
+        "writer committed (one stat of the manifest per request); 0: it keeps the version "
+        "it loaded and moves only with its own writes",
     )
 
     @field_validator(*CHOICES)

@@ -21,8 +21,10 @@ callers waits for one build), its ``Recognizer``.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from glossa.indexer.store.engine_dir import ENGINE_FILE, is_engine_dir, load_eng
 from glossa.indexer.store.index_dir import (
     MANIFEST,
     IndexLoadError,
+    LoadedIndex,
     Manifest,
     index_exists,
     load_index_dir,
@@ -49,6 +52,8 @@ from glossa.search.searcher import Searcher
 from glossa.settings import Settings
 
 Notify = Callable[[str], None]
+# failures to open a version that retrying can cure (another writer, Milvus away)
+TRANSIENT = (ErrorKind.BUSY, ErrorKind.UNAVAILABLE, ErrorKind.NOT_READY)
 log = logging.getLogger("glossa.termbase")
 
 
@@ -106,7 +111,8 @@ class Termbase:
         self.notify: Notify | None = None  # told what takes time (a model's first load)
         self._version: Version | None = None
         self._version_lock = threading.Lock()
-        self._failed: Any = object()  # the signature of a commit that could not be opened
+        # the signature of a commit that could not be opened, and until when not to retry
+        self._failed: tuple[Any, float] = (object(), 0.0)
         self.last_error: str | None = None
         # 0 pins the version a server loaded (its own writes still move it on)
         self.follow = settings.reload_interval > 0
@@ -124,28 +130,49 @@ class Termbase:
                     self._encoder = make_encoder(self.settings, self.notify)
         return self._encoder
 
+    @property
+    def held(self) -> Version | None:
+        """The version held now, unchecked (None before the first is opened): for
+        what may lag a commit, such as the served API schema."""
+        return self._version
+
+    def held_if_current(self) -> Version | None:
+        """The held version when no newer commit needs opening: one ``stat``, no
+        lock, no waiting (what a server's event loop may call); None otherwise."""
+        held = self._version
+        if held is not None and (not self.follow or self._settled(held, self._signature())):
+            return held
+        return None
+
+    def _settled(self, held: Version, signature: Any) -> bool:
+        """Whether ``signature`` is the held version's, or a commit whose opening
+        failed and is not to be tried again yet."""
+        failed, until = self._failed
+        return signature == held.signature or (signature == failed and time.monotonic() < until)
+
     def current(self) -> Version:
         """The newest committed version: one ``stat`` when nothing changed, the
         new version opened (reusing what it shares with the held one) when a
-        writer committed since the last call. A version that cannot be opened
-        (damaged files) is reported once in the log and ``last_error``; the held
-        one keeps answering, and the next commit is tried again."""
-        held = self._version
-        if held is not None:
-            signature = self._signature()
-            if signature in (held.signature, self._failed) or not self.follow:
-                return held
+        writer committed since the last call. A version that cannot be opened is
+        reported in the log and ``last_error`` and the held one keeps answering:
+        damage is not retried until the next commit, a busy or unreachable store
+        a second later."""
+        found = self.held_if_current()
+        if found is not None:
+            return found
         with self._version_lock:
             held = self._version
             signature = self._signature()
-            if held is None or signature not in (held.signature, self._failed):
+            if held is None or not self._settled(held, signature):
                 try:
                     self._version = self._open_version(held, signature)
                     self.last_error = None
                 except Exception as exc:
                     if held is None:
                         raise
-                    self._failed, self.last_error = signature, f"{type(exc).__name__}: {exc}"
+                    damaged = isinstance(exc, GlossaError) and exc.kind not in TRANSIENT
+                    self._failed = (signature, math.inf if damaged else time.monotonic() + 1)
+                    self.last_error = f"{type(exc).__name__}: {exc}"
                     log.warning("%s: the new version could not be opened, still answering "
                                 "from generation %s: %s", self.path, held.generation, exc)  # fmt: skip
             assert self._version is not None
@@ -312,12 +339,12 @@ class LocalTermbase(Termbase):
         if encoder is None and (add or update):
             encoder = self.encoder
         held = self._version
-        _, report = apply_changes(
+        loaded, report = apply_changes(
             self.path, encoder, add=add, update=update, delete=delete, upsert=upsert,
             store=self.store, source_titles=source_titles,
             current=held.searcher.index if held is not None else None,
         )  # fmt: skip
-        self._follow_own_commit()
+        self._follow_own_commit(loaded)
         return report
 
     def review(self, a: str, b: str, decision: str) -> tuple[int, bool]:
@@ -326,29 +353,66 @@ class LocalTermbase(Termbase):
         held = self._version
         loaded, changed = record_review(self.path, a, b, decision, store=self.store,
                                         current=held.searcher.index if held else None)  # fmt: skip
-        self._follow_own_commit()
+        self._follow_own_commit(loaded)
         return loaded.manifest.generation, changed
 
-    def _follow_own_commit(self) -> None:
+    def _follow_own_commit(self, loaded: LoadedIndex | None = None) -> None:
         """A write by this process: the version it committed becomes current now
-        (only when a version is held: a one-shot command opens none)."""
-        if self._version is not None:
-            follow, self.follow = self.follow, True
-            try:
-                self.current()
-            finally:
-                self.follow = follow
+        (only when a version is held: a one-shot command opens none). ``loaded``:
+        the committed version as the write loaded it, taken as it is when the
+        commit file on disk is still that version's (nothing is read again)."""
+        if self._version is None:
+            return
+        if loaded is not None:
+            with self._version_lock:
+                held = self._version
+                signature = self._signature()
+                if held.generation == loaded.manifest.generation:
+                    return  # a reader opened it already
+                if self._is_commit_of(loaded, signature):
+                    old = held.searcher
+                    searcher = old.with_reader(old.reader.next_version(loaded))  # type: ignore[attr-defined]
+                    searcher.wait_for_graph = old.wait_for_graph
+                    self._version = Version(searcher, signature, self.settings.recognition_modes,
+                                            held)  # fmt: skip
+                    return
+        follow, self.follow = self.follow, True
+        try:
+            self.current()
+        finally:
+            self.follow = follow
+
+    def _is_commit_of(self, loaded: LoadedIndex, signature: Any) -> bool:
+        """Whether the commit file with ``signature`` is ``loaded``'s (no writer
+        committed after it): its generation, read between two equal stats."""
+        try:
+            generation = read_manifest(self.path.resolve()).generation
+        except IndexLoadError:
+            return False
+        return generation == loaded.manifest.generation and self._signature() == signature
 
     def rebuild(self, encoder=None, progress=None, *, strict: bool = False) -> RebuildReport:
-        """Embed every readable entry again with the settings' model, document text
-        and index kind, carrying writes committed meanwhile; texts among the known
-        vectors (the bundled glossaries') are read, not embedded."""
+        """Embed every readable entry again, carrying writes committed meanwhile;
+        texts among the known vectors (the bundled glossaries') are read, not
+        embedded. Document text and index kind: the settings' where they were set
+        (``GLOSSA_DOC_TEXT``, ``GLOSSA_INDEX_KIND``: what a rebuild is for), else
+        the index's own, so a rebuild changes nothing it was not asked to."""
         from glossa.indexer.rebuild import rebuild_index
         from glossa.runtime import known_first
 
+        try:
+            manifest: Manifest | None = read_manifest(self.path.resolve())
+        except IndexLoadError:
+            manifest = None  # a lost manifest: rebuild_index recovers from the files
+
+        def chosen(name: str) -> str:
+            if name in self.settings.model_fields_set or manifest is None:
+                return getattr(self.settings, name)
+            return getattr(manifest, name)
+
         report = rebuild_index(
             self.path, encoder or known_first(self.settings, self.encoder),
-            doc_text=self.settings.doc_text, index_kind=self.settings.index_kind,
+            doc_text=chosen("doc_text"), index_kind=chosen("index_kind"),
             store=self.store, progress=progress, strict=strict,
         )  # fmt: skip
         self._follow_own_commit()
@@ -374,9 +438,9 @@ class LocalTermbase(Termbase):
         from glossa.indexer.store.updates import optimize
 
         before = read_manifest(self.path.resolve())
-        after = optimize(self.path, store=self.store).manifest
-        self._follow_own_commit()
-        return before, after
+        loaded = optimize(self.path, store=self.store)
+        self._follow_own_commit(loaded)
+        return before, loaded.manifest
 
     def check(self, repair: bool = False) -> tuple[Manifest, list[str], list[Path]]:
         """Every file against its checksum and every entry record: (the manifest,

@@ -49,7 +49,8 @@ def build_graph(index: LoadedIndex) -> EquivalenceGraph:
 def advance_graph(graph: EquivalenceGraph, old: LoadedIndex, new: LoadedIndex) -> EquivalenceGraph:
     """``graph`` (over ``old``'s rows) advanced in place to ``new``: what a write
     changed, in graph rows: rows renumbered by a merge, rows deleted, rows added
-    (new entries and new versions of updated ones)."""
+    (new entries and new versions of updated ones, and rows a restore brought
+    back to life in a segment both versions share)."""
     where = {seg.name: base for seg, base in zip(new.segments, new.bases, strict=True)}
     mapping = np.full(old.rows, -1, np.int64)
     renumbered = False
@@ -60,10 +61,11 @@ def advance_graph(graph: EquivalenceGraph, old: LoadedIndex, new: LoadedIndex) -
         else:
             mapping[base : base + len(seg)] = moved + np.arange(len(seg))
             renumbered |= moved != base
-    kept = {seg.name for seg in old.segments}
+    kept = {seg.name: s for s, seg in enumerate(old.segments)}
     added = []
     for s, (seg, base) in enumerate(zip(new.segments, new.bases, strict=True)):
-        if seg.name in kept:
+        if seg.name in kept:  # live again (a restore to before a delete): as added
+            added.extend((base + np.flatnonzero(old.dead[kept[seg.name]] & ~new.dead[s])).tolist())
             continue
         for local in np.flatnonzero(~new.dead[s]).tolist():
             entry = seg.entries[local]

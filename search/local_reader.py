@@ -11,6 +11,7 @@ what it changed, not the index size.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from glossa.search.results import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger("glossa.search")
 RESCORE_DEPTH = 200  # cosine candidates per language re-scored by the calibrated score
 # Above this many entries the equivalence graph is built on a background thread
 # (search answers without the lexical spread until it is ready); below, on first use.
@@ -118,12 +120,17 @@ class LocalReader:
         self.source_info: dict[str, GlossaryInfo] = titles_for(
             self.sources, index.manifest.source_titles
         )
+        advanced = False
         if previous is not None and previous.graph_ready:
             # a write: update the previous version's graph in place (O(change)); the
             # previous reader sees the generation move on and stops using it
-            self._adopt(advance_graph(previous._graph, previous.index, self.index))
+            try:
+                self._adopt(advance_graph(previous._graph, previous.index, self.index))
+                advanced = True
+            except Exception:  # noqa: BLE001 - the graph is rebuilt; the version stands
+                log.exception("advancing the equivalence graph failed; it is built anew")
             self.index.release()  # the rows it re-scored: random pages of the names files
-        elif index.manifest.count > GRAPH_IN_BACKGROUND_ABOVE:
+        if not advanced and index.manifest.count > GRAPH_IN_BACKGROUND_ABOVE:
             threading.Thread(target=self._build_graph, name="glossa-graph", daemon=True).start()
 
     @classmethod

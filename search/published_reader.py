@@ -106,8 +106,8 @@ class PublishedReader:
 
     def _adopt(self, manifest: EngineManifest, arrays: EngineArrays) -> None:
         """Take a version of the local manifest: counts, languages, calibration."""
-        self._manifest, self._arrays = manifest, arrays
-        self._calibrations = {}
+        self._arrays, self._calibrations = arrays, {}
+        self._manifest = manifest
         self.collection = EngineCollection.of(self.store, manifest)
         self._links = OnDemandLinks(self.collection, list(manifest.languages), manifest.reviews)
         self.source_info = titles_for(sorted(manifest.sources), manifest.source_titles)
@@ -150,14 +150,16 @@ class PublishedReader:
 
     def _calibration(self, scoring: str) -> LanguageCalibration:
         calibrated = scoring == "calibrated"
-        found = self._calibrations.get(calibrated)
+        # one version's arrays and cache, read together: a refresh meanwhile
+        # replaces both and the next call computes the new version's
+        arrays, calibrations = self._arrays, self._calibrations
+        found = calibrations.get(calibrated)
         if found is None:
-            arrays = self._arrays
             found = LanguageCalibration.from_samples(
                 {k: (v, s if calibrated else None) for k, (v, s) in arrays.samples.items()},
                 arrays.groups,
             )
-            self._calibrations[calibrated] = found
+            calibrations[calibrated] = found
         return found
 
     # ------------------------------------------------------------------ lookups

@@ -33,6 +33,15 @@ def answers(searcher: Searcher, graph: EquivalenceGraph) -> dict:
     return out
 
 
+def fresh_graph(searcher: Searcher, means: EquivalenceGraph) -> EquivalenceGraph:
+    """A graph built from scratch over ``searcher``'s version, centred as ``means``."""
+    langs, live = physical_rows(searcher.index)
+    return EquivalenceGraph.over(
+        searcher.index.entry, searcher.index.row_of, langs, live,
+        vector_fetcher(searcher.index), searcher.index.reviews, means=means,
+    )  # fmt: skip
+
+
 def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entries):
     encoder = FakeEncoder()
     out = tmp_path / "idx"
@@ -56,11 +65,7 @@ def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entr
         searcher = searcher.with_index(loaded)
         assert searcher.graph is graph and searcher.reader.graph_ready  # advanced, not rebuilt
     assert graph.generation == 9 and len(searcher.index.segments) < 9
-    langs, live = physical_rows(searcher.index)
-    fresh = EquivalenceGraph.over(
-        searcher.index.entry, searcher.index.row_of, langs, live,
-        vector_fetcher(searcher.index), searcher.index.reviews, means=graph,
-    )  # fmt: skip
+    fresh = fresh_graph(searcher, graph)
     assert answers(searcher, graph) == answers(searcher, fresh)
     declared = {
         searcher.index.entry(eq.row).id
@@ -74,4 +79,25 @@ def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entr
     linked = {searcher.index.entry(eq.row).id
               for eq in graph.equivalents(searcher.index.row_of("de-inc8-0"))}  # fmt: skip
     assert "de-inc8-1" not in linked  # same language: never an equivalent
-    assert np.all(live[searcher.index.live_rows])
+    assert np.all(physical_rows(searcher.index)[1][searcher.index.live_rows])
+
+
+def test_graph_advanced_through_a_restore_equals_a_fresh_one(tmp_path, bundled_entries):
+    """A restore to before a delete makes a row live again in a segment both
+    versions share: the advanced graph lists it again, as a fresh one does."""
+    from glossa.indexer.store.versions import restore_version
+
+    encoder = FakeEncoder()
+    out = tmp_path / "idx"
+    build_index(bundled_entries[:150], encoder, out)
+    searcher = Searcher.of_index(load_index_dir(out), encoder)
+    graph = searcher.graph
+    gone = next(e.id for e in bundled_entries[:150]  # one that others list as an equivalent
+                if graph.equivalents(searcher.index.row_of(e.id)))  # fmt: skip
+    loaded, _ = apply_changes(out, encoder, delete=[gone], current=searcher.index)
+    searcher = searcher.with_index(loaded)
+    restore_version(out)
+    searcher = searcher.with_index(load_index_dir(out, reuse=searcher.index))
+    assert searcher.graph is graph and searcher.get(gone) is not None
+    fresh = fresh_graph(searcher, graph)
+    assert answers(searcher, graph) == answers(searcher, fresh)
