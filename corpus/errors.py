@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from glossa.errors import ErrorKind, GlossaError
 
 
@@ -26,3 +28,17 @@ class LayoutError(CorpusError):
 
 class ImportErrorReport(CorpusError):
     """A JSONL/CSV record or file that cannot be imported."""
+
+
+@dataclass(frozen=True)
+class ImportNote:
+    """Something an import read differently from how it was written, or chose for
+    the file (a delimiter, a normalised language tag): not a problem, but the user
+    is told, once per kind, so nothing changes behind their back."""
+
+    source: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{place(self.source, self.line)}: {self.message}"

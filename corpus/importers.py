@@ -33,15 +33,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from glossa.corpus.entry import ID_RULE, STATUSES, Entry, TermInfo, make_entry_id, valid_id
-from glossa.corpus.errors import ImportErrorReport
+from glossa.corpus.errors import ImportErrorReport, ImportNote
+from glossa.corpus.language_tags import normalised_tag
 
 FIELDS = (
     "id", "term", "definition", "lang", "aliases", "english", "source", "category", "concept",
@@ -58,7 +60,6 @@ MAX_CHARS = {
     "context": 5_000, "note": 5_000, "definition_from": 20,
 }  # fmt: skip
 MAX_ALIASES, MAX_ALIAS_CHARS = 50, 500
-_LANG = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1, or 639-3 where there is none (nan, yue)
 # Text that cannot be stored as UTF-8 JSON and exported as XML: C0 controls other
 # than tab/newline/CR, DEL..C1 controls, unpaired surrogates, non-characters.
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -92,11 +93,17 @@ def clip(text: str | None, field: str) -> str | None:
     return text if not text or len(text) <= limit else text[: limit - 1] + "…"
 
 
-Record = Entry | ImportErrorReport  # what a reader yields: an entry, or why a record is bad
+# what a reader yields: an entry, why a record is bad, or what it read differently
+Record = Entry | ImportErrorReport | ImportNote
 
 
-def entry_from_record(record: Any, *, source: str, line: int, default_source: str) -> Entry:
-    """Validate one record (a dict from JSON or CSV) and build its Entry."""
+def entry_from_record(
+    record: Any, *, source: str, line: int, default_source: str,
+    notice: Callable[[str], None] | None = None,
+) -> Entry:  # fmt: skip
+    """Validate one record (a dict from JSON or CSV) and build its Entry.
+    ``notice`` is told what was read differently from how it was written (a
+    language tag, ``FR`` -> ``fr``)."""
 
     def fail(reason: str) -> ImportErrorReport:
         return ImportErrorReport(source, line, reason)
@@ -127,11 +134,15 @@ def entry_from_record(record: Any, *, source: str, line: int, default_source: st
     for name in REQUIRED:
         if not values[name]:
             raise fail(f"missing or empty required field {name!r}")
-    lang = values["lang"] or ""
-    if not _LANG.match(lang):
+    written = values["lang"] or ""
+    lang = normalised_tag(written) or ""
+    if not lang:
         raise fail(
-            f"lang must be an ISO 639 code like 'pl' (or 'nan' where 639-1 has none), got {lang!r}"
+            f"lang must be an ISO 639 code like 'pl' (or 'nan' where 639-1 has none), or a BCP 47 "
+            f"tag like 'pt-BR', got {written!r}"
         )
+    if lang != written and notice is not None:
+        notice(f"language tag {written!r} read as {lang!r}")
     for name in ("id", "concept"):
         if values[name] and not valid_id(values[name] or ""):
             raise fail(f"{name} {values[name]!r} is not a valid id ({ID_RULE})")
@@ -333,14 +344,23 @@ def jsonl_records(path: Path, encoding: str | None = None) -> Iterator[tuple[int
 def jsonl_entries(path: Path, encoding: str | None = None) -> Iterator[Record]:
     """Entries of a JSONL file; a bad line is yielded as its problem and reading goes on."""
     for number, record in _jsonl_lines(path, encoding):
-        yield record if isinstance(record, ImportErrorReport) else _checked(record, path, number)
+        if isinstance(record, ImportErrorReport):
+            yield record
+        else:
+            yield from _checked(record, path, number)
 
 
-def _checked(record: Any, path: Path, line: int) -> Record:
+def _checked(record: Any, path: Path, line: int) -> Iterator[Record]:
+    """One record's entry (or problem), after what was read differently in it."""
+    notes: list[str] = []
     try:
-        return entry_from_record(record, source=str(path), line=line, default_source=path.name)
+        entry: Record = entry_from_record(record, source=str(path), line=line,
+                                          default_source=path.name, notice=notes.append)  # fmt: skip
     except ImportErrorReport as problem:
-        return problem
+        entry = problem
+    for message in notes:
+        yield ImportNote(str(path), line, message)
+    yield entry
 
 
 def strict(records: Iterable[Record]) -> Iterator[Entry]:
@@ -359,10 +379,30 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[Entry]:
     return strict(csv_entries(path, encoding))
 
 
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical-bar"}
+
+
+def sniffed_delimiter(header_line: str, expected: str) -> str:
+    """The delimiter that splits ``header_line`` into the most columns Glossa
+    knows (entry fields or language columns), ``expected`` on a tie. Why: a
+    spreadsheet saved as CSV in a German or French locale separates with
+    semicolons, and read with commas its header lacked every column."""
+    from glossa.corpus.spreadsheets import language_of
+
+    def score(delimiter: str) -> tuple[int, int, bool]:
+        columns = next(csv.reader([header_line], delimiter=delimiter), [])
+        known = sum(1 for c in columns if c.strip() in FIELDS or language_of(c.strip()))
+        return known, len(columns), delimiter == expected
+
+    return max(DELIMITERS, key=score)
+
+
 def csv_entries(path: Path, encoding: str | None = None, delimiter: str = ",") -> Iterator[Record]:
     """Entries of a CSV (or, with ``delimiter="\\t"``, TSV) file with a header row:
     one entry per row (``term``, ``lang``...), or one concept per row with a
-    column per language (``corpus.spreadsheets``). Bad rows are yielded as problems."""
+    column per language (``corpus.spreadsheets``). Bad rows are yielded as problems.
+    The delimiter is read off the header (``sniffed_delimiter``): ``delimiter`` is
+    what the file's extension expects, and another one found is told as a note."""
     from glossa.corpus.spreadsheets import is_wide, wide_entries
 
     malformed: list[ImportErrorReport] = []
@@ -372,7 +412,13 @@ def csv_entries(path: Path, encoding: str | None = None, delimiter: str = ",") -
     # row after it. A line longer than MAX_CSV_LINE_BYTES is that line's problem,
     # read past without being held, so memory stays bounded whatever the file.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_LINE_BYTES + 1))
-    reader = csv.DictReader(_csv_lines(path, encoding, malformed), delimiter=delimiter)
+    lines = _csv_lines(path, encoding, malformed)
+    first = next(lines, "")
+    found = sniffed_delimiter(first, delimiter)
+    if found != delimiter:
+        yield ImportNote(str(path), 1, f"read as {DELIMITERS[found]}-separated values "
+                                       f"(not {DELIMITERS[delimiter]}), as the header is")  # fmt: skip
+    reader = csv.DictReader(itertools.chain([first], lines), delimiter=found)
     header = reader.fieldnames
     if not header:
         first = next((p for p in malformed if p.line == 1), None)
@@ -450,7 +496,7 @@ def long_table_entries(
             yield ImportErrorReport(str(path), line, "more values than header columns")
         elif any(_present(v) for v in record.values()):
             cells = {k: (None if v is None else str(v)) for k, v in record.items()}
-            yield _checked(cells, path, line)
+            yield from _checked(cells, path, line)
 
 
 def _present(value: Any) -> bool:

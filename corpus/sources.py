@@ -14,7 +14,7 @@ from pathlib import Path
 
 from glossa.corpus.concepts import borrow_definitions
 from glossa.corpus.entry import Entry
-from glossa.corpus.errors import CorpusError, ImportErrorReport, place
+from glossa.corpus.errors import CorpusError, ImportErrorReport, ImportNote, place
 from glossa.corpus.importers import Record, csv_entries, jsonl_entries, read_text
 from glossa.corpus.parsers import BUNDLED_LAYOUTS, LAYOUTS
 from glossa.corpus.skos import SKOS_SUFFIXES, skos_entries
@@ -63,6 +63,13 @@ class ImportResult:
     problem_count: int = 0  # all of them
     problem_kinds: Counter = field(default_factory=Counter)  # reason with values blanked -> count
     titles: dict[str, GlossaryInfo] = field(default_factory=dict)  # source id -> title
+    # what was read differently from how it was written: per kind, its first place
+    # and how many records it concerned (told once, not once per record)
+    notes: dict[str, tuple[ImportNote, int]] = field(default_factory=dict)
+
+    def note_lines(self) -> list[str]:
+        return [str(note) + (f" (and {n - 1} more record(s))" if n > 1 else "")
+                for note, n in self.notes.values()]  # fmt: skip
 
 
 def bundled_paths() -> list[Path]:
@@ -148,6 +155,10 @@ def collect(records: Iterable[Record], *, strict: bool = False) -> ImportResult:
             result.problems.append(report)
 
     for record in records:
+        if isinstance(record, ImportNote):
+            first, n = result.notes.get(record.message, (record, 0))
+            result.notes[record.message] = (first, n + 1)
+            continue
         if isinstance(record, CorpusError):
             problem(record)
             continue

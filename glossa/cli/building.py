@@ -15,6 +15,7 @@ from glossa.cli.shell import (
     GlossaryFiles,
     IndexOption,
     LayoutOption,
+    SkipBadOption,
     StrictOption,
     TitleOption,
     app,
@@ -29,6 +30,7 @@ from glossa.cli.shell import (
     print_recovery,
     report_skipped,
     shown,
+    skipped_exit,
     termbase_at,
 )
 from glossa.corpus.errors import CorpusError
@@ -89,6 +91,7 @@ def index(
     ] = None,
     layout: LayoutOption = None,
     strict: StrictOption = False,
+    skip_bad: SkipBadOption = False,
     encoding: EncodingOption = None,
     title: TitleOption = None,
     validate: Annotated[
@@ -149,6 +152,7 @@ def index(
         f"embedding + index: {manifest.build_seconds:.1f} s; "
         f"total with model load: {time.perf_counter() - started:.1f} s"
     )
+    skipped_exit(imported, skip_bad)
 
 
 
@@ -160,6 +164,7 @@ def add(
     ] = False,
     layout: LayoutOption = None,
     strict: StrictOption = False,
+    skip_bad: SkipBadOption = False,
     encoding: EncodingOption = None,
     title: TitleOption = None,
     index_dir: IndexOption = None,
@@ -183,6 +188,7 @@ def add(
         source_titles={k: v.to_dict() for k, v in result.titles.items()},
     )  # fmt: skip
     print_change(report)
+    skipped_exit(result, skip_bad)
 
 
 @app.command()

@@ -165,6 +165,12 @@ LayoutOption = Annotated[
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Refuse the whole import if any record is bad.")
 ]
+SkipBadOption = Annotated[
+    bool,
+    typer.Option("--skip-bad", help="Import the good records and exit 0 when some are skipped "
+                 "(without it: exit 2, the good records imported, the bad ones listed)."),
+]  # fmt: skip
+SKIPPED_EXIT = 2  # an import that skipped records: done, but not all of it
 EncodingOption = Annotated[
     str | None,
     typer.Option(help="Text encoding of CSV/JSONL/.txt files (default: UTF-8, or by BOM)."),
@@ -224,9 +230,12 @@ MAX_PROBLEMS_SHOWN = 20
 
 
 def report_skipped(result, shown: int = MAX_PROBLEMS_SHOWN) -> None:
-    """The first ``shown`` problems with their place, then counts by kind: a file
-    of a million bad records gives a screenful, not a million lines."""
-    count = getattr(result, "problem_count", 0)
+    """What the import read differently (a delimiter, language tags: once per
+    kind), then the first ``shown`` problems with their place and counts by kind:
+    a file of a million bad records gives a screenful, not a million lines."""
+    for line in result.note_lines():
+        err.print(f"note: {line}", soft_wrap=True)
+    count = result.problem_count
     if not count:
         return
     err.print(f"skipped {count} bad record(s):", style="yellow")
@@ -237,6 +246,15 @@ def report_skipped(result, shown: int = MAX_PROBLEMS_SHOWN) -> None:
         for kind, n in result.problem_kinds.most_common(10):
             err.print(f"  {n:>9}  {kind}", highlight=False, soft_wrap=True)
 
+
+
+def skipped_exit(result, skip_bad: bool) -> None:
+    """An import that skipped records ends with exit 2 unless asked to proceed."""
+    if result.problem_count and not skip_bad:
+        err.print(f"{result.problem_count} record(s) skipped (listed above); the good ones were "
+                  "imported. Fix them, or pass --skip-bad to accept this (exit 0).",
+                  style="yellow")  # fmt: skip
+        raise typer.Exit(SKIPPED_EXIT)
 
 
 def print_change(report) -> None:

@@ -355,3 +355,39 @@ def test_a_csv_line_over_the_limit_is_reported_and_the_next_rows_import(tmp_path
     problems = [r for r in records if isinstance(r, ImportErrorReport)]
     assert [e.term for e in entries] == ["Anruf"]
     assert [(p.line, "longer than" in str(p)) for p in problems] == [(2, True)]
+
+
+def test_csv_as_spreadsheets_in_other_locales_write_it(tmp_path):
+    """A German or French spreadsheet saves CSV with semicolons: read as such, said once."""
+    from glossa.corpus.sources import import_entries
+
+    path = tmp_path / "de-export.csv"
+    path.write_text(
+        "term;lang;definition;aliases\n"
+        "Kundenaufwand;de;\"Wie viel Mühe; in Minuten\";CES\n"
+        "Wiederkaufrate;DE;Anteil der Kunden, die wieder kaufen.;\n",
+        encoding="utf-8",
+    )
+    result = import_entries([path])
+    assert [(e.term, e.lang, e.definition) for e in result.entries] == [
+        ("Kundenaufwand", "de", "Wie viel Mühe; in Minuten"),
+        ("Wiederkaufrate", "de", "Anteil der Kunden, die wieder kaufen."),
+    ]
+    notes = result.note_lines()
+    assert any("semicolon-separated" in n for n in notes) and any("'DE' read as 'de'" in n for n in notes)
+    assert result.problem_count == 0
+
+
+def test_language_tags_are_read_as_bcp47_and_each_change_is_told_once(tmp_path):
+    from glossa.corpus.sources import import_entries
+
+    rows = [("Kunde", "deu"), ("Kundin", "deu"), ("client", "FR"), ("cliente", "pt-BR"),
+            ("clienta", "es_ES"), ("klient", "pl")]  # fmt: skip
+    path = tmp_path / "tags.jsonl"
+    path.write_text("".join(json.dumps({"term": t, "lang": lang}) + "\n" for t, lang in rows),
+                    encoding="utf-8")  # fmt: skip
+    result = import_entries([path])
+    assert [e.lang for e in result.entries] == ["de", "de", "fr", "pt-br", "es-es", "pl"]
+    notes = result.note_lines()
+    assert len(notes) == 4  # deu (twice, told once), FR, pt-BR, es_ES
+    assert any("'deu' read as 'de'" in n and "1 more" in n for n in notes)

@@ -148,8 +148,12 @@ def test_errors_are_one_clear_line(tmp_path, use_encoder):
     one_line_error(runner.invoke(app, ["index", str(bad), "--strict", "--out", str(tmp_path / "i")]),
                    "bad.jsonl:2:", "'lang'", "nothing imported")  # fmt: skip
     skipped = runner.invoke(app, ["index", str(bad), "--out", str(tmp_path / "i")])
-    assert skipped.exit_code == 0 and "Indexed 1 entries" in skipped.stdout
+    # the good record is imported, the bad one listed, and the exit says not all was
+    assert skipped.exit_code == 2 and "Indexed 1 entries" in skipped.stdout
     assert "skipped 1 bad record(s)" in skipped.stderr and "bad.jsonl:2:" in skipped.stderr
+    assert "--skip-bad" in skipped.stderr
+    accepted = runner.invoke(app, ["index", str(bad), "--skip-bad", "--out", str(tmp_path / "j")])
+    assert accepted.exit_code == 0 and "skipped 1 bad record(s)" in accepted.stderr
     one_line_error(
         runner.invoke(app, ["index", str(tmp_path / "absent.csv")]), "absent.csv", "no such file"
     )
@@ -249,7 +253,7 @@ def test_add_update_delete_cycle(tmp_path, small_index):
         encoding="utf-8",
     )  # fmt: skip
     added = runner.invoke(app, ["add", str(new), "--index", str(small_index)])
-    assert added.exit_code == 0, added.output
+    assert added.exit_code == 2, added.output  # the good one added, a record skipped
     assert "added 1," in added.stdout and "235 entries" in added.stdout
     assert f"{new}:2: invalid JSON" in added.stderr  # skipped and reported
     strict = runner.invoke(app, ["add", str(new), "--strict", "--index", str(small_index)])
