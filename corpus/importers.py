@@ -44,6 +44,7 @@ from typing import Any
 from glossa.corpus.entry import ID_RULE, STATUSES, Entry, TermInfo, make_entry_id, valid_id
 from glossa.corpus.errors import ImportErrorReport, ImportNote
 from glossa.corpus.language_tags import normalised_tag
+from glossa.corpus.lookalikes import invisible_in_name, nfc
 
 FIELDS = (
     "id", "term", "definition", "lang", "aliases", "english", "source", "category", "concept",
@@ -54,6 +55,7 @@ TEXT_FIELDS = (
     "definition_from", "context", "note",
 )  # fmt: skip
 REQUIRED = ("term", "lang")
+NAME_FIELDS = ("term", "english")  # and every alias: what a text or a query is matched by
 ALIAS_SEPARATOR = "|"
 MAX_CHARS = {
     "term": 500, "english": 500, "source": 200, "category": 200, "definition": 20_000,
@@ -118,10 +120,15 @@ def entry_from_record(
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         raise fail(f"unknown field(s) {named}{more}; allowed: {', '.join(FIELDS)}")
     values: dict[str, str | None] = {}
+    composed = False
     for name in TEXT_FIELDS:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             raise fail(f"field {name!r} must be text, got {type(value).__name__}")
+        if isinstance(value, str) and nfc(value) != value:
+            value, composed = nfc(value), True
+        if name in NAME_FIELDS and isinstance(value, str) and invisible_in_name(value):
+            raise fail(f"field {name!r} {invisible_in_name(value)}")
         values[name] = value.strip() if isinstance(value, str) and value.strip() else None
         problem = unstorable(value) if isinstance(value, str) else None
         if problem:
@@ -143,6 +150,9 @@ def entry_from_record(
         )
     if lang != written and notice is not None:
         notice(f"language tag {written!r} read as {lang!r}")
+    if composed and notice is not None:
+        notice("text written in decomposed Unicode (NFD) stored composed (NFC), as one "
+               "spelling of each name")  # fmt: skip
     for name in ("id", "concept"):
         if values[name] and not valid_id(values[name] or ""):
             raise fail(f"{name} {values[name]!r} is not a valid id ({ID_RULE})")
@@ -209,8 +219,9 @@ def _aliases(value: Any, fail) -> tuple[str, ...]:
         items = value
     else:
         raise fail("aliases must be a list of strings or '|'-separated text")
-    aliases = tuple(dict.fromkeys(a.strip() for a in items if a.strip()))
-    problem = next((unstorable(a) for a in aliases if unstorable(a)), None)
+    aliases = tuple(dict.fromkeys(nfc(a.strip()) for a in items if a.strip()))
+    problem = next((unstorable(a) or invisible_in_name(a) for a in aliases
+                    if unstorable(a) or invisible_in_name(a)), None)  # fmt: skip
     if problem:
         raise fail(f"an alias {problem}")
     if len(aliases) > MAX_ALIASES or any(len(a) > MAX_ALIAS_CHARS for a in aliases):

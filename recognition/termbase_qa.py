@@ -10,12 +10,16 @@ is simply incomplete): a CI run fails on problems only.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from confusable_homoglyphs import confusables
 from glossa.analysis.folding import fold
+from glossa.analysis.names import entry_names
 from glossa.analysis.segmentation import words
 from glossa.concepts.linking import AUTOMATIC
 from glossa.corpus.entry import DISCOURAGED, Entry
@@ -39,6 +43,9 @@ CHECKS = {
     "weak_links": (False, f"automatic links with a probability below {WEAK_LINK}"),
     "missing_language": (False, "concepts with no entry in some of the termbase's languages"),
     "no_definition": (False, "entries with no definition of their own or borrowed"),
+    "confusable_names": (True, "names that render like another name: a word mixing scripts "
+                         "(a Cyrillic Р in NPS), or two concepts' names in one language that "
+                         "differ only by look-alike letters (Unicode TR39 confusables)"),
 }  # fmt: skip
 
 
@@ -107,6 +114,7 @@ def check_termbase(
                                           "probability": round(member.probability or 0.0, 4)},
                                          limit)  # fmt: skip
     _names(entries, concept_of, checks, limit)
+    _confusables(entries, concept_of, checks["confusable_names"], limit)
     for concept, members in concepts.items():
         _concept(concept, members, languages, checks, limit)
     for entry in entries:
@@ -141,6 +149,38 @@ def _names(entries: Iterable[Entry], concept_of: dict[str, str], checks, limit: 
             checks["deprecated_preferred_elsewhere"].add(
                 {"lang": lang, "name": name, "discouraged_in": sorted(discouraged),
                  "preferred_in": sorted(by_status["preferred"])}, limit)  # fmt: skip
+
+
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=65536)
+def _looks_like(char: str) -> str:
+    """The Latin (or common) letter ``char`` is confusable with, else itself."""
+    found = confusables.is_confusable(char, preferred_aliases=["latin", "common"])
+    return found[0]["homoglyphs"][0]["c"] if found else char
+
+
+def skeleton(name: str) -> str:
+    """``name`` with every look-alike letter replaced by the one it looks like,
+    folded: two names with one skeleton render alike (after TR39's skeleton)."""
+    return fold("".join(_looks_like(c) for c in name))
+
+
+def _confusables(entries: Iterable[Entry], concept_of: dict[str, str], check, limit: int) -> None:
+    seen: dict[tuple[str, str], tuple[str, Entry]] = {}
+    for entry in entries:
+        for name in dict.fromkeys(entry_names(entry)):
+            mixed = [w for w in _WORD.findall(name) if confusables.is_dangerous(w)]
+            if mixed:
+                check.add({**_brief(entry), "name": name, "mixed_script": mixed}, limit)
+            key = (entry.lang, skeleton(name))
+            first = seen.setdefault(key, (name, entry))
+            if fold(first[0]) != fold(name) and concept_of.get(first[1].id, first[1].id) != (
+                    concept_of.get(entry.id, entry.id)):  # fmt: skip
+                check.add({"lang": entry.lang, "names": [first[0], name],
+                           "entries": [first[1].id, entry.id],
+                           "terms": [first[1].term, entry.term]}, limit)  # fmt: skip
 
 
 def _concept(concept: str, members: list[Entry], languages: list[str], checks, limit: int) -> None:

@@ -1,5 +1,6 @@
 import io
 import json
+import re
 
 import pytest
 from glossa.corpus.entry import Entry
@@ -391,3 +392,33 @@ def test_language_tags_are_read_as_bcp47_and_each_change_is_told_once(tmp_path):
     notes = result.note_lines()
     assert len(notes) == 4  # deu (twice, told once), FR, pt-BR, es_ES
     assert any("'deu' read as 'de'" in n and "1 more" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "name, code",
+    [("N\u00adPS", "U+00AD"), ("NPS\u200e", "U+200E"), ("N\u200fPS", "U+200F"),
+     ("NPS\u061c", "U+061C"), ("N\u2063PS", "U+2063"), ("NPS\U000e0041", "U+E0041"),
+     ("NPS\ufe0f", "U+FE0F"), ("N\u3164PS", "U+3164"), ("N\u200cPS", "U+200C")],
+)  # fmt: skip
+def test_names_that_render_like_another_name_are_refused_with_the_character(name, code):
+    from glossa.corpus.importers import entry_from_record
+
+    for record in ({"term": name, "lang": "en"}, {"term": "Net Promoter", "lang": "en",
+                                                   "aliases": [name]}):  # fmt: skip
+        with pytest.raises(ImportErrorReport, match=re.escape(code)):
+            entry_from_record(record, source="t", line=1, default_source="t")
+
+
+def test_text_is_stored_composed_and_joiners_that_shape_a_script_stay(tmp_path):
+    from glossa.corpus.sources import import_entries
+
+    persian = "می\u200cخواهم"  # ZWNJ between two Persian letters: part of the spelling
+    rows = [{"term": "Cafe\u0301", "lang": "fr"}, {"term": "Café", "lang": "fr"},
+            {"term": persian, "lang": "fa"}]  # fmt: skip
+    path = tmp_path / "forms.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = import_entries([path])
+    assert [e.term for e in result.entries] == ["Café", persian]
+    assert result.entries[0].term == "Caf\u00e9"  # composed
+    assert result.problem_count == 1 and "duplicate entry id" in str(result.problems[0])
+    assert any("(NFC)" in n for n in result.note_lines())

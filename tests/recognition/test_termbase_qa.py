@@ -64,3 +64,22 @@ def test_lists_are_bounded_and_counts_are_not(tmp_path):
     report = check_termbase(Searcher.open(tmp_path / "idx", encoder), limit=1)
     check = report.checks["duplicate_concepts"]
     assert check.count == 2 and len(check.items) == 1
+
+
+def test_look_alike_names_are_problems(tmp_path):
+    """A Cyrillic Р in NPS renders as the Latin NPS: the mixed word, and the two
+    concepts' names that differ only by it, are found; a name mixing scripts word
+    by word (CRM-система) is not."""
+    termbase = [
+        e("en-nps", "Net Promoter Score", "en", "c-nps", "loyalty", aliases=["NPS"]),
+        e("en-fake", "NРS", "en", "c-other", "something else"),  # Cyrillic Р
+        e("ru-crm", "CRM-система", "ru", "c-crm", "система учёта клиентов"),
+    ]
+    encoder = FakeEncoder()
+    build_index(termbase, encoder, tmp_path / "idx")
+    report = check_termbase(Searcher.open(tmp_path / "idx", encoder))
+    items = report.checks["confusable_names"].items
+    assert {"id": "en-fake", "term": "NРS", "lang": "en", "name": "NРS",
+            "mixed_script": ["NРS"]} in items  # fmt: skip
+    assert any(i.get("entries") == ["en-nps", "en-fake"] for i in items), items
+    assert report.checks["confusable_names"].count == 2 and report.problems >= 2
