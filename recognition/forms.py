@@ -17,6 +17,8 @@ are a run of the text's keys whenever the name occurs in any of its forms.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from glossa.analysis.folding import fold
 from glossa.analysis.lemmas import lemma, lemma_language
 from glossa.analysis.spans import is_character_word, word_spans
@@ -50,9 +52,11 @@ def words_of(text: str) -> list[str]:
     return [text[a:b] for a, b in word_spans(text)]
 
 
+CACHED_WORDS = 200_000  # (word, language, mode) keys remembered: texts repeat their words
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})  # об’єкт = об'єкт = обʼєкт
 
 
+@lru_cache(maxsize=CACHED_WORDS)
 def word_keys(word: str, lang: str, mode: str) -> tuple[str, ...]:
     """The keys ``word`` of language ``lang`` matches under in ``mode``, the one
     to try first first (two words match when they share a key)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from glossa.analysis.folding import fold
 from glossa.analysis.names import entry_names
@@ -37,6 +37,8 @@ MAX_TEXT_CHARS = 200_000  # about 30,000 words: a long document, bounded work
 # sentence has a few thousand; the caps leave room for ten times that.
 MAX_MATCHES = 20_000
 MAX_OCCURRENCES = 100_000
+CACHED_ENTRIES = 65_536
+CACHED_CONCEPTS = 50_000  # (entry, targets) concept answers a recognizer keeps
 ENGLISH = "en"
 _KIND_ORDER = {"exact": 0, "inflected": 1, "fuzzy": 2}
 _STATUS_ORDER = {"preferred": 0, None: 1, "admitted": 1}
@@ -109,6 +111,10 @@ class Recognizer:
             key: automaton for key, automaton in held.items() if key[0] in names
         }
         self._lock = threading.Lock()
+        self._concepts: dict[tuple[str, frozenset[str] | None], tuple] = {}
+        # entries are read from their segment's JSON lines on demand: the few a
+        # text's matches name are read once per recognizer, not once per match
+        self._entry = lru_cache(maxsize=CACHED_ENTRIES)(self.index.entry)
 
     def follow(self, searcher: Searcher) -> Recognizer:
         """The recognizer for ``searcher``'s version: this one when it is the same,
@@ -191,7 +197,7 @@ class Recognizer:
     def _kind(self, words: list[str], row: int, name: int, mode: str) -> str:
         if mode in (CASED, "exact"):
             return "exact"
-        written = entry_names(self.index.entry(row))[name]
+        written = entry_names(self._entry(row))[name]
         if [fold(w) for w in words] == [fold(w) for w in words_of(written)]:
             return "exact"
         return "inflected" if mode == "inflected" else "fuzzy"
@@ -252,7 +258,7 @@ class Recognizer:
                  for p, h in zip(candidates, hits, strict=True) if h and h[0].score >= threshold]  # fmt: skip
         out = []
         for phrase, score, row in best_phrases([f for f in found if f[2] is not None]):
-            entry = self.index.entry(row)
+            entry = self._entry(row)
             concept, equivalents = self._concept(entry, targets)
             start, end = spans[phrase.first][0], spans[phrase.last][1]
             info = entry.info(entry.term)
@@ -290,7 +296,7 @@ class Recognizer:
             start, end = spans[first][0], spans[last][1]
             seen: set[str] = set()
             for f in sorted(here, key=lambda f: self._preference(f)):
-                entry = self.index.entry(f.row)
+                entry = self._entry(f.row)
                 if f.row not in concepts:
                     concepts[f.row] = self._concept(entry, targets)
                 concept, equivalents = concepts[f.row]
@@ -308,13 +314,26 @@ class Recognizer:
         return out
 
     def _preference(self, f: _Found) -> tuple:
-        entry = self.index.entry(f.row)
+        entry = self._entry(f.row)
         info = entry.info(entry_names(entry)[f.name])
         status = info.status if info else None
         return (_KIND_ORDER[f.kind], _STATUS_ORDER.get(status, 2), entry.id)
 
     def _concept(self, entry: Entry, targets: set[str] | None):
-        """The entry's concept id and its entries in the target languages."""
+        """The entry's concept id and its entries in the target languages, kept
+        per entry and targets: this version's concepts do not change, and a
+        bilingual file asks for the same few terms' concepts on every unit."""
+        key = (entry.id, frozenset(targets) if targets is not None else None)
+        found = self._concepts.get(key)
+        if found is None:
+            found = self._concept_uncached(entry, targets)
+            if found[1] is not None:  # not "the links are not ready yet"
+                if len(self._concepts) >= CACHED_CONCEPTS:
+                    self._concepts.clear()
+                self._concepts[key] = found
+        return found
+
+    def _concept_uncached(self, entry: Entry, targets: set[str] | None):
         if not self.searcher.has_graph:
             return entry.concept, None
         try:
