@@ -65,7 +65,7 @@ def store(uri: str):
 
 
 def publish_step(index: Path, out: Path, uri: str) -> dict:
-    from glossa.indexer.publish import publish
+    from glossa.indexer.engine.publish import publish
 
     started = time.perf_counter()
     manifest = publish(index, out, store(uri))
@@ -75,7 +75,7 @@ def publish_step(index: Path, out: Path, uri: str) -> dict:
 
 
 def measure(out: Path, uri: str, size: int) -> dict:
-    from glossa.indexer.engine_changes import engine_changes
+    from glossa.indexer.engine.changes import engine_changes
     from glossa.search.published_reader import PublishedReader
     from glossa.search.searcher import Searcher
 

@@ -81,7 +81,7 @@ class LanguageCalibration:
         cls, samples: dict[str, tuple[np.ndarray, np.ndarray | None]], group: dict[str, str]
     ) -> LanguageCalibration:
         """A calibration from samples kept elsewhere (an index in Milvus keeps them
-        in its local directory, ``indexer.store.engine_dir``)."""
+        in its local directory, ``indexer.engine.directory``)."""
         calibration = cls.__new__(cls)
         calibration.samples, calibration.group = dict(samples), dict(group)
         return calibration

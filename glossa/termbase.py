@@ -32,8 +32,8 @@ from typing import Any
 from glossa.corpus.entry import Entry
 from glossa.errors import ErrorKind, GlossaError
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
+from glossa.indexer.engine.directory import ENGINE_FILE, is_engine_dir, load_engine_dir
 from glossa.indexer.rebuild import RebuildReport
-from glossa.indexer.store.engine_dir import ENGINE_FILE, is_engine_dir, load_engine_dir
 from glossa.indexer.store.index_dir import (
     MANIFEST,
     IndexLoadError,
@@ -460,7 +460,7 @@ class LocalTermbase(Termbase):
         return loaded.manifest, lost, left
 
     def publish(self, to: Path, progress: Progress | None = None):
-        from glossa.indexer.publish import publish
+        from glossa.indexer.engine.publish import publish
 
         return publish(self.path, to, self.settings.engine_store(), source_store=self.store,
                        progress=progress)  # fmt: skip
@@ -510,7 +510,7 @@ class PublishedTermbase(Termbase):
         return load_engine_dir(self.path)[0].model_dump()
 
     def get(self, entry_id: str) -> Entry | None:
-        from glossa.indexer.store.milvus_engine import EngineCollection
+        from glossa.indexer.engine.collection import EngineCollection
 
         if self._version is not None:
             return self._version.searcher.get(entry_id)
@@ -519,7 +519,7 @@ class PublishedTermbase(Termbase):
 
     def change(self, *, add=(), update=(), delete=(), upsert=False, source_titles=None,
                encoder=None) -> ChangeReport:  # fmt: skip
-        from glossa.indexer.engine_changes import engine_changes
+        from glossa.indexer.engine.changes import engine_changes
 
         if encoder is None and (add or update):
             encoder = self.encoder
@@ -529,7 +529,7 @@ class PublishedTermbase(Termbase):
         return report
 
     def review(self, a: str, b: str, decision: str) -> tuple[int, bool]:
-        from glossa.indexer.engine_changes import engine_review
+        from glossa.indexer.engine.changes import engine_review
 
         found = engine_review(self.path, self.store, a, b, decision)
         self._refresh()

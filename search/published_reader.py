@@ -1,4 +1,4 @@
-"""``PublishedReader``: an index that lives in Milvus (``indexer.store.milvus_engine``),
+"""``PublishedReader``: an index that lives in Milvus (``indexer.engine.collection``),
 as the search pipeline reads it.
 
 The same answers as ``search.local_reader.LocalReader`` with every per-entry
@@ -6,7 +6,7 @@ structure inside the engine: dense search is one Milvus search per language
 (filtered by ``lang``/``source`` expressions), lexical search is Milvus's BM25
 over Glossa's analysed text, the spread reads the ``links`` the BM25 hits
 carry, and entries are fetched by id for the hits returned. What the process
-holds is the local manifest (``indexer.store.engine_dir``): memory that does not
+holds is the local manifest (``indexer.engine.directory``): memory that does not
 grow with the corpus. Its calls wait on the network, so the pipeline runs the
 lexical and name look-ups on this reader's threads while it embeds the query.
 
@@ -38,16 +38,16 @@ from glossa.concepts.linking import (
 )
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import titles_for
-from glossa.indexer.store.engine_dir import (
+from glossa.indexer.engine.collection import MAX_ARRAY, EngineCollection
+from glossa.indexer.engine.directory import (
     ENGINE_FILE,
     EngineArrays,
     EngineManifest,
     PublishedIndex,
     load_engine_dir,
 )
-from glossa.indexer.store.engine_links import OnDemandLinks
+from glossa.indexer.engine.links import OnDemandLinks
 from glossa.indexer.store.milvus import field_expression as where
-from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.errors import QueryError
 from glossa.search.local_reader import RESCORE_DEPTH, checked_filter

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from glossa.api.app import create_app
-from glossa.indexer.publish import publish
+from glossa.indexer.engine.publish import publish
 from glossa.search.published_reader import PublishedReader
 from glossa.search.searcher import Searcher
 

@@ -12,10 +12,10 @@ import json
 import pytest
 from glossa.api.errors import STATUS
 from glossa.corpus.entry import Entry
-from glossa.indexer.engine_changes import engine_changes
-from glossa.indexer.publish import publish
-from glossa.indexer.store.engine_dir import ENGINE_FILE, load_engine_dir
-from glossa.indexer.store.milvus_engine import EngineCollection
+from glossa.indexer.engine.changes import engine_changes
+from glossa.indexer.engine.collection import EngineCollection
+from glossa.indexer.engine.directory import ENGINE_FILE, load_engine_dir
+from glossa.indexer.engine.publish import publish
 from glossa.indexer.store.updates import ChangeError
 from glossa.search.evaluation import evaluate_run, load_beir
 from glossa.search.published_reader import PublishedReader

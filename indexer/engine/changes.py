@@ -31,15 +31,15 @@ from glossa.corpus.reviews import Review
 from glossa.indexer.build import now, pseudo_query_stats
 from glossa.indexer.document_text import document_text
 from glossa.indexer.encoders.encoder import TextEncoder
-from glossa.indexer.store.engine_dir import (
+from glossa.indexer.engine.collection import EngineCollection, EngineRow, entry_of
+from glossa.indexer.engine.directory import (
     EngineArrays,
     load_engine_dir,
     write_engine_dir,
 )
-from glossa.indexer.store.engine_links import OnDemandLinks
+from glossa.indexer.engine.links import OnDemandLinks
 from glossa.indexer.store.locking import index_lock
 from glossa.indexer.store.milvus import field_expression as where
-from glossa.indexer.store.milvus_engine import EngineCollection, EngineRow, entry_of
 from glossa.indexer.store.updates import (
     ChangeError,
     ChangeReport,

@@ -33,8 +33,8 @@ from glossa.concepts.linking import (
     concept_members,
 )
 from glossa.corpus.entry import Entry
+from glossa.indexer.engine.collection import MAX_ARRAY, EngineCollection, entry_of
 from glossa.indexer.store.milvus import field_expression as where
-from glossa.indexer.store.milvus_engine import MAX_ARRAY, EngineCollection, entry_of
 
 
 @dataclass(frozen=True, slots=True)

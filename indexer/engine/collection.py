@@ -51,7 +51,7 @@ from glossa.indexer.store.vectors import StoreConfig
 from glossa.errors import ErrorKind
 
 if TYPE_CHECKING:
-    from glossa.indexer.store.engine_dir import EngineManifest
+    from glossa.indexer.engine.directory import EngineManifest
 
 MAX_TEXT = 65_535  # bytes in a Milvus VARCHAR
 MAX_ARRAY = 4096  # elements in a Milvus ARRAY

@@ -1,5 +1,5 @@
 """Publish an index directory into Milvus, entries, BM25 and vectors together
-(``indexer.store.milvus_engine``), and point a small local directory at it.
+(``indexer.engine.collection``), and point a small local directory at it.
 
 Why publish from an index directory rather than index straight into Milvus:
 the local index already holds every embedding, the calibration statistics and
@@ -19,7 +19,12 @@ from pathlib import Path
 import numpy as np
 from glossa.concepts.equivalents import EquivalenceGraph
 from glossa.indexer.concept_links import build_graph, calibrate
-from glossa.indexer.store.engine_dir import (
+from glossa.indexer.engine.collection import (
+    TOKEN_LIMIT,
+    EngineCollection,
+    EngineRow,
+)
+from glossa.indexer.engine.directory import (
     EngineArrays,
     EngineManifest,
     is_engine_dir,
@@ -28,11 +33,6 @@ from glossa.indexer.store.engine_dir import (
 )
 from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
 from glossa.indexer.store.locking import index_lock
-from glossa.indexer.store.milvus_engine import (
-    TOKEN_LIMIT,
-    EngineCollection,
-    EngineRow,
-)
 from glossa.indexer.store.vectors import StoreConfig
 
 BATCH = 1000

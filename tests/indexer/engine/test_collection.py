@@ -10,7 +10,7 @@ import pytest
 from glossa.analysis import analyze, lexical_text
 from glossa.api.errors import STATUS
 from glossa.corpus.entry import Entry
-from glossa.indexer.store.milvus_engine import (
+from glossa.indexer.engine.collection import (
     MAX_TEXT,
     TOKEN_LIMIT,
     PayloadTooLarge,
