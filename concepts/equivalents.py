@@ -280,21 +280,25 @@ class EquivalenceGraph:
         named: Named | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         means: EquivalenceGraph | None = None,
+        keys: Callable[[int], frozenset[str]] | None = None,
     ) -> EquivalenceGraph:
         """A graph over rows that may include deleted ones (``live`` says which count).
         ``named``: the rows whose names fold to a key (an index's name lookup; by
         default one is built from the live rows' entries). ``means``: centre with
         another graph's language means (what a graph kept up to date by ``advance``
-        uses) instead of this version's."""
+        uses) instead of this version's. ``keys``: a row's ``concept_keys`` (an
+        index's stored ones; by default computed from its entry)."""
         graph = cls.__new__(cls)
         if named is None:
             named = names_index({r: entry(r) for r in np.flatnonzero(np.asarray(live, bool))})
-        graph._setup(entry, row_of, langs, live, fetch, threshold, named)
+        graph._setup(entry, row_of, langs, live, fetch, threshold, named, keys)
         graph._build(reviews, means)
         return graph
 
-    def _setup(self, entry, row_of, langs, live, fetch, threshold, named) -> None:
+    def _setup(self, entry, row_of, langs, live, fetch, threshold, named, keys=None) -> None:
         self._entry, self._row_of, self._fetch, self._named = entry, row_of, fetch, named
+        # a row's concept keys: the index's stored ones, else computed from its entry
+        self._keys = keys or (lambda row: concept_keys(self._entry(row)))
         self._memo: dict = {}
         self.steps = ALL_STEPS
         self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
@@ -457,6 +461,7 @@ class EquivalenceGraph:
         row_of: Callable[[str], int | None] | None = None,
         fetch: Fetch | None = None,
         named: Named | None = None,
+        keys: Callable[[int], frozenset[str]] | None = None,
     ) -> EquivalenceGraph:
         """Apply a write in place: ``mapping`` (old row -> new row, -1 gone) when a
         merge renumbered rows, then ``deleted`` and ``added`` rows (new numbering).
@@ -465,7 +470,7 @@ class EquivalenceGraph:
         self.advancing = True
         try:
             return self._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
-                                 fetch, named)  # fmt: skip
+                                 fetch, named, keys)  # fmt: skip
         except BaseException:
             # half advanced: no reader may trust it and no later write may advance it
             # again (``unchanged_since`` and a reader's ``graph_ready`` both turn false)
@@ -475,11 +480,15 @@ class EquivalenceGraph:
             self.advancing = False
 
     def _advance(self, langs, live, added, deleted, reviews, mapping, entry, row_of, fetch,
-                 named):  # fmt: skip
+                 named, keys):  # fmt: skip
         self._entry = entry or self._entry
         self._row_of = row_of or self._row_of
         self._fetch = fetch or self._fetch
         self._named = named or self._named  # the new version's name lookup (rows move)
+        if keys is not None:
+            self._keys = keys
+        elif entry is not None:  # computed from the new version's entries
+            self._keys = lambda row: concept_keys(self._entry(row))
         capacity = len(langs)
         refresh: dict[str, set[int]] = {}
         self._grow(max(capacity, len(mapping) if mapping is not None else 0))
@@ -812,7 +821,7 @@ class _Rows:
     def keys(self, node: int) -> frozenset[str]:
         found = self.memo.get(("keys", node))
         if found is None:
-            found = self.memo[("keys", node)] = concept_keys(self.graph._entry(node))
+            found = self.memo[("keys", node)] = self.graph._keys(node)
         return found
 
     def named(self, key: str, lang: str) -> list[int]:

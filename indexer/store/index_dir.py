@@ -39,6 +39,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+from glossa.concepts.linking import concept_keys
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review
 from glossa.indexer.store.files import failpoint, fsync_dir, fsync_file, sha256_file
@@ -163,6 +164,13 @@ class LoadedIndex:
     def get(self, entry_id: str) -> Entry | None:
         row = self.row_of(entry_id)
         return None if row is None else self.entry(row)
+
+    def concept_keys(self, row: int) -> frozenset[str]:
+        """``concepts.linking.concept_keys`` of a row: stored with its segment,
+        or computed from its entry for a segment written before they were."""
+        s, local = self.split(row)
+        stored = self.segments[s].lookup.concept_keys_of(local)
+        return stored if stored is not None else concept_keys(self.entry(row))
 
     def rows_named(self, key: str) -> list[int]:
         """The live rows one of whose names (term, alias, English name) folds to

@@ -105,3 +105,31 @@ def test_released_pages_read_back_the_same(index, bundled_entries):
     loaded.release()
     assert np.array_equal(loaded.vectors_of(rows, names=True), names)
     assert [loaded.entry(r) for r in rows] == entries == list(bundled_entries[:30])
+
+
+def test_concept_keys_are_stored_so_a_search_needs_no_word_segmenter(tmp_path, monkeypatch):
+    """Concept-first ranking links entries by name keys; stored with the segment,
+    a search of a Latin-script query never loads jieba's dictionary for the
+    termbase's Chinese names."""
+    from glossa.analysis import segmentation
+    from glossa.concepts.linking import concept_keys
+
+    entries = [
+        Entry("zh-nps", "净推荐值", "客户推荐的意愿。", "zh", "t", aliases=("NPS",), concept="c"),
+        Entry("pl-nps", "Net Promoter Score", "Skłonność do polecania.", "pl", "t",
+              aliases=("NPS",), concept="c"),
+        Entry("zh-csat", "客户满意度", "客户的满意程度。", "zh", "t", english="CSAT"),
+    ]  # fmt: skip
+    encoder = FakeEncoder()
+    build_index(entries, encoder, tmp_path / "idx")
+    loaded = load_index_dir(tmp_path / "idx")
+    assert [loaded.concept_keys(r) for r in range(3)] == [concept_keys(e) for e in entries]
+
+    def no_jieba():
+        raise AssertionError("a search loaded jieba")
+
+    segmentation._jieba.cache_clear()
+    monkeypatch.setattr(segmentation, "_jieba", no_jieba)
+    searcher = Searcher.of_index(load_index_dir(tmp_path / "idx"), encoder)
+    hits = searcher.search("promoter score", k=3)
+    assert hits[0].id == "pl-nps" and hits[1].id == "zh-nps"  # its concept, next
