@@ -452,7 +452,7 @@ def recovery() -> dict:
             record_review(path, declared[0].id, declared[1].id, "rejected")
             refused = "recorded (wrong)"
         except ChangeError as exc:
-            refused = f"{exc.status}: {str(exc)[:70]}"
+            refused = f"{exc.kind.value}: {str(exc)[:70]}"
         record_review(path, pl[1].id, zh[1].id, "accepted")
         apply_changes(path, SlowFake(), delete=[zh[1].id])
         apply_changes(path, SlowFake(), add=[dataclasses.replace(zh[1], term="香蕉面包",
