@@ -80,7 +80,7 @@ CHILD = (
     "if '--real-model' in sys.argv: sys.argv.remove('--real-model')\n"
     "else:\n"
     "    runtime.make_encoder = lambda settings, notify=None: SlowFake()\n"
-    "    runtime.build_encoder = lambda settings, encoder: encoder\n"
+    "    runtime.build_encoder = lambda settings, encoder, texts=None: encoder\n"
     "from glossa.cli import app\n"
     "try:\n    app(sys.argv[1:], prog_name='glossa')\n"
     "finally:\n"
