@@ -32,7 +32,7 @@ from typing import Any
 from glossa.corpus.entry import Entry
 from glossa.errors import ErrorKind, GlossaError
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
-from glossa.indexer.engine.directory import ENGINE_FILE, is_engine_dir, load_engine_dir
+from glossa.indexer.engine.directory import is_engine_dir, load_engine_dir
 from glossa.indexer.rebuild import RebuildReport
 from glossa.indexer.store.index_dir import (
     MANIFEST,
@@ -101,8 +101,6 @@ class Termbase:
     """A termbase, local or published. Reads follow every commit (``current``);
     writes commit a new version and make it current. Every method a kind cannot
     serve is refused here, by ``require``."""
-
-    kind = "termbase"
 
     def __init__(self, path: Path, settings: Settings, encoder: TextEncoder | None = None) -> None:
         self.path, self.settings = path, settings
@@ -192,14 +190,6 @@ class Termbase:
         self._recognition_check()
         return self.current().recognizer()
 
-    @property
-    def manifest(self):
-        return self.current().searcher.index.manifest
-
-    @property
-    def languages(self) -> list[str]:
-        return self.current().searcher.languages
-
     def _signature(self) -> Any:
         raise NotImplementedError
 
@@ -280,8 +270,6 @@ class Termbase:
 
 class LocalTermbase(Termbase):
     """An index directory on this machine: segments, deletes, kept versions."""
-
-    kind = "local"
 
     def __init__(self, path: Path, settings: Settings, encoder: TextEncoder | None = None,
                  searcher: Searcher | None = None) -> None:  # fmt: skip
@@ -471,8 +459,6 @@ class PublishedTermbase(Termbase):
     its manifest, Milvus holds every entry. It searches, links and takes writes
     by id; what needs the segments is done on the index it was published from."""
 
-    kind = "published"
-
     def __init__(self, path: Path, settings: Settings, encoder: TextEncoder | None = None,
                  searcher: Searcher | None = None) -> None:  # fmt: skip
         super().__init__(path, settings, encoder)
@@ -576,5 +562,5 @@ def open_termbase(
     return termbase
 
 
-__all__ = ["ENGINE_FILE", "LocalTermbase", "PublishedTermbase", "Termbase", "Unsupported",
+__all__ = ["LocalTermbase", "PublishedTermbase", "Termbase", "Unsupported",
            "Version", "open_termbase"]  # fmt: skip
