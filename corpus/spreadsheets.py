@@ -33,8 +33,9 @@ from glossa.corpus.concepts import borrow_definitions
 from glossa.corpus.entry import CONCEPT_LEVEL, Entry, as_id
 from glossa.corpus.errors import ImportErrorReport
 from glossa.corpus.importers import ALIAS_SEPARATOR, MAX_CHARS, Record, entry_from_record
+from glossa.corpus.language_tags import normalised_tag
 
-_LANG_COLUMN = re.compile(r"^([a-z]{2,3})(?:[-_][A-Za-z0-9]{2,8})?$")
+_LANG_COLUMN = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{2,8})?$")
 PER_LANGUAGE = {
     "definition": "definition", "acronym": "aliases", "acronyms": "aliases",
     "synonyms": "aliases", "aliases": "aliases", "abbreviation": "aliases",
@@ -47,9 +48,10 @@ MAX_CELL = max(MAX_CHARS.values()) + 1
 
 
 def language_of(column: str) -> str | None:
-    """``pl`` for a column named ``pl``, ``pl-PL`` or ``pl_PL``; None otherwise."""
+    """``pl`` for a column named ``pl``, ``PL``, ``pl-PL`` or ``pl_PL``, ``de`` for
+    ``deu`` or ``DE`` (the language read as BCP 47); None otherwise."""
     match = _LANG_COLUMN.match(column.strip())
-    return match.group(1).lower() if match else None
+    return normalised_tag(match.group(1)) if match else None
 
 
 def is_wide(header: list[str]) -> bool:

@@ -422,3 +422,14 @@ def test_text_is_stored_composed_and_joiners_that_shape_a_script_stay(tmp_path):
     assert result.entries[0].term == "Caf\u00e9"  # composed
     assert result.problem_count == 1 and "duplicate entry id" in str(result.problems[0])
     assert any("(NFC)" in n for n in result.note_lines())
+
+
+def test_a_concept_per_row_sheet_names_languages_as_people_write_them(tmp_path):
+    from glossa.corpus.sources import import_entries
+
+    path = tmp_path / "wide.csv"
+    path.write_text("EN;DEU;definition\nCustomer Effort Score;Kundenaufwand;How hard it was.\n",
+                    encoding="utf-8")  # fmt: skip
+    result = import_entries([path])
+    assert sorted((e.lang, e.term) for e in result.entries) == [
+        ("de", "Kundenaufwand"), ("en", "Customer Effort Score")]  # fmt: skip
