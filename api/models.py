@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from glossa.corpus.entry import ID_PATTERN
 from glossa.corpus.importers import INVISIBLE, MAX_ALIAS_CHARS, MAX_ALIASES, MAX_CHARS
+from glossa.corpus.lookalikes import ignorable_class
 from glossa.recognition import MAX_TEXT_CHARS
 from glossa.search.searcher import NON_BLANK_PATTERN
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,6 +60,11 @@ _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff" + INVISIBLE
 _BLANK = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 TEXT = rf"^[^{_CONTROL}]*[^{_BLANK}{_CONTROL}][^{_CONTROL}]*$"
 OPTIONAL_TEXT = rf"^[^{_CONTROL}]*$"
+# names (term, aliases, English) also hold no default-ignorable character but the
+# joiners (corpus.lookalikes): the look-alike rule of imports
+_NAME = _CONTROL + ignorable_class()
+NAME = rf"^[^{_NAME}]*[^{_BLANK}{_NAME}][^{_NAME}]*$"
+OPTIONAL_NAME = rf"^[^{_NAME}]*$"
 
 
 class TermInfo(BaseModel):
@@ -213,17 +219,20 @@ class Stats(BaseModel):
 ID = ID_PATTERN.pattern
 
 
-def _text(limit: int, required: bool = True, description: str | None = None):
+def _text(limit: int, required: bool = True, description: str | None = None, *,
+          name: bool = False):  # fmt: skip
+    names, texts = (NAME, OPTIONAL_NAME), (TEXT, OPTIONAL_TEXT)
+    pattern = (names if name else texts)[0 if required else 1]
     return Field(
         ...,
         min_length=1 if required else 0,
         max_length=limit,
-        pattern=TEXT if required else OPTIONAL_TEXT,
+        pattern=pattern,
         description=description,
     )
 
 
-Alias = Annotated[str, Field(max_length=MAX_ALIAS_CHARS, pattern=OPTIONAL_TEXT)]
+Alias = Annotated[str, Field(max_length=MAX_ALIAS_CHARS, pattern=OPTIONAL_NAME)]
 
 
 class EntryUpdate(BaseModel):
@@ -231,7 +240,7 @@ class EntryUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    term: str = _text(MAX_CHARS["term"])
+    term: str = _text(MAX_CHARS["term"], name=True)
     definition: str | None = Field(
         None, max_length=MAX_CHARS["definition"], pattern=OPTIONAL_TEXT,
         description="optional: a term without one borrows its concept's",
@@ -240,7 +249,7 @@ class EntryUpdate(BaseModel):
         pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code (639-3 where there is none)"
     )
     aliases: list[Alias] = Field(default_factory=list, max_length=MAX_ALIASES)
-    english: str | None = Field(None, max_length=MAX_CHARS["english"], pattern=OPTIONAL_TEXT)
+    english: str | None = Field(None, max_length=MAX_CHARS["english"], pattern=OPTIONAL_NAME)
     source: str | None = Field(
         None, max_length=MAX_CHARS["source"], pattern=OPTIONAL_TEXT,
         description="glossary name (default: 'api')",

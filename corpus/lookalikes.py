@@ -8,16 +8,18 @@ name. Unicode's security guidance (UTS #39) lists how they arise:
 - the same letters composed or decomposed (NFC ``é`` and NFD ``e`` + accent).
 So every text is stored in NFC, and a name (term, alias, English equivalent)
 with a default-ignorable character is refused with the character's name. ZWNJ
-and ZWJ are kept between two letters of a script that joins (Persian
-``می‌خواهم``, Devanagari): there they change the rendering, so they are part
-of the spelling. Letters from other scripts that look alike (a Cyrillic ``Р``
-in ``NPS``) are real letters: ``glossa lint`` reports such names
-(``recognition.termbase_qa``, confusable names).
+and ZWJ are accepted: between two letters of a script that joins (Persian
+``می‌خواهم``, Devanagari) they change the rendering and are part of the
+spelling; anywhere else ``glossa lint`` reports them (``misplaced_joiner``), as
+it reports letters from other scripts that look alike (a Cyrillic ``Р`` in
+``NPS``: real letters, ``recognition.termbase_qa``, confusable names). The API
+schema states the same rule (``ignorable_class``).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import regex
 
@@ -28,6 +30,36 @@ _NON_JOINING = regex.compile(r"\p{Script=Latin}|\p{Script=Cyrillic}|\p{Script=Gr
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def misplaced_joiner(text: str) -> str | None:
+    """The first ZWNJ/ZWJ of ``text`` that shapes nothing (not between two letters
+    of a joining script), by code point and name; None when there is none."""
+    for at, char in enumerate(text):
+        if char in _JOINERS and not _joins(text, at):
+            return f"U+{ord(char):04X} ({unicodedata.name(char)})"
+    return None
+
+
+@lru_cache(maxsize=1)
+def ignorable_class() -> str:
+    """The default-ignorable code points a name may not hold (ZWNJ/ZWJ apart), as
+    the body of a regular-expression character class, read from the Unicode data
+    the ``regex`` module carries: what the API schema excludes from names, so it
+    states the import rule exactly."""
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    points = [ord(m.group()) for m in _IGNORABLE.finditer(every) if m.group() not in _JOINERS]
+    ranges: list[list[int]] = []
+    for point in points:
+        if ranges and point == ranges[-1][1] + 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+
+    def escaped(point: int) -> str:
+        return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
+
+    return "".join(escaped(a) if a == b else f"{escaped(a)}-{escaped(b)}" for a, b in ranges)
 
 
 def _joins(text: str, at: int) -> bool:
@@ -43,8 +75,8 @@ def invisible_in_name(text: str) -> str | None:
     character, by code point and name."""
     for match in _IGNORABLE.finditer(text):
         char = match.group()
-        if char in _JOINERS and _joins(text, match.start()):
-            continue
+        if char in _JOINERS:
+            continue  # part of a spelling where a script joins; lint reports the rest
         name = unicodedata.name(char, "a default-ignorable character")
         return (f"contains U+{ord(char):04X} ({name}), which renders as nothing and makes "
                 "a look-alike of another name; remove it")  # fmt: skip

@@ -23,6 +23,7 @@ from glossa.analysis.names import entry_names
 from glossa.analysis.segmentation import words
 from glossa.concepts.linking import AUTOMATIC
 from glossa.corpus.entry import DISCOURAGED, Entry
+from glossa.corpus.lookalikes import misplaced_joiner
 from glossa.search.searcher import Searcher
 
 WEAK_LINK = 0.7  # an automatic link below this probability is worth a look
@@ -44,8 +45,9 @@ CHECKS = {
     "missing_language": (False, "concepts with no entry in some of the termbase's languages"),
     "no_definition": (False, "entries with no definition of their own or borrowed"),
     "confusable_names": (True, "names that render like another name: a word mixing scripts "
-                         "(a Cyrillic Р in NPS), or two concepts' names in one language that "
-                         "differ only by look-alike letters (Unicode TR39 confusables)"),
+                         "(a Cyrillic Р in NPS), a joiner (ZWNJ/ZWJ) where no script joins, or "
+                         "two concepts' names in one language that differ only by look-alike "
+                         "letters (Unicode TR39 confusables)"),
 }  # fmt: skip
 
 
@@ -174,6 +176,9 @@ def _confusables(entries: Iterable[Entry], concept_of: dict[str, str], check, li
             mixed = [w for w in _WORD.findall(name) if confusables.is_dangerous(w)]
             if mixed:
                 check.add({**_brief(entry), "name": name, "mixed_script": mixed}, limit)
+            joiner = misplaced_joiner(name)
+            if joiner:  # renders as nothing where no script joins
+                check.add({**_brief(entry), "name": name, "invisible": joiner}, limit)
             key = (entry.lang, skeleton(name))
             first = seen.setdefault(key, (name, entry))
             if fold(first[0]) != fold(name) and concept_of.get(first[1].id, first[1].id) != (

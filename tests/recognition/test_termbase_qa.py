@@ -83,3 +83,17 @@ def test_look_alike_names_are_problems(tmp_path):
             "mixed_script": ["NРS"]} in items  # fmt: skip
     assert any(i.get("entries") == ["en-nps", "en-fake"] for i in items), items
     assert report.checks["confusable_names"].count == 2 and report.problems >= 2
+
+
+def test_a_joiner_where_no_script_joins_is_reported(tmp_path):
+    """ZWNJ/ZWJ are part of a Persian spelling, and accepted everywhere; between
+    Latin letters they render as nothing, and lint names them."""
+    termbase = [
+        e("en-zw", "N\u200cPS", "en", "c-zw", "a look-alike"),
+        e("fa-ok", "می\u200cخواهم", "fa", "c-fa", "درست"),
+    ]
+    encoder = FakeEncoder()
+    build_index(termbase, encoder, tmp_path / "idx")
+    items = check_termbase(Searcher.open(tmp_path / "idx", encoder)).checks["confusable_names"].items
+    assert items == [{"id": "en-zw", "term": "N\u200cPS", "lang": "en", "name": "N\u200cPS",
+                      "invisible": "U+200C (ZERO WIDTH NON-JOINER)"}]  # fmt: skip
