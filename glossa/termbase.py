@@ -290,14 +290,18 @@ class LocalTermbase(Termbase):
         if held is None:
             searcher = Searcher.open(self.path, encoder, doc_text=self.settings.doc_text,
                                      store=self.store, options=self.settings.ranking_options())  # fmt: skip
-        else:
-            old = held.searcher
-            loaded = load_index_dir(self.path, expected_model=encoder.model_name,
-                                    expected_dimension=encoder.dimension, store=self.store,
-                                    reuse=old.index)  # fmt: skip
-            reader = old.reader
-            searcher = old.with_reader(reader.next_version(loaded))  # type: ignore[attr-defined]
-            searcher.wait_for_graph = old.wait_for_graph
+            return Version(searcher, signature, self.settings.recognition_modes)
+        loaded = load_index_dir(self.path, expected_model=encoder.model_name,
+                                expected_dimension=encoder.dimension, store=self.store,
+                                reuse=held.searcher.index)  # fmt: skip
+        return self._next_version(held, loaded, signature)
+
+    def _next_version(self, held: Version, loaded: LoadedIndex, signature: Any) -> Version:
+        """The version after ``held``, over ``loaded``: what both versions share
+        (segments, postings, calibration, the graph, the automata) carried over."""
+        old = held.searcher
+        searcher = old.with_reader(old.reader.next_version(loaded))  # type: ignore[attr-defined]
+        searcher.wait_for_graph = old.wait_for_graph
         return Version(searcher, signature, self.settings.recognition_modes, held)
 
     def info(self) -> dict[str, Any]:
@@ -358,11 +362,7 @@ class LocalTermbase(Termbase):
                 if held.generation == loaded.manifest.generation:
                     return  # a reader opened it already
                 if self._is_commit_of(loaded, signature):
-                    old = held.searcher
-                    searcher = old.with_reader(old.reader.next_version(loaded))  # type: ignore[attr-defined]
-                    searcher.wait_for_graph = old.wait_for_graph
-                    self._version = Version(searcher, signature, self.settings.recognition_modes,
-                                            held)  # fmt: skip
+                    self._version = self._next_version(held, loaded, signature)
                     return
         follow, self.follow = self.follow, True
         try:
