@@ -1,11 +1,11 @@
-"""The HTTP API and the web page: ``create_app`` puts one ``SearchService`` (the
-server's ``Termbase`` and its writer thread) and the search lanes on
-``app.state`` and includes the routers of ``api.routes``; the routes take what
-they need through ``api.deps``.
+"""The HTTP API and the web page: ``create_app`` puts the server's termbases
+(``api.services.Services``: one ``SearchService`` per termbase on the ``Shelf``)
+and the search lanes on ``app.state`` and includes the routers of
+``api.routes``; the routes take what they need through ``api.deps``.
 
-Write routes (POST/PUT/DELETE ``/entries``, POST ``/admin/rebuild``) exist only
-for clients that send ``Authorization: Bearer $GLOSSA_ADMIN_TOKEN``; without the
-setting they answer 403. Request bodies are capped (``GLOSSA_MAX_BODY_BYTES``,
+Write routes answer only clients that send a token with the role they need
+(``glossa.access``; ``GLOSSA_ADMIN_TOKEN`` is an admin token everywhere); where
+no token was ever given one, they answer 403. Request bodies are capped (``GLOSSA_MAX_BODY_BYTES``,
 413) and so are entries per request (``GLOSSA_MAX_ENTRIES_PER_REQUEST``, 422).
 
 The termbase (model + index) is heavy, so it is loaded once, in the lifespan
@@ -19,21 +19,24 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from glossa.api.admission import SearchGate
+from glossa.api.deps import named_termbase
 from glossa.api.encoder_lane import EncoderLane
 from glossa.api.errors import install_error_handlers
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
+from glossa.api.mcp import McpEndpoint
 from glossa.api.openapi import document_server_values
-from glossa.api.routes import ROUTERS
+from glossa.api.routes import ROUTERS, TERMBASE_ROUTERS
 from glossa.api.routes.service import DOCS_ASSETS, STATIC
-from glossa.api.service import SearchService
+from glossa.api.services import Services
 from glossa.search.searcher import Searcher
 
 from glossa import __version__
 from glossa.settings import Settings
+from glossa.shelf import Shelf
 from glossa.termbase import Termbase, open_termbase
 
 
@@ -42,37 +45,44 @@ def create_app(
     *,
     searcher: Searcher | None = None,
     load: Callable[[], Termbase] | None = None,
+    shelf: Shelf | None = None,
     background: bool = True,
+    host: str = "127.0.0.1",
 ) -> FastAPI:
-    """Build the app. Pass ``searcher`` (a version already open: tests) or ``load``;
-    default: the settings' index, built from the bundled corpus if it does not
-    exist yet."""
+    """Build the app over the settings' termbases (``Shelf``; default: the
+    settings' index, built from the bundled corpus if it does not exist yet).
+    ``searcher`` (a version already open: tests) or ``load`` opens the first
+    termbase instead of its path."""
     settings = settings or Settings()
-
-    def default_load() -> Termbase:
-        if searcher is not None:
-            return open_termbase(None, settings, searcher=searcher)
-        return open_termbase(None, settings, build_if_missing=True)
+    shelf = shelf or Shelf(settings)
+    first = load
+    if searcher is not None:
+        first = lambda: open_termbase(None, settings, searcher=searcher)  # noqa: E731
 
     def bulk_encoder(encoder):
         from glossa.runtime import build_encoder
 
         return build_encoder(settings, encoder)
 
-    service = SearchService(load or default_load, bulk_encoder)
+    services = Services(settings, shelf, bulk_encoder, first)
     fast_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-cached")
+    # ``host``: what the server binds; on loopback the MCP endpoint refuses other Host
+    # and Origin headers (DNS rebinding: a web page must not reach a local termbase)
+    mcp = McpEndpoint(services, host)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        service.start(background=background and searcher is None)
-        yield
-        service.close()
+        services.start(background=background and searcher is None)
+        async with mcp.running():
+            yield
+        services.close()
         fast_lane.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="Glossa",
         version=__version__,
-        description="Multilingual semantic search over customer-service / CX glossaries.",
+        description="Multilingual semantic search over terminology: several termbases, "
+        "each also under /termbases/{name}/.",
         lifespan=lifespan,
         docs_url=None,  # served by api.routes.service from packaged assets: no CDN
         redoc_url=None,  # not offered: its bundle loads a logo from a CDN
@@ -83,7 +93,7 @@ def create_app(
     )
     app.add_middleware(HttpHygiene)
     app.state.settings = settings
-    app.state.service = service
+    app.state.services = services
     app.state.gate = SearchGate(settings.search_queue, settings.search_timeout)
     app.state.lane = EncoderLane(settings.encoder_threads, max_batch=settings.query_batch)
     app.state.fast_lane = fast_lane
@@ -91,5 +101,11 @@ def create_app(
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     for router in ROUTERS:
         app.include_router(router)
-    document_server_values(app, service, settings.max_entries_per_request)
+    for router in TERMBASE_ROUTERS:
+        app.include_router(router)
+    for router in TERMBASE_ROUTERS:
+        app.include_router(router, prefix="/termbases/{termbase}",
+                           dependencies=[Depends(named_termbase)])  # fmt: skip
+    app.router.routes.append(mcp.route())
+    document_server_values(app, services, settings.max_entries_per_request)
     return app

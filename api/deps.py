@@ -13,11 +13,10 @@ objects on ``app.state`` once, in ``create_app``.
 
 from __future__ import annotations
 
-import hmac
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from glossa.api import models
@@ -25,12 +24,15 @@ from glossa.api.admission import SearchGate
 from glossa.api.encoder_lane import EncoderLane
 from glossa.api.errors import ApiError, clipped
 from glossa.api.service import SearchService
+from glossa.api.services import Services
 from glossa.search.searcher import Searcher
 
+from glossa.access import EVERY, Role
 from glossa.settings import Settings
+from glossa.shelf import NAME_PATTERN
 from glossa.termbase import Termbase
 
-bearer = HTTPBearer(auto_error=False, description="GLOSSA_ADMIN_TOKEN")
+bearer = HTTPBearer(auto_error=False, description="a token (glossa token create) or GLOSSA_ADMIN_TOKEN")
 
 ERRORS = {
     400: {"model": models.ErrorResponse, "description": "Unknown language, source or mode"},
@@ -48,8 +50,14 @@ WRITE_ERRORS = {
 }
 
 
+async def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
 async def get_service(request: Request) -> SearchService:
-    return request.app.state.service
+    """The asked termbase's service: ``/termbases/{termbase}/...`` names it; the
+    unprefixed routes serve the first (today's clients keep working)."""
+    return request.app.state.services.get(request.path_params.get("termbase"))
 
 
 async def get_settings(request: Request) -> Settings:
@@ -69,6 +77,7 @@ async def get_fast_lane(request: Request) -> ThreadPoolExecutor:
 
 
 Service = Annotated[SearchService, Depends(get_service)]
+AllServices = Annotated[Services, Depends(get_services)]
 ServerSettings = Annotated[Settings, Depends(get_settings)]
 Gate = Annotated[SearchGate, Depends(get_gate)]
 Lane = Annotated[EncoderLane, Depends(get_lane)]
@@ -100,21 +109,40 @@ async def ready_searcher(termbase: ReadyTermbase) -> Searcher:
 ReadySearcher = Annotated[Searcher, Depends(ready_searcher)]
 
 
-async def require_admin(
-    settings: ServerSettings,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
-    """Every write route's guard: the admin token, sent as a bearer token."""
-    token = settings.admin_token.get_secret_value() if settings.admin_token else None
-    if not token:
-        raise ApiError(
-            403, "writes_disabled",
-            "write routes are disabled on this server; start it with GLOSSA_ADMIN_TOKEN set",
-        )  # fmt: skip
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ApiError(401, "unauthorized", "send the header 'Authorization: Bearer <token>'")
-    if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
-        raise ApiError(403, "forbidden", "wrong admin token")
+        return None
+    return credentials.credentials
+
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def allowed(need: Role, *, every: bool = False):
+    """A guard: the caller's token has role ``need`` (or more) on the asked
+    termbase (``every``: on every termbase, as creating one needs). Reads of a
+    termbase that reads open need no token."""
+
+    async def check(request: Request, services: AllServices, credentials: Credentials) -> Role:
+        name = EVERY if every else services.get(request.path_params.get("termbase")).name
+        return services.access().require(bearer_token(credentials), name, need)
+
+    return check
+
+
+Reader = Depends(allowed(Role.READ))
+Editor = Depends(allowed(Role.EDIT))
+Reviewer = Depends(allowed(Role.REVIEW))
+Admin = Depends(allowed(Role.ADMIN))
+ShelfAdmin = Depends(allowed(Role.ADMIN, every=True))
+
+
+async def named_termbase(
+    termbase: Annotated[str, Path(pattern=NAME_PATTERN, max_length=63,
+                                  description="a termbase's name (GET /termbases)")],  # fmt: skip
+) -> str:
+    """Documents (and checks) the ``{termbase}`` of the prefixed routes."""
+    return termbase
 
 
 async def require_json(request: Request) -> None:
@@ -126,5 +154,4 @@ async def require_json(request: Request) -> None:
                        f"{clipped(media) or 'none'!r}", "body")  # fmt: skip
 
 
-Admin = Depends(require_admin)
 Json = Depends(require_json)

@@ -28,6 +28,9 @@ STATUS: dict[ErrorKind, tuple[int, str, dict[str, str] | None]] = {
     ErrorKind.NOT_READY: (503, "not_ready", RETRY),
     ErrorKind.DAMAGED: (503, "index_damaged", None),
     ErrorKind.UNAVAILABLE: (503, "unavailable", RETRY),
+    ErrorKind.UNAUTHORIZED: (401, "unauthorized", {"WWW-Authenticate": "Bearer"}),
+    ErrorKind.FORBIDDEN: (403, "forbidden", None),
+    ErrorKind.DISABLED: (403, "writes_disabled", None),
 }
 
 

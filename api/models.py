@@ -11,6 +11,8 @@ from glossa.recognition import MAX_TEXT_CHARS
 from glossa.search.searcher import NON_BLANK_PATTERN
 from pydantic import BaseModel, ConfigDict, Field
 
+from glossa.shelf import MAX_DESCRIPTION, MAX_TITLE, NAME_PATTERN
+
 
 class EntryFields(BaseModel):
     """What every entry-shaped answer carries."""
@@ -290,6 +292,42 @@ class ChangeResult(BaseModel):
 class RebuildStarted(BaseModel):
     status: Literal["rebuilding"]
     generation: int = Field(description="the generation being served until the rebuild is done")
+
+
+class TermbaseOut(BaseModel):
+    name: str
+    title: str = Field(description="set by a person, else from its glossaries' titles")
+    description: str
+    languages: dict[str, int] = Field(description="entries per language")
+    entries: int
+    status: Literal["ready", "loading", "error"]
+    read: Literal["open", "closed"] = Field(description="closed: reads need a token")
+    default: bool = Field(description="the termbase the unprefixed routes serve")
+
+
+TermbaseName = Annotated[str, Field(pattern=NAME_PATTERN, max_length=63)]
+Title = Annotated[str, Field(max_length=MAX_TITLE, pattern=OPTIONAL_TEXT)]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION, pattern=OPTIONAL_TEXT)]
+
+
+class TermbaseUpdate(BaseModel):
+    """What an admin may change about a termbase ("" sets title or description
+    back to the termbase's own)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title | None = None
+    description: Description | None = None
+    read: Literal["open", "closed"] | None = None
+
+
+class TermbaseIn(TermbaseUpdate):
+    """A new termbase: its name and its first entries (more through
+    ``POST /termbases/{name}/entries``)."""
+
+    name: TermbaseName
+    entries: list[EntryIn] = Field(
+        min_length=1, description="1..GLOSSA_MAX_ENTRIES_PER_REQUEST entries"
+    )
 
 
 class ErrorBody(BaseModel):

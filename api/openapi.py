@@ -4,10 +4,10 @@ languages, sources and limits, known only once its termbase is loaded."""
 from __future__ import annotations
 
 from fastapi import FastAPI
-from glossa.api.service import SearchService
+from glossa.api.services import Services
 
 
-def document_server_values(app: FastAPI, service: SearchService, max_entries: int) -> None:
+def document_server_values(app: FastAPI, services: Services, max_entries: int) -> None:
     """Once the index is loaded, the OpenAPI schema lists the valid ``lang`` and
     ``source`` values as enums, so /docs shows them and clients (and schemathesis)
     know them; before that the schema is the generic one and is not cached. The
@@ -22,10 +22,12 @@ def document_server_values(app: FastAPI, service: SearchService, max_entries: in
         entries = schema.get("components", {}).get("schemas", {}).get("EntriesIn", {})
         if "entries" in entries.get("properties", {}):
             entries["properties"]["entries"]["maxItems"] = max_entries
-        held = service.termbase.held if service.termbase is not None else None
+        service = services.default if services.names() else None
+        held = service.termbase.held if service is not None and service.termbase else None
         searcher = held.searcher if held is not None else None
         if searcher is not None:
             valid = {"lang": searcher.languages, "source": searcher.sources}
+            # the default termbase's values: the prefixed routes' vary by termbase
             for parameter in schema["paths"]["/search"]["get"]["parameters"]:
                 if parameter["name"] in valid:
                     for option in parameter["schema"].get("anyOf", [parameter["schema"]]):

@@ -107,8 +107,11 @@ class SearchService:
         self,
         load: Callable[[], Termbase],
         bulk_encoder: Callable[[TextEncoder], TextEncoder] | None = None,
+        executor: ThreadPoolExecutor | None = None,
+        name: str = "default",
     ) -> None:
         self._load = load
+        self.name = name
         # what a full rebuild embeds with, given the query encoder (``runtime.build_encoder``)
         self.bulk_encoder = bulk_encoder
         self.termbase: Termbase | None = None
@@ -118,7 +121,10 @@ class SearchService:
         self.rebuilding = False
         self.last_reload_error: str | None = None
         self._done = threading.Event()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-encoder")
+        # the encoder thread; a server's termbases share one (one model, one thread team)
+        self._own_executor = executor is None
+        self.executor = executor or ThreadPoolExecutor(max_workers=1,
+                                                       thread_name_prefix="glossa-encoder")  # fmt: skip
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-writer")
         self.stopping = threading.Event()  # set at shutdown: running writes stop before commit
 
@@ -139,7 +145,8 @@ class SearchService:
         # committed whole or not at all, and the server stops within seconds
         self.stopping.set()
         self.writer.shutdown(wait=True, cancel_futures=True)
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self._own_executor:
+            self.executor.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         started = time.perf_counter()

@@ -30,6 +30,9 @@ class ErrorKind(StrEnum):
     NOT_READY = "not_ready"  # still being computed: retrying will work
     DAMAGED = "damaged"  # files on disk are missing or damaged: an operator must act
     UNAVAILABLE = "unavailable"  # a service it needs cannot be reached (Milvus, the model)
+    UNAUTHORIZED = "unauthorized"  # no token where one is needed
+    FORBIDDEN = "forbidden"  # a token without the role it needs
+    DISABLED = "disabled"  # nobody may do it here: no token was ever given that role
 
 
 class GlossaError(Exception):

@@ -172,7 +172,7 @@ def build(
     if not replace:
         refuse_losing_entries(out, {e.source for e in result.entries})
     titles = {source: info.to_dict() for source, info in result.titles.items()}
-    manifest = _build(settings, result.entries, encoder, out, progress, store_progress, titles)
+    manifest = build_entries(settings, result.entries, encoder, out, progress, store_progress, titles)
     return manifest, result
 
 
@@ -207,7 +207,7 @@ def nothing_imported(result: ImportResult, shown: int = 3) -> str:
     )
 
 
-def _build(
+def build_entries(
     settings: Settings,
     entries: Sequence[Entry],
     encoder: TextEncoder,

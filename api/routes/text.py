@@ -19,10 +19,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from glossa.api import models
 from glossa.api.admission import admitted
-from glossa.api.deps import ERRORS, Gate, Json, ReadyTermbase, Service
+from glossa.api.deps import ERRORS, Gate, Json, Reader, ReadyTermbase, Service
 from glossa.recognition.translation_qa import check_segment
 
-router = APIRouter(tags=["text"])
+router = APIRouter(tags=["text"], dependencies=[Reader])
 
 
 @router.post("/recognize", response_model=models.RecognitionOut, responses=ERRORS,

@@ -1,5 +1,6 @@
-"""The write routes: entries, reviews and a rebuild, for clients that send
-``Authorization: Bearer $GLOSSA_ADMIN_TOKEN`` (403 without the setting).
+"""The write routes: entries, reviews and a rebuild, for clients that send a token
+with the role each needs (``glossa.access``: edit, review, admin) as
+``Authorization: Bearer <token>``; 403 where no token was ever given one.
 
 Every write runs on the server's one writer thread (``api.service``) and makes
 its version current before it answers; what fails answers by its kind
@@ -11,7 +12,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from glossa.api import models
 from glossa.api.admission import client_gone
-from glossa.api.deps import WRITE_ERRORS, Admin, Json, ReadySearcher, ServerSettings, Service
+from glossa.api.deps import (
+    WRITE_ERRORS,
+    Admin,
+    Editor,
+    Json,
+    ReadySearcher,
+    Reviewer,
+    ServerSettings,
+    Service,
+)
 from glossa.api.errors import ApiError, clipped
 from glossa.api.service import SearchService
 from glossa.corpus.entry import Entry, valid_id
@@ -59,7 +69,7 @@ async def change(service: SearchService, request: Request, **kwargs) -> models.C
 
 
 @router.post("/entries", status_code=201, response_model=models.ChangeResult,
-             responses=WRITE_ERRORS, dependencies=[Admin, Json])  # fmt: skip
+             responses=WRITE_ERRORS, dependencies=[Editor, Json])  # fmt: skip
 async def add_entries(
     _: ReadySearcher, service: Service, settings: ServerSettings, body: models.EntriesIn,
     request: Request,
@@ -76,7 +86,7 @@ async def add_entries(
 
 
 @router.put("/entries/{entry_id}", response_model=models.ChangeResult,
-            responses=WRITE_ERRORS, dependencies=[Admin, Json])  # fmt: skip
+            responses=WRITE_ERRORS, dependencies=[Editor, Json])  # fmt: skip
 async def replace_entry(
     _: ReadySearcher, service: Service, entry_id: str, body: models.EntryUpdate, request: Request
 ) -> models.ChangeResult:
@@ -87,7 +97,7 @@ async def replace_entry(
 
 
 @router.delete("/entries/{entry_id}", response_model=models.ChangeResult,
-               responses=WRITE_ERRORS, dependencies=[Admin])  # fmt: skip
+               responses=WRITE_ERRORS, dependencies=[Editor])  # fmt: skip
 async def delete_entry(
     _: ReadySearcher, service: Service, entry_id: str, request: Request
 ) -> models.ChangeResult:
@@ -96,7 +106,7 @@ async def delete_entry(
 
 
 @router.post("/equivalents/reviews", response_model=models.ReviewResult,
-             responses=WRITE_ERRORS, dependencies=[Admin, Json])  # fmt: skip
+             responses=WRITE_ERRORS, dependencies=[Reviewer, Json])  # fmt: skip
 async def review_equivalent(
     _: ReadySearcher, service: Service, body: models.ReviewIn
 ) -> models.ReviewResult:

@@ -11,6 +11,7 @@ from glossa.cli import building  # noqa: F401
 from glossa.cli import versions  # noqa: F401
 from glossa.cli import text  # noqa: F401
 from glossa.cli import serving  # noqa: F401
+from glossa.cli import termbases  # noqa: F401
 from glossa.cli.shell import app
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from glossa.cli.shell import (
     IndexOption,
@@ -15,7 +16,29 @@ from glossa.cli.shell import (
     load_settings,
     notify,
     out,
+    reading_termbase,
 )
+
+TermbaseOption = Annotated[
+    list[str] | None,
+    typer.Option("--termbase", "-t", metavar="NAME=PATH",
+                 help="Serve the termbase at PATH as NAME (repeatable; the first is the default). "
+                 "Without it: the default index, named default."),
+]  # fmt: skip
+
+
+def shelf_of(index_dir: Path | None, named: list[str] | None):
+    """The settings and shelf a server serves: ``--termbase`` options, else
+    ``--index`` (or the settings' index) as ``default``."""
+    from glossa.shelf import DEFAULT, Shelf, parse_named_paths
+
+    settings = load_settings()
+    if index_dir is not None and named:
+        raise fail("give --index or --termbase, not both", code=2)
+    if index_dir is not None:
+        settings = settings.model_copy(update={"index_dir": index_dir})
+    given = parse_named_paths(named) if named else {DEFAULT: settings.index_dir}
+    return settings, Shelf(settings, given)
 
 
 @app.command()
@@ -23,22 +46,63 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     index_dir: IndexOption = None,
+    termbase: TermbaseOption = None,
 ) -> None:
-    """Start the HTTP API and the web search page (uvicorn). Builds the default index if needed."""
+    """Start the HTTP API, the web page and the MCP endpoint (/mcp). Builds the default index if needed."""
     from glossa.api.app import create_app
     from glossa.api.http import serve as serve_app
 
-    settings = load_settings()
-    if index_dir is not None:
-        settings = settings.model_copy(update={"index_dir": index_dir})
-    app_ = create_app(settings)
+    settings, shelf = shelf_of(index_dir, termbase)
+    app_ = create_app(settings, shelf=shelf, host=host)
     err.print(
-        f"Glossa on http://{host}:{port}/  (API docs: /docs; /health says when the model is loaded)"
+        f"Glossa on http://{host}:{port}/  (API docs: /docs; MCP: /mcp; /health says when the "
+        f"model is loaded); termbases: {', '.join(shelf.names())}"
     )
+    warning = exposed_without_tokens(host, app_.state.services)
+    if warning:
+        err.print(Text.assemble(("warning:", "bold yellow"), " ", warning), soft_wrap=True)
     try:
         serve_app(app_, host, port, settings.header_timeout)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def exposed_without_tokens(host: str, services) -> str | None:
+    """What to say loudly when a server is reachable beyond this machine and no
+    token guards anything on it (every termbase open to anyone who can connect)."""
+    import ipaddress
+
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    access = services.access()
+    if loopback or access.admin_digest is not None or access.tokens:
+        return None
+    return (f"listening on {host} beyond this machine with no token at all: every termbase "
+            "reads open to anyone who can connect, and writes are disabled. Create tokens "
+            "(glossa token create) or close termbases (glossa termbase close NAME).")
+
+
+@app.command()
+def mcp(
+    index_dir: IndexOption = None,
+    termbase: TermbaseOption = None,
+) -> None:
+    """Serve the termbases to an LLM agent over the Model Context Protocol (stdio).
+
+    Tools: termbases, search, concept, recognize, check_translation. Configure
+    your agent to run `glossa mcp` (or `glossa mcp --termbase NAME=PATH ...`)."""
+    from glossa.mcp_server import ShelfSource, create_mcp
+
+    settings, shelf = shelf_of(index_dir, termbase)
+    source = ShelfSource(shelf, settings)
+    first = shelf.names()[0]
+    if not termbase:  # the default index is built on first use, with progress on stderr
+        source.adopt(first, reading_termbase(index_dir))
+    source.open(first).warm()  # the model and the index before the first call
+    notify(f"Glossa MCP server on stdio; termbases: {', '.join(shelf.names())}")
+    create_mcp(source).run("stdio")
 
 
 def default_dataset() -> Path:

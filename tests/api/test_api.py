@@ -210,7 +210,7 @@ def test_health_is_ready_only_once_loaded(tmp_path, bundled_entries):
         assert loading.status_code == 503 and loading.json()["status"] == "loading"
         assert_error(c.get("/search", params={"q": "x"}), 503, "not_ready", "still loading")
         gate.set()
-        assert app.state.service.wait(10)
+        assert app.state.services.default.wait(10)
         assert c.get("/health").json()["status"] == "ready"
         assert c.get("/search", params={"q": "customer"}).status_code == 200
 

@@ -289,7 +289,7 @@ def test_review_route_confirms_and_rejects_links(writable):
 
 def test_write_during_a_rebuild_is_told_to_come_back(writable):
     client, _ = writable
-    service = client.app.state.service
+    service = client.app.state.services.default
     service.rebuilding = True  # as while a rebuild runs
     try:
         response = client.post("/entries", json={"entries": [CES_DE]}, headers=AUTH)
