@@ -28,6 +28,7 @@ from glossa.api.errors import install_error_handlers
 from glossa.api.http import HttpHygiene
 from glossa.api.limits import BodySizeLimit
 from glossa.api.mcp import McpEndpoint
+from glossa.api.metrics import MetricsMiddleware, metrics_registry
 from glossa.api.openapi import document_server_values
 from glossa.api.routes import ROUTERS, TERMBASE_ROUTERS
 from glossa.api.routes.service import DOCS_ASSETS, STATIC
@@ -92,6 +93,8 @@ def create_app(
         BodySizeLimit, max_bytes=settings.max_body_bytes, read_timeout=settings.header_timeout
     )
     app.add_middleware(HttpHygiene)
+    app.state.metrics, request_metrics = metrics_registry(app.state)
+    app.add_middleware(MetricsMiddleware, metrics=request_metrics, services=services)
     app.state.settings = settings
     app.state.services = services
     app.state.gate = SearchGate(settings.search_queue, settings.search_timeout)

@@ -127,6 +127,8 @@ class SearchService:
                                                        thread_name_prefix="glossa-encoder")  # fmt: skip
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-writer")
         self.stopping = threading.Event()  # set at shutdown: running writes stop before commit
+        self.writes: dict[str, int] = {"added": 0, "updated": 0, "deleted": 0, "reviews": 0,
+                                       "rebuilds": 0}  # committed, for /metrics  # fmt: skip
 
     @property
     def searcher(self) -> Searcher | None:
@@ -197,12 +199,17 @@ class SearchService:
             return self.stopping.is_set() or (abandoned is not None and abandoned.is_set())
 
         encoder = ExecutorEncoder(termbase.encoder, self.executor, stop=stop)
-        return termbase.change(add=add, update=update, delete=delete, encoder=encoder)
+        report = termbase.change(add=add, update=update, delete=delete, encoder=encoder)
+        for kind in ("added", "updated", "deleted"):
+            self.writes[kind] += len(getattr(report, kind))
+        return report
 
     def review(self, a: str, b: str, decision: str) -> tuple[int, bool]:
         """Record a reviewer's decision on an equivalent (on the writer thread);
         returns (generation, changed)."""
-        return self._termbase().review(a, b, decision)
+        found = self._termbase().review(a, b, decision)
+        self.writes["reviews"] += found[1]
+        return found
 
     def rebuild(self) -> None:
         """Embed every entry again into a new index version; searches keep being
@@ -210,6 +217,7 @@ class SearchService:
         termbase = self._termbase()
         try:
             report = termbase.rebuild(self._rebuild_encoder(termbase.encoder), strict=True)
+            self.writes["rebuilds"] += 1
             if report.carried:
                 log.info("rebuild carried %d change(s) committed while it ran", report.carried)
             self.last_reload_error = termbase.last_error  # committed, but not opened

@@ -114,6 +114,7 @@ class Termbase:
         self.last_error: str | None = None
         # 0 pins the version a server loaded (its own writes still move it on)
         self.follow = settings.reload_interval > 0
+        self.reloads = 0  # versions opened after the first: commits followed (for /metrics)
 
     # ------------------------------------------------------------------ what it holds
 
@@ -164,6 +165,7 @@ class Termbase:
             if held is None or not self._settled(held, signature):
                 try:
                     self._version = self._open_version(held, signature)
+                    self.reloads += held is not None
                     self.last_error = None
                 except Exception as exc:
                     if held is None:
@@ -363,6 +365,7 @@ class LocalTermbase(Termbase):
                     return  # a reader opened it already
                 if self._is_commit_of(loaded, signature):
                     self._version = self._next_version(held, loaded, signature)
+                    self.reloads += 1
                     return
         follow, self.follow = self.follow, True
         try:

@@ -1,4 +1,4 @@
-"""The service routes: the page, the offline API docs and health."""
+"""The service routes: the page, the offline API docs, health and metrics."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from glossa.api import models
 from glossa.api.deps import Service
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # Swagger UI assets shipped inside the fastapi-offline wheel (MIT): /docs
@@ -45,3 +46,9 @@ def health(service: Service):
         return body
     return JSONResponse(status_code=503, content=body.model_dump())
 
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus' text format (``api.metrics``): requests, latency, 503s, the
+    encoder queue and, per termbase, entries, reloads and writes."""
+    return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -159,3 +159,22 @@ def test_an_every_termbase_token_and_an_unknown_token():
     assert access.role(token, "anything") is Role.EDIT
     assert access.role("glossa_not-a-token", "anything") is None
     assert access.require(None, "anything", Role.READ) is Role.READ  # open reads need none
+
+
+def test_metrics_count_requests_per_route_and_termbase(server):
+    client, tokens, _ = server
+    client.get("/termbases/beta/search", params={"q": "refund"})
+    client.get("/search", params={"q": "refund"})
+    client.get("/termbases/made-up-1/search", params={"q": "refund"})
+    new = {"entries": [{"term": "chargeback", "definition": "a reversed card payment", "lang": "en"}]}
+    assert client.post("/entries", json=new, headers=bearer(tokens[Role.EDIT])).status_code == 201
+    text = client.get("/metrics").text
+    assert ('glossa_requests_total{method="GET",route="/termbases/{termbase}/search",'
+            'status="200",termbase="beta"} 1.0') in text
+    assert 'glossa_requests_total{method="GET",route="/search",status="200",termbase="acme"} 1.0' in text
+    assert 'glossa_request_seconds_bucket{le="10.0",method="GET",route="/search",termbase="acme"} 1.0' in text
+    assert 'glossa_writes_total{kind="added",termbase="acme"} 1.0' in text
+    assert 'glossa_termbase_entries{termbase="acme"} 3.0' in text
+    assert 'glossa_termbase_reloads_total{termbase="acme"} 1.0' in text
+    assert "glossa_encoder_queue_depth 0.0" in text
+    assert 'status="404",termbase="unknown"} 1.0' in text and "made-up" not in text
