@@ -110,6 +110,16 @@ class Candidate(Hit):
     )
 
 
+class ReviewPair(BaseModel):
+    a: Hit
+    b: Candidate = Field(description="a's linked entry, with the evidence for the link")
+
+
+class ReviewQueue(BaseModel):
+    total: int = Field(description="links Glossa decided that no person has reviewed")
+    pairs: list[ReviewPair] = Field(description="this page of them, the least certain first")
+
+
 class StaleReview(BaseModel):
     id: str = Field(description="the other entry of the reviewed pair")
     decision: Literal["accepted", "rejected"]
@@ -434,9 +444,16 @@ class TermbaseCheck(BaseModel):
     items: list[dict] = Field(description="the first findings (limit)")
 
 
+class TermName(BaseModel):
+    term: str
+    lang: str
+
+
 class TermbaseReport(BaseModel):
     entries: int
     concepts: int
     languages: list[str]
     problems: int
     checks: list[TermbaseCheck]
+    terms: dict[str, TermName] = Field(
+        {}, description="the term and language of every entry id the findings name")

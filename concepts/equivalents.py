@@ -55,6 +55,7 @@ from glossa.analysis import name_keys
 from glossa.concepts.calibration import MIN_LANGUAGE_ENTRIES
 from glossa.concepts.linking import (
     ALL_STEPS,
+    AUTOMATIC,
     DECLARED,
     REJECTED,
     concept_keys,
@@ -767,6 +768,22 @@ class EquivalenceGraph:
             shared_names=self.shared_names(a, b),
             status=self.status(a, b),
         )
+
+    def automatic_pairs(self) -> list[tuple[int, int, float]]:
+        """(a, b, probability) of every link Glossa decided and no person has
+        reviewed (a < b), the least certain first: a reviewer's queue."""
+        pairs = {
+            (min(row, eq.row), max(row, eq.row))
+            for row in self._live_rows().tolist()
+            for eq in self.equivalents(row)
+            if eq.status == AUTOMATIC
+        }
+        found = [(a, b, self.probability(a, b)) for a, b in pairs]
+        return sorted(found, key=lambda pair: (pair[2], pair[0], pair[1]))
+
+    def candidate(self, a: int, b: int) -> Candidate:
+        """``b`` as a candidate for ``a``, with the evidence."""
+        return self._candidate(a, b)
 
     def links(self) -> set[tuple[int, int]]:
         """All confirmed pairs (a < b)."""

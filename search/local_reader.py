@@ -38,6 +38,7 @@ from glossa.search.results import (
     ConceptMember,
     ConceptRecord,
     EquivalentHit,
+    ReviewPair,
     SearchHit,
 )
 
@@ -273,6 +274,21 @@ class LocalReader:
                    for rank, c in enumerate(found, start=1)]
             for lang, found in graph.candidates(row).items()
         })  # fmt: skip
+
+    def review_queue(self, limit: int, offset: int = 0) -> tuple[int, list[ReviewPair]]:
+        """Glossa's own links no person has reviewed, the least certain first."""
+
+        def answer(graph: EquivalenceGraph) -> tuple[int, list[ReviewPair]]:
+            pairs = graph.automatic_pairs()
+            shown = []
+            for a, b, _ in pairs[offset:offset + limit]:
+                c = graph.candidate(a, b)
+                shown.append(ReviewPair(self.hit(a, c.score, 0), CandidateHit(
+                    self.hit(b, c.score, 0), c.probability, c.margin, c.mutual,
+                    c.definition_similarity, c.shared_names, c.status)))  # fmt: skip
+            return len(pairs), shown
+
+        return self._consistent(answer)
 
     def _concept_row(self, graph: EquivalenceGraph, key: str) -> int:
         """The anchor row of an entry id, a declared concept id, or ``auto-`` and an

@@ -58,8 +58,11 @@ from glossa.search.results import (
     ConceptMember,
     ConceptRecord,
     EquivalentHit,
+    ReviewPair,
     SearchHit,
 )
+
+from glossa.errors import ErrorKind, GlossaError
 
 ENGINE_CALLS = 8  # engine calls one search may have in flight at once
 
@@ -195,6 +198,13 @@ class PublishedReader:
                 for rank, x in enumerate(links, start=1)
             ]  # fmt: skip
         return out
+
+    def review_queue(self, limit: int, offset: int = 0) -> tuple[int, list[ReviewPair]]:
+        """Links are decided on demand, per entry: there is no list of them to
+        queue (review them on the local index, then publish again)."""
+        raise GlossaError("a published index keeps no review queue: review the local index "
+                          "(glossa serve --index PATH) and publish again",
+                          kind=ErrorKind.UNSUPPORTED)  # fmt: skip
 
     def stale_reviews(self, entry_id: str) -> list[tuple[str, str]]:
         """Reviews are applied by content digest when links are decided on demand:

@@ -27,6 +27,7 @@ from glossa.search.results import (
     CandidateHit,
     ConceptRecord,
     EquivalentHit,
+    ReviewPair,
     SearchHit,
 )
 
@@ -131,6 +132,11 @@ class IndexReader(Protocol):
     def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]: ...
 
     def stale_reviews(self, entry_id: str) -> list[tuple[str, str]]: ...
+
+    def review_queue(self, limit: int, offset: int = 0) -> tuple[int, list[ReviewPair]]:
+        """How many links await a person's review, and ``limit`` of them from
+        ``offset``, the least certain first."""
+        ...
 
 
 class Done(Future):

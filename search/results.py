@@ -127,6 +127,18 @@ class CandidateHit:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewPair:
+    """A link Glossa decided that no person has reviewed: ``a`` and its candidate
+    ``b`` with the evidence (a reviewer's queue, least certain first)."""
+
+    a: SearchHit
+    b: CandidateHit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"a": self.a.to_dict(), "b": self.b.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
 class ConceptMember:
     """An entry of a concept and how it joined it, seen from the concept's anchor
     (the entry asked for): anchor, same name (a same-language duplicate),

@@ -39,6 +39,7 @@ from glossa.search.results import (
     ConceptHit,
     ConceptRecord,
     EquivalentHit,
+    ReviewPair,
     SearchHit,
     SearchResponse,
     group_by_concept,
@@ -185,6 +186,11 @@ class Searcher:
     def equivalents(self, entry_id: str) -> list[EquivalentHit]:
         """Confirmed entries in other languages that name the same concept."""
         return self.reader.equivalents(entry_id)
+
+    def review_queue(self, limit: int = 50, offset: int = 0) -> tuple[int, list[ReviewPair]]:
+        """Glossa's own links no person has reviewed (how many, and a page of
+        them), the least certain first."""
+        return self.reader.review_queue(limit, offset)
 
     def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]:
         """Per other language, the best candidates for review, with evidence."""

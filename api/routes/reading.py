@@ -161,6 +161,21 @@ def get_equivalents(searcher: ReadySearcher, entry_id: str) -> models.Equivalent
     )
 
 
+@router.get("/equivalents/queue", response_model=models.ReviewQueue, responses=ERRORS,
+            tags=["entries"])  # fmt: skip
+def review_queue(
+    searcher: ReadySearcher,
+    limit: Annotated[int, Query(ge=1, le=200, description="pairs on this page")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="pairs skipped")] = 0,
+) -> models.ReviewQueue:
+    """The links Glossa decided that no person has reviewed, the least certain
+    first, each with its evidence: a reviewer accepts or rejects them
+    (POST /equivalents/reviews)."""
+    total, pairs = searcher.review_queue(limit, offset)
+    return models.ReviewQueue(total=total, pairs=[
+        models.ReviewPair(a=hit_model(p.a), b=models.Candidate(**p.b.to_dict())) for p in pairs])
+
+
 @router.get("/languages", response_model=list[models.LanguageCount], responses=ERRORS,
             tags=["corpus"])  # fmt: skip
 def languages(searcher: ReadySearcher) -> list[models.LanguageCount]:

@@ -20,7 +20,10 @@ from fastapi.concurrency import run_in_threadpool
 from glossa.api import models
 from glossa.api.admission import admitted
 from glossa.api.deps import ERRORS, Gate, Json, Reader, ReadyTermbase, Service
+from glossa.corpus.entry import valid_id
 from glossa.recognition.translation_qa import check_segment
+
+from glossa.termbase import Termbase
 
 router = APIRouter(tags=["text"], dependencies=[Reader])
 
@@ -73,4 +76,21 @@ def termbase_qa(
 ) -> models.TermbaseReport:
     """Termbase QA: every check's count over the whole termbase and its first
     findings (qSKOS / VocBench-style integrity checks over Glossa's concepts)."""
-    return models.TermbaseReport(**termbase.check_termbase(limit).to_dict())
+    report = termbase.check_termbase(limit).to_dict()
+    return models.TermbaseReport(**report, terms=named_entries(termbase, report["checks"]))
+
+
+def named_entries(termbase: Termbase, checks: list[dict]) -> dict[str, models.TermName]:
+    """Every entry id in the findings with its term, so a person reads names."""
+    ids: set[str] = set()
+    for check in checks:
+        for item in check["items"]:
+            for value in item.values():
+                values = value if isinstance(value, list) else [value]
+                ids.update(v for v in values if isinstance(v, str) and valid_id(v))
+    found = {}
+    for entry_id in sorted(ids):
+        entry = termbase.get(entry_id)
+        if entry is not None:
+            found[entry_id] = models.TermName(term=entry.term, lang=entry.lang)
+    return found

@@ -3,8 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const LANG_NAMES = { pl: "Polish", fa: "Persian", zh: "Chinese", en: "English", de: "German" };
-const RTL = new Set(["fa", "ar", "he", "ur"]);
+const langName = Glossa.langName;
 const state = { langs: new Set(), source: "", mode: "", group: "", q: "" };
 
 // ---- highlighting: case- and diacritic-insensitive, by character so offsets stay aligned
@@ -62,18 +61,8 @@ function highlight(element, text, terms) {
   }
 }
 
-// ---- API
-async function api(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const message = body.error ? body.error.message : body.detail || response.statusText;
-    const error = new Error(message);
-    error.status = response.status;
-    throw error;
-  }
-  return body;
-}
+// ---- API: under the chosen termbase's prefix (common.js)
+const api = Glossa.api;
 
 function setStatus(text, isError = false) {
   $("status").textContent = text;
@@ -112,7 +101,7 @@ function renderLanguageChips(languages) {
     chip.type = "button";
     chip.className = "chip";
     chip.dataset.lang = lang;
-    chip.textContent = `${LANG_NAMES[lang] || lang} · ${count}`;
+    chip.textContent = `${langName(lang)} · ${count}`;
     chip.setAttribute("aria-pressed", String(state.langs.has(lang)));
     chip.addEventListener("click", () => {
       state.langs.has(lang) ? state.langs.delete(lang) : state.langs.add(lang);
@@ -176,7 +165,7 @@ function renderResults(body) {
   if (body.group === "concept") { renderConcepts(body, list); return; }
   const langs = new Set(body.hits.map((h) => h.lang));
   $("summary").textContent =
-    `${body.hits.length} results in ${body.took_ms.toFixed(0)} ms · ${[...langs].map((l) => LANG_NAMES[l] || l).join(", ")} · ${body.mode}`;
+    `${body.hits.length} results in ${body.took_ms.toFixed(0)} ms · ${[...langs].map((l) => langName(l)).join(", ")} · ${body.mode}`;
   const terms = queryTerms(body.query);
   for (const hit of body.hits) list.appendChild(renderHit(hit, terms));
 }
@@ -185,11 +174,15 @@ function renderResults(body) {
 function renderConcepts(body, list) {
   const langs = new Set(body.concepts.flatMap((c) => c.entries.map((e) => e.lang)));
   $("summary").textContent =
-    `${body.concepts.length} concepts in ${body.took_ms.toFixed(0)} ms · ${[...langs].map((l) => LANG_NAMES[l] || l).join(", ")} · ${body.mode}`;
+    `${body.concepts.length} concepts in ${body.took_ms.toFixed(0)} ms · ${[...langs].map((l) => langName(l)).join(", ")} · ${body.mode}`;
   const terms = queryTerms(body.query);
   for (const concept of body.concepts) {
     const node = $("concept-template").content.firstElementChild.cloneNode(true);
     node.dataset.id = concept.id;
+    const title = preferredEntry(concept.entries);
+    const heading = node.querySelector(".concept-title");
+    heading.textContent = title ? title.term : concept.id;
+    if (title) { heading.lang = title.lang; heading.dir = Glossa.dir(title.lang); }
     node.querySelector(".concept-id").textContent = concept.id;
     node.querySelector(".score").textContent = concept.score.toFixed(3);
     const items = node.querySelector(".concept-terms");
@@ -223,11 +216,20 @@ function renderConcepts(body, list) {
     const definition = node.querySelector(".definition");
     if (first) {
       definition.lang = first.lang;
-      definition.dir = RTL.has(first.lang) ? "rtl" : "ltr";
+      definition.dir = Glossa.dir(first.lang);
       highlight(definition, first.definition, terms);
     } else definition.remove();
     list.appendChild(node);
   }
+}
+
+// The term a concept card is titled by: a preferred term in the reader's own
+// language, else any preferred term, else the best entry's.
+function preferredEntry(entries) {
+  const mine = (navigator.language || "en").split("-")[0];
+  const preferred = entries.filter((e) => e.term_status === "preferred" || !e.term_status);
+  return preferred.find((e) => e.lang === mine) || entries.find((e) => e.lang === mine)
+    || preferred[0] || entries[0] || null;
 }
 
 function renderHit(hit, terms) {
@@ -235,11 +237,11 @@ function renderHit(hit, terms) {
   node.dataset.id = hit.id;
   node.dataset.lang = hit.lang;
   node.lang = hit.lang;
-  node.dir = RTL.has(hit.lang) ? "rtl" : "ltr";
+  node.dir = Glossa.dir(hit.lang);
   const badge = node.querySelector(".lang");
   badge.textContent = hit.lang;
   badge.classList.add(`lang-${hit.lang}`);
-  badge.title = LANG_NAMES[hit.lang] || hit.lang;
+  badge.title = langName(hit.lang);
   highlight(node.querySelector(".term"), hit.term, terms);
   const also = [...hit.aliases, ...(hit.english ? [hit.english] : [])];
   const alsoNode = node.querySelector(".also");
@@ -254,7 +256,7 @@ function renderHit(hit, terms) {
     borrowed.hidden = false;
     borrowed.textContent = hit.definition_from === "concept"
       ? "definition of the concept"
-      : `definition from the ${LANG_NAMES[hit.definition_from] || hit.definition_from} entry`;
+      : `definition from the ${langName(hit.definition_from)} entry`;
   }
   if (hit.discouraged && hit.discouraged.length) {
     const flag = node.querySelector(".flag");
@@ -267,6 +269,9 @@ function renderHit(hit, terms) {
   source.textContent = hit.source_title || hit.source;
   source.title = hit.source;  // the stable id, for filters and bug reports
   source.dir = "auto";
+  const edit = node.querySelector(".edit-link");
+  edit.href = Glossa.href({}, `#edit=${encodeURIComponent(hit.id)}`);
+  edit.addEventListener("click", (event) => event.stopPropagation());
   const toggle = () => toggleEquivalents(node, hit);
   node.addEventListener("click", toggle);
   node.addEventListener("keydown", (event) => { if (event.key === "Enter") toggle(); });
@@ -285,11 +290,11 @@ function languageItem(className, lang) {
   const li = document.createElement("li");
   li.className = className;
   li.lang = lang;
-  li.dir = RTL.has(lang) ? "rtl" : "ltr";
+  li.dir = Glossa.dir(lang);
   const badge = document.createElement("span");
   badge.className = `lang lang-${lang}`;
   badge.textContent = lang;
-  badge.title = LANG_NAMES[lang] || lang;
+  badge.title = langName(lang);
   li.appendChild(badge);
   return li;
 }
@@ -313,25 +318,9 @@ function equivalentItem(eq, extra) {
   return li;
 }
 
-// Review: accept or reject a candidate. The admin token is asked for once and
-// kept for this browser tab only (sessionStorage), never in the URL.
+// Review: accept or reject a candidate (a token with the review role, asked once).
 async function review(a, b, decision) {
-  let token = sessionStorage.getItem("glossa-admin-token");
-  if (!token) {
-    token = window.prompt("Admin token (GLOSSA_ADMIN_TOKEN) to record reviews:");
-    if (!token) return false;
-    sessionStorage.setItem("glossa-admin-token", token);
-  }
-  const response = await fetch("/equivalents/reviews", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ a, b, decision }),
-  });
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    if (response.status === 401 || response.status === 403) sessionStorage.removeItem("glossa-admin-token");
-    throw new Error(body.error ? body.error.message : response.statusText);
-  }
+  await Glossa.write("POST", "/equivalents/reviews", { a, b, decision });
   return true;
 }
 

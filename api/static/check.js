@@ -4,15 +4,17 @@
 
 (function () {
   const el = (id) => document.getElementById(id);
-  const RTL_LANGS = new Set(["fa", "ar", "he", "ur"]);
+  const VIEWS = ["search", "check", "lint", "edit", "review"];
 
+  // #check, #lint, #review, #edit or #edit=<entry id>; anything else: the search
   function showView() {
-    const view = { "#check": "check", "#lint": "lint" }[location.hash] || "search";
-    el("check").hidden = view !== "check";
-    el("lint").hidden = view !== "lint";
-    el("search-view").hidden = view !== "search";
-    for (const name of ["search", "check", "lint"]) {
-      el(`view-${name}`).toggleAttribute("aria-current", view === name);
+    const name = location.hash.slice(1).split("=")[0];
+    const view = VIEWS.includes(name) ? name : "search";
+    for (const other of VIEWS) {
+      el(other === "search" ? "search-view" : other).hidden = view !== other;
+      el(`view-${other}`).toggleAttribute("aria-current", view === other);
+      el(`view-${other}`).href = Glossa.href(other === "search" ? location.search : {},
+                                             other === "search" ? "" : `#${other}`);
     }
     if (view === "check") el("check-text").focus();
     window.dispatchEvent(new CustomEvent("glossa:view", { detail: view }));
@@ -20,23 +22,36 @@
 
   async function loadTargets() {
     try {
-      const response = await fetch("/languages");
-      if (!response.ok) return;
-      for (const { lang } of await response.json()) {
+      for (const { lang } of await Glossa.api("/languages")) {
         const option = document.createElement("option");
         option.value = lang;
-        option.textContent = lang;
+        option.textContent = Glossa.langName(lang);
         el("check-target").appendChild(option);
       }
     } catch (_) { /* the search view reports loading errors */ }
   }
 
+  // A term in its own direction, isolated from the text around it (<bdi>), so a
+  // list that mixes scripts never reorders on screen.
+  function isolated(text, lang) {
+    const node = document.createElement("bdi");
+    node.textContent = text;
+    if (lang) { node.lang = lang; node.dir = Glossa.dir(lang); }
+    return node;
+  }
+
   function describe(match) {
-    const flag = match.discouraged ? ", discouraged" : "";
-    const head = `${match.term} [${match.lang}, ${match.match}${flag}]`;
-    if (match.equivalents === null) return `${head}: equivalents still being computed`;
-    const found = match.equivalents.map((e) => `${e.lang}: ${e.term}${e.status ? ` (${e.status})` : ""}`);
-    return `${head} → ${found.join("; ") || "no equivalent"}`;
+    const line = document.createElement("span");
+    line.append(isolated(match.term, match.lang),
+                ` (${Glossa.langName(match.lang)}, ${match.match}${match.discouraged ? ", discouraged" : ""})`);
+    if (match.equivalents === null) { line.append(": equivalents still being computed"); return line; }
+    line.append(" → ");
+    if (!match.equivalents.length) line.append("no equivalent");
+    match.equivalents.forEach((e, i) => {
+      if (i) line.append("; ");
+      line.append(`${Glossa.langName(e.lang)}: `, isolated(e.term, e.lang), e.status ? ` (${e.status})` : "");
+    });
+    return line;
   }
 
   function render(text, body) {
@@ -59,7 +74,7 @@
       output.appendChild(document.createTextNode(chars.slice(position, start).join("")));
       const mark = document.createElement("mark");
       mark.textContent = chars.slice(start, end).join("");
-      mark.title = here.map(describe).join("\n");
+      mark.title = here.map((m) => describe(m).textContent).join("\n");
       mark.tabIndex = 0;
       mark.dataset.place = key;
       if (here.some((m) => m.discouraged)) mark.classList.add("discouraged");
@@ -67,13 +82,13 @@
       position = end;
       const item = document.createElement("li");
       item.dataset.place = key;
-      item.dir = "auto";
-      item.textContent = `${mark.textContent}: ${here.map(describe).join(" | ")}`;
+      item.append(isolated(mark.textContent, body.lang), ": ");
+      here.forEach((m, i) => { if (i) item.append(" | "); item.append(describe(m)); });
       if (here.some((m) => m.discouraged)) item.classList.add("discouraged");
       list.appendChild(item);
     }
     output.appendChild(document.createTextNode(chars.slice(position).join("")));
-    output.dir = RTL_LANGS.has(body.lang) ? "rtl" : "auto";
+    output.dir = Glossa.isRtl(body.lang) ? "rtl" : "auto";
     // a tap on a mark (no hover on touch screens) shows its line in the list
     output.querySelectorAll("mark").forEach((mark) => mark.addEventListener("click", () => {
       list.querySelectorAll("li").forEach((li) => li.classList.toggle("active", li.dataset.place === mark.dataset.place));
@@ -87,19 +102,17 @@
     const payload = { text };
     if (el("check-target").value) payload.target = [el("check-target").value];
     el("check-summary").textContent = "Checking…";
-    const response = await fetch("/recognize", {
-      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(payload),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      el("check-summary").textContent = body.error ? body.error.message : response.statusText;
+    let body;
+    try {
+      body = await Glossa.api.post("/recognize", payload);
+    } catch (error) {
+      el("check-summary").textContent = error.message;
       el("check-summary").classList.add("error");
       return;
     }
     el("check-summary").classList.remove("error");
     el("check-summary").textContent =
-      `${body.matches.length} terms · ${body.lang || "language not recognised"} · ${body.mode}`;
+      `${body.matches.length} terms · ${body.lang ? Glossa.langName(body.lang) : "language not recognised"} · ${body.mode}`;
     render(text, body);
   }
 

@@ -30,12 +30,7 @@
       const cell = document.createElement("td");
       cell.colSpan = 4;
       const list = document.createElement("ul");
-      for (const item of check.items) {
-        const li = document.createElement("li");
-        li.dir = "auto";
-        li.textContent = JSON.stringify(item);
-        list.appendChild(li);
-      }
+      for (const item of check.items) list.appendChild(finding(item));
       cell.appendChild(list);
       details.appendChild(cell);
       row.addEventListener("click", () => { details.hidden = !details.hidden; });
@@ -43,14 +38,53 @@
     }
   }
 
+  // One finding as a person reads it: each entry by its term (a link to the
+  // entry), languages by name, the rest as "key: value".
+  function finding(item) {
+    const li = document.createElement("li");
+    Object.entries(item).forEach(([key, value], i) => {
+      if (i) li.append(" · ");
+      li.append(`${key.replaceAll("_", " ")}: `);
+      const values = Array.isArray(value) ? value : [value];
+      values.forEach((v, j) => {
+        if (j) li.append(", ");
+        li.append(shownValue(key, v));
+      });
+    });
+    return li;
+  }
+
+  function shownValue(key, value) {
+    const entry = typeof value === "string" ? terms[value] : undefined;
+    if (entry) {
+      const link = document.createElement("a");
+      link.href = Glossa.href({}, `#edit=${encodeURIComponent(value)}`);
+      link.title = value;
+      const name = document.createElement("bdi");
+      name.textContent = entry.term;
+      name.lang = entry.lang;
+      name.dir = Glossa.dir(entry.lang);
+      link.append(name, ` (${Glossa.langName(entry.lang)})`);
+      return link;
+    }
+    if (key === "missing" || key === "lang" || key === "languages") return Glossa.langName(String(value));
+    const text = document.createElement("bdi");
+    text.textContent = typeof value === "number" ? String(Math.round(value * 1000) / 1000) : String(value);
+    return text;
+  }
+
+  let terms = {};
+
   async function load() {
-    const response = await fetch("/qa/termbase?limit=50", { headers: { Accept: "application/json" } });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      el("lint-summary").textContent = body.error ? body.error.message : response.statusText;
+    let body;
+    try {
+      body = await Glossa.api("/qa/termbase?limit=50");
+    } catch (error) {
+      el("lint-summary").textContent = error.message;
       return;
     }
     checks = body.checks;
+    terms = body.terms || {};
     el("lint-summary").textContent =
       `${body.entries} entries · ${body.concepts} concepts · ${body.problems} problems`;
     render();

@@ -232,3 +232,129 @@ def test_termbase_qa_table_sorts_by_any_column(page, live_server):
     assert column(0) == sorted(column(0), reverse=True)
     page.click("#lint-table tbody tr[data-check='missing_language']")
     assert page.locator("#lint-table tr.findings:visible li").count() > 0
+
+
+VIEWS = ["/", "/?q=NPS&group=concept", "/#check", "/#lint", "/#edit", "/#review"]
+
+
+def test_no_view_is_wider_than_a_phone(browser, live_server, shots):
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        for view in VIEWS:
+            phone.goto(live_server + view)
+            phone.wait_for_load_state("networkidle")
+            if "#lint" in view:
+                phone.wait_for_selector("#lint-table tbody tr[data-check]")
+                phone.click("#lint-table tbody tr[data-check='missing_language']")
+            if "#review" in view:
+                phone.wait_for_selector("#review-queue .pair")
+            assert no_sideways_overflow(phone), view
+        phone.screenshot(path=str(shots / "phone-review.png"), full_page=True)
+    finally:
+        phone.close()
+
+
+def test_languages_are_named_in_words_and_concepts_by_their_term(page, live_server):
+    page.goto(live_server + "/?" + urllib.parse.urlencode({"q": "NPS", "group": "concept"}))
+    page.wait_for_selector("#lang-filters .chip")
+    chips = page.locator("#lang-filters .chip").all_inner_texts()
+    assert any(c.startswith("Persian") for c in chips) and any(c.startswith("Chinese") for c in chips)
+    page.wait_for_selector("#results .concept")
+    titles = page.locator("#results .concept .concept-title").all_inner_texts()
+    ids = page.locator("#results .concept .concept-id").all_inner_texts()
+    assert titles and not any(t.startswith("auto-") for t in titles), titles
+    assert all(i for i in ids)  # the id stays, in small print
+    # names in words for any ISO 639 code, from the browser's CLDR data
+    named = page.evaluate("['fr','es','de','ja','uk','sw'].map(Glossa.langName)")
+    assert named == ["French", "Spanish", "German", "Japanese", "Ukrainian", "Swahili"], named
+
+
+def test_termbase_qa_names_the_terms_and_links_each_entry(page, live_server):
+    page.goto(live_server + "/#lint")
+    page.wait_for_selector("#lint-table tbody tr[data-check='missing_language']")
+    page.click("#lint-table tbody tr[data-check='missing_language']")
+    finding = page.locator("#lint-table tr.findings:visible li").first
+    assert "{" not in finding.inner_text()  # not raw JSON
+    link = finding.locator("a").first
+    assert "#edit=" in link.get_attribute("href") and link.inner_text().strip()
+    assert "Persian" in finding.inner_text() or "Chinese" in finding.inner_text()
+
+
+TOKEN = "browser-token"
+
+
+@pytest.fixture(scope="module")
+def writable_server(tmp_path_factory, real_index_dir, real_encoder):
+    """A server with an admin token over a copy of the real index."""
+    from glossa.api.app import create_app
+    from glossa.search.searcher import Searcher
+
+    from glossa.settings import Settings
+    from tests.api.conftest import serve
+
+    index = tmp_path_factory.mktemp("browser") / "index"
+    shutil.copytree(real_index_dir, index)
+    app = create_app(Settings(index_dir=index, admin_token=TOKEN, reload_interval=0.1),
+                     searcher=Searcher.open(index, real_encoder))  # fmt: skip
+    with serve(app) as url:
+        yield url
+
+
+def test_an_entry_added_edited_and_deleted_through_the_page(browser, writable_server, shots):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    asked: list[str] = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.accept(TOKEN if dialog.type == "prompt" else None)
+
+    page.on("dialog", answer)
+    try:
+        page.goto(writable_server + "/#edit")
+        page.fill("#edit-term", "Kundenaufwandswert")
+        page.fill("#edit-lang", "de")
+        page.fill("#edit-definition", "Wie viel Mühe Kunden aufwenden müssen, um ihr Anliegen zu lösen.")
+        page.fill("#edit-aliases", "CES")
+        page.click("#edit-save")
+        page.wait_for_selector("#edit-summary:has-text('Saved')")
+        assert asked == ["prompt"]  # the token, asked once
+        assert no_sideways_overflow(page)
+        saved = page.url.split("#edit=")[1]
+        page.goto(writable_server + "/?" + urllib.parse.urlencode({"q": "Kundenaufwandswert"}))
+        page.wait_for_selector(f"#results .result[data-id='{saved}']")
+        # edit it: the form opens from the result's link
+        page.click(f"#results .result[data-id='{saved}'] .edit-link")
+        page.wait_for_selector("#edit-delete:visible")
+        assert page.input_value("#edit-term") == "Kundenaufwandswert"
+        page.fill("#edit-english", "Customer Effort Score")
+        page.click("#edit-save")
+        page.wait_for_selector("#edit-summary:has-text('Saved')")
+        page.screenshot(path=str(shots / "phone-edit.png"), full_page=True)
+        page.click("#edit-delete")
+        page.wait_for_selector("#edit-summary:has-text('Deleted')")
+        assert asked == ["prompt", "confirm"]  # kept for the session: not asked again
+        page.goto(writable_server + "/?" + urllib.parse.urlencode({"q": "Kundenaufwandswert",
+                                                                      "mode": "lexical"}))
+        page.wait_for_selector("#summary:has-text('results')")
+        assert page.locator(f"#results .result[data-id='{saved}']").count() == 0
+    finally:
+        page.close()
+
+
+def test_the_review_queue_accepts_a_link_with_its_evidence(browser, writable_server):
+    page = browser.new_page(viewport={"width": 1100, "height": 1000})
+    page.on("dialog", lambda dialog: dialog.accept(TOKEN))
+    try:
+        page.goto(writable_server + "/#review")
+        page.wait_for_selector("#review-queue .pair")
+        first = page.locator("#review-queue .pair").first
+        assert "probability" in first.locator(".evidence").inner_text()
+        a, b = first.get_attribute("data-a"), first.get_attribute("data-b")
+        first.locator("button.accept").click()
+        page.wait_for_selector(f"#review-queue .pair.decided[data-a='{a}']")
+        page.reload()
+        page.wait_for_selector("#review-queue .pair")
+        pairs = page.eval_on_selector_all("#review-queue .pair", "ns => ns.map(n => n.dataset.a + ' ' + n.dataset.b)")
+        assert f"{a} {b}" not in pairs  # accepted: no longer awaiting review
+    finally:
+        page.close()
