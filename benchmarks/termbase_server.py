@@ -51,7 +51,7 @@ def rss_peak_mb(pid: int) -> float:
 class Server:
     """``glossa serve`` on a free loopback port over ``index`` (a copy per server)."""
 
-    def __init__(self, index: Path, pythonpath: str | None) -> None:
+    def __init__(self, index: Path, pythonpath: str | None, args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "GLOSSA_INDEX_DIR": str(index)}
@@ -61,7 +61,7 @@ class Server:
         # a pipe would fill and stop the server; closed in close()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "glossa.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "glossa.cli", "serve", "--port", str(self.port), *args],
             env=env, stderr=self.log, cwd=tempfile.gettempdir(),
         )  # fmt: skip
         while self.process.poll() is None:
@@ -83,8 +83,8 @@ class Server:
             r.read()
         return time.perf_counter() - t
 
-    def search(self, text: str) -> float:
-        url = f"{self.base}/search?" + urllib.parse.urlencode({"q": text, "k": 10})
+    def search(self, text: str, prefix: str = "") -> float:
+        url = f"{self.base}{prefix}/search?" + urllib.parse.urlencode({"q": text, "k": 10})
         t = time.perf_counter()
         with urllib.request.urlopen(url, timeout=60) as r:
             r.read()

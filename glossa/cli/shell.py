@@ -8,6 +8,7 @@ traceback; every string from a termbase, a file or a path is printed as it is
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,11 +135,27 @@ def termbase_at(index_dir: Path | None, *, build_if_missing: bool = False,
     (built on first use when asked, with a progress bar)."""
     from glossa.termbase import open_termbase
 
+    settings = settings or load_settings()
+    index_dir = named_or_path(index_dir, settings)
     with embedding_progress() as (progress, store_progress):
         return open_termbase(
-            index_dir, settings or load_settings(), build_if_missing=build_if_missing,
+            index_dir, settings, build_if_missing=build_if_missing,
             notify=notify, progress=progress, store_progress=store_progress,
         )  # fmt: skip
+
+
+def named_or_path(index_dir: Path | None, settings: Settings) -> Path | None:
+    """``--index`` names a folder, or a termbase of the shelf (``glossa termbase
+    list``) when no such folder exists."""
+    if index_dir is None or index_dir.exists():
+        return index_dir
+    from glossa.shelf import NAME_PATTERN, Shelf
+
+    if re.fullmatch(NAME_PATTERN, str(index_dir)):
+        shelf = Shelf(settings)
+        if str(index_dir) in shelf.names():
+            return shelf.path(str(index_dir))
+    return index_dir
 
 
 def reading_termbase(index_dir: Path | None, *, wait_for_graph: bool = False):
@@ -157,7 +174,8 @@ def searcher_at(index_dir: Path | None, *, wait_for_graph: bool = False):
 
 IndexOption = Annotated[
     Path | None,
-    typer.Option("--index", "-i", help="Index directory (default: GLOSSA_INDEX_DIR)."),
+    typer.Option("--index", "-i", help="Index directory, or a termbase's name (glossa termbase "
+                 "list); default: GLOSSA_INDEX_DIR."),
 ]
 LayoutOption = Annotated[
     str | None, typer.Option(help="Parser for .txt files whose layout is not known by name.")

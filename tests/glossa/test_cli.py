@@ -49,6 +49,9 @@ def index_env(tmp_path, monkeypatch):
         "recognize",
         "qa",
         "lint",
+        "mcp",
+        "termbase",
+        "token",
     ],
 )
 def test_every_command_has_help(command):
