@@ -358,3 +358,40 @@ def test_the_review_queue_accepts_a_link_with_its_evidence(browser, writable_ser
         assert f"{a} {b}" not in pairs  # accepted: no longer awaiting review
     finally:
         page.close()
+
+
+def test_the_page_picks_a_termbase_and_shows_its_title(browser, tmp_path, fake_encoder):
+    """Two termbases in one server: the header's picker, each termbase's own title,
+    and searches answered from the one picked only (the tiny fake encoder)."""
+    from glossa.api.app import create_app
+    from glossa.corpus.entry import Entry
+    from glossa.indexer.build import build_index
+
+    from glossa.settings import Settings
+    from glossa.termbase import open_termbase
+    from tests.api.conftest import serve
+
+    for name, term in (("acme", "refund policy"), ("beta", "refund request")):
+        build_index([Entry(id=f"{name}-1", term=term, definition=f"{term} at {name}", lang="en",
+                           source=name)], fake_encoder, tmp_path / name)  # fmt: skip
+    settings = Settings(termbases={"acme": tmp_path / "acme", "beta": tmp_path / "beta"},
+                        termbases_dir=tmp_path / "shelf", access_file=tmp_path / "access.json")
+    app = create_app(settings, background=False,
+                     load=lambda: open_termbase(tmp_path / "acme", settings, encoder=fake_encoder))
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        with serve(app) as url:
+            page.goto(url + "/?q=refund")
+            page.wait_for_selector("#results .result")
+            assert page.locator("#results .result").get_attribute("data-id") == "acme-1"
+            assert page.locator("#termbase option").all_inner_texts() == ["acme", "beta"]
+            page.select_option("#termbase", "beta")
+            page.wait_for_url("**tb=beta**")
+            page.fill("#q", "refund")
+            page.press("#q", "Enter")
+            page.wait_for_selector("#results .result[data-id='beta-1']")
+            assert page.locator("#results .result").count() == 1
+            assert page.title() == "beta · Glossa"
+            assert no_sideways_overflow(page)
+    finally:
+        page.close()
