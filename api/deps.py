@@ -130,7 +130,21 @@ def allowed(need: Role, *, every: bool = False):
     return check
 
 
-Reader = Depends(allowed(Role.READ))
+async def read_access(request: Request, services: AllServices) -> Role:
+    """The read guard. Not a declared security scheme: a termbase that reads
+    open (the default) takes any request, with or without a token; one that
+    reads closed wants a token with a role on it (401, 403)."""
+    name = services.get(request.path_params.get("termbase")).name
+    return services.access().require(request_token(request), name, Role.READ)
+
+
+def request_token(request: Request) -> str | None:
+    """The bearer token a request carries, if any (read without declaring it)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+Reader = Depends(read_access)
 Editor = Depends(allowed(Role.EDIT))
 Reviewer = Depends(allowed(Role.REVIEW))
 Admin = Depends(allowed(Role.ADMIN))

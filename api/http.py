@@ -109,15 +109,15 @@ GRACEFUL_SHUTDOWN_S = 5  # open connections get this long after SIGTERM, then th
 def serve(app: ASGIApp, host: str, port: int, header_timeout: float) -> None:
     """Run ``app`` under uvicorn until SIGINT or SIGTERM. At the signal, a write
     in progress is told to stop before its commit (``SearchService.stopping``):
-    it is committed whole if it was already committing, or not at all, and the
+    on every termbase: it is committed whole if it was already committing, or not at all, and the
     server exits within seconds instead of embedding on for minutes (issue 28)."""
     import uvicorn
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame) -> None:  # noqa: ANN001 - uvicorn's signature
-            service = getattr(getattr(app, "state", None), "service", None)
-            if service is not None:
-                service.stopping.set()
+            services = getattr(getattr(app, "state", None), "services", None)
+            if services is not None:
+                services.stop_writes()
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(

@@ -119,6 +119,12 @@ class Services:
         for service in self.all():
             service.start(background=background)
 
+    def stop_writes(self) -> None:
+        """Tell every termbase's running write to stop before its commit (the server
+        is stopping: SIGTERM)."""
+        for service in self.all():
+            service.stopping.set()
+
     def close(self) -> None:
         for service in self.all():
             service.close()

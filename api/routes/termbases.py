@@ -17,13 +17,12 @@ from glossa.api.deps import (
     WRITE_ERRORS,
     Admin,
     AllServices,
-    Credentials,
     Json,
     Reader,
     ServerSettings,
     ShelfAdmin,
-    bearer_token,
     named_termbase,
+    request_token,
 )
 from glossa.api.errors import ApiError
 from glossa.api.routes.writes import to_entry
@@ -45,10 +44,10 @@ def described(services: Services, service: SearchService) -> models.TermbaseOut:
 
 
 @router.get("/termbases", response_model=list[models.TermbaseOut], responses=ERRORS)
-def list_termbases(services: AllServices, credentials: Credentials) -> list[models.TermbaseOut]:
+def list_termbases(services: AllServices, request: Request) -> list[models.TermbaseOut]:
     """The termbases this server serves that the caller may read, the default
     (the one the unprefixed routes serve) first."""
-    access, token = services.access(), bearer_token(credentials)
+    access, token = services.access(), request_token(request)
     return [described(services, service) for service in services.all()
             if access.is_open(service.name) or access.role(token, service.name)]  # fmt: skip
 

@@ -235,6 +235,25 @@ def embedding_progress() -> Iterator[tuple]:
         bar.stop()
 
 
+@contextmanager
+def reading_progress(description: str) -> Iterator:
+    """A progress bar on stderr over a file's bytes; yields its callback
+    ``(bytes read, size)``. Drawn on a terminal only, and only once called."""
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                   console=err, transient=True)  # fmt: skip
+    task = bar.add_task(description, total=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield progress
+    finally:
+        bar.stop()
+
+
 def check_inputs(paths: list[Path] | None) -> None:
     """Refuse missing or unreadable inputs before any model, bar or lock file."""
     for path in paths or []:

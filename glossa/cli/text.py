@@ -16,6 +16,7 @@ from glossa.cli.shell import (
     app,
     fail,
     out,
+    reading_progress,
     reading_termbase,
 )
 
@@ -93,46 +94,76 @@ def qa(
     """Terminology check of a translation: is each source term translated with
     an approved equivalent, and are discouraged terms used? Exit code 2 when a
     segment has a problem (for CI), 1 on an error."""
-    from glossa.recognition.bilingual import read_bilingual
-    from glossa.recognition.translation_qa import MISSING, USED, check_segment
+    from glossa.recognition.bilingual import BilingualFile
+    from glossa.recognition.translation_qa import check_segment
 
-    bilingual = read_bilingual(file)
+    bilingual = BilingualFile(file)
     source = source_lang or bilingual.source_lang
     target = target_lang or bilingual.target_lang
     if not source or not target:
         raise fail(f"{file} does not say its {'source' if not source else 'target'} "
                     "language: give --source-lang and --target-lang")  # fmt: skip
     recognizer = reading_termbase(index_dir, wait_for_graph=True).recognizer()
-    checks = [check_segment(recognizer, s.source, s.target, source, target, s.id, s.where)
-              for s in bilingual.segments]  # fmt: skip
-    terms = [t for c in checks for t in c.terms]
-    summary = {
-        "file": str(file), "source_lang": source, "target_lang": target,
-        "segments": len(checks), "untranslated": bilingual.untranslated,
-        "with_problems": sum(c.problems > 0 for c in checks), "terms": len(terms),
-        "used": sum(t.verdict == USED for t in terms),
-        "missing": sum(t.verdict == MISSING for t in terms),
-        "discouraged": sum(len(c.discouraged) for c in checks),
-    }  # fmt: skip
-    if as_json:
-        sys.stdout.write(json.dumps({**summary, "checks": [c.to_dict() for c in checks]},
-                                    ensure_ascii=False) + "\n")  # fmt: skip
-    else:
-        for c in checks:
-            for t in c.terms:
-                if t.verdict == MISSING:
-                    wanted = " or ".join(e.term for e in t.approved)
-                    out.print(Text.assemble(f"{c.where}: ", ("missing", "red"),
-                                            f" {t.source.text!r} → {wanted}"))  # fmt: skip
-            for m in c.discouraged:
-                out.print(Text.assemble(f"{c.where}: ", ("discouraged", "red"),
-                                        f" {m.text!r} ({m.status})"))  # fmt: skip
-        out.print(f"{summary['segments']} segments ({summary['untranslated']} untranslated "
-                  f"skipped): {summary['terms']} source terms, {summary['used']} with an approved "
-                  f"equivalent, {summary['missing']} missing, {summary['discouraged']} "
-                  f"discouraged target terms", highlight=False)  # fmt: skip
-    if summary["with_problems"]:
+    report = QaReport(file, source, target, as_json)
+    with reading_progress("Checking segments") as progress:
+        for segment in bilingual.segments(progress):
+            report.add(check_segment(recognizer, segment.source, segment.target, source, target,
+                                     segment.id, segment.where))  # fmt: skip
+    report.close(bilingual.untranslated)
+    if report.with_problems:
         raise typer.Exit(2)
+
+
+class QaReport:
+    """``glossa qa``'s output, written as each segment is checked: memory stays
+    that of one segment whatever the file's size, and a reader (or ``--json``'s
+    consumer) sees the first problems at once. The JSON object's ``checks`` come
+    first and its counts last (they are known only at the end)."""
+
+    def __init__(self, file: Path, source: str, target: str, as_json: bool) -> None:
+        self.as_json = as_json
+        self.counts = dict.fromkeys(("segments", "with_problems", "terms", "used", "missing",
+                                     "discouraged"), 0)  # fmt: skip
+        self.head = {"file": str(file), "source_lang": source, "target_lang": target}
+        if as_json:
+            sys.stdout.write(json.dumps(self.head, ensure_ascii=False)[:-1] + ', "checks": [')
+
+    @property
+    def with_problems(self) -> int:
+        return self.counts["with_problems"]
+
+    def add(self, check) -> None:
+        from glossa.recognition.translation_qa import MISSING, USED
+
+        counts = self.counts
+        counts["segments"] += 1
+        counts["with_problems"] += check.problems > 0
+        counts["terms"] += len(check.terms)
+        counts["used"] += sum(t.verdict == USED for t in check.terms)
+        counts["missing"] += sum(t.verdict == MISSING for t in check.terms)
+        counts["discouraged"] += len(check.discouraged)
+        if self.as_json:
+            sep = ", " if counts["segments"] > 1 else ""
+            sys.stdout.write(sep + json.dumps(check.to_dict(), ensure_ascii=False))
+            return
+        for t in check.terms:
+            if t.verdict == MISSING:
+                wanted = " or ".join(e.term for e in t.approved)
+                out.print(Text.assemble(f"{check.where}: ", ("missing", "red"),
+                                        f" {t.source.text!r} → {wanted}"))  # fmt: skip
+        for m in check.discouraged:
+            out.print(Text.assemble(f"{check.where}: ", ("discouraged", "red"),
+                                    f" {m.text!r} ({m.status})"))  # fmt: skip
+
+    def close(self, untranslated: int) -> None:
+        c = self.counts
+        if self.as_json:
+            tail = json.dumps({**c, "untranslated": untranslated})
+            sys.stdout.write("], " + tail[1:] + "\n")
+            return
+        out.print(f"{c['segments']} segments ({untranslated} untranslated skipped): {c['terms']} "
+                  f"source terms, {c['used']} with an approved equivalent, {c['missing']} missing, "
+                  f"{c['discouraged']} discouraged target terms", highlight=False)  # fmt: skip
 
 
 @app.command()

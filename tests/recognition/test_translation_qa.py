@@ -85,8 +85,8 @@ msgstr ""
 def test_bilingual_formats_give_their_segments(tmp_path, name, text, untranslated):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    found = read_bilingual(path)
-    assert [(s.source, s.target) for s in found.segments] == [("客户服务", "obsługa klienta")]
+    found, segments = read_bilingual(path)
+    assert [(s.source, s.target) for s in segments] == [("客户服务", "obsługa klienta")]
     assert found.untranslated == untranslated
     assert found.target_lang in ("pl", None)
 
