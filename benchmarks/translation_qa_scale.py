@@ -108,7 +108,7 @@ def main() -> None:
            "peak_rss_mb": round(peak_mb), "json_output_mb": round(output_mb, 1)}  # fmt: skip
     text = (f"`glossa qa --json` on a generated {args.format} file of real Polish and Chinese "
             f"sentences (the bundled glossaries'), one run; load average before: {load:.2f} on "
-            f"{os.cpu_count()} cores. Peak RSS is the largest child's (the index build or qa).\n\n"
+            f"{os.cpu_count()} cores. Peak RSS is the qa process's own.\n\n"
             + markdown_table({args.format: row}, "format"))
     out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
     write_results("translation_qa_scale", "Translation QA of a large file", text,

@@ -80,6 +80,9 @@ class Occurrence:
     name: int
 
 
+CODES_REMEMBERED = 200_000  # word codes per automaton (a few MB)
+
+
 class TermAutomaton:
     """The names of some entries under one mode, and where each came from.
 
@@ -90,6 +93,7 @@ class TermAutomaton:
 
     def __init__(self, numbers: dict[str, int]) -> None:
         self._numbers = numbers
+        self._codes: dict[str, str] = {}
         count = len(set(numbers.values()))
         self.width = 1 if count < ONE_CHARACTER else 2
         self._unknown = self._write(count)
@@ -116,6 +120,24 @@ class TermAutomaton:
     def encode(self, words: Iterable[tuple[str, ...]]) -> str:
         """The string of the words' numbers, each word given by its keys."""
         return "".join(self._number(alternatives) for alternatives in words)
+
+    def encode_words(self, words: Iterable[str], key: Callable[[str], tuple[str, ...]]) -> str:
+        """``encode`` of a text's words, ``key`` giving a word's keys (the same
+        function for every call: an automaton is built for one language and mode).
+        Each word's code is remembered, up to ``CODES_REMEMBERED`` words: texts
+        repeat their words, and translation QA of a large file spent half its
+        time finding the keys and numbers of words it had seen."""
+        codes = self._codes
+        out = []
+        for word in words:
+            code = codes.get(word)
+            if code is None:
+                code = self._number(key(word))
+                if len(codes) >= CODES_REMEMBERED:
+                    codes.clear()
+                codes[word] = code
+            out.append(code)
+        return "".join(out)
 
     @classmethod
     def build(cls, names: Names, mode: str, split_cased: bool = True) -> TermAutomaton:
@@ -158,10 +180,17 @@ class TermAutomaton:
 
     def find(self, words: list[tuple[str, ...]]) -> Iterator[Occurrence]:
         """Every occurrence of a name among the text's ``words`` (their keys)."""
-        if not self.patterns:
-            return
+        if self.patterns:
+            yield from self._found(self.encode(words))
+
+    def find_words(self, words: list[str], key: Callable[[str], tuple[str, ...]]) -> Iterator[Occurrence]:
+        """``find`` over the text's words themselves, ``key`` giving their keys."""
+        if self.patterns:
+            yield from self._found(self.encode_words(words, key))
+
+    def _found(self, encoded: str) -> Iterator[Occurrence]:
         width = self.width
-        for end, number in self._automaton.iter(self.encode(words)):
+        for end, number in self._automaton.iter(encoded):
             if (end + 1) % width:
                 continue  # two-character numbers: a match must start on a word
             last = (end + 1) // width - 1

@@ -22,7 +22,7 @@ from glossa.analysis.names import entry_names
 from glossa.analysis.spans import word_spans
 from glossa.corpus.entry import DISCOURAGED, Entry
 from glossa.recognition.automaton import TermAutomaton
-from glossa.recognition.forms import CASED, MODES, default_mode, keys, words_of
+from glossa.recognition.forms import CASED, MODES, default_mode, word_keys, words_of
 from glossa.recognition.language import base, detect_language
 from glossa.recognition.results import Equivalent, Recognition, TermMatch
 from glossa.recognition.semantic import DEFAULT_THRESHOLD, MAX_SEMANTIC_WORDS, best_phrases, phrases
@@ -38,6 +38,7 @@ MAX_TEXT_CHARS = 200_000  # about 30,000 words: a long document, bounded work
 MAX_MATCHES = 20_000
 MAX_OCCURRENCES = 100_000
 CACHED_ENTRIES = 65_536
+MAX_REMEMBERED = 65_536  # folded names kept per recognizer
 CACHED_CONCEPTS = 50_000  # (entry, targets) concept answers a recognizer keeps
 ENGLISH = "en"
 _KIND_ORDER = {"exact": 0, "inflected": 1, "fuzzy": 2}
@@ -115,6 +116,7 @@ class Recognizer:
         # entries are read from their segment's JSON lines on demand: the few a
         # text's matches name are read once per recognizer, not once per match
         self._entry = lru_cache(maxsize=CACHED_ENTRIES)(self.index.entry)
+        self._written: dict[tuple[int, int], list[str]] = {}  # a name's folded words, by row
 
     def follow(self, searcher: Searcher) -> Recognizer:
         """The recognizer for ``searcher``'s version: this one when it is the same,
@@ -183,9 +185,10 @@ class Recognizer:
     def _occurrences(self, words: list[str], lang: str, mode: str, cased: bool) -> list[_Found]:
         found: list[_Found] = []
         for automaton_mode in (mode, CASED) if cased else (mode,):
-            text_keys = keys(words, lang, automaton_mode)
+            key = partial(word_keys, lang=lang, mode=automaton_mode)
             for s, (dead, offset) in enumerate(zip(self.index.dead, self.index.bases, strict=True)):
-                for o in self._automaton(s, lang, automaton_mode, cased).find(text_keys):
+                automaton = self._automaton(s, lang, automaton_mode, cased)
+                for o in automaton.find_words(words, key):
                     if not dead[o.row]:
                         kind = self._kind(words[o.first : o.last + 1], offset + o.row, o.name,
                                           automaton_mode)  # fmt: skip
@@ -197,8 +200,13 @@ class Recognizer:
     def _kind(self, words: list[str], row: int, name: int, mode: str) -> str:
         if mode in (CASED, "exact"):
             return "exact"
-        written = entry_names(self._entry(row))[name]
-        if [fold(w) for w in words] == [fold(w) for w in words_of(written)]:
+        written = self._written.get((row, name))
+        if written is None:
+            if len(self._written) >= MAX_REMEMBERED:
+                self._written.clear()
+            written = self._written[(row, name)] = [
+                fold(w) for w in words_of(entry_names(self._entry(row))[name])]  # fmt: skip
+        if [fold(w) for w in words] == written:
             return "exact"
         return "inflected" if mode == "inflected" else "fuzzy"
 
@@ -224,21 +232,10 @@ class Recognizer:
         phrases, so bounded to ``MAX_SEMANTIC_WORDS`` words), at ``threshold``.
         ``cased``: acronyms and very short names match only as written (False:
         folded like every other name)."""
-        self._check_text(text)
-        language = self._language(lang, text)
+        language, mode, spans, found = self._found(text, lang, mode, cased, semantic)
         targets = self._targets(target)
-        mode = mode or self.modes.get(language or ENGLISH) or default_mode(language or ENGLISH)
-        if mode not in MODES:
-            raise RecognitionError(f"unknown mode {mode}; valid: {', '.join(MODES)}", "mode")
         if language is None:
             return Recognition(None, mode, ())
-        spans = word_spans(text)
-        words = [text[a:b] for a, b in spans]
-        if semantic and len(words) > MAX_SEMANTIC_WORDS:
-            raise RecognitionError(
-                f"semantic matching reads at most {MAX_SEMANTIC_WORDS} words and the text has "
-                f"{len(words)}; send it in parts or leave semantic off", "semantic")  # fmt: skip
-        found = self._occurrences(words, language, mode, cased)
         chosen = found if overlapping else self._longest(found, spans)
         if len(chosen) > MAX_MATCHES:
             raise _too_many("matches", MAX_MATCHES)
@@ -248,6 +245,35 @@ class Recognizer:
             matches += self._semantic(text, spans, taken, targets, threshold)
             matches.sort(key=lambda m: (m.start, -m.end))
         return Recognition(language, mode, tuple(matches))
+
+    def every_and_longest(self, text: str, lang: str) -> tuple[Recognition, Recognition]:
+        """Every occurrence of a term in ``text`` and the longest non-overlapping
+        ones, from one pass over the text: what translation QA reads of a target
+        segment (it used to recognise it twice)."""
+        language, mode, spans, found = self._found(text, lang, None, True, False)
+        if language is None:
+            return Recognition(None, mode, ()), Recognition(None, mode, ())
+        every = self._matches(found, text, spans, None)
+        longest = self._matches(self._longest(found, spans), text, spans, None)
+        return Recognition(language, mode, tuple(every)), Recognition(language, mode, tuple(longest))
+
+    def _found(self, text: str, lang: str | None, mode: str | None, cased: bool, semantic: bool):
+        """(language, mode, word spans, every occurrence) of ``text``: the checks
+        and the automaton pass every recognition starts with."""
+        self._check_text(text)
+        language = self._language(lang, text)
+        mode = mode or self.modes.get(language or ENGLISH) or default_mode(language or ENGLISH)
+        if mode not in MODES:
+            raise RecognitionError(f"unknown mode {mode}; valid: {', '.join(MODES)}", "mode")
+        if language is None:
+            return None, mode, [], []
+        spans = word_spans(text)
+        words = [text[a:b] for a, b in spans]
+        if semantic and len(words) > MAX_SEMANTIC_WORDS:
+            raise RecognitionError(
+                f"semantic matching reads at most {MAX_SEMANTIC_WORDS} words and the text has "
+                f"{len(words)}; send it in parts or leave semantic off", "semantic")  # fmt: skip
+        return language, mode, spans, self._occurrences(words, language, mode, cased)
 
     def _semantic(self, text, spans, taken, targets, threshold) -> list[TermMatch]:
         candidates = phrases(text, spans, taken)

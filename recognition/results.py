@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 MATCH_KINDS = ("exact", "inflected", "fuzzy", "semantic")
@@ -17,6 +17,10 @@ class Equivalent:
     lang: str
     status: str | None  # the termbase's status of the term (preferred, deprecated...)
     joined: str  # how it joined the concept: declared, accepted, automatic, same name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "term": self.term, "lang": self.lang, "status": self.status,
+                "joined": self.joined}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +43,11 @@ class TermMatch:
     score: float | None = None  # a semantic match's similarity (None for the others)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # field by field, not dataclasses.asdict: that deep-copies every value, and
+        # translation QA of a large file writes hundreds of thousands of these
+        data = {name: getattr(self, name) for name in _MATCH_FIELDS}
         data["equivalents"] = (None if self.equivalents is None
-                               else [asdict(e) for e in self.equivalents])  # fmt: skip
+                               else [e.to_dict() for e in self.equivalents])  # fmt: skip
         return data
 
 
@@ -56,3 +62,6 @@ class Recognition:
     def to_dict(self) -> dict[str, Any]:
         return {"lang": self.lang, "mode": self.mode,
                 "matches": [m.to_dict() for m in self.matches]}  # fmt: skip
+
+
+_MATCH_FIELDS = tuple(f.name for f in fields(TermMatch))

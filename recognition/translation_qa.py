@@ -86,8 +86,8 @@ def check_segment(
     source_lang = recognizer.language_of(source_lang, "source_lang")
     target_lang = recognizer.language_of(target_lang, "target_lang")
     asked = recognizer.recognize(source, source_lang, target=[target_lang]).matches
-    every = recognizer.recognize(target, target_lang, overlapping=True).matches
-    shown = recognizer.recognize(target, target_lang).matches
+    every_found, shown_found = recognizer.every_and_longest(target, target_lang)
+    every, shown = every_found.matches, shown_found.matches
     by_id = {m.id: m for m in every if not m.discouraged}
     concepts = {m.concept for m in every if not m.discouraged and m.concept}
     terms = []

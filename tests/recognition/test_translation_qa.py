@@ -99,3 +99,39 @@ def test_broken_markup_names_the_file_and_line(tmp_path):
         read_bilingual(path)
     with pytest.raises(RecognitionError, match="not a bilingual file"):
         read_bilingual(Path(tmp_path / "notes.docx"))
+
+
+def test_a_large_file_is_read_as_a_stream_in_order(tmp_path, monkeypatch):
+    """PO in runs of entries, XML unit by unit: every unit once, in file order,
+    progress told the bytes read up to the file's size."""
+    import glossa.recognition.bilingual as bilingual
+
+    monkeypatch.setattr(bilingual, "PO_CHUNK_ENTRIES", 3)  # many runs from a small file
+    body = "".join(f'msgctxt "u{i}"\nmsgid "źródło {i}"\nmsgstr "{"" if i % 4 == 0 else f"cel {i}"}"\n\n'
+                   for i in range(1, 11))  # fmt: skip
+    po = tmp_path / "big.po"
+    po.write_text(PO.split("\n\n")[0] + "\n\n" + body, encoding="utf-8")
+    file = bilingual.BilingualFile(po)
+    seen: list[int] = []
+    segments = list(file.segments(lambda done, size: seen.append(done)))
+    assert [s.source for s in segments] == [f"źródło {i}" for i in range(1, 11) if i % 4]
+    assert [s.id for s in segments][:2] == ["źródło 1", "źródło 2"] and file.untranslated == 2
+    assert seen == sorted(seen) and seen[-1] == po.stat().st_size
+    units = "".join(f'<trans-unit id="t{i}"><source>s{i}</source><target>c{i}</target></trans-unit>\n'
+                    for i in range(500))  # fmt: skip
+    xlf = tmp_path / "big.xlf"
+    xlf.write_text(XLIFF12.replace('<trans-unit id="t1">', units + '<trans-unit id="t1">'),
+                   encoding="utf-8")  # fmt: skip
+    found = bilingual.BilingualFile(xlf)
+    assert (found.source_lang, found.target_lang) == ("zh-cn", "pl")
+    read = list(found.segments())
+    assert len(read) == 501 and read[0].where == f"{xlf}:4" and read[-1].source == "客户服务"
+
+
+def test_entity_declarations_are_refused_before_parsing(tmp_path):
+    path = tmp_path / "laughs.xlf"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE xliff [<!ENTITY a "aaaaaaaaaa">'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>\n' + XLIFF12.split("\n", 1)[1],
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(RecognitionError, match="declares XML entities"):
+        read_bilingual(path)
