@@ -20,7 +20,6 @@ Writes ``tbx_ltac.{md,json}`` under ``--out`` (default: a temporary directory).
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
