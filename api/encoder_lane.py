@@ -23,7 +23,9 @@ import threading
 import time
 import weakref
 from collections import Counter
+from os import times
 from pathlib import Path
+from time import monotonic
 
 from glossa.indexer.encoders.encoder import set_threads
 
@@ -58,8 +60,8 @@ class OtherLoad:
             idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
         except (OSError, ValueError, IndexError):  # no /proc, or a line it cannot parse
             return None
-        own = os.times()
-        return time.monotonic(), (sum(ticks[:8]) - idle) / self._hz, own.user + own.system
+        own = times()
+        return monotonic(), (sum(ticks[:8]) - idle) / self._hz, own.user + own.system
 
     def _update(self) -> None:
         reading = self._read()
@@ -81,7 +83,7 @@ class OtherLoad:
                     )
                     self._thread.start()
                 return self._value
-            now = time.monotonic()
+            now = monotonic()
             if self._last is not None and now - self._last[0] < SAMPLE_EVERY:
                 return self._value
             self._update()  # no /proc: no reading, the machine counts as idle

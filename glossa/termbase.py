@@ -107,6 +107,9 @@ class Termbase:
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         self.notify: Notify | None = None  # told what takes time (a model's first load)
+        # a server's: what the encoder prepares on first use is prepared in the
+        # background while it answers (runtime.make_encoder)
+        self.serving = False
         self._version: Version | None = None
         self._version_lock = threading.Lock()
         # the signature of a commit that could not be opened, and until when not to retry
@@ -126,7 +129,8 @@ class Termbase:
                 if self._encoder is None:
                     from glossa.runtime import make_encoder
 
-                    self._encoder = make_encoder(self.settings, self.notify)
+                    self._encoder = make_encoder(self.settings, self.notify,
+                                                 background=self.serving)  # fmt: skip
         return self._encoder
 
     @property

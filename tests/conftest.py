@@ -14,13 +14,17 @@ from tests.fakes import FakeEncoder
 
 
 def pytest_configure(config):
-    """The session's own data folder (created termbases, the access file), so a
-    developer's termbases are never served by a test server, and tests never
-    write beside them. Set before any Settings is made; child processes inherit it."""
+    """The session's own data and cache folders (created termbases, the access
+    file; the materialised model, its ONNX graphs), so a developer's termbases
+    are never served by a test server, and what tests prepare never changes what
+    the developer's own commands run (an ONNX export left in the user's cache once
+    switched every later build to it). Set before any Settings is made; child
+    processes inherit them."""
     import os
     import tempfile
 
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="glossa-test-data-")
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="glossa-test-cache-")
 
 
 @pytest.fixture(scope="session")

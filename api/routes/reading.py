@@ -207,4 +207,5 @@ def stats(searcher: ReadySearcher, service: Service, services: AllServices) -> m
         default_mode=searcher.mode, languages=m.languages, sources=m.sources,
         generation=m.generation, corpus_checksum=m.corpus_checksum,
         rebuilding=service.rebuilding, writes_enabled=services.access().guarded(service.name),
+        query_encoder=getattr(searcher.encoder, "backend", None),
     )  # fmt: skip

