@@ -37,7 +37,9 @@ def test_lemmas_and_detection_match_simplemmas_own_functions():
     """The process-wide strategy only caches more dictionaries: same answers."""
     import simplemma
 
-    for word, lang in (("klientów", "pl"), ("Kunden", "de"), ("clientes", "es")):
+    # two languages: each dictionary loads twice here (ours, then simplemma's own
+    # cache), about a second each
+    for word, lang in (("klientów", "pl"), ("Kunden", "de")):
         assert lemmas.lemma(word, lang) == simplemma.lemmatize(word, lang=lang)
     text = "Die Kunden warten auf eine Antwort des Kundendienstes."
-    assert lemmas.detect(text, ("de", "nl", "en")) == simplemma.langdetect(text, ("de", "nl", "en"))
+    assert lemmas.detect(text, ("de", "pl")) == simplemma.langdetect(text, ("de", "pl"))

@@ -384,6 +384,7 @@ def test_the_page_picks_a_termbase_and_shows_its_title(browser, tmp_path, fake_e
             page.goto(url + "/?q=refund")
             page.wait_for_selector("#results .result")
             assert page.locator("#results .result").get_attribute("data-id") == "acme-1"
+            page.wait_for_selector("#termbase option[value='beta']", state="attached")
             assert page.locator("#termbase option").all_inner_texts() == ["acme", "beta"]
             page.select_option("#termbase", "beta")
             page.wait_for_url("**tb=beta**")

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow  # a real loopback load run
 
 
 def test_short_mixed_load_loses_and_duplicates_nothing(real_index_dir):
-    report = run(real_index_dir, seconds=6, clients=2)
+    report = run(real_index_dir, seconds=3, clients=2)
     assert not report.errors, report.errors[:5]
     # something of each kind happened, so the data checks below mean something;
     # throughput is the benchmark's business (benchmarks/load_test.py), not a test's

@@ -50,10 +50,11 @@ def test_operation_conforms_to_schema(label, live_schema, live_server):
     method, path = label.split(" ", 1)
     operation = live_schema[path][method]
 
+    # the termbase admin routes answer 403 here (no token): a few bodies suffice
+    examples = 15 if path.startswith("/termbases") and method != "GET" else EXAMPLES_PER_OPERATION
+
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck)
-    )
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
     def check(case):
         case.call_and_validate(base_url=live_server)
 

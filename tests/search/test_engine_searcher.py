@@ -74,16 +74,16 @@ def test_gold_quality_matches_the_local_engine(real_searcher, engine, mode):
 
 
 def test_linked_entries_equivalents_and_candidates_equal_the_graphs(real_searcher, engine):
-    """Every entry the local graph links, and every third other entry (links the
+    """Every entry the local graph links, and every sixth other entry (links the
     engine must not invent), answer alike. All 234 were checked once (35 s on this
-    machine, all equal); the suite keeps a third of the unlinked ones, for its time."""
+    machine, all equal); the suite keeps a sixth of the unlinked ones, for its time."""
     linked = [e for e in real_searcher.entries if real_searcher.equivalents(e.id)]
     others = [e for e in real_searcher.entries if not real_searcher.equivalents(e.id)]
-    for entry in linked + others[::3]:
+    for entry in linked + others[::6]:
         local = [(e.hit.id, e.status) for e in real_searcher.equivalents(entry.id)]
         remote = [(e.hit.id, e.status) for e in engine.equivalents(entry.id)]
         assert sorted(remote) == sorted(local), entry.id
-    for entry in linked[:20]:
+    for entry in linked[:10]:
         local = {lang: [(c.hit.id, c.status, c.mutual) for c in found]
                  for lang, found in real_searcher.candidates(entry.id).items()}  # fmt: skip
         remote = {lang: [(c.hit.id, c.status, c.mutual) for c in found]
