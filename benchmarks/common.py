@@ -55,3 +55,15 @@ def markdown_table(rows: dict[str, dict], first: str) -> str:
         cells = [str(row.get(k, "")).replace("|", "/").replace("\n", " ") for k in keys]
         lines.append("| " + " | ".join([name, *cells]) + " |")
     return "\n".join(lines)
+
+
+def bundled_index(folder: Path) -> Path:
+    """The bundled glossaries indexed by the real command into ``folder``/index
+    (as a user's first run makes it); its path."""
+    import subprocess
+    import sys
+
+    index = folder / "index"
+    subprocess.run([sys.executable, "-m", "glossa.cli", "index", "--out", str(index)],
+                   check=True, capture_output=True)  # fmt: skip
+    return index

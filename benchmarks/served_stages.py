@@ -27,15 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from benchmarks.common import markdown_table, percentile, write_results
+from benchmarks.common import bundled_index, markdown_table, percentile, write_results
 from benchmarks.gold.concepts import QUERIES
 from benchmarks.termbase_server import Server
 
@@ -58,9 +56,7 @@ def main() -> None:
     texts = list(dict.fromkeys(q[3] for q in QUERIES))[: args.queries]
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        index = Path(tmp) / "index"
-        subprocess.run([sys.executable, "-m", "glossa.cli", "index", "--out", str(index)],
-                       check=True, capture_output=True)  # fmt: skip
+        index = bundled_index(Path(tmp))
         server = Server(index, None)
         try:
             def get(path: str) -> None:

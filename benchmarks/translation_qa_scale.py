@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from benchmarks.common import markdown_table, write_results
+from benchmarks.common import bundled_index, markdown_table, write_results
 
 
 def sentences(lang: str) -> list[str]:
@@ -104,9 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        index = Path(tmp) / "index"
-        subprocess.run([sys.executable, "-m", "glossa.cli", "index", "--out", str(index)],
-                       check=True, capture_output=True)  # fmt: skip
+        index = bundled_index(Path(tmp))
         path = Path(tmp) / f"big.{args.format}"
         units = write_file(path, args.megabytes, args.format)
         size = path.stat().st_size

@@ -25,7 +25,7 @@ from glossa.api.deps import (
     request_token,
 )
 from glossa.api.errors import ApiError
-from glossa.api.routes.writes import to_entry
+from glossa.api.routes.writes import checked_entries
 from glossa.api.service import ExecutorEncoder, SearchService
 from glossa.api.services import Services
 
@@ -66,12 +66,8 @@ async def create_termbase(
 ) -> models.TermbaseOut:
     """Create a termbase of the given entries (an admin token for every termbase).
     It is served, under ``/termbases/{name}/``, when this answers."""
-    most = settings.max_entries_per_request
-    if len(body.entries) > most:
-        raise ApiError(422, "invalid_parameter",
-                       f"entries: at most {most} per request (GLOSSA_MAX_ENTRIES_PER_REQUEST); "
-                       "add the rest with POST /termbases/{name}/entries", "entries")  # fmt: skip
-    entries = [to_entry(e, f"entries[{i}]") for i, e in enumerate(body.entries)]
+    # more than a request's worth: the rest through POST /termbases/{name}/entries
+    entries = checked_entries(body.entries, settings.max_entries_per_request)
     default = services.default
     if default.termbase is None:
         raise ApiError(503, "not_ready", "the model is still loading; retry shortly",

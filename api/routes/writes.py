@@ -45,6 +45,15 @@ def to_entry(data: models.EntryUpdate, where: str, entry_id: str | None = None) 
         raise ApiError(422, "invalid_parameter", f"{where}: {exc.reason}", where) from exc
 
 
+def checked_entries(sent: list[models.EntryIn], most: int) -> list[Entry]:
+    """A body's entries as records, at most ``most`` of them (422 naming the limit)."""
+    if len(sent) > most:
+        raise ApiError(422, "invalid_parameter",
+                       f"entries: List should have at most {most} items, not {len(sent)} "
+                       "(GLOSSA_MAX_ENTRIES_PER_REQUEST)", "entries")  # fmt: skip
+    return [to_entry(e, f"entries[{i}]") for i, e in enumerate(sent)]
+
+
 async def write(service: SearchService, function):
     """Run one write on the writer thread. A write queued behind a rebuild would
     wait minutes: it is told so at once."""
@@ -76,12 +85,7 @@ async def add_entries(
 ) -> models.ChangeResult:  # fmt: skip
     """Add entries; only they are embedded. Re-sending identical entries is a no-op;
     an existing id with other content is a conflict (use PUT)."""
-    most = settings.max_entries_per_request
-    if len(body.entries) > most:
-        raise ApiError(422, "invalid_parameter",
-                       f"entries: List should have at most {most} items, not {len(body.entries)} "
-                       "(GLOSSA_MAX_ENTRIES_PER_REQUEST)", "entries")  # fmt: skip
-    entries = [to_entry(e, f"entries[{i}]") for i, e in enumerate(body.entries)]
+    entries = checked_entries(body.entries, settings.max_entries_per_request)
     return await change(service, request, add=entries)
 
 
