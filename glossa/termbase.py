@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glossa.corpus.entry import Entry
 from glossa.errors import ErrorKind, GlossaError
@@ -45,11 +45,13 @@ from glossa.indexer.store.index_dir import (
 )
 from glossa.indexer.store.updates import ChangeReport, EntriesSnapshot
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.recognition import Recognizer
-from glossa.recognition.termbase_qa import TermbaseReport, check_termbase
 from glossa.search.local_reader import LocalReader
 from glossa.search.searcher import Searcher
 from glossa.settings import Settings
+
+if TYPE_CHECKING:  # recognition is imported when first asked for: a search needs none of it
+    from glossa.recognition import Recognizer
+    from glossa.recognition.termbase_qa import TermbaseReport
 
 Notify = Callable[[str], None]
 # failures to open a version that retrying can cure (another writer, Milvus away)
@@ -88,6 +90,8 @@ class Version:
         if self._recognizer is None:
             with self._lock:
                 if self._recognizer is None:
+                    from glossa.recognition import Recognizer
+
                     previous = self._previous_recognizer
                     self._recognizer = (
                         Recognizer(self.searcher, modes=self._modes) if previous is None
@@ -210,6 +214,8 @@ class Termbase:
     def check_termbase(self, limit: int) -> TermbaseReport:
         """Termbase QA over the current version's entries."""
         self.require("termbase QA (`glossa lint`, /qa/termbase)")
+        from glossa.recognition.termbase_qa import check_termbase
+
         return check_termbase(self.searcher, limit=limit)
 
     def _recognition_check(self) -> None:
