@@ -29,6 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # recognition or a write up to seconds
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 PREFIX = "/termbases/{termbase}"
+# a client may send any method name: only these become label values
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 SKIPPED = ("/metrics", "/static", "/docs-assets")  # not worth a series each
 
 
@@ -80,7 +82,7 @@ class MetricsMiddleware:
                     template = PREFIX + template
                 if termbase not in served:  # a client must not grow the label set
                     termbase = "unknown"
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in METHODS else "other"
             m = self.metrics
             m.requests.labels(template, method, str(status), termbase).inc()
             m.latency.labels(template, method, termbase).observe(time.perf_counter() - started)

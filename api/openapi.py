@@ -24,6 +24,8 @@ def document_server_values(app: FastAPI, services: Services, max_entries: int) -
             entries["properties"]["entries"]["maxItems"] = max_entries
         service = services.default if services.names() else None
         held = service.termbase.held if service is not None and service.termbase else None
+        if service is not None and not services.access().is_open(service.name):
+            held = None  # a closed termbase's languages and sources are not for everyone
         searcher = held.searcher if held is not None else None
         if searcher is not None:
             valid = {"lang": searcher.languages, "source": searcher.sources}

@@ -45,7 +45,7 @@ class Services:
         self.settings, self.shelf, self._bulk_encoder = settings, shelf, bulk_encoder
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glossa-encoder")
         self._lock = threading.Lock()
-        self._access: tuple[float | None, Access] | None = None
+        self._access: tuple[object, Access] | None = None
         names = shelf.names()
         self._services: dict[str, SearchService] = {}
         for i, name in enumerate(names):
@@ -88,24 +88,62 @@ class Services:
         with self._lock:
             service = self._services.get(name)
         if service is None:
+            self._follow_shelf(name)
             raise GlossaError(f"no termbase named {name[:80]!r}; see GET /termbases",
                               kind=ErrorKind.NOT_FOUND, parameter="termbase")  # fmt: skip
+        if not self._on_shelf(name):  # removed by another process (glossa termbase remove)
+            with self._lock:
+                self._services.pop(name, None)
+            service.close()
+            raise GlossaError(f"termbase {name[:80]!r} was removed",
+                              kind=ErrorKind.NOT_FOUND, parameter="termbase")  # fmt: skip
         return service
+
+    def _on_shelf(self, name: str) -> bool:
+        """Whether ``name`` is still on the shelf: one stat for a created termbase."""
+        try:
+            self.shelf.path(name)
+        except GlossaError:
+            return False
+        return True
+
+    def _follow_shelf(self, name: str) -> None:
+        """A termbase created by another process (``glossa termbase create``): load
+        it in the background; the request is told to retry."""
+        if not self._on_shelf(name):
+            return
+        service = self._service(name, self._loader(name, default=False))
+        with self._lock:
+            if name in self._services:
+                return
+            self._services[name] = service
+        service.start(background=True)
+        raise GlossaError(f"termbase {name[:80]!r} is loading; retry shortly",
+                          kind=ErrorKind.NOT_READY, parameter="termbase")  # fmt: skip
 
     def names(self) -> list[str]:
         with self._lock:
             return list(self._services)
 
     def all(self) -> list[SearchService]:
+        """The services of the termbases still on the shelf (one removed by another
+        process is closed here)."""
         with self._lock:
-            return list(self._services.values())
+            held = list(self._services.values())
+        gone = [service for service in held if not self._on_shelf(service.name)]
+        for service in gone:
+            with self._lock:
+                self._services.pop(service.name, None)
+            service.close()
+        return [service for service in held if service not in gone]
 
     def access(self) -> Access:
         """The access rules, read again when the access file changed (a token made
         by ``glossa token create`` works at once, without a restart)."""
         path = self.settings.access_file
         try:
-            stamp = path.stat().st_mtime_ns
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_ino, st.st_size)  # a replaced file: a new inode
         except OSError:
             stamp = None
         held = self._access
@@ -114,6 +152,13 @@ class Services:
             held = (stamp, Access.load(path, token.get_secret_value() if token else None))
             self._access = held
         return held[1]
+
+    def change_access(self, change) -> Access:
+        """Change the access file under its lock (``glossa.access.change_access``)."""
+        from glossa.access import change_access
+
+        self._access = None  # read again on the next request
+        return change_access(self.settings.access_file, change)
 
     # ------------------------------------------------------------------ lifecycle
 

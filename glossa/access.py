@@ -25,6 +25,7 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from pathlib import Path
@@ -108,7 +109,7 @@ class Access:
                 for t in data.get("tokens", [])
             )
             closed = frozenset(str(name) for name in data.get("closed", []))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, AccessError) as exc:
             raise AccessError(f"{path}: not a Glossa access file ({exc})",
                               kind=ErrorKind.DAMAGED) from exc  # fmt: skip
         return cls(tokens, closed, admin, path)
@@ -190,6 +191,20 @@ class Access:
         data: dict[str, Any] = {"tokens": [t.to_dict() for t in self.tokens],
                                 "closed": sorted(self.closed)}  # fmt: skip
         write_json_atomically(self.path, data)
+
+
+def change_access(path: Path, change: Callable[[Access], Access]) -> Access:
+    """Read the access file, ``change`` it and write it back, holding its lock
+    (``flock`` on a side file) throughout: two changes at once (a PATCH and a
+    ``glossa token create``) never undo one another."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a+") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        changed = change(Access.load(path))
+        changed.save()
+        return changed
 
 
 def write_json_atomically(path: Path, data: Any) -> None:

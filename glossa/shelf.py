@@ -134,8 +134,8 @@ class Shelf:
         with self._lock:
             if name in self._given:
                 return self._given[name]
-            if name in self._created():
-                return self.root / name
+            if re.fullmatch(NAME_PATTERN, name) and (self.root / name / MANIFEST).is_file():
+                return self.root / name  # one stat: asked on every request
         raise ShelfError(f"no termbase named {name[:80]!r}; see GET /termbases",
                          kind=ErrorKind.NOT_FOUND, parameter="termbase")  # fmt: skip
 
@@ -163,20 +163,28 @@ class Shelf:
         in a scratch folder, which is renamed into place only once it is whole
         (a failed build leaves no half termbase behind)."""
         checked_name(name)
-        with self._lock:
+        scratch, reserved = self.root / f".{name}.new", self.root / f".{name}.creating"
+        with self._lock:  # the name is reserved by a marker; the build runs unlocked
             if name in self.names():
                 raise ShelfError(f"a termbase named {name!r} exists already",
                                  kind=ErrorKind.CONFLICT, parameter="name")  # fmt: skip
             self.root.mkdir(parents=True, exist_ok=True)
-            scratch = self.root / f".{name}.new"
-            shutil.rmtree(scratch, ignore_errors=True)
             try:
-                make(scratch)
+                reserved.mkdir()
+            except FileExistsError:
+                raise ShelfError(f"a termbase named {name!r} is being created",
+                                 kind=ErrorKind.CONFLICT, parameter="name") from None  # fmt: skip
+        try:
+            shutil.rmtree(scratch, ignore_errors=True)  # a crashed earlier try's
+            make(scratch)
+            with self._lock:
                 scratch.rename(self.root / name)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
-            if title or description:
-                self.describe(name, title=title, description=description)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            (self.root / f"..{name}.new.lock").unlink(missing_ok=True)  # the build's lock file
+            reserved.rmdir()
+        if title or description:
+            self.describe(name, title=title, description=description)
         return self.get(name)
 
     def describe(self, name: str, *, title: str | None = None,

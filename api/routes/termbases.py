@@ -79,8 +79,9 @@ async def create_termbase(
             body.name, lambda path: build_entries(settings, entries, encoder, path),
             title=body.title, description=body.description,
         )  # fmt: skip
-        if body.read == "closed":
-            services.access().reading(body.name, open_=False).save()
+        # a new termbase of a name used before starts with none of its tokens or marks
+        services.change_access(lambda access: access.without_termbase(body.name).reading(
+            body.name, open_=body.read != "closed"))  # fmt: skip
         return services.add(body.name)
 
     return described(services, await run_in_threadpool(create))
@@ -97,7 +98,7 @@ def describe_termbase(
     if body.title is not None or body.description is not None:
         services.shelf.describe(termbase, title=body.title, description=body.description)
     if body.read is not None:
-        services.access().reading(termbase, open_=body.read == "open").save()
+        services.change_access(lambda access: access.reading(termbase, open_=body.read == "open"))
     return described(services, service)
 
 
@@ -111,6 +112,6 @@ def remove_termbase(services: AllServices, termbase: Named) -> models.TermbaseOu
     services.remove(termbase)
     shelved = services.shelf.remove(termbase)
     if shelved.created:
-        services.access().without_termbase(termbase).save()
+        services.change_access(lambda access: access.without_termbase(termbase))
     return gone
 

@@ -47,8 +47,14 @@ def _shelf():
 def _access():
     from glossa.access import Access
 
-    settings = load_settings()
-    return Access.load(settings.access_file)
+    return Access.load(load_settings().access_file)
+
+
+def _change(change):
+    """Change the access file under its lock (a server may be changing it too)."""
+    from glossa.access import change_access
+
+    return change_access(load_settings().access_file, change)
 
 
 @termbase_app.command("list")
@@ -96,8 +102,8 @@ def create_termbase(
                                 title=glossary_title)  # fmt: skip
 
     shelved = shelf.create(name, make, title=title, description=description)
-    if closed:
-        _access().reading(name, open_=False).save()
+    # a new termbase of a name used before starts with none of its tokens or marks
+    _change(lambda access: access.without_termbase(name).reading(name, open_=not closed))
     if imported is not None:
         report_skipped(imported)
     out.print(f"Created termbase {shelved.name} ({shelved.entries} entries): {shelved.path}",
@@ -121,7 +127,7 @@ def describe_termbase(
 def close_termbase(name: Name) -> None:
     """Reads of the termbase need a token (a read role or more) from now on."""
     _shelf().path(name)
-    _access().reading(name, open_=False).save()
+    _change(lambda access: access.reading(name, open_=False))
     out.print(f"{name}: reads need a token")
 
 
@@ -129,7 +135,7 @@ def close_termbase(name: Name) -> None:
 def open_termbase_reads(name: Name) -> None:
     """Anyone who can reach the server may read the termbase (the default)."""
     _shelf().path(name)
-    _access().reading(name, open_=True).save()
+    _change(lambda access: access.reading(name, open_=True))
     out.print(f"{name}: reads open")
 
 
@@ -147,7 +153,7 @@ def remove_termbase(
     if not yes and not typer.confirm(f"Delete termbase {name} ({shelved.entries} entries)?"):
         raise typer.Exit(1)
     shelf.remove(name)
-    _access().without_termbase(name).save()
+    _change(lambda access: access.without_termbase(name))
     out.print(f"Removed termbase {name}")
 
 
@@ -164,8 +170,16 @@ def create_token(
 
     if termbase != EVERY:
         _shelf().path(termbase)
-    access, token = _access().with_token(termbase, Role.named(role), label)
-    access.save()
+    made: list[str] = []
+    wanted = Role.named(role)
+
+    def add(access):
+        changed, token = access.with_token(termbase, wanted, label)
+        made.append(token)
+        return changed
+
+    access = _change(add)
+    token = made[0]
     record = access.tokens[-1]
     err.print(f"token {record.id}: {record.role.label} on {termbase}; shown once, keep it safe:")
     out.print(token)
@@ -185,5 +199,5 @@ def list_tokens() -> None:
 @token_app.command("revoke")
 def revoke_token(token_id: Annotated[str, typer.Argument(help="The id `glossa token list` shows.")]) -> None:
     """Revoke a token: requests with it are refused from the next one on."""
-    _access().without_token(token_id).save()
+    _change(lambda access: access.without_token(token_id))
     err.print(f"revoked token {token_id}")

@@ -178,3 +178,68 @@ def test_metrics_count_requests_per_route_and_termbase(server):
     assert 'glossa_termbase_reloads_total{termbase="acme"} 1.0' in text
     assert "glossa_encoder_queue_depth 0.0" in text
     assert 'status="404",termbase="unknown"} 1.0' in text and "made-up" not in text
+
+
+def test_a_name_used_again_starts_without_the_old_tokens_and_marks(server):
+    """A given termbase removed, then one created under its name: the old one's
+    edit token and closed mark do not carry over."""
+    client, tokens, settings = server
+    beta_edit = Access.load(settings.access_file).with_token("beta", Role.EDIT)
+    beta_edit[0].save()
+    client.patch("/termbases/beta", json={"read": "closed"}, headers=bearer(ROOT))
+    assert client.delete("/termbases/beta", headers=bearer(ROOT)).status_code == 200
+    body = {"name": "beta", "entries": [{"term": "claim", "definition": "a request", "lang": "en"}]}
+    created = client.post("/termbases", json=body, headers=bearer(ROOT))
+    assert created.status_code == 201 and created.json()["read"] == "open"
+    new = {"entries": [{"term": "x", "definition": "y", "lang": "en"}]}
+    assert client.post("/termbases/beta/entries", json=new,
+                       headers=bearer(beta_edit[1])).status_code == 403  # fmt: skip
+    left = {p.name for p in settings.termbases_dir.glob(".*")}
+    assert left <= {".beta.lock"}, left  # no scratch folder, marker or build lock left
+
+
+def test_access_changes_at_once_never_undo_one_another(tmp_path):
+    """Each change reads the file again under its lock (a PATCH racing a
+    `glossa token create` once lost the token)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from glossa.access import change_access
+
+    path = tmp_path / "access.json"
+    names = [f"t{i}" for i in range(20)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: change_access(path, lambda a: a.reading(n, open_=False)), names))
+    assert Access.load(path).closed == frozenset(names)
+
+
+def test_metrics_label_only_known_methods(server):
+    client, _, _ = server
+    client.request("FOO1", "/search")
+    client.request("FOO2", "/search")
+    text = client.get("/metrics").text
+    assert "FOO" not in text and 'method="other"' in text
+
+
+def test_termbases_created_or_removed_by_the_cli_are_followed(server, fake_encoder):
+    """Another process (glossa termbase create / remove) changes the shelf: the
+    server loads the new termbase (503 until then) and stops answering for the
+    removed one, whose reads were closed (they never open up)."""
+    import time
+
+    from glossa.shelf import Shelf
+
+    client, _, settings = server
+    shelf = Shelf(settings)
+    shelf.create("delta", lambda path: build_index([entry("delta", 1, "merger clause")],
+                                                   fake_encoder, path))  # fmt: skip
+    deadline = time.monotonic() + 10
+    while (found := client.get("/termbases/delta/search", params={"q": "merger"})).status_code == 503:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert ids(found) == {"delta-1"}
+    client.patch("/termbases/delta", json={"read": "closed"}, headers=bearer(ROOT))
+    shelf.remove("delta")
+    gone = client.get("/termbases/delta/search", params={"q": "merger"})
+    assert gone.status_code in (401, 404), gone.text  # never the entries
+    assert client.get("/termbases/delta/search", params={"q": "merger"}).status_code in (401, 404)
+    assert "delta" not in [t["name"] for t in client.get("/termbases", headers=bearer(ROOT)).json()]
