@@ -137,12 +137,19 @@ class Access:
             return max(roles)
         return Role.READ if found and self.is_open(termbase) else None
 
+    def _known(self, token: str) -> bool:
+        """Whether ``token`` is one of the file's tokens (of any termbase)."""
+        given = digest(token)
+        return any(hmac.compare_digest(given, t.sha256) for t in self.tokens)
+
     def require(self, token: str | None, termbase: str, need: Role) -> Role:
         """The caller's role on ``termbase`` if it includes ``need``; else the one
         refusal every door shows (401 without a token, 403 with the wrong one)."""
         if need is Role.READ and self.is_open(termbase):
             return self.role(token, termbase) or Role.READ
         if need is not Role.READ and not self.guarded(termbase):
+            if token and self._known(token):  # a token, of another termbase
+                raise AccessError(f"this token is not valid for termbase {termbase!r}")
             raise AccessError(
                 f"writes to termbase {termbase!r} are disabled on this server; start it with "
                 "GLOSSA_ADMIN_TOKEN set, or create a token (glossa token create)",

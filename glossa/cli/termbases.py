@@ -63,7 +63,8 @@ def list_termbases() -> None:
     access = _access()
     table = Table()
     for column in ("name", "title", "entries", "languages", "read", "path"):
-        table.add_column(column, justify="right" if column == "entries" else "left")
+        table.add_column(column, justify="right" if column == "entries" else "left",
+                         overflow="fold")  # a path is read whole, never cut with "…"  # fmt: skip
     for shelved in _shelf().all():
         languages = ", ".join(f"{k} {v}" for k, v in sorted(shelved.languages.items()))
         table.add_row(shelved.name, shown(shelved.title), str(shelved.entries), languages,

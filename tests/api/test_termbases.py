@@ -243,3 +243,22 @@ def test_termbases_created_or_removed_by_the_cli_are_followed(server, fake_encod
     assert gone.status_code in (401, 404), gone.text  # never the entries
     assert client.get("/termbases/delta/search", params={"q": "merger"}).status_code in (401, 404)
     assert "delta" not in [t["name"] for t in client.get("/termbases", headers=bearer(ROOT)).json()]
+
+
+def test_a_token_of_another_termbase_is_forbidden_not_told_writes_are_off(tmp_path, fake_encoder):
+    """No token covers termbase x, but the caller sends a valid token of y: the
+    answer says the token is not valid here (403 forbidden), not that nobody may write."""
+    for name in ("x", "y"):
+        build_index([entry(name, 1, "refund")], fake_encoder, tmp_path / name)
+    settings = Settings(termbases={"x": tmp_path / "x", "y": tmp_path / "y"},
+                        termbases_dir=tmp_path / "shelf", access_file=tmp_path / "access.json")
+    access, token = Access.load(settings.access_file).with_token("y", Role.EDIT)
+    access.save()
+    app = create_app(settings, background=False,
+                     load=lambda: open_termbase(tmp_path / "x", settings, encoder=fake_encoder))
+    new = {"entries": [{"term": "chargeback", "definition": "a reversed payment", "lang": "en"}]}
+    with TestClient(app) as client:
+        refused = client.post("/entries", json=new, headers=bearer(token))
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+        assert client.post("/entries", json=new).json()["error"]["code"] == "writes_disabled"
+        assert client.post("/termbases/y/entries", json=new, headers=bearer(token)).status_code == 201
