@@ -143,7 +143,12 @@ def evaluate(
     from glossa.search.searcher import MODES
 
     settings = load_settings()
-    dataset = dataset or default_dataset()
+    if dataset is None:
+        dataset = default_dataset()
+        if not (dataset / "corpus.jsonl").is_file():  # installed from a wheel: no source tree
+            raise fail("the bundled gold set lives in Glossa's source tree "
+                       "(benchmarks/gold/beir), which this installation does not have: "
+                       "give a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)", code=2)  # fmt: skip
     chosen = modes or list(MODES)
     unknown = sorted(set(chosen) - set(MODES))
     if unknown:

@@ -824,3 +824,13 @@ def test_check_names_orphans_and_repair_removes_only_them(small_index):
     again = runner.invoke(app, ["check", "--index", str(small_index)])
     assert again.exit_code == 0 and "no version names" not in again.stderr
     assert runner.invoke(app, ["search", "NPS", "--index", str(small_index)]).exit_code == 0
+
+
+def test_eval_without_a_dataset_outside_the_source_tree_says_what_to_give(monkeypatch, tmp_path):
+    """Installed from a wheel there is no benchmarks/ folder: one line naming the
+    argument, not a traceback about a missing file."""
+    import glossa.cli.serving as serving
+
+    monkeypatch.setattr(serving, "default_dataset", lambda: tmp_path / "nowhere")
+    result = runner.invoke(app, ["eval"])
+    assert result.exit_code == 2 and "give a BEIR folder" in result.output

@@ -87,3 +87,4 @@ def test_a_server_beyond_loopback_without_tokens_is_warned_about():
     assert exposed_without_tokens("127.0.0.1", Services(Access())) is None
     assert "no token at all" in exposed_without_tokens("0.0.0.0", Services(Access()))
     assert exposed_without_tokens("0.0.0.0", Services(Access(admin_digest="x"))) is None
+
