@@ -57,10 +57,8 @@ class Services:
 
     def _loader(self, name: str, default: bool) -> Callable[[], Termbase]:
         def load() -> Termbase:
-            termbase = open_termbase(self.shelf.path(name), self.settings,
-                                     encoder=self._shared_encoder(), build_if_missing=default)  # fmt: skip
-            termbase.serving = True
-            return termbase
+            return open_termbase(self.shelf.path(name), self.settings, serving=True,
+                                 encoder=self._shared_encoder(), build_if_missing=default)  # fmt: skip
 
         return load
 

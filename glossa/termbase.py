@@ -549,10 +549,12 @@ def open_termbase(
     notify: Notify | None = None,
     progress: Progress | None = None,
     store_progress: Progress | None = None,
+    serving: bool = False,
 ) -> Termbase:
     """The termbase at ``path`` (default: the settings' index). ``build_if_missing``:
     index the bundled glossaries first when nothing is there. ``searcher``: a
-    version already open (tests, benchmarks), wrapped as it is."""
+    version already open (tests, benchmarks), wrapped as it is. ``serving``: a
+    server's (``Termbase.serving``)."""
     termbase: Termbase
     if searcher is not None:
         path = Path(searcher.index.path)
@@ -566,12 +568,16 @@ def open_termbase(
             if build_if_missing and not index_exists(path):
                 from glossa.runtime import build, make_encoder
 
-                encoder = encoder or make_encoder(settings, notify)
+                builder = encoder or make_encoder(settings, notify)
                 if notify:
                     notify(f"No index at {path}; indexing the bundled glossaries (once)...")
-                build(settings, encoder, path, progress=progress, store_progress=store_progress)
+                build(settings, builder, path, progress=progress, store_progress=store_progress)
+                # a command searches with the encoder that built; a server makes its own
+                # (its queries go to the int8 graph once prepared: runtime.make_encoder)
+                encoder = encoder if serving else builder
             termbase = LocalTermbase(path, settings, encoder)
     termbase.notify = notify
+    termbase.serving = serving
     return termbase
 
 
