@@ -28,6 +28,7 @@ from glossa.api.services import Services
 from glossa.search.searcher import Searcher
 
 from glossa.access import EVERY, Role
+from glossa.access import bearer as bearer_header
 from glossa.settings import Settings
 from glossa.shelf import NAME_PATTERN
 from glossa.termbase import Termbase
@@ -109,23 +110,18 @@ async def ready_searcher(termbase: ReadyTermbase) -> Searcher:
 ReadySearcher = Annotated[Searcher, Depends(ready_searcher)]
 
 
-def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        return None
-    return credentials.credentials
-
-
+# declared on the routes that need a token, so /docs shows the scheme; the token
+# itself is read by ``request_token``, as for reads
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def allowed(need: Role, *, every: bool = False):
     """A guard: the caller's token has role ``need`` (or more) on the asked
-    termbase (``every``: on every termbase, as creating one needs). Reads of a
-    termbase that reads open need no token."""
+    termbase (``every``: on every termbase, as creating one needs)."""
 
-    async def check(request: Request, services: AllServices, credentials: Credentials) -> Role:
+    async def check(request: Request, services: AllServices, _: Credentials) -> Role:
         name = EVERY if every else services.get(request.path_params.get("termbase")).name
-        return services.access().require(bearer_token(credentials), name, need)
+        return services.access().require(request_token(request), name, need)
 
     return check
 
@@ -139,9 +135,8 @@ async def read_access(request: Request, services: AllServices) -> Role:
 
 
 def request_token(request: Request) -> str | None:
-    """The bearer token a request carries, if any (read without declaring it)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    """The bearer token a request carries, if any."""
+    return bearer_header(request.headers.get("authorization"))
 
 
 Reader = Depends(read_access)

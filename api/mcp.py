@@ -42,8 +42,8 @@ class ServicesSource:
 
     def listing(self, token: str | None) -> list[dict[str, Any]]:
         access = self.services.access()
-        return [self.services.shelf.get(name).to_dict() for name in self.services.names()
-                if access.is_open(name) or access.role(token, name)]  # fmt: skip
+        return [self.services.shelf.get(service.name).to_dict() for service in self.services.all()
+                if access.may_read(token, service.name)]  # fmt: skip
 
     def run(self, function: Callable[[], T]) -> T:
         return self.services.executor.submit(function).result()

@@ -90,9 +90,7 @@ class Services:
             raise GlossaError(f"no termbase named {name[:80]!r}; see GET /termbases",
                               kind=ErrorKind.NOT_FOUND, parameter="termbase")  # fmt: skip
         if not self._on_shelf(name):  # removed by another process (glossa termbase remove)
-            with self._lock:
-                self._services.pop(name, None)
-            service.close()
+            self._drop(service)
             raise GlossaError(f"termbase {name[:80]!r} was removed",
                               kind=ErrorKind.NOT_FOUND, parameter="termbase")  # fmt: skip
         return service
@@ -130,10 +128,15 @@ class Services:
             held = list(self._services.values())
         gone = [service for service in held if not self._on_shelf(service.name)]
         for service in gone:
-            with self._lock:
-                self._services.pop(service.name, None)
-            service.close()
+            self._drop(service)
         return [service for service in held if service not in gone]
+
+    def _drop(self, service: SearchService) -> None:
+        """Stop serving ``service``'s termbase (its writes finish or stop before
+        their commit)."""
+        with self._lock:
+            self._services.pop(service.name, None)
+        service.close()
 
     def access(self) -> Access:
         """The access rules, read again when the access file changed (a token made
@@ -185,8 +188,5 @@ class Services:
         return service
 
     def remove(self, name: str) -> None:
-        """Stop serving ``name`` (its writes finish or stop before their commit)."""
-        service = self.get(name)
-        with self._lock:
-            self._services.pop(name, None)
-        service.close()
+        """Stop serving ``name``."""
+        self._drop(self.get(name))

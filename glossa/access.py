@@ -79,6 +79,13 @@ class TokenRecord:
                 "sha256": self.sha256, "label": self.label}  # fmt: skip
 
 
+def bearer(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header's value (None for
+    another scheme or none): how every door reads it, HTTP routes and MCP alike."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -128,19 +135,22 @@ class Access:
         an unknown token (a known token of another termbase reads open ones)."""
         if not token:
             return None
-        given = digest(token)
-        if self.admin_digest is not None and hmac.compare_digest(given, self.admin_digest):
+        if self.admin_digest is not None and hmac.compare_digest(digest(token), self.admin_digest):
             return Role.ADMIN
-        found = [t for t in self.tokens if hmac.compare_digest(given, t.sha256)]
+        found = self._records(token)
         roles = [t.role for t in found if t.termbase in (termbase, EVERY)]
         if roles:
             return max(roles)
         return Role.READ if found and self.is_open(termbase) else None
 
-    def _known(self, token: str) -> bool:
-        """Whether ``token`` is one of the file's tokens (of any termbase)."""
+    def may_read(self, token: str | None, termbase: str) -> bool:
+        """Whether a caller with ``token`` sees ``termbase`` in a listing."""
+        return self.is_open(termbase) or self.role(token, termbase) is not None
+
+    def _records(self, token: str) -> list[TokenRecord]:
+        """The file's records of ``token`` (of any termbase), compared in constant time."""
         given = digest(token)
-        return any(hmac.compare_digest(given, t.sha256) for t in self.tokens)
+        return [t for t in self.tokens if hmac.compare_digest(given, t.sha256)]
 
     def require(self, token: str | None, termbase: str, need: Role) -> Role:
         """The caller's role on ``termbase`` if it includes ``need``; else the one
@@ -148,7 +158,7 @@ class Access:
         if need is Role.READ and self.is_open(termbase):
             return self.role(token, termbase) or Role.READ
         if need is not Role.READ and not self.guarded(termbase):
-            if token and self._known(token):  # a token, of another termbase
+            if token and self._records(token):  # a token, of another termbase
                 raise AccessError(f"this token is not valid for termbase {termbase!r}")
             raise AccessError(
                 f"writes to termbase {termbase!r} are disabled on this server; start it with "

@@ -32,6 +32,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from glossa import __version__
+from glossa.access import bearer
 from glossa.corpus.entry import DISCOURAGED
 from glossa.errors import GlossaError
 from glossa.settings import Settings
@@ -91,10 +92,9 @@ class ShelfSource:
 
 
 def _token(ctx: Context | None) -> str | None:
+    """The call's bearer token over HTTP (None over stdio: no headers)."""
     headers = ctx.headers if ctx is not None else None
-    value = (headers or {}).get("authorization", "")
-    scheme, _, token = value.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    return bearer((headers or {}).get("authorization"))
 
 
 def _hit(hit: dict[str, Any]) -> dict[str, Any]:

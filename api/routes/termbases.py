@@ -49,7 +49,7 @@ def list_termbases(services: AllServices, request: Request) -> list[models.Termb
     (the one the unprefixed routes serve) first."""
     access, token = services.access(), request_token(request)
     return [described(services, service) for service in services.all()
-            if access.is_open(service.name) or access.role(token, service.name)]  # fmt: skip
+            if access.may_read(token, service.name)]  # fmt: skip
 
 
 @router.get("/termbases/{termbase}", response_model=models.TermbaseOut, responses=ERRORS,
