@@ -25,7 +25,6 @@ of consecutive rows are each stage's cost. Writes ``served_stages.{md,json}``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -63,12 +62,7 @@ def main() -> None:
                 with urllib.request.urlopen(server.base + path, timeout=30) as r:
                     r.read()
 
-            deadline = time.monotonic() + 120
-            while json.loads(urllib.request.urlopen(server.base + "/stats").read()).get(
-                    "query_encoder") != "onnx-int8":  # fmt: skip
-                if time.monotonic() > deadline:
-                    raise SystemExit("the int8 query encoder was not ready within 120 s")
-                time.sleep(0.5)
+            server.wait_for_int8()
             for text in texts[:20]:
                 get("/search?" + urllib.parse.urlencode({"q": text + " warm"}))
             served = {

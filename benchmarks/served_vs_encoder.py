@@ -20,23 +20,16 @@ directory; ``benchmarks/results`` to update the tracked figures).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.common import bundled_index, markdown_table, percentile, write_results
 from benchmarks.gold.concepts import QUERIES
 from benchmarks.termbase_server import Server
-
-
-def stats(server: Server) -> dict:
-    with urllib.request.urlopen(f"{server.base}/stats", timeout=30) as r:
-        return json.loads(r.read())
 
 
 def embedding_p50(texts: list[str]) -> float:
@@ -84,12 +77,9 @@ def main() -> None:
                 os.environ.pop("GLOSSA_ENCODER_BACKEND", None)
             server = Server(copy, None)
             try:
-                deadline = time.monotonic() + 120
-                while backend is None and stats(server).get("query_encoder") != "onnx-int8":
-                    if time.monotonic() > deadline:
-                        raise SystemExit("the int8 query encoder was not ready within 120 s")
-                    time.sleep(0.5)
-                rows[name] = {"query_encoder": stats(server).get("query_encoder"),
+                if backend is None:
+                    server.wait_for_int8()
+                rows[name] = {"query_encoder": server.stats().get("query_encoder"),
                               **measure(server, texts, args.clients, name[:8])}  # fmt: skip
             finally:
                 server.close()

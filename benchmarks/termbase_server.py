@@ -97,6 +97,19 @@ class Server:
             r.read()
         return (time.perf_counter() - t) * 1000
 
+    def stats(self) -> dict:
+        with urllib.request.urlopen(f"{self.base}/stats", timeout=30) as r:
+            return json.loads(r.read())
+
+    def wait_for_int8(self, limit: float = 120) -> None:
+        """Until the server's queries go to the int8 graph (prepared in the
+        background after it is ready)."""
+        deadline = time.monotonic() + limit
+        while self.stats().get("query_encoder") != "onnx-int8":
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the int8 query encoder was not ready within {limit:g} s")
+            time.sleep(0.5)
+
     def close(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=60)
