@@ -117,21 +117,24 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 def allowed(need: Role, *, every: bool = False):
     """A guard: the caller's token has role ``need`` (or more) on the asked
-    termbase (``every``: on every termbase, as creating one needs)."""
+    termbase (``every``: on every termbase, as creating one needs). The asked
+    termbase is the request's ``Service`` (resolved once per request)."""
 
-    async def check(request: Request, services: AllServices, _: Credentials) -> Role:
-        name = EVERY if every else services.get(request.path_params.get("termbase")).name
-        return services.access().require(request_token(request), name, need)
+    async def check(request: Request, service: Service, services: AllServices,
+                    _: Credentials) -> Role:  # fmt: skip
+        return services.access().require(request_token(request), service.name, need)
 
-    return check
+    async def check_every(request: Request, services: AllServices, _: Credentials) -> Role:
+        return services.access().require(request_token(request), EVERY, need)
+
+    return check_every if every else check
 
 
-async def read_access(request: Request, services: AllServices) -> Role:
+async def read_access(request: Request, service: Service, services: AllServices) -> Role:
     """The read guard. Not a declared security scheme: a termbase that reads
     open (the default) takes any request, with or without a token; one that
     reads closed wants a token with a role on it (401, 403)."""
-    name = services.get(request.path_params.get("termbase")).name
-    return services.access().require(request_token(request), name, Role.READ)
+    return services.access().require(request_token(request), service.name, Role.READ)
 
 
 def request_token(request: Request) -> str | None:
