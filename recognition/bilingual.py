@@ -48,7 +48,7 @@ class Languages:
 class BilingualFile:
     """A bilingual file's languages (read from its start) and its segments (read
     as a stream, once). ``untranslated`` counts the units without a target seen
-    so far; ``read_bytes`` how far the stream is."""
+    so far; ``segments``' progress callback is told how far the stream is."""
 
     def __init__(self, path: Path, max_bytes: int = MAX_BILINGUAL_BYTES) -> None:
         if path.suffix.lower() not in SUFFIXES:
@@ -68,7 +68,6 @@ class BilingualFile:
                 raise RecognitionError(str(exc), "file") from exc
         self.languages = self._languages()
         self.untranslated = 0
-        self.read_bytes = 0
 
     @property
     def source_lang(self) -> str | None:
@@ -98,7 +97,6 @@ class BilingualFile:
             for found in reader:
                 if isinstance(found, Languages):
                     continue
-                self.read_bytes = stream.consumed
                 if progress is not None:
                     progress(stream.consumed, self.size)
                 if not found.target.strip():
