@@ -178,13 +178,9 @@ class TermAutomaton:
         built._lengths = np.frombuffer(lengths, np.int32).copy()
         return built
 
-    def find(self, words: list[tuple[str, ...]]) -> Iterator[Occurrence]:
-        """Every occurrence of a name among the text's ``words`` (their keys)."""
-        if self.patterns:
-            yield from self._found(self.encode(words))
-
-    def find_words(self, words: list[str], key: Callable[[str], tuple[str, ...]]) -> Iterator[Occurrence]:
-        """``find`` over the text's words themselves, ``key`` giving their keys."""
+    def find(self, words: list[str], key: Callable[[str], tuple[str, ...]]) -> Iterator[Occurrence]:
+        """Every occurrence of a name among the text's ``words``, ``key`` giving a
+        word's keys (``encode_words``)."""
         if self.patterns:
             yield from self._found(self.encode_words(words, key))
 

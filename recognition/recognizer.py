@@ -188,7 +188,7 @@ class Recognizer:
             key = partial(word_keys, lang=lang, mode=automaton_mode)
             for s, (dead, offset) in enumerate(zip(self.index.dead, self.index.bases, strict=True)):
                 automaton = self._automaton(s, lang, automaton_mode, cased)
-                for o in automaton.find_words(words, key):
+                for o in automaton.find(words, key):
                     if not dead[o.row]:
                         kind = self._kind(words[o.first : o.last + 1], offset + o.row, o.name,
                                           automaton_mode)  # fmt: skip
@@ -254,7 +254,10 @@ class Recognizer:
         if language is None:
             return Recognition(None, mode, ()), Recognition(None, mode, ())
         every = self._matches(found, text, spans, None)
-        longest = self._matches(self._longest(found, spans), text, spans, None)
+        # the longest keep every occurrence of a span they choose, so their matches
+        # are every's at those spans (not computed twice)
+        chosen = {(spans[f.first][0], spans[f.last][1]) for f in self._longest(found, spans)}
+        longest = [m for m in every if (m.start, m.end) in chosen]
         return Recognition(language, mode, tuple(every)), Recognition(language, mode, tuple(longest))
 
     def _found(self, text: str, lang: str | None, mode: str | None, cased: bool, semantic: bool):

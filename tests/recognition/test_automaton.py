@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import glossa.recognition.automaton as automaton
 from glossa.recognition.automaton import TermAutomaton
-from glossa.recognition.forms import keys, words_of
+from glossa.recognition.forms import word_keys, words_of
 
 
 def found(built: TermAutomaton, text: str, lang: str = "pl", mode: str = "inflected"):
-    return [(o.first, o.last, o.row) for o in built.find(keys(words_of(text), lang, mode))]
+    key = lambda word: word_keys(word, lang, mode)  # noqa: E731
+    return [(o.first, o.last, o.row) for o in built.find(words_of(text), key)]
 
 
 def test_a_word_joins_its_lemma_and_its_written_form():
