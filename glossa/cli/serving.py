@@ -29,7 +29,8 @@ TermbaseOption = Annotated[
 
 def shelf_of(index_dir: Path | None, named: list[str] | None):
     """The settings and shelf a server serves: ``--termbase`` options, else
-    ``--index`` (or the settings' index) as ``default``."""
+    ``--index`` as ``default``, else what the settings say (``Shelf``'s default:
+    GLOSSA_TERMBASES, or the settings' index as ``default``)."""
     from glossa.shelf import DEFAULT, Shelf, parse_named_paths
 
     settings = load_settings()
@@ -37,8 +38,8 @@ def shelf_of(index_dir: Path | None, named: list[str] | None):
         raise fail("give --index or --termbase, not both", code=2)
     if index_dir is not None:
         settings = settings.model_copy(update={"index_dir": index_dir})
-    given = parse_named_paths(named) if named else {DEFAULT: settings.index_dir}
-    return settings, Shelf(settings, given)
+        return settings, Shelf(settings, {DEFAULT: index_dir})
+    return settings, Shelf(settings, parse_named_paths(named) if named else None)
 
 
 @app.command()
@@ -98,7 +99,7 @@ def mcp(
     settings, shelf = shelf_of(index_dir, termbase)
     source = ShelfSource(shelf, settings)
     first = shelf.names()[0]
-    if not termbase:  # the default index is built on first use, with progress on stderr
+    if shelf.path(first) == settings.index_dir:  # built on first use, progress on stderr
         source.adopt(first, reading_termbase(index_dir))
     source.open(first).warm()  # the model and the index before the first call
     notify(f"Glossa MCP server on stdio; termbases: {', '.join(shelf.names())}")

@@ -88,3 +88,14 @@ def test_a_server_beyond_loopback_without_tokens_is_warned_about():
     assert "no token at all" in exposed_without_tokens("0.0.0.0", Services(Access()))
     assert exposed_without_tokens("0.0.0.0", Services(Access(admin_digest="x"))) is None
 
+
+
+def test_serve_and_mcp_take_the_termbases_of_the_settings_unless_told(shelf, monkeypatch):
+    from glossa.cli.serving import shelf_of
+
+    tmp_path, _ = shelf
+    monkeypatch.setenv("GLOSSA_TERMBASES", json.dumps({"acme": str(tmp_path / "a")}))
+    assert shelf_of(None, None)[1].names() == ["acme"]  # GLOSSA_TERMBASES
+    assert shelf_of(None, [f"beta={tmp_path / 'b'}"])[1].names() == ["beta"]  # --termbase
+    settings, by_index = shelf_of(tmp_path / "i", None)  # --index
+    assert by_index.names() == ["default"] and by_index.path("default") == tmp_path / "i"
