@@ -163,17 +163,13 @@ class Shelf:
         in a scratch folder, which is renamed into place only once it is whole
         (a failed build leaves no half termbase behind)."""
         checked_name(name)
-        scratch, reserved = self.root / f".{name}.new", self.root / f".{name}.creating"
-        with self._lock:  # the name is reserved by a marker; the build runs unlocked
+        scratch = self.root / f".{name}.new"
+        with self._lock:  # the name is reserved by a lock; the build runs unlocked
             if name in self.names():
                 raise ShelfError(f"a termbase named {name!r} exists already",
                                  kind=ErrorKind.CONFLICT, parameter="name")  # fmt: skip
             self.root.mkdir(parents=True, exist_ok=True)
-            try:
-                reserved.mkdir()
-            except FileExistsError:
-                raise ShelfError(f"a termbase named {name!r} is being created",
-                                 kind=ErrorKind.CONFLICT, parameter="name") from None  # fmt: skip
+            reserved = self._reserve(name)
         try:
             shutil.rmtree(scratch, ignore_errors=True)  # a crashed earlier try's
             make(scratch)
@@ -182,10 +178,28 @@ class Shelf:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
             (self.root / f"..{name}.new.lock").unlink(missing_ok=True)  # the build's lock file
-            reserved.rmdir()
+            reserved.close()
+            # a racer that still locks the old file fails at the rename (the name exists)
+            (self.root / f".{name}.creating").unlink(missing_ok=True)
         if title or description:
             self.describe(name, title=title, description=description)
         return self.get(name)
+
+    def _reserve(self, name: str):
+        """The name held for one creation, across processes: an ``flock`` on
+        ``.NAME.creating``, which the kernel drops if the creator dies (kill -9
+        never leaves a name that can no longer be created). Returns the open file;
+        closing it frees the name."""
+        import fcntl
+
+        held = open(self.root / f".{name}.creating", "a")  # noqa: SIM115 (held until closed)
+        try:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.close()
+            raise ShelfError(f"a termbase named {name!r} is being created",
+                             kind=ErrorKind.CONFLICT, parameter="name") from None  # fmt: skip
+        return held
 
     def describe(self, name: str, *, title: str | None = None,
                  description: str | None = None) -> Shelved:  # fmt: skip

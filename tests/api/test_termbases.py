@@ -12,6 +12,7 @@ from glossa.indexer.build import build_index
 from glossa.access import EVERY, Access, Role
 from glossa.settings import Settings
 from glossa.termbase import open_termbase
+from tests.fakes import FakeEncoder
 
 ROOT = "root-token"
 
@@ -262,3 +263,16 @@ def test_a_token_of_another_termbase_is_forbidden_not_told_writes_are_off(tmp_pa
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
         assert client.post("/entries", json=new).json()["error"]["code"] == "writes_disabled"
         assert client.post("/termbases/y/entries", json=new, headers=bearer(token)).status_code == 201
+
+
+def test_a_creator_killed_mid_build_leaves_the_name_free(tmp_path):
+    """The name is held by an flock the kernel drops when its holder dies: a
+    leftover .NAME.creating file (kill -9 mid-build) does not block the name."""
+    from glossa.shelf import Shelf
+
+    settings = Settings(termbases_dir=tmp_path / "shelf", index_dir=tmp_path / "none")
+    shelf = Shelf(settings)
+    (tmp_path / "shelf").mkdir()
+    (tmp_path / "shelf" / ".gamma.creating").touch()  # what a killed creator leaves
+    shelf.create("gamma", lambda path: build_index([entry("gamma", 1, "claim")], FakeEncoder(), path))
+    assert "gamma" in shelf.names() and (tmp_path / "shelf" / "gamma" / "manifest.json").is_file()
