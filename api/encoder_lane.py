@@ -11,7 +11,7 @@ under load queries queue behind each other. Two measured facts shape this:
   the searches after it find their embedding in the query cache and only rank;
 - with both cores free, two OpenMP threads answer a query in 0.64x the time of
   one, but with another process holding a core they take 1.2x as long
-  (``benchmarks/results/encoder_threads.md``). So each call uses the cores
+  (``benchmarks/results/speed/encoder_threads.md``). So each call uses the cores
   other processes left free over the last fraction of a second (read from
   ``/proc``), never fewer than one.
 """

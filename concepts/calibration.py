@@ -5,7 +5,7 @@ query, Polish entries about other concepts outrank the Persian and Chinese entri
 about the right one. Turning each language's cosines into z-scores (mean and
 spread of that query's scores against that language's entries) puts the languages
 on one scale, so an entry ranks by how unusually close it is *within its own
-language*. ``benchmarks/document_text.py`` measures the effect.
+language*. ``benchmarks/quality/document_text.py`` measures the effect.
 
 For large collections the mean and spread come from a fixed sample of each
 language's vectors, so the cost stays bounded while FAISS searches every row.

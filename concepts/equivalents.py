@@ -28,7 +28,7 @@ the runner-up says so with probability >= ``DEFAULT_THRESHOLD``. (Allowing a
 pair where only one side is the other's best raised recall on the tuning part
 from 0.61 to 0.64 but dropped precision to 0.88, so links stay mutual.) The model's
 weights were fitted on the tuning part of the bundled concept table only
-(``benchmarks/equivalents.py``; features and threshold chosen there, figures
+(``benchmarks/quality/equivalents.py``; features and threshold chosen there, figures
 reported on the report part and the external dev set).
 
 Cost: no similarity matrix. Each language has a nearest-neighbour index over
@@ -69,7 +69,7 @@ from glossa.corpus.reviews import Review
 CANDIDATES = 3  # per other language, for review
 DEFAULT_THRESHOLD = 0.5  # link probability; precision >= 0.95 on the tuning part
 # Logistic model over (similarity, smaller margin, larger margin), standardised
-# with the tuning part's mean and spread: benchmarks/results/equivalents.md.
+# with the tuning part's mean and spread: benchmarks/results/quality/equivalents.md.
 FEATURE_MEAN = np.array([0.3604, 0.0875, 0.1537])
 FEATURE_STD = np.array([0.1467, 0.0855, 0.1257])
 WEIGHTS = np.array([0.84, 1.19, 0.98])
@@ -79,7 +79,7 @@ ANN_ABOVE = 20_000  # entries of one language; above it the index is HNSW over 4
 HNSW_M, HNSW_EF_SEARCH = 32, 32  # top 7 re-scored exactly: 32 is plenty
 RESCORED = DEPTH + 4  # approximate candidates per query, re-scored exactly
 # how HNSW stores the vectors it compares, re-scored exactly after: 4-bit codes give
-# the same links as 8-bit in 37% less memory (benchmarks/results/equivalents_ann.md)
+# the same links as 8-bit in 37% less memory (benchmarks/results/quality/equivalents_ann.md)
 ANN_CODES = "SQ4"
 REVERSE = 16  # a new entry may displace the current best of its own nearest neighbours
 BATCH = 4096

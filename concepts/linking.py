@@ -4,7 +4,7 @@ Linking entry by entry, 1:1, loses the easy pairs: two Polish glossaries both
 define Net Promoter Score, so the Chinese 净推荐值 can be the mutual best of only
 one of them, and the margin to its runner-up (the other Polish NPS) is nil. So
 links are decided between *groups*, in four steps, measured on the tuning parts
-(``benchmarks/equivalents.py``; ``benchmarks/results/equivalents.md``):
+(``benchmarks/quality/equivalents.py``; ``benchmarks/results/quality/equivalents.md``):
 
 1. **Duplicate groups.** Entries of one language that share a term, an English
    name or an acronym (after folding), or that declare one concept, are one
@@ -56,7 +56,7 @@ N = TypeVar("N", bound=Hashable)
 @dataclass(frozen=True)
 class Steps:
     """Which steps decide (all of them in the product; the benchmark's ablation
-    turns them off one by one: ``benchmarks/equivalents.py``)."""
+    turns them off one by one: ``benchmarks/quality/equivalents.py``)."""
 
     groups: bool = True
     names: bool = True

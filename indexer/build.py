@@ -201,7 +201,7 @@ def pseudo_query_stats(vectors: np.ndarray, pseudo: np.ndarray) -> np.ndarray:
     definitions such as "Widok agenta"). Standardising an entry's score by how it
     scores against queries in general removes that pull; combined with the
     per-language calibration it raised nDCG@10 on the gold set from 0.685 to
-    0.731 (benchmarks/results/eval_dense_scoring.md).
+    0.731 (benchmarks/results/quality/eval_dense_scoring.md).
     """
     total = np.zeros(len(vectors), np.float64)
     squares = np.zeros(len(vectors), np.float64)

@@ -1,6 +1,6 @@
 """Which text of an entry is embedded.
 
-The choice is measured, not guessed: ``benchmarks/document_text.py`` compares the
+The choice is measured, not guessed: ``benchmarks/quality/document_text.py`` compares the
 recipes on a judged query set and the default is the best one there. The recipe
 is recorded in the manifest because vectors built with one recipe are not
 comparable with queries expecting another.

@@ -8,7 +8,7 @@ words; and meaning crosses languages, so an English sentence may mean a term
 the termbase holds only in Polish and Chinese); a longer clause is read in
 windows of ``WINDOW_WORDS`` words, ``WINDOW_STEP`` apart. A clause whose best
 entry scores at least the threshold is a match. Measured on the gold set's
-paraphrased questions (``benchmarks/recognition.py --semantic``): clauses beat
+paraphrased questions (``benchmarks/quality/recognition.py --semantic``): clauses beat
 every run of 2-6 words (test precision 0.61 against 0.24, at a quarter of the
 cost), whose many short phrases each find some entry; raw cosine instead of the
 calibrated score did no better (test precision 0.53, recall 0.26). Embedding costs what a

@@ -23,16 +23,16 @@ FUSIONS = ("rrf", "weighted")
 class RankingOptions:
     """Every ranking choice with its default and where the default was measured."""
 
-    # hybrid: measured best on the gold set (benchmarks/results/eval.md)
+    # hybrid: measured best on the gold set (benchmarks/results/quality/eval.md)
     mode: str = "hybrid"
     # dense scores standardised per entry, then per language (concepts.calibration;
-    # benchmarks/results/quality.md, "dense" rows)
+    # benchmarks/results/quality/quality.md, "dense" rows)
     scoring: str = "calibrated"
     # reciprocal rank fusion: no score calibration between the two lists
     fusion: str = "rrf"
     # RRF constant, lexical weight and the words above which it is scaled down:
     # chosen on the tuning parts (gold dev + external dev;
-    # benchmarks/results/quality_tuning.md), reported on the report parts (quality.md)
+    # benchmarks/results/quality/quality_tuning.md), reported on the report parts (quality.md)
     rrf_k: int = 5
     lexical_weight: float = 0.4
     lexical_words: int = 2
@@ -42,7 +42,7 @@ class RankingOptions:
     # concept-first ranking: each of the first N hybrid hits is followed by its
     # concept's entries in other languages; 0 turns it off (quality_tuning.md)
     concept_depth: int = 3
-    # weighted fusion only: the dense list's share (benchmarks/ranking_ablation.py)
+    # weighted fusion only: the dense list's share (benchmarks/quality/ranking_ablation.py)
     dense_weight: float = 0.7
     # None: the analyzer the index was built with (its stored postings)
     analyzer: str | None = None

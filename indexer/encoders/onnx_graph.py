@@ -19,7 +19,7 @@ built with ``onnx``'s helpers, one tensor at a time:
 The inputs and the output are those of the exported graph it replaces
 (``input_ids``, ``attention_mask`` -> ``embedding``), so ``OnnxEncoder`` runs
 either. Parity with the PyTorch model is checked by the tests (cosine of the
-fp32 path, nDCG of the int8 one in ``benchmarks/int8_query_encoder.py``).
+fp32 path, nDCG of the int8 one in ``benchmarks/quality/int8_query_encoder.py``).
 """
 
 from __future__ import annotations

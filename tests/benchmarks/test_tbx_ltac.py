@@ -1,4 +1,4 @@
-"""The TBX check against LTAC-Global's schemas (benchmarks/tbx_ltac.py): its
+"""The TBX check against LTAC-Global's schemas (benchmarks/robustness/tbx_ltac.py): its
 Schematron pipeline (the vendored SchXslt, run by SaxonC-HE) on a Schematron of
 our own that uses XPath 2 as LTAC's does, and, when LTAC's own schema files are
 at hand (GLOSSA_LTAC_SCHEMAS; Glossa cannot ship them: no licence is stated),
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("saxonche")
-from benchmarks.tbx_ltac import schematron  # noqa: E402
+from benchmarks.robustness.tbx_ltac import schematron  # noqa: E402
 
 SCH = """<schema queryBinding="xslt2" xmlns="http://purl.oclc.org/dsdl/schematron">
   <ns uri="urn:iso:std:iso:30042:ed-2" prefix="tbx"/>
@@ -44,7 +44,7 @@ def test_the_schematron_pipeline_finds_what_an_xpath_2_rule_forbids(tmp_path):
                     "TBXcoreStructV03.rng and TBX-Basic_DCA.sch")  # fmt: skip
 def test_every_export_validates_against_ltac_schemas(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tbx_ltac", "--schemas", os.environ["GLOSSA_LTAC_SCHEMAS"],
+        [sys.executable, "-m", "benchmarks.robustness.tbx_ltac", "--schemas", os.environ["GLOSSA_LTAC_SCHEMAS"],
          "--out", str(tmp_path)],
         capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip

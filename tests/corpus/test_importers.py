@@ -328,7 +328,7 @@ def test_a_workbook_that_would_inflate_too_far_is_refused_before_inflating(tmp_p
     from glossa.corpus.errors import ImportErrorReport
     from glossa.corpus.sources import file_records
 
-    from benchmarks.hostile_imports import make_inflating_xlsx
+    from benchmarks.robustness.hostile_imports import make_inflating_xlsx
 
     path = tmp_path / "bomb.xlsx"
     make_inflating_xlsx(path, 3 * 2**20)  # one cell of 3 MiB of one letter

