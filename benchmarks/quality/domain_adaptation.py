@@ -50,14 +50,14 @@ def main() -> None:
     )
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path)
+    parser.add_argument("model_out", type=Path, help="where the tuned model is saved")
     parser.add_argument("--epochs", type=float, default=1.0)
     args = parse_args(parser)
     model = SentenceTransformer(str(ensure_e5_model(None)), device="cpu")
     pairs = mined_pairs(load_entries())
     data = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]})
     training = SentenceTransformerTrainingArguments(
-        output_dir=str(args.out) + ".work", num_train_epochs=args.epochs,
+        output_dir=str(args.model_out) + ".work", num_train_epochs=args.epochs,
         per_device_train_batch_size=32, learning_rate=1e-5, warmup_steps=0.1,
         save_strategy="no", logging_steps=10, report_to=[], seed=0, use_cpu=True,
         batch_sampler="no_duplicates",
@@ -68,7 +68,7 @@ def main() -> None:
         loss=losses.MultipleNegativesRankingLoss(model),
     ).train()  # fmt: skip
     print(f"{len(pairs)} pairs, trained in {time.perf_counter() - started:.0f} s")
-    model.save(str(args.out))
+    model.save(str(args.model_out))
 
 
 if __name__ == "__main__":

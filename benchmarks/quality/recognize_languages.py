@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import markdown_table, parse_args, write_results
+from benchmarks.harness import markdown_table, parse_args, results_dir, write_results
 
 LANGUAGES = ("de", "es", "fr", "it", "pt", "nl", "sv", "da", "pl", "cs", "ro", "fi")
 TEXT = ("El tiempo de espera del cliente bajó cuando el agente usó la base de conocimiento "
@@ -87,7 +87,7 @@ def main() -> None:
     text = (f"Recognition of a Spanish text in a termbase of {len(LANGUAGES)} Latin-script "
             f"languages, median of {REPEATS} (first call apart); load average before: "
             f"{load:.2f} on {os.cpu_count()} cores.\n\n{markdown_table(runs, 'code')}")  # fmt: skip
-    out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
+    out = results_dir()
     write_results("recognize_languages", "Recognition without a language, 12 languages", text,
                   {"load_before": load, "runs": runs}, out)  # fmt: skip
 

@@ -18,7 +18,6 @@ server has stopped. Prints a table; writes ``benchmarks/results/robustness/load_
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -40,7 +39,7 @@ from glossa.corpus.entry import Entry, corpus_checksum  # noqa: E402
 from glossa.corpus.importers import entry_from_record  # noqa: E402
 
 from benchmarks.gold.concepts import QUERIES  # noqa: E402
-from benchmarks.harness import free_port, parse_args, percentile, results_dir, wait_ready  # noqa: E402
+from benchmarks.harness import free_port, parse_args, percentile, wait_ready, write_results  # noqa: E402
 
 TOKEN = "load-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -251,19 +250,14 @@ def main() -> None:
             build(settings, make_encoder(settings), index)
     report = run(index, args.seconds, args.clients, args.max_requests)
     table = markdown(report)
-    print(table)
     for error in report.errors[:10]:
         print("error:", error)
-    results_dir().mkdir(parents=True, exist_ok=True)
-    (results_dir() / "load_test.md").write_text(
-        f"# Load test (loopback, {time.strftime('%Y-%m-%d')})\n\n"
-        "`python benchmarks/robustness/load_test.py` — mixed searches with concurrent adds, retries and "
-        "deletes; 2 cores, CPU only.\n\n" + table,
-        encoding="utf-8",
-    )
-    (results_dir() / "load_test.json").write_text(
-        json.dumps({**asdict(report), "requests": report.requests, "ok": report.ok}, indent=2),
-        encoding="utf-8",
+    lost = report.expected_count - min(report.served_count, report.on_disk_count)
+    write_results(
+        "load_test", f"Load test (loopback, {time.strftime('%Y-%m-%d')})",
+        "`python -m benchmarks.robustness.load_test`: mixed searches with concurrent adds, "
+        "retries and deletes; 2 cores, CPU only.\n\n" + table,
+        {**asdict(report), "requests": report.requests, "ok": report.ok, "lost": lost},
     )
     sys.exit(0 if report.ok else 1)
 

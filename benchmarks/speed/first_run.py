@@ -1,6 +1,6 @@
 """The README's First run figures, measured rather than typed.
 
-    python -m benchmarks.speed.first_run [--suite] [--readme]
+    python -m benchmarks.speed.first_run [--suite]
 
 In a fresh clone of this checkout's HEAD, with an empty HOME (no pip cache, no
 index, no model cache), it runs the README's first command in its two steps
@@ -8,8 +8,8 @@ index, no model cache), it runs the README's first command in its two steps
 search, and the second command's install; it counts the suite's tests and
 (``--suite``) runs it, and times the fast subset. Each step's wall time and the
 peak RSS of the search processes are measured; the load average is recorded.
-Writes ``results/speed/first_run.{md,json}`` and, with ``--readme``, replaces the
-README's table between its ``first-run`` markers with the measured one.
+Writes ``first_run.{md,json}``; the claims ``speed.first_run.*`` (benchmarks/claims.toml)
+state its figures in the docs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import argparse
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -122,19 +121,10 @@ def table(m: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", action="store_true", help="also run the whole suite")
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     args = parse_args(parser, argv)
     measured = measure(args.suite)
     text = table(measured)
     write_results("first_run", "First run (benchmarks/speed/first_run.py)", text, measured)
-    if args.readme:
-        readme = ROOT / "README.md"
-        content = readme.read_text(encoding="utf-8")
-        if START not in content or END not in content:
-            sys.exit(f"README.md has no {START} ... {END} markers")
-        head, rest = content.split(START, 1)
-        _, tail = rest.split(END, 1)
-        readme.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,14 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks.gold.concepts import QUERIES
-from benchmarks.harness import bundled_index, markdown_table, parse_args, percentile, write_results
+from benchmarks.harness import (
+    bundled_index,
+    markdown_table,
+    parse_args,
+    percentile,
+    results_dir,
+    write_results,
+)
 from benchmarks.speed.termbase_server import Server
 
 
@@ -108,7 +115,7 @@ def main() -> None:
     text = (f"{len(texts)} distinct gold-set queries, one client on loopback; load average before: "
             f"{load:.2f} on {os.cpu_count()} cores; one run.\n\n" + markdown_table(rows, "stage")
             + f"\n\nServed new query minus the encoder alone: **{overhead} ms** (target ≤ 1.5).")
-    out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
+    out = results_dir()
     write_results("served_stages", "Where a served search's time goes", text,
                   {"load_before": load, "rows": rows, "overhead_ms": overhead}, out)
     print(f"wrote {out}/served_stages.md")

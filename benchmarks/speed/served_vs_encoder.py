@@ -28,7 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.gold.concepts import QUERIES
-from benchmarks.harness import bundled_index, markdown_table, parse_args, percentile, write_results
+from benchmarks.harness import (
+    bundled_index,
+    markdown_table,
+    parse_args,
+    percentile,
+    results_dir,
+    write_results,
+)
 from benchmarks.speed.termbase_server import Server
 
 
@@ -94,7 +101,7 @@ def main() -> None:
             f"load average before: {load:.2f} on {os.cpu_count()} cores; one run.\n\n"
             + markdown_table(rows, "what") + "\n\n"
             + "\n".join(f"- {k}: **{v}**" for k, v in ratios.items()))
-    out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
+    out = results_dir()
     write_results("served_vs_encoder", "A served search against the encoder alone", text,
                   {"load_before": load, "rows": rows, "ratios": ratios}, out)
     print(f"wrote {out}/served_vs_encoder.md")

@@ -26,7 +26,14 @@ import time
 from pathlib import Path
 
 from benchmarks.gold.concepts import QUERIES
-from benchmarks.harness import bundled_index, markdown_table, parse_args, percentile, write_results
+from benchmarks.harness import (
+    bundled_index,
+    markdown_table,
+    parse_args,
+    percentile,
+    results_dir,
+    write_results,
+)
 from benchmarks.speed.termbase_server import Server, rss_peak_mb
 
 PAUSE_S = 1.0
@@ -88,7 +95,7 @@ def main() -> None:
             f"{table}\n\nTwo termbases / one, p50 over all requests: **{ratio:.3f}**; median of the "
             f"rounds' ratios: **{median_ratio:.3f}** (range {per_round[0]:.3f}-{per_round[-1]:.3f}; "
             "target ≤ 1.05).")
-    out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
+    out = results_dir()
     write_results("several_termbases", "Served search, one termbase or two", text,
                   {"load_before": load, "rows": rows, "p50_ratio": ratio,
                    "round_ratios": per_round, "median_round_ratio": median_ratio}, out)

@@ -40,6 +40,7 @@ from benchmarks.harness import (
     markdown_table,
     parse_args,
     percentile,
+    results_dir,
     wait_ready,
     write_results,
 )
@@ -164,7 +165,7 @@ def main() -> None:
     table = markdown_table(runs, "server")
     text = (f"{HERD} concurrent first /recognize requests and GET /search, one run; "
             f"load average before: {load:.2f} on {os.cpu_count()} cores.\n\n{table}")  # fmt: skip
-    out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
+    out = results_dir()
     write_results("termbase_server", "The server over one Termbase", text,
                   {"load_before": load, "runs": runs}, out)  # fmt: skip
     print(f"wrote {out}/termbase_server.md")

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from benchmarks.harness import bundled_index, markdown_table, parse_args, write_results
+from benchmarks.harness import bundled_index, markdown_table, parse_args, results_dir, write_results
 
 
 def sentences(lang: str) -> list[str]:
@@ -120,7 +120,7 @@ def main() -> None:
             f"sentences (the bundled glossaries'), one run; load average before: {load:.2f} on "
             f"{os.cpu_count()} cores. Peak RSS is the qa process's own.\n\n"
             + markdown_table(rows, "code"))
-    out = args.out or Path(tempfile.mkdtemp(prefix="glossa-bench-"))
+    out = results_dir()
     write_results("translation_qa_scale", "Translation QA of a large file", text,
                   {"load_before": load, "format": args.format, "rows": rows}, out)
     print(f"wrote {out}/translation_qa_scale.md")

@@ -1,0 +1,103 @@
+"""The claims registry (benchmarks/claims.toml) against the tracked results, the
+pages that show its figures, and (for the claims marked ``ci``) a fresh
+measurement with the real model."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from benchmarks.claims import MARKER, by_id, cited, load, markdown_pages, render, tracked_value
+from benchmarks.harness import ROOT, TRACKED
+
+CLAIMS = load()
+
+# A measured figure: a number with a unit of time, size or ratio, or a metric
+# written with three or four decimals. Pages show such figures only through a
+# claim marker; code blocks and inline code (commands, sample output) are not prose.
+FIGURE = re.compile(
+    r"(?<![\w.-])\d+(?:[.,]\d+)?(?:[–-]\d+(?:[.,]\d+)?)?\s?(?:ms|s|min|MB|GB|GiB|KB|×|x)(?![\w/])"
+    r"|(?<![\w.])0\.\d{2,4}(?!\d)"
+)
+
+
+def prose(text: str) -> str:
+    """A Markdown page without fenced code, inline code, HTML comments' claim
+    markers (with their figures) and link targets."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = MARKER.sub("", text)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return re.sub(r"\]\([^)]*\)", "]", text)
+
+
+def test_every_claim_holds_against_its_tracked_result():
+    wrong = {c.id: (c.value, tracked_value(c)) for c in CLAIMS if not c.holds(tracked_value(c))}
+    assert wrong == {}, "claims.toml and benchmarks/results disagree (value, tracked)"
+
+
+def test_every_claim_names_a_runnable_command():
+    for claim in CLAIMS:
+        argv = shlex.split(claim.command)
+        assert argv[:2] == ["python", "-m"], claim.id
+        assert importlib.util.find_spec(argv[2]) is not None, (claim.id, argv[2])
+        assert claim.result.split("/")[0] == argv[2].split(".")[1], claim.id
+
+
+def test_pages_show_registry_figures_only():
+    known = by_id(CLAIMS)
+    for page in markdown_pages():
+        text = page.read_text(encoding="utf-8")
+        assert set(cited(text)) <= set(known), page
+        assert render(text, known) == text, f"{page}: run python -m benchmarks render"
+        typed = FIGURE.findall(prose(text))
+        assert typed == [], f"{page.relative_to(ROOT)}: figures typed by hand: {typed}"
+
+
+def test_the_figure_scan_finds_typed_figures():
+    """The scan above must be able to fail."""
+    assert FIGURE.findall(prose("hybrid p50 23.5 ms; nDCG@10 0.760; 3.5 GB")) == [
+        "23.5 ms", "0.760", "3.5 GB"]  # fmt: skip
+    assert FIGURE.findall(prose("`--seconds 60 s` <!--claim:x-->0.760<!--/claim-->")) == []
+
+
+def test_every_results_file_cited_exists():
+    """No page, docstring or script cites a result file that is not there."""
+    cited_files = re.compile(r"(?:benchmarks/)?results/((?:quality|speed|robustness|scale|milvus)/"
+                             r"[\w.-]+?)\.(?:md|json|png)\b")  # fmt: skip
+    missing = []
+    for path in [*ROOT.glob("*.md"), *(ROOT / "docs").rglob("*.md")] + [
+        p for folder in ("analysis", "api", "benchmarks", "concepts", "corpus", "glossa",
+                         "indexer", "recognition", "search")  # fmt: skip
+        for p in (ROOT / folder).rglob("*.py")
+    ]:
+        for stem in cited_files.findall(path.read_text(encoding="utf-8")):
+            if not any((TRACKED / f"{stem}.{ext}").exists() for ext in ("md", "json")):
+                missing.append(f"{path.relative_to(ROOT)}: {stem}")
+    assert missing == []
+
+
+@pytest.mark.slow
+def test_ci_claims_hold_when_measured_again(real_encoder, tmp_path):
+    """The ``ci`` claims are deterministic (the gold set's quality): measured
+    again here with the real model, they hold within their tolerance."""
+    from glossa.runtime import evaluate
+    from glossa.settings import Settings
+
+    ci = [c for c in CLAIMS if c.checked == "ci"]
+    assert ci
+    parts = {"gold test": "test", "gold dev": "dev"}
+    measured = {}
+    for title, split in parts.items():
+        reports, _ = evaluate(Settings(), ROOT / "benchmarks" / "gold" / "beir",
+                              ["dense", "lexical", "hybrid"], tmp_path / split,
+                              split=split, encoder=real_encoder)  # fmt: skip
+        measured[title] = {r.name: r.overall for r in reports}
+    for claim in ci:
+        part, mode, _, metric = claim.key
+        got = measured[part][mode][metric]
+        assert claim.holds(got), (claim.id, claim.value, got)
