@@ -1,10 +1,14 @@
-"""Every command the README shows, run as written (issue 29).
+"""Every command the README and the docs show, run as written.
 
-    python -m benchmarks.robustness.readme_commands [--readme README.md]
+    python -m benchmarks.robustness.readme_commands [--page README.md ...]
 
-Takes the command lines from the README itself: every line of a ``bash`` block
-that runs ``.venv/bin/glossa`` (optionally after ``VAR=value`` settings),
-except ``serve`` (it runs until stopped; its routes have their own tests).
+Takes the command lines from the pages themselves (default: README.md and every
+page under docs/): every line of a ``bash`` block that runs ``.venv/bin/glossa``
+(optionally after ``VAR=value`` settings), except a bare ``serve`` (it runs
+until stopped; its routes have their own tests). A block that starts a server
+in the background (``serve &``), as the API examples do, runs whole as one
+script, waiting for the server's health as the block itself says, and the server
+is stopped after it.
 An ``export`` line applies to every command below it, as in a shell. Runs them in order, in a fresh directory that links the checkout's
 ``examples/`` and ``.venv/``, with an empty ``HOME`` (so the first search
 builds the default index, as after the README's first command). A command
@@ -32,6 +36,20 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMAND = re.compile(r"^((?:[A-Z_]+=\S+ )*)\.venv/bin/glossa (.*)$")
 
 
+def server_blocks(page: Path) -> list[tuple[int, str]]:
+    """(first line, script) of each bash block that starts ``glossa serve &``."""
+    out, block, start = [], None, 0
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("```"):
+            if block is not None and any("serve &" in x for x in block):
+                out.append((start, "\n".join(block)))
+            block = [] if line.strip() in ("```bash", "```sh") else None
+            start = number + 1
+        elif block is not None:
+            block.append(line)
+    return out
+
+
 def readme_commands(readme: Path) -> list[tuple[int, str, str, dict[str, str]]]:
     """(line number, command, comment, settings) of each glossa command in a
     bash block; ``settings`` are what ``export`` lines above it set (they last,
@@ -50,7 +68,7 @@ def readme_commands(readme: Path) -> list[tuple[int, str, str, dict[str, str]]]:
             exported.pop("GLOSSA_MILVUS_TOKEN", None)
             continue
         match = COMMAND.match(line) if in_block else None
-        if not match or match.group(2).split()[0] == "serve" or "…" in line:
+        if not match or match.group(2).split()[0] == "serve" or "…" in line or "/data/" in line:
             continue
         command, _, comment = line.partition("  #")
         out.append((number, command.strip(), comment.strip(), dict(exported)))
@@ -70,9 +88,13 @@ def judge(code: int, output: str, comment: str) -> tuple[bool, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--page", type=Path, action="append",
+                        help="a Markdown page (repeatable; default: README.md and docs/**/*.md)")  # fmt: skip
     args = parse_args(parser)
-    commands = readme_commands(args.readme)
+    pages = args.page or [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    commands = [(page, number, command, comment, exported) for page in pages
+                for number, command, comment, exported in readme_commands(page)]  # fmt: skip
+    scripts = [(page, number, script) for page in pages for number, script in server_blocks(page)]
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         work, home = Path(tmp) / "work", Path(tmp) / "home"
@@ -82,19 +104,31 @@ def main() -> None:
             (work / name).symlink_to(ROOT / name)
         env = {k: v for k, v in os.environ.items() if not k.startswith("GLOSSA_")}
         env["HOME"] = str(home)
-        for number, command, comment, exported in commands:
+        for page, number, command, comment, exported in commands:
             started = time.perf_counter()
             proc = subprocess.run(["bash", "-c", command], cwd=work, env={**env, **exported},
                                   capture_output=True, text=True, timeout=1800, check=False)  # fmt: skip
             output = proc.stdout[-2000:] + proc.stderr
             passed, why = judge(proc.returncode, output, comment)
             said = next((x for x in proc.stderr.splitlines() if "error" in x.lower()), "")
-            rows[f"README:{number}"] = {
+            rows[f"{page.name}:{number}"] = {
                 "command": command.replace(".venv/bin/", "")[:70], "passed": passed,
                 "why": why, "seconds": round(time.perf_counter() - started, 1),
                 "tracebacks": proc.stderr.count("Traceback"), "error said": said[:90],
             }  # fmt: skip
-            print(number, rows[f"README:{number}"], flush=True)
+            print(page.name, number, rows[f"{page.name}:{number}"], flush=True)
+        for page, number, script in scripts:
+            started = time.perf_counter()
+            wrapped = f"set -e\ntrap 'kill $(jobs -p) 2>/dev/null' EXIT\n{script}\n"
+            proc = subprocess.run(["bash", "-c", wrapped], cwd=work, env=env, capture_output=True,
+                                  text=True, timeout=600, check=False)  # fmt: skip
+            rows[f"{page.name}:{number}"] = {
+                "command": "(block with serve &) " + script.splitlines()[-1][:50],
+                "passed": proc.returncode == 0, "why": f"exit {proc.returncode}",
+                "seconds": round(time.perf_counter() - started, 1),
+                "tracebacks": proc.stderr.count("Traceback"), "error said": proc.stderr[-90:],
+            }  # fmt: skip
+            print(page.name, number, rows[f"{page.name}:{number}"], flush=True)
     failed = [k for k, r in rows.items() if not r["passed"]]
     text = (
         markdown_table(rows, "line")
@@ -102,7 +136,7 @@ def main() -> None:
         + (f"; failing: {', '.join(failed)}" if failed else "")
         + f". Empty HOME, a fresh directory; load average {os.getloadavg()[0]:.2f}; 2 cores."
     )
-    write_results("readme_commands", "README commands, run as written", text, rows)
+    write_results("readme_commands", "README and docs commands, run as written", text, rows)
     sys.exit(1 if failed else 0)
 
 
