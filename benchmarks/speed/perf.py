@@ -258,7 +258,7 @@ def cli_cold_start() -> float:
         t = time.perf_counter()
         subprocess.run([GLOSSA, "search", SHORT_QUERY, "--json"], check=True, capture_output=True)
         times.append(time.perf_counter() - t)
-    return round(statistics.median(times), 2)
+    return round(percentile(times, 50), 2)
 
 
 def main() -> None:

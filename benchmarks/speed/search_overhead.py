@@ -23,7 +23,7 @@ from glossa.indexer.build import build_index
 from glossa.search.searcher import MODES, Searcher
 
 from benchmarks.gold.concepts import QUERIES
-from benchmarks.harness import parse_args, write_results
+from benchmarks.harness import parse_args, percentile, write_results
 
 
 def timed(function, items) -> np.ndarray:
@@ -54,11 +54,11 @@ def main() -> None:
                 rows[mode] = timed(lambda t, m=mode: searcher.search(t, k=10, mode=m), texts)
     load = os.getloadavg()
     table = ["| what | p50 ms | p90 ms | mean ms | p50 / encoder p50 |", "|---|---|---|---|---|"]
-    base = float(np.percentile(rows["encoder"], 50))
+    base = percentile(list(rows["encoder"]), 50)
     summary = {}
     for name, values in rows.items():
-        p50 = float(np.percentile(values, 50))
-        summary[name] = {"p50": round(p50, 2), "p90": round(float(np.percentile(values, 90)), 2),
+        p50 = percentile(list(values), 50)
+        summary[name] = {"p50": round(p50, 2), "p90": round(percentile(list(values), 90), 2),
                          "mean": round(float(values.mean()), 2), "ratio": round(p50 / base, 3)}  # fmt: skip
         s = summary[name]
         table.append(f"| {name} | {s['p50']} | {s['p90']} | {s['mean']} | {s['ratio']} |")

@@ -33,5 +33,15 @@ def test_the_docs_build_in_strict_mode(tmp_path):
     assert "index_damaged" in errors
     claims = (site / "claims" / "index.html").read_text(encoding="utf-8")
     assert 'id="quality.gold.report.hybrid"' in claims
+    import html
+    import re
+
+    from tests.benchmarks.test_claims import FIGURE
+
+    for generated in ("reference/cli", "reference/settings", "reference/http-api",
+                      "reference/errors", "benchmarks"):  # fmt: skip
+        text = (site / generated / "index.html").read_text(encoding="utf-8")
+        text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<code>.*?</code>", "", text, flags=re.S)))
+        assert FIGURE.findall(text) == [], f"{generated}: a figure typed in the code's help texts"
     page = (site / "how-it-works" / "index.html").read_text(encoding="utf-8")
     assert "../claims/#quality.gold.report.hybrid" in page  # a figure links to its claim
