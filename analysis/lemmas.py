@@ -40,7 +40,8 @@ def load_dictionaries(languages: Iterable[str]) -> None:
     process, one thread at a time. Why: simplemma caches them in an
     ``lru_cache``, which does not make concurrent first callers wait for one
     load: 16 requests arriving together on a fresh server each loaded their own
-    copy (6.3 GB, 72 s instead of 0.6 GB and 3 s; benchmarks/speed/termbase_server.py)."""
+    copy, about ten times the memory of one request and many times its time
+    (``benchmarks/results/speed/termbase_server.md``, its "before" row)."""
     missing = [lang for lang in languages if lang not in _loaded]
     if not missing:
         return

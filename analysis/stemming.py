@@ -1,8 +1,8 @@
 """Stemming: a light stemmer for Latin and Cyrillic words.
 
 The first ``STEM_CHARS`` characters conflate Polish inflections (klienta,
-klientów -> klient). A dictionary stemmer (pystempel) was measured: 5.6 s to
-load, and it mis-stems folded text.
+klientów -> klient). A dictionary stemmer (pystempel) was tried: it takes
+seconds to load, and it mis-stems folded text.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 and the shared lanes a search runs on.
 
 Every dependency is ``async``: FastAPI runs a plain ``def`` dependency on its
-thread pool, a thread hop per dependency per request (measured: served search
-p50 11.4 -> 15.5 ms with five of them), where these only read an attribute.
+thread pool, a thread hop per dependency per request (with five of them the
+served search's p50 grew by a third, measured with ``benchmarks.speed.served_stages``),
+where these only read an attribute.
 
 Why here and not in ``create_app``: routes live in module-level routers
 (``api.routes``) and ask for what they need by type; the app only puts the

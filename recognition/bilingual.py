@@ -1,8 +1,8 @@
 """Bilingual files, read as a stream: the segments of an XLIFF (1.2, 2.x), TMX
 or PO file, one at a time, whatever the file's size.
 
-Why a stream: translate-toolkit reads a whole file into one tree (a 60 MB
-XLIFF took 1.3-1.6 GB before one segment was checked). The XML formats are read
+Why a stream: translate-toolkit reads a whole file into one tree (a large
+XLIFF took tens of times its own size in memory before one segment was checked). The XML formats are read
 with lxml's ``iterparse`` (each unit is freed once it is read: memory stays
 that of one unit); a PO file is cut at the blank lines between its entries
 and each run of entries is parsed by translate-toolkit's own PO parser (the

@@ -9,9 +9,10 @@ the termbase holds only in Polish and Chinese); a longer clause is read in
 windows of ``WINDOW_WORDS`` words, ``WINDOW_STEP`` apart. A clause whose best
 entry scores at least the threshold is a match. Measured on the gold set's
 paraphrased questions (``benchmarks/quality/recognition.py --semantic``): clauses beat
-every run of 2-6 words (test precision 0.61 against 0.24, at a quarter of the
+every run of 2-6 words (more than twice the test precision, at a quarter of the
 cost), whose many short phrases each find some entry; raw cosine instead of the
-calibrated score did no better (test precision 0.53, recall 0.26). Embedding costs what a
+calibrated score did no better (claim ``recognition.semantic.report.precision``
+is what clauses reach). Embedding costs what a
 search does per clause, so it is off unless asked and bounded to
 ``MAX_SEMANTIC_WORDS`` words of text.
 """

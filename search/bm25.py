@@ -11,7 +11,7 @@ the rest. Like Lucene, deleted entries keep counting in the statistics until
 their segment is merged (the scores drift by a negligible amount, nothing is
 re-read). On one segment with no deletes the scores equal bm25s's ``lucene``
 method (``tests/search/test_bm25.py``); the formula and defaults are the same
-(k1 = 1.5, b = 0.75, idf = ln(1 + (N - df + 0.5) / (df + 0.5))).
+(``k1 = 1.5, b = 0.75, idf = ln(1 + (N - df + 0.5) / (df + 0.5))``).
 """
 
 from __future__ import annotations

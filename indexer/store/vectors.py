@@ -11,8 +11,8 @@ creates an index by kind:
 - ``faiss-flat-ip``: exact inner product (cosine on normalised vectors). The
   default for small collections and the ground truth the others are measured
   against (benchmarks/scale/perf_scale.py).
-- ``faiss-hnsw``: HNSW graph over full vectors: fast, high recall, ~1.2x the
-  memory of flat.
+- ``faiss-hnsw``: HNSW graph over full vectors: fast, high recall, somewhat more
+  memory than flat.
 - ``faiss-ivfpq``: inverted lists of product-quantised codes, re-ranked with an
   8-bit scalar-quantised copy: a fraction of the memory, for very large termbases.
 

@@ -19,7 +19,7 @@ CLAIMS = load()
 # written with three or four decimals. Pages show such figures only through a
 # claim marker; code blocks and inline code (commands, sample output) are not prose.
 FIGURE = re.compile(
-    r"(?<![\w.-])\d+(?:[.,]\d+)?(?:[–-]\d+(?:[.,]\d+)?)?\s?(?:ms|s|min|MB|GB|GiB|KB|×|x)(?![\w/])"
+    r"(?<![\w.-])\d+(?:[.,]\d+)?(?:[–-]\d+(?:[.,]\d+)?)?(?:\s?(?:ms|MB|GB|GiB|×|x)|\s(?:s|min))(?![\w/])"
     r"|(?<![\w.])0\.\d{2,4}(?!\d)"
 )
 
@@ -100,3 +100,35 @@ def test_ci_claims_hold_when_measured_again(real_encoder, tmp_path):
         part, mode, _, metric = claim.key
         got = measured[part][mode][metric]
         assert claim.holds(got), (claim.id, claim.value, got)
+
+
+LIBRARY = ("analysis", "api", "concepts", "corpus", "glossa", "indexer", "recognition", "search")
+CITED = re.compile(r"(\S+(?: (?:ms|s|MB|GB|×))?) \[claim ([\w.-]+)\]")
+
+
+def docstrings():
+    import ast
+
+    for folder in LIBRARY:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                    doc = ast.get_docstring(node, clean=False)
+                    if doc:
+                        yield f"{path.relative_to(ROOT)}:{getattr(node, 'name', '<module>')}", doc
+
+
+def test_docstrings_state_figures_only_as_claims():
+    """A docstring's measured figure is written ``0.732 [claim ID]``: the registry
+    holds it and this test keeps the two equal; any other typed figure fails."""
+    known = by_id(CLAIMS)
+    typed, wrong = [], []
+    for where, doc in docstrings():
+        for figure, claim_id in CITED.findall(doc):
+            claim = known.get(claim_id)
+            if claim is None or claim.shown() != figure.rstrip(".,;)"):
+                wrong.append((where, figure, claim_id, claim and claim.shown()))
+        rest = re.sub(r"``[^`]*``|`[^`]*`", "", CITED.sub("", doc))
+        typed += [(where, f) for f in FIGURE.findall(rest)]
+    assert wrong == [] and typed == []
