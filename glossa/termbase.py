@@ -33,7 +33,6 @@ from glossa.corpus.entry import Entry
 from glossa.errors import ErrorKind, GlossaError
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
 from glossa.indexer.engine.directory import is_engine_dir, load_engine_dir
-from glossa.indexer.rebuild import RebuildReport
 from glossa.indexer.store.index_dir import (
     MANIFEST,
     IndexLoadError,
@@ -43,13 +42,14 @@ from glossa.indexer.store.index_dir import (
     load_index_dir,
     read_manifest,
 )
-from glossa.indexer.store.updates import ChangeReport, EntriesSnapshot
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.local_reader import LocalReader
 from glossa.search.searcher import Searcher
 from glossa.settings import Settings
 
-if TYPE_CHECKING:  # recognition is imported when first asked for: a search needs none of it
+if TYPE_CHECKING:  # recognition and the write path are imported when first used: a search needs neither
+    from glossa.indexer.rebuild import RebuildReport
+    from glossa.indexer.store.updates import ChangeReport, EntriesSnapshot
     from glossa.recognition import Recognizer
     from glossa.recognition.termbase_qa import TermbaseReport
 

@@ -35,7 +35,7 @@ from glossa.cli.shell import (
 )
 from glossa.corpus.errors import CorpusError
 from glossa.errors import ErrorKind
-from glossa.indexer.store.updates import ChangeError
+from glossa.indexer.store.change_error import ChangeError
 from glossa.settings import Settings
 
 

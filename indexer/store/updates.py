@@ -36,6 +36,7 @@ from glossa.corpus.reviews import DECISIONS, Review, content_digest, with_review
 from glossa.indexer.build import now, pseudo_query_stats
 from glossa.indexer.document_text import document_text
 from glossa.indexer.encoders.encoder import TextEncoder
+from glossa.indexer.store.change_error import ChangeError
 from glossa.indexer.store.files import failpoint
 from glossa.indexer.store.index_dir import (
     IndexLoadError,
@@ -58,20 +59,9 @@ from glossa.indexer.store.segments import (
 )
 from glossa.indexer.store.vectors import FAISS_STORE, MILVUS, StoreConfig, choose_kind
 
-from glossa.errors import ErrorKind, GlossaError
+from glossa.errors import ErrorKind
 
 MERGE_BASE = 4  # size classes are powers of this; this many segments of one class merge
-
-
-class ChangeError(GlossaError, ValueError):
-    """A change that contradicts the index (adding an existing id, updating or
-    deleting a missing one). ``kind`` says which (a conflict by default)."""
-
-    def __init__(
-        self, message: str, kind: ErrorKind = ErrorKind.CONFLICT, ids: Sequence[str] = ()
-    ) -> None:
-        super().__init__(message, kind=kind)
-        self.ids = tuple(ids)
 
 
 @dataclass(frozen=True)
