@@ -89,15 +89,15 @@ def test_ci_claims_hold_when_measured_again(real_searcher):
 
     ci = [c for c in CLAIMS if c.checked == "ci"]
     assert ci
-    measured = {}
-    for part, split in (("gold test", "test"), ("gold dev", "dev")):
-        dataset = load_beir(ROOT / "benchmarks" / "gold" / "beir", split)
-        measured[part] = {mode: evaluate_grouped(mode, dataset,
-                                                 searcher_run(real_searcher, dataset.queries, mode)).overall
-                          for mode in ("dense", "lexical", "hybrid")}  # fmt: skip
+    splits = {"gold test": "test", "gold dev": "dev"}
+    measured: dict[tuple[str, str], dict] = {}
+    for part, mode in sorted({(c.key[0], c.key[1]) for c in ci}):  # each part and mode once
+        dataset = load_beir(ROOT / "benchmarks" / "gold" / "beir", splits[part])
+        run = searcher_run(real_searcher, dataset.queries, mode)
+        measured[part, mode] = evaluate_grouped(mode, dataset, run).overall
     for claim in ci:
         part, mode, _, metric = claim.key
-        got = measured[part][mode][metric]
+        got = measured[part, mode][metric]
         assert claim.holds(got), (claim.id, claim.value, got)
 
 LIBRARY = ("analysis", "api", "concepts", "corpus", "glossa", "indexer", "recognition", "search")

