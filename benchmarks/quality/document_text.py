@@ -10,7 +10,6 @@ recipe x scoring pair. Writes benchmarks/results/quality/document_text.{json,md}
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np
@@ -22,7 +21,7 @@ from ranx import Qrels, Run, evaluate
 
 from benchmarks.gold.build import resolve
 from benchmarks.gold.concepts import QUERIES
-from benchmarks.harness import parse_args, results_dir
+from benchmarks.harness import parse_args, write_results
 
 METRICS = ["ndcg@10", "recall@10", "mrr@10"]
 
@@ -55,12 +54,7 @@ def main() -> None:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
     table = "\n".join(lines)
-    print(table)
-    results_dir().mkdir(exist_ok=True)
-    (results_dir() / "document_text.json").write_text(json.dumps(rows, indent=2))
-    (results_dir() / "document_text.md").write_text(
-        f"# Document text x score calibration ({len(QUERIES)} dev queries)\n\n{table}\n"
-    )
+    write_results("document_text", f"Document text x score calibration ({len(QUERIES)} dev queries)", table, rows)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ what helped and what did not.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from glossa.search.evaluation import evaluate_grouped, load_beir, markdown_table
 from glossa.search.options import RankingOptions
 from glossa.search.searcher import Searcher
 
-from benchmarks.harness import parse_args, results_dir
+from benchmarks.harness import parse_args, write_results
 
 GOLD = Path(__file__).resolve().parents[1] / "gold" / "beir"
 DEFAULT = RankingOptions()  # the "(default)" rows are labelled from it, never typed
@@ -68,12 +67,7 @@ def main() -> None:
             reports.append(report)
             rows.append({"config": name, "mode": mode, "options": options, **report.overall})
     table = markdown_table(reports)
-    print(table)
-    results_dir().mkdir(exist_ok=True)
-    (results_dir() / "ranking_ablation.json").write_text(json.dumps(rows, indent=2))
-    (results_dir() / "ranking_ablation.md").write_text(
-        f"# Ranking ablation ({len(dataset.queries)} gold queries)\n\n{table}\n"
-    )
+    write_results("ranking_ablation", f"Ranking ablation ({len(dataset.queries)} gold queries)", table, rows)
 
 
 if __name__ == "__main__":

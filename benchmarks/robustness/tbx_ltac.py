@@ -106,7 +106,6 @@ def main() -> None:
     total = {k: sum(r[k] for r in rows.values()) for k in ("concepts", "rng_errors", "schematron_failed")}
     write_results("tbx_ltac", "TBX exports against LTAC's schemas", text,
                   {"rows": rows, "total": total}, out)  # fmt: skip
-    print(f"wrote {out}/tbx_ltac.md")
     if any(r["rng_errors"] or r["schematron_failed"] for r in rows.values()):
         raise SystemExit(1)
 

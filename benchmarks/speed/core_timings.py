@@ -14,7 +14,6 @@ Prints a table and writes benchmarks/results/speed/core_timings.{json,md}.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -30,7 +29,7 @@ from glossa.indexer.encoders.encoder import SentenceTransformerEncoder
 from glossa.search.searcher import Searcher
 
 from benchmarks.gold.concepts import QUERIES
-from benchmarks.harness import parse_args, percentile, results_dir
+from benchmarks.harness import parse_args, percentile, write_results
 
 
 def main() -> None:
@@ -92,12 +91,7 @@ def main() -> None:
     width = max(len(k) for k, _ in rows)
     table = "\n".join(f"| {k.ljust(width)} | {v} |" for k, v in rows)
     table = f"| {'measure'.ljust(width)} | value |\n|{'-' * (width + 2)}|---|\n" + table
-    print(table)
-    results_dir().mkdir(exist_ok=True)
-    (results_dir() / "core_timings.json").write_text(json.dumps(dict(rows), indent=2, ensure_ascii=False))
-    (results_dir() / "core_timings.md").write_text(
-        f"# Core timings ({os.cpu_count()} cores, CPU only)\n\n{table}\n"
-    )
+    write_results("core_timings", f"Core timings ({os.cpu_count()} cores, CPU only)", table, dict(rows))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ p50/p95/p99 and the server's time to ready. Writes benchmarks/results/speed/http
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
@@ -20,7 +19,13 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks.gold.concepts import QUERIES
-from benchmarks.harness import free_port, parse_args, percentile, results_dir, wait_ready
+from benchmarks.harness import (
+    free_port,
+    parse_args,
+    percentile,
+    wait_ready,
+    write_results,
+)
 
 
 def main() -> None:
@@ -54,10 +59,7 @@ def main() -> None:
     table = "| measure | value |\n|---|---|\n" + "\n".join(
         f"| {k} | {v} |" for k, v in result.items()
     )
-    print(table)
-    results_dir().mkdir(exist_ok=True)
-    (results_dir() / "http_latency.json").write_text(json.dumps(result, indent=2))
-    (results_dir() / "http_latency.md").write_text(f"# GET /search over HTTP on 127.0.0.1\n\n{table}\n")
+    write_results("http_latency", "GET /search over HTTP on 127.0.0.1", table, result)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,14 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.harness import free_port, parse_args, percentile, results_dir, wait_ready
+from benchmarks.harness import (
+    free_port,
+    parse_args,
+    percentile,
+    results_dir,
+    wait_ready,
+    write_results,
+)
 
 GLOSSA = str(Path(sys.executable).with_name("glossa"))
 SHORT_QUERY = "what measures customer effort"
@@ -319,12 +326,7 @@ def main() -> None:
 
     flat("", report)
     table = "\n".join(lines)
-    print(table)
-    results_dir().mkdir(exist_ok=True)
-    (results_dir() / "perf.json").write_text(json.dumps(report, indent=2))
-    (results_dir() / "perf.md").write_text(
-        f"# Performance suite (one run, {os.cpu_count()} cores)\n\n{table}\n\n![latency](perf.png)\n"
-    )
+    write_results("perf", f"Performance suite (one run, {os.cpu_count()} cores)", table + "\n\n![latency](perf.png)", report)
     import matplotlib
 
     matplotlib.use("Agg")

@@ -118,7 +118,6 @@ def main() -> None:
     out = results_dir()
     write_results("served_stages", "Where a served search's time goes", text,
                   {"load_before": load, "rows": rows, "overhead_ms": overhead}, out)
-    print(f"wrote {out}/served_stages.md")
 
 
 if __name__ == "__main__":

