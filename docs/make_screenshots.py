@@ -1,7 +1,7 @@
 """Regenerate the README's picture of the search page, on purpose (tests never
 write into the checkout).
 
-    python docs/make_screenshots.py        # needs Debian's chromium
+    python -m docs.make_screenshots        # from the repository root; needs Debian's chromium
 
 Serves the bundled index on 127.0.0.1 with the real model, opens the page in
 headless Chromium, clicks the Persian answer to "what measures customer effort"
