@@ -45,6 +45,7 @@ searches, not a rebuild. Language means are fixed when the graph is built.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -241,6 +242,52 @@ def _probability(similarity: float, margin_low: float, margin_high: float) -> fl
     return 1.0 / (1.0 + math.exp(-z))
 
 
+class _ConceptMembers:
+    """Concept id -> the ids of the entries that declare it, shared between graph
+    versions. Why layered: a write adds a few entries to a few concepts, while a
+    million-entry termbase has up to a million concepts; each version adds a
+    layer of the concepts it changed over its predecessor's (which it never
+    changes: a reader of the older version keeps its answers), and every
+    ``FLATTEN_AFTER`` layers the chain is copied into one dict, so a lookup walks
+    a bounded chain and the copying is amortised over the writes."""
+
+    FLATTEN_AFTER = 16
+
+    def __init__(self, below: _ConceptMembers | None = None) -> None:
+        self._own: dict[str, set[str]] = {}
+        self._below = below
+        self.depth = 0 if below is None else below.depth + 1
+
+    def get(self, concept: str, default=()):
+        layer: _ConceptMembers | None = self
+        while layer is not None:
+            found = layer._own.get(concept)
+            if found is not None:
+                return found
+            layer = layer._below
+        return default
+
+    def add(self, concept: str, entry_id: str) -> None:
+        own = self._own.get(concept)
+        if own is None:  # copied from the layers below, never changed there
+            own = self._own[concept] = set(self.get(concept, ()))
+        own.add(entry_id)
+
+    def layer(self) -> _ConceptMembers:
+        """The next version's members: a new layer over these, or one flat copy."""
+        if self.depth + 1 < self.FLATTEN_AFTER:
+            return _ConceptMembers(self)
+        flat = _ConceptMembers()
+        chain = []
+        layer: _ConceptMembers | None = self
+        while layer is not None:
+            chain.append(layer._own)
+            layer = layer._below
+        for own in reversed(chain):  # the newest layer wins
+            flat._own.update({c: set(ids) for c, ids in own.items()})
+        return flat
+
+
 class EquivalenceGraph:
     """Neighbour lists per language and the linking decision over them.
 
@@ -307,13 +354,10 @@ class EquivalenceGraph:
         self._answers: dict[int, list[Equivalent]] = {}
         self._linked: dict[int, list[int]] = {}
         self._members: dict[int, list[int]] = {}
-        self.generation = 0  # +1 per ``advance``: a reader holding an older version can tell
-        self.advancing = False  # True while ``advance`` changes the lists in place
-
-    def unchanged_since(self, generation: int) -> bool:
-        """Whether a reader that started at ``generation`` still sees one version:
-        no write is advancing the lists in place, and none has since."""
-        return not self.advancing and self.generation == generation
+        self.generation = 0  # +1 per ``advance``: the version's number in a chain of writes
+        # False once ``advance`` has handed this version's writer-side search
+        # indexes on to its successor (or spoilt them failing): it may not advance again
+        self.advanceable = True
 
     # ------------------------------------------------------------------ building
 
@@ -380,7 +424,7 @@ class EquivalenceGraph:
             chunk = rows[start : start + BATCH]
             self._refresh_all(chunk, self.combined(chunk))
         # concept -> entry ids (not rows: a merge renumbers rows, ids stay)
-        self._concepts: dict[str, set[str]] = {}
+        self._concepts = _ConceptMembers()
         for row in rows.tolist():
             self._add_concept(row)
         self.set_reviews(reviews)
@@ -426,7 +470,7 @@ class EquivalenceGraph:
     def _add_concept(self, row: int) -> None:
         entry = self._entry(row)
         if entry.concept:
-            self._concepts.setdefault(entry.concept, set()).add(entry.id)
+            self._concepts.add(entry.concept, entry.id)
 
     def set_reviews(self, reviews: Iterable[Review]) -> None:
         """The decisions that apply: both entries live and unchanged since the
@@ -464,21 +508,29 @@ class EquivalenceGraph:
         named: Named | None = None,
         keys: Callable[[int], frozenset[str]] | None = None,
     ) -> EquivalenceGraph:
-        """Apply a write in place: ``mapping`` (old row -> new row, -1 gone) when a
-        merge renumbered rows, then ``deleted`` and ``added`` rows (new numbering).
-        Costs searches for the added rows, their nearest neighbours and the rows
-        that pointed at a deleted one; returns the graph, one generation on."""
-        self.advancing = True
-        try:
-            return self._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
-                                 fetch, named, keys)  # fmt: skip
-        except BaseException:
-            # half advanced: no reader may trust it and no later write may advance it
-            # again (``unchanged_since`` and a reader's ``graph_ready`` both turn false)
-            self.generation += 1
-            raise
-        finally:
-            self.advancing = False
+        """The next version of the graph: this one with a write applied
+        (``mapping``: old row -> new row, -1 gone, when a merge renumbered rows;
+        then ``deleted`` and ``added`` rows, new numbering). Costs searches for the
+        added rows, their nearest neighbours and the rows that pointed at a deleted
+        one, plus one copy of the neighbour tables.
+
+        Why a new graph rather than this one changed: a reader of the version
+        before the write may be in the middle of an answer (a hybrid search's
+        concept-first order, an equivalents list); it keeps this graph, which no
+        write touches. The two share what readers never look at (the per-language
+        search indexes only writers use: this graph hands them on and may not
+        advance again) and what no write changes (the language means)."""
+        if not self.advanceable:
+            raise RuntimeError("this graph version was already advanced; build the graph anew")
+        self.advanceable = False  # its search indexes are its successor's from here on
+        successor = copy.copy(self)
+        successor._top = {lang: (rows.copy(), scores.copy())
+                          for lang, (rows, scores) in self._top.items()}  # fmt: skip
+        successor._concepts = self._concepts.layer()
+        successor._answers, successor._linked, successor._members, successor._memo = {}, {}, {}, {}
+        successor.advanceable = True
+        return successor._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
+                                  fetch, named, keys)  # fmt: skip
 
     def _advance(self, langs, live, added, deleted, reviews, mapping, entry, row_of, fetch,
                  named, keys):  # fmt: skip
@@ -629,7 +681,7 @@ class EquivalenceGraph:
         row, and an updated entry that left the concept no longer names it.
         Remembered until the next write: the decision asks for both sides of
         every pair."""
-        cache = self._members  # a write replaces it: an answer computed meanwhile lands in the old
+        cache = self._members  # this version's: a write starts its successor's afresh
         found = cache.get(a)
         if found is None:
             concept = self._entry(a).concept

@@ -47,8 +47,8 @@ def build_graph(index: LoadedIndex) -> EquivalenceGraph:
 
 
 def advance_graph(graph: EquivalenceGraph, old: LoadedIndex, new: LoadedIndex) -> EquivalenceGraph:
-    """``graph`` (over ``old``'s rows) advanced in place to ``new``: what a write
-    changed, in graph rows: rows renumbered by a merge, rows deleted, rows added
+    """The graph of ``new``: ``graph`` (over ``old``'s rows, left as it is for its
+    readers) advanced by what a write changed, in graph rows: rows renumbered by a merge, rows deleted, rows added
     (new entries and new versions of updated ones, and rows a restore brought
     back to life in a segment both versions share)."""
     where = {seg.name: base for seg, base in zip(new.segments, new.bases, strict=True)}

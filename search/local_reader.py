@@ -81,20 +81,16 @@ class LocalScope(Scope):
 
 
 class _GraphView:
-    """Concept-first ranking's view of the graph, valid while no write advanced it."""
+    """Concept-first ranking's view of this version's graph (which no write changes)."""
 
-    def __init__(self, reader: LocalReader, graph: EquivalenceGraph, generation: int,
-                 scope: LocalScope) -> None:  # fmt: skip
-        self._reader, self._graph, self._generation, self._scope = reader, graph, generation, scope
+    def __init__(self, reader: LocalReader, graph: EquivalenceGraph, scope: LocalScope) -> None:
+        self._reader, self._graph, self._scope = reader, graph, scope
 
     def linked(self, rows):
         return {r: self._graph.linked(r) for r in rows}
 
     def allowed(self, rows):
         return {r for r in rows if self._reader.allowed(r, self._scope.masks)}
-
-    def still_valid(self) -> bool:
-        return self._graph.unchanged_since(self._generation)
 
 
 class LocalReader:
@@ -106,7 +102,6 @@ class LocalReader:
         self.index = index
         self.wait_for_graph = False  # the CLI waits for equivalents; the server answers 503
         self._graph: EquivalenceGraph | None = None
-        self._graph_generation = -1
         self._graph_lock = threading.Lock()
         self._lock = threading.Lock()
         # per analyzer and segment (immutable, so carried over from the previous version)
@@ -122,9 +117,10 @@ class LocalReader:
             self.sources, index.manifest.source_titles
         )
         advanced = False
-        if previous is not None and previous.graph_ready:
-            # a write: update the previous version's graph in place (O(change)); the
-            # previous reader sees the generation move on and stops using it
+        if previous is not None and previous.graph_ready and previous._graph.advanceable:
+            # a write: the previous version's graph, advanced (O(change)) into a new
+            # one; the previous reader keeps its own, untouched, for the answers it
+            # is in the middle of
             try:
                 self._adopt(advance_graph(previous._graph, previous.index, self.index))
                 advanced = True
@@ -187,12 +183,11 @@ class LocalReader:
     # ------------------------------------------------------------------ equivalence graph
 
     def _adopt(self, graph: EquivalenceGraph) -> None:
-        self._graph, self._graph_generation = graph, graph.generation
+        self._graph = graph
 
     @property
     def graph_ready(self) -> bool:
-        graph = self._graph
-        return graph is not None and graph.generation == self._graph_generation
+        return self._graph is not None
 
     def _build_graph(self) -> None:
         with self._graph_lock:
@@ -219,8 +214,6 @@ class LocalReader:
                 f"equivalents of this index ({self.index.manifest.count} entries) are still "
                 "being computed; try again shortly"
             )
-        if not self.graph_ready:
-            raise GraphNotReady("the index changed while answering; try again")
         return self._graph
 
     def _row_of(self, entry_id: str) -> int:
@@ -230,22 +223,9 @@ class LocalReader:
         return row
 
     def _consistent(self, answer: Callable[[EquivalenceGraph], T]) -> T:
-        """``answer`` from the graph, refused when a write advanced the shared graph
-        meanwhile (its rows are then another version's): checked before and after,
-        like the lexical spread, so an answer never mixes two versions."""
-        graph = self.graph
-        generation = graph.generation
-        if not graph.unchanged_since(generation):
-            raise GraphNotReady("the index is changing; try again")
-        try:
-            found = answer(graph)
-        except (IndexError, KeyError):
-            if graph.unchanged_since(generation):
-                raise
-            found = None
-        if found is None or not graph.unchanged_since(generation):
-            raise GraphNotReady("the index changed while answering; try again")
-        return found
+        """``answer`` from this version's graph: a write builds its own next graph
+        and never changes this one, so nothing can move under an answer."""
+        return answer(self.graph)
 
     # ------------------------------------------------------------------ links
 
@@ -334,10 +314,7 @@ class LocalReader:
             return None
         if self._graph is None:
             self._build_graph()
-        graph, generation = self._graph, self._graph_generation
-        if graph is None or not graph.unchanged_since(generation):
-            return None
-        return _GraphView(self, graph, generation, scope)
+        return None if self._graph is None else _GraphView(self, self._graph, scope)
 
     # ------------------------------------------------------------------ filters and hits
 
@@ -427,25 +404,17 @@ class LocalReader:
         return sorted(allowed.items(), key=lambda item: (-item[1], item[0]))[:n]
 
     def _spread(self, ranked: dict[int, float], spread: float) -> dict[int, float] | None:
-        """``ranked`` plus each hit's direct confirmed links at ``spread`` of its score;
-        None when a write is advancing (or has advanced) the shared graph meanwhile:
-        its rows are then another version's, so this reader ranks without the spread."""
-        graph, generation = self._graph, self._graph_generation
-
-        def moved() -> bool:
-            return graph is None or not graph.unchanged_since(generation)
-
-        if moved():
+        """``ranked`` plus each hit's direct confirmed links at ``spread`` of its
+        score; None while the graph is not built yet (a large index builds it in
+        the background): this reader then ranks without the spread."""
+        graph = self._graph
+        if graph is None:
             return None
         out = dict(ranked)
-        try:
-            for row, score in ranked.items():
-                for other in graph.direct(row):
-                    out[other] = max(out.get(other, 0.0), spread * score)
-        except (IndexError, KeyError):
-            if not moved():
-                raise
-        return None if moved() else out
+        for row, score in ranked.items():
+            for other in graph.direct(row):
+                out[other] = max(out.get(other, 0.0), spread * score)
+        return out
 
     # ------------------------------------------------------------------ dense
 

@@ -80,9 +80,6 @@ class _StoredLinks:
     def allowed(self, ids) -> set[str]:
         return self._reader.allowed(ids, self._scope)
 
-    def still_valid(self) -> bool:
-        return True  # ids, not rows: nothing is renumbered by a write
-
 
 class PublishedReader:
     """An index directory published to Milvus (``glossa publish``)."""

@@ -57,11 +57,6 @@ class ConceptView(Protocol):
 
     def allowed(self, keys: Iterable[Key]) -> set[Key]: ...
 
-    def still_valid(self) -> bool:
-        """False when what was read may mix two versions: the pipeline then keeps
-        the ranking it had."""
-        ...
-
 
 class IndexReader(Protocol):
     """One version of a termbase, read by the search pipeline."""

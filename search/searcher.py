@@ -292,16 +292,11 @@ class Searcher:
 
     def _by_concept(self, ranked: Ranked, scope) -> Ranked:
         """``fusion.by_concept`` along the reader's links; the ranking as it is when
-        there are no links yet, or when what was read may mix two versions."""
+        there are no links yet. The links are the reader's version's: no write
+        changes them under a search."""
         if self.options.concept_depth <= 0:
             return ranked
         view = self.reader.concept_view(scope)
         if view is None:
             return ranked
-        try:
-            ordered = by_concept(ranked, view.linked, view.allowed, self.options.concept_depth)
-        except (IndexError, KeyError):
-            if view.still_valid():
-                raise
-            return ranked
-        return ordered if view.still_valid() else ranked
+        return by_concept(ranked, view.linked, view.allowed, self.options.concept_depth)

@@ -63,7 +63,8 @@ def test_graph_advanced_through_writes_equals_a_fresh_one(tmp_path, bundled_entr
                                        delete=[bundled_entries[60 + step].id],
                                        current=searcher.index)  # fmt: skip
         searcher = searcher.with_index(loaded)
-        assert searcher.graph is graph and searcher.reader.graph_ready  # advanced, not rebuilt
+        assert searcher.reader.graph_ready and searcher.graph.generation == graph.generation + 1
+        graph = searcher.graph  # advanced into a new graph, not rebuilt
     assert graph.generation == 9 and len(searcher.index.segments) < 9
     fresh = fresh_graph(searcher, graph)
     assert answers(searcher, graph) == answers(searcher, fresh)
@@ -98,6 +99,7 @@ def test_graph_advanced_through_a_restore_equals_a_fresh_one(tmp_path, bundled_e
     searcher = searcher.with_index(loaded)
     restore_version(out)
     searcher = searcher.with_index(load_index_dir(out, reuse=searcher.index))
-    assert searcher.graph is graph and searcher.get(gone) is not None
-    fresh = fresh_graph(searcher, graph)
-    assert answers(searcher, graph) == answers(searcher, fresh)
+    advanced = searcher.graph  # advanced twice (the delete, the restore), not rebuilt
+    assert advanced.generation == graph.generation + 2 and searcher.get(gone) is not None
+    fresh = fresh_graph(searcher, advanced)
+    assert answers(searcher, advanced) == answers(searcher, fresh)

@@ -149,34 +149,42 @@ def test_lexical_weight_shrinks_for_long_queries(real_searcher, real_index_dir, 
     assert real_searcher.options.lexical_weight_for("NPS") == w
     assert real_searcher.options.lexical_weight_for("customer churn") == w
     assert real_searcher.options.lexical_weight_for("how do we measure customer effort") == w * 2 / 6
-    # a searcher of its own: ``with_index`` hands the equivalence graph on, and the
-    # session's shared searcher would then answer equivalents with 503 ever after
+    # a searcher of its own: ``with_index`` hands the equivalence graph's writer-side
+    # indexes on, and the session's shared searcher could not advance it again
     own = Searcher.open(real_index_dir, real_encoder, lexical_words=3)
     assert own.with_index(own.index).options.lexical_words == 3
 
 
-def test_an_equivalents_answer_a_write_changed_midway_is_refused(fake_searcher):
-    """A write advances the shared graph in place; an answer computed meanwhile
-    would mix two versions' rows, so it is refused (the API answers 503, retry)."""
-    from glossa.search.searcher import GraphNotReady
+def test_a_write_never_changes_the_graph_a_reader_holds(tmp_path, bundled_entries, fake_encoder):
+    """A reader of the version before a write keeps every answer it had (its
+    equivalents, candidates and concept-first searches) while the next version
+    answers with the write applied: the write builds a new graph from the old
+    one and changes nothing the old reader holds."""
+    import dataclasses
 
-    entry_id = fake_searcher.entries[0].id
-    expected = fake_searcher.equivalents(entry_id)
-    graph = fake_searcher.graph
-    answer, generation = graph.equivalents, graph.generation
+    from glossa.indexer.store.index_dir import load_index_dir
+    from glossa.indexer.store.updates import apply_changes
 
-    def advanced_meanwhile(row):
-        found = answer(row)
-        graph.generation += 1  # what ``advance`` does when a write lands
-        return found
-
-    graph.equivalents = advanced_meanwhile
-    try:
-        with pytest.raises(GraphNotReady, match="changed while answering"):
-            fake_searcher.equivalents(entry_id)
-        with pytest.raises(GraphNotReady):  # and the old version stays refused
-            fake_searcher.candidates(entry_id)
-    finally:
-        del graph.equivalents
-        graph.generation = generation
-    assert fake_searcher.equivalents(entry_id) == expected
+    out = tmp_path / "idx"
+    build_index(bundled_entries, fake_encoder, out)
+    old = Searcher.of_index(load_index_dir(out), fake_encoder)
+    ids = [e.id for e in old.entries]
+    linked = [i for i in ids if old.equivalents(i)]
+    assert linked  # the graph is built and links something
+    before = {i: old.equivalents(i) for i in ids}
+    candidates = {i: old.candidates(i) for i in linked[:20]}
+    searches = {q: old.search(q, 10) for q in ("NPS", "customer churn", "czas odpowiedzi")}
+    graph = old.graph
+    gone, changed = linked[0], next(e for e in old.entries if e.id == linked[1])
+    loaded, _ = apply_changes(out, fake_encoder, delete=[gone],
+                              update=[dataclasses.replace(changed, definition="Zupełnie coś innego.")],
+                              add=[dataclasses.replace(changed, id="pl-copy", source="copy")],
+                              current=old.index)  # fmt: skip
+    new = old.with_index(loaded)
+    assert new.graph is not graph and new.graph.generation == graph.generation + 1
+    assert not graph.advanceable  # its writer-side indexes went to the new graph
+    assert {i: old.equivalents(i) for i in ids} == before
+    assert {i: old.candidates(i) for i in candidates} == candidates
+    assert {q: old.search(q, 10) for q in searches} == searches
+    assert new.get(gone) is None
+    assert all(gone not in {e.hit.id for e in new.equivalents(i)} for i in linked[1:])
