@@ -290,10 +290,13 @@ def write_steps(path: Path, current, searcher, encoder, entries) -> dict:
 def run_step(module: str, step: str, *args: str) -> dict:
     """Run ``python -m <module> --child <step> <args>`` in a fresh process (honest
     RSS and cold load) and return the JSON figures it prints last."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the checkout for the benchmark itself, after any PYTHONPATH given (an older
+    # glossa laid out as installed, to compare versions in one run)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)]))}
     result = subprocess.run(
         [sys.executable, "-m", module, "--child", step, *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=tempfile.gettempdir(), env=env,  # not the checkout: its glossa/ would shadow PYTHONPATH
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:
         raise SystemExit(f"{step} {' '.join(args)} failed:\n{result.stderr[-3000:]}")
