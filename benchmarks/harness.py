@@ -40,9 +40,15 @@ def question_of(module: str) -> str:
 
 
 def _caller_module(depth: int = 2) -> str:
+    """The calling benchmark's module name, also when it runs as a script."""
     frame = sys._getframe(depth)
     spec = frame.f_globals.get("__spec__")
-    return spec.name if spec is not None else frame.f_globals["__name__"]
+    if spec is not None:
+        return spec.name
+    path = Path(frame.f_globals.get("__file__", "")).resolve()
+    if path.parent.parent == ROOT / "benchmarks":
+        return f"benchmarks.{path.parent.name}.{path.stem}"
+    return frame.f_globals["__name__"]
 
 
 def parse_args(

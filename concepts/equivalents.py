@@ -40,7 +40,9 @@ Only those neighbour lists are kept; margins, mutuality, probabilities and the
 confirmed links are derived from them per entry when asked, so a write updates
 the lists of the entries it adds, of the entries it could displace (the new
 entry's own neighbours) and of those that pointed at a deleted one: O(k)
-searches, not a rebuild. Language means are fixed when the graph is built.
+searches, not a rebuild, in a new graph (one copy of the neighbour tables:
+``advance``), so a reader of the version before keeps its own. Language means
+are fixed when the graph is built.
 """
 
 from __future__ import annotations
@@ -527,6 +529,7 @@ class EquivalenceGraph:
         successor._top = {lang: (rows.copy(), scores.copy())
                           for lang, (rows, scores) in self._top.items()}  # fmt: skip
         successor._concepts = self._concepts.layer()
+        successor._indexes = dict(self._indexes)  # the same indexes; a new language is the successor's
         successor._answers, successor._linked, successor._members, successor._memo = {}, {}, {}, {}
         successor.advanceable = True
         return successor._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,

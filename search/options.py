@@ -32,15 +32,15 @@ class RankingOptions:
     fusion: str = "rrf"
     # RRF constant, lexical weight and the words above which it is scaled down:
     # chosen on the tuning parts (gold dev + external dev;
-    # benchmarks/results/quality/quality_tuning.md), reported on the report parts (quality.md)
+    # benchmarks/results/quality/fusion_tuning.md), reported on the report parts (quality.md)
     rrf_k: int = 5
     lexical_weight: float = 0.4
     lexical_words: int = 2
     # lexical evidence spread along confirmed equivalents at this share of its score
-    # (quality_tuning.md, "nospread" row)
+    # (fusion_tuning.md, "no lexical spread" row)
     lexical_spread: float = 1.0
     # concept-first ranking: each of the first N hybrid hits is followed by its
-    # concept's entries in other languages; 0 turns it off (quality_tuning.md)
+    # concept's entries in other languages; 0 turns it off (fusion_tuning.md)
     concept_depth: int = 3
     # weighted fusion only: the dense list's share (benchmarks/quality/ranking_ablation.py)
     dense_weight: float = 0.7

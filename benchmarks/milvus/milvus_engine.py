@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import parse_args, percentile, results_dir, write_results
+from benchmarks.harness import TRACKED, parse_args, percentile, write_results
 from benchmarks.scale.scale_e2e import (
     HashingEncoder,
     PrecomputedEncoder,
@@ -191,7 +191,7 @@ def main() -> None:
         print(json.dumps(figures))
         return
     if args.table_only:  # the measured rows again, beside the current local figures
-        saved = json.loads((results_dir() / "milvus_engine.json").read_text())
+        saved = json.loads((TRACKED / "milvus" / "milvus_engine.json").read_text())
         rows = {int(k): v for k, v in saved["rows"].items()}
         report(saved["sizes"], rows, saved["load"])
         return
@@ -221,7 +221,7 @@ def main() -> None:
 
 
 def report(sizes: list[int], rows: dict[int, dict], load) -> None:
-    scale = results_dir() / "scale_e2e.json"
+    scale = TRACKED / "scale" / "scale_e2e.json"  # the tracked local figures
     local = json.loads(scale.read_text())["rows"] if scale.is_file() else {}
     header = "| cost | " + " | ".join(f"Milvus {s:,} | local {s:,}" for s in sizes) + " |"
     lines = [header, "|---" * (2 * len(sizes) + 1) + "|"]

@@ -34,6 +34,7 @@ REPEATS = 10
 CHILD = r"""
 import json, statistics, sys, time
 from pathlib import Path
+from benchmarks.harness import percentile
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.recognition import Recognizer

@@ -11,8 +11,8 @@ corpus checksum must equal those of the expected set (bundled entries + added -
 deleted), both from the live server and from the index directory after the
 server has stopped. Prints a table; writes ``benchmarks/results/robustness/load_test.{json,md}``.
 
-    python benchmarks/robustness/load_test.py                 # 60 s, 4 search clients, 1 writer
-    python benchmarks/robustness/load_test.py --seconds 10    # a quick run
+    python -m benchmarks.robustness.load_test                 # 60 s, 4 search clients, 1 writer
+    python -m benchmarks.robustness.load_test --seconds 10    # a quick run
 """
 
 from __future__ import annotations
@@ -252,12 +252,15 @@ def main() -> None:
     table = markdown(report)
     for error in report.errors[:10]:
         print("error:", error)
-    lost = report.expected_count - min(report.served_count, report.on_disk_count)
+    # what a lost or wrong write would break: the counts and the checksums against the expected set
+    failed_checks = sum((report.served_count != report.expected_count,
+                         report.on_disk_count != report.expected_count,
+                         not report.checksum_matches_server, not report.checksum_matches_disk))  # fmt: skip
     write_results(
         "load_test", f"Load test (loopback, {time.strftime('%Y-%m-%d')})",
         "`python -m benchmarks.robustness.load_test`: mixed searches with concurrent adds, "
         "retries and deletes; 2 cores, CPU only.\n\n" + table,
-        {**asdict(report), "requests": report.requests, "ok": report.ok, "lost": lost},
+        {**asdict(report), "requests": report.requests, "ok": report.ok, "failed_checks": failed_checks},
     )
     sys.exit(0 if report.ok else 1)
 

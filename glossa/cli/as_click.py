@@ -1,5 +1,6 @@
 """The ``glossa`` program as a click command, for tools that read click (the docs'
-CLI reference, mkdocs-click). Kept apart so the CLI itself never builds it."""
+CLI reference, ``docs/gen_reference.py``). Kept apart so the CLI itself never
+builds it."""
 
 from __future__ import annotations
 

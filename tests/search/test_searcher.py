@@ -178,9 +178,12 @@ def test_a_write_never_changes_the_graph_a_reader_holds(tmp_path, bundled_entrie
     gone, changed = linked[0], next(e for e in old.entries if e.id == linked[1])
     loaded, _ = apply_changes(out, fake_encoder, delete=[gone],
                               update=[dataclasses.replace(changed, definition="Zupełnie coś innego.")],
-                              add=[dataclasses.replace(changed, id="pl-copy", source="copy")],
+                              add=[dataclasses.replace(changed, id="pl-copy", source="copy"),
+                                   dataclasses.replace(changed, id="de-new", lang="de", source="de")],
                               current=old.index)  # fmt: skip
-    new = old.with_index(loaded)
+    new = old.with_index(loaded)  # a new language too: its tables are the new graph's only
+    # answer again from the old graph's tables, not from what it remembered
+    graph._answers.clear(), graph._linked.clear(), graph._members.clear(), graph._memo.clear()
     assert new.graph is not graph and new.graph.generation == graph.generation + 1
     assert not graph.advanceable  # its writer-side indexes went to the new graph
     assert {i: old.equivalents(i) for i in ids} == before
