@@ -29,7 +29,7 @@ from glossa.api.errors import without_paths
 from glossa.corpus.entry import Entry
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
 from glossa.indexer.encoders.known_vectors import KnownVectorsEncoder
-from glossa.indexer.store.updates import ChangeReport
+from glossa.indexer.writes import ChangeReport
 from glossa.search.searcher import Searcher
 
 from glossa.errors import ErrorKind, GlossaError

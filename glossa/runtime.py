@@ -37,7 +37,7 @@ from glossa.settings import Settings
 if TYPE_CHECKING:  # the write path and evaluation are imported by what uses them: a read needs none
     from glossa.corpus.sources import ImportResult
     from glossa.indexer.rebuild import RebuildReport
-    from glossa.indexer.store.updates import EntriesSnapshot
+    from glossa.indexer.writes import EntriesSnapshot
     from glossa.search.evaluation import EvalReport
 
 Notify = Callable[[str], None]
@@ -334,7 +334,7 @@ def salvage_entries(
     writes), filtered, and what could not be read: no checksum is required and
     no vector is read, so an index whose vectors or manifest are gone still
     gives its entries back."""
-    from glossa.indexer.store.updates import entries_snapshot
+    from glossa.indexer.writes import entries_snapshot
 
     snapshot = entries_snapshot(index_dir.resolve())
     return _filtered(snapshot.entries, lang, source, lambda: snapshot.entries), snapshot

@@ -49,7 +49,7 @@ from glossa.settings import Settings
 
 if TYPE_CHECKING:  # recognition and the write path are imported when first used: a search needs neither
     from glossa.indexer.rebuild import RebuildReport
-    from glossa.indexer.store.updates import ChangeReport, EntriesSnapshot
+    from glossa.indexer.writes import ChangeReport, EntriesSnapshot
     from glossa.recognition import Recognizer
     from glossa.recognition.termbase_qa import TermbaseReport
 
@@ -338,7 +338,7 @@ class LocalTermbase(Termbase):
 
     def change(self, *, add=(), update=(), delete=(), upsert=False, source_titles=None,
                encoder=None) -> ChangeReport:  # fmt: skip
-        from glossa.indexer.store.updates import apply_changes
+        from glossa.indexer.writes import apply_changes
 
         if encoder is None and (add or update):
             encoder = self.encoder
@@ -352,7 +352,7 @@ class LocalTermbase(Termbase):
         return report
 
     def review(self, a: str, b: str, decision: str) -> tuple[int, bool]:
-        from glossa.indexer.store.updates import record_review
+        from glossa.indexer.writes import record_review
 
         held = self._version
         loaded, changed = record_review(self.path, a, b, decision, store=self.store,
@@ -436,7 +436,7 @@ class LocalTermbase(Termbase):
 
     def optimize(self) -> tuple[Manifest, Manifest]:
         """Merge every segment into one; (the manifest before, the one after)."""
-        from glossa.indexer.store.updates import optimize
+        from glossa.indexer.writes import optimize
 
         before = read_manifest(self.path.resolve())
         loaded = optimize(self.path, store=self.store)
@@ -449,7 +449,7 @@ class LocalTermbase(Termbase):
         removed them)."""
         from glossa.indexer.store.index_dir import collect_garbage, orphans
         from glossa.indexer.store.locking import index_lock
-        from glossa.indexer.store.updates import recover_index_entries
+        from glossa.indexer.writes import recover_index_entries
 
         path = self.path.resolve()
         loaded = load_index_dir(path, store=self.store)

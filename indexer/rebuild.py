@@ -25,13 +25,13 @@ from glossa.indexer.build import Embedded, EmptyCorpusError, commit_index, embed
 from glossa.indexer.document_text import DEFAULT_RECIPE
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
 from glossa.indexer.store.index_dir import Manifest
-from glossa.indexer.store.updates import (
+from glossa.indexer.store.vectors import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress
+from glossa.indexer.writes import (
     EntriesSnapshot,
     current_generation,
     entries_snapshot,
     refuse_damaged,
 )
-from glossa.indexer.store.vectors import DEFAULT_KIND, FAISS_STORE, StoreConfig, StoreProgress
 
 CATCH_UP_ROUNDS = 3  # catch-ups without the lock before the commit; the last one is under it
 

@@ -27,7 +27,7 @@ from glossa.api.service import SearchService
 from glossa.corpus.entry import Entry, valid_id
 from glossa.corpus.errors import CorpusError
 from glossa.corpus.importers import entry_from_record
-from glossa.indexer.store.updates import ChangeReport
+from glossa.indexer.writes import ChangeReport
 
 API_SOURCE = "api"  # glossary name of entries added over HTTP without a source
 REBUILD_RETRY_AFTER = 30  # seconds: a write that arrives during a rebuild is told to come back

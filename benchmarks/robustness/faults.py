@@ -271,7 +271,7 @@ def run_op(op: str, channel: str, run: int, side: int, ctx: dict, server: Server
 def pairs(runs: int, rng: random.Random) -> dict:
     from glossa.indexer.build import build_index
     from glossa.indexer.store.index_dir import load_index_dir
-    from glossa.indexer.store.updates import apply_changes
+    from glossa.indexer.writes import apply_changes
 
     table: dict[str, PairTally] = {}
     server_tracebacks = 0
@@ -375,8 +375,8 @@ def recovery() -> dict:
     from glossa.indexer.build import build_index
     from glossa.indexer.rebuild import rebuild_index
     from glossa.indexer.store.index_dir import MANIFEST, load_index_dir
-    from glossa.indexer.store.updates import ChangeError, apply_changes, optimize, record_review
     from glossa.indexer.store.versions import versions
+    from glossa.indexer.writes import ChangeError, apply_changes, optimize, record_review
 
     rows = {}
     entries = _bundled()

@@ -157,7 +157,7 @@ def build(size: int, path: Path) -> dict:
 
 def measure(size: int, path: Path) -> dict:
     from glossa.indexer.store.index_dir import load_index_dir
-    from glossa.indexer.store.updates import apply_changes
+    from glossa.indexer.writes import apply_changes
     from glossa.search.searcher import Searcher
 
     out: dict = {"rss_start_mb": rss_mb()}
@@ -233,13 +233,13 @@ def measure(size: int, path: Path) -> dict:
 
 
 STEPS = {
-    "plan (id lookups)": ("glossa.indexer.store.updates", "plan"),
-    "reuse current version": ("glossa.indexer.store.updates", "load_index_dir"),
-    "embed changed texts": ("glossa.indexer.store.updates", "_vectors_for"),
-    "write segment": ("glossa.indexer.store.updates", "write_segment"),
-    "write deletes": ("glossa.indexer.store.updates", "write_deletes"),
-    "merge": ("glossa.indexer.store.updates", "merge_segments"),
-    "commit manifest + gc": ("glossa.indexer.store.updates", "write_manifest"),
+    "plan (id lookups)": ("glossa.indexer.writes", "plan"),
+    "reuse current version": ("glossa.indexer.writes", "load_index_dir"),
+    "embed changed texts": ("glossa.indexer.writes", "_vectors_for"),
+    "write segment": ("glossa.indexer.writes", "write_segment"),
+    "write deletes": ("glossa.indexer.writes", "write_deletes"),
+    "merge": ("glossa.indexer.writes", "merge_segments"),
+    "commit manifest + gc": ("glossa.indexer.writes", "write_manifest"),
     "reader: advance graph": ("glossa.search.local_reader", "advance_graph"),
     "reader: other state": ("glossa.search.local_reader.LocalReader", "__init__"),
 }
@@ -250,7 +250,7 @@ def write_steps(path: Path, current, searcher, encoder, entries) -> dict:
     the write path calls (cumulative ms per step, divided by the number of writes)."""
     import importlib
 
-    from glossa.indexer.store.updates import apply_changes
+    from glossa.indexer.writes import apply_changes
 
     spent: dict[str, float] = dict.fromkeys(STEPS, 0.0)
     originals = []

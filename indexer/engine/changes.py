@@ -40,7 +40,8 @@ from glossa.indexer.engine.directory import (
 from glossa.indexer.engine.links import OnDemandLinks
 from glossa.indexer.store.locking import index_lock
 from glossa.indexer.store.milvus import field_expression as where
-from glossa.indexer.store.updates import (
+from glossa.indexer.store.vectors import StoreConfig
+from glossa.indexer.writes import (
     ChangeError,
     ChangeReport,
     _counted,
@@ -49,7 +50,6 @@ from glossa.indexer.store.updates import (
     plan,
     reviewed,
 )
-from glossa.indexer.store.vectors import StoreConfig
 
 
 @dataclass
@@ -175,7 +175,7 @@ def engine_review(
     path: Path, store: StoreConfig, a: str, b: str, decision: str
 ) -> tuple[int, bool]:
     """Record a reviewer's decision on the pair (a, b) of a published index (the
-    same checks as ``updates.record_review``); the two entries' stored links and
+    same checks as ``writes.record_review``); the two entries' stored links and
     their partners' follow. Returns (generation, changed)."""
     check_decision(decision)
     with index_lock(path, exclusive=True):

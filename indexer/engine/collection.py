@@ -45,8 +45,8 @@ from glossa.corpus.entry import Entry
 from glossa.indexer.store.index_dir import IndexLoadError
 from glossa.indexer.store.milvus import CALL_TIMEOUT, MAX_LANG, MAX_SOURCE, _milvus, connect
 from glossa.indexer.store.postings import K1, B
-from glossa.indexer.store.updates import ChangeError
 from glossa.indexer.store.vectors import StoreConfig
+from glossa.indexer.writes import ChangeError
 
 from glossa.errors import ErrorKind
 

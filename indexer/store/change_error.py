@@ -1,7 +1,7 @@
 """``ChangeError``: a change that contradicts the index.
 
 Why a module of its own: readers (the runtime, the CLI's read commands) name it
-without importing the write path that raises it (``updates``), which pulls in
+without importing the write path that raises it (``indexer.writes``), which pulls in
 the importers and the full build.
 """
 

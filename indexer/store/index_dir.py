@@ -8,7 +8,7 @@
     deletes/<seg>.g<gen>.npy which rows of a segment are gone, as of a generation
     reviews.g<gen>.jsonl     reviewers' decisions on equivalents, as of a generation
 
-A write (``store.updates``) adds files and then renames a new ``manifest.json``
+A write (``indexer.writes``) adds files and then renames a new ``manifest.json``
 into place: that rename is the commit, so a reader (or a crash) sees the whole
 old or the whole new version and never a mix, and a write costs what it
 changes. Files no manifest names any more are removed after the commit (files

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from glossa.api.app import create_app
 from glossa.corpus.entry import Entry
 from glossa.indexer.store.index_dir import read_manifest
-from glossa.indexer.store.updates import apply_changes
+from glossa.indexer.writes import apply_changes
 from glossa.search.searcher import Searcher
 
 from glossa.settings import Settings
@@ -232,8 +232,8 @@ def test_every_commit_by_any_writer_is_seen_by_the_next_request(writable, real_e
     """No polling: a request that arrives after a commit (the CLI's add, restore,
     delete, optimize) is answered from it, and the server's own writes go on
     after a restore (it used to answer 503 'index_damaged' for a healthy index)."""
-    from glossa.indexer.store.updates import optimize
     from glossa.indexer.store.versions import restore_version
+    from glossa.indexer.writes import optimize
 
     client, index = writable
     entry = Entry(**{**CES_DE, "aliases": tuple(CES_DE["aliases"]), "source": "cli"})

@@ -9,7 +9,7 @@ import json
 from glossa.corpus.entry import Entry
 from glossa.corpus.reviews import Review, content_digest
 from glossa.indexer.build import build_index
-from glossa.indexer.store.updates import apply_changes, record_review
+from glossa.indexer.writes import apply_changes, record_review
 from glossa.search.searcher import Searcher
 
 from tests.fakes import FakeEncoder

@@ -9,8 +9,8 @@ import threading
 import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
-from glossa.indexer.store.updates import apply_changes
 from glossa.indexer.store.versions import restore_version
+from glossa.indexer.writes import apply_changes
 from glossa.recognition import recognizer as recognizer_module
 
 from glossa.settings import Settings

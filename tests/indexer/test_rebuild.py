@@ -15,7 +15,7 @@ from glossa.indexer.build import build_index
 from glossa.indexer.document_text import DEFAULT_RECIPE, document_text
 from glossa.indexer.rebuild import rebuild_index
 from glossa.indexer.store.index_dir import load_index_dir
-from glossa.indexer.store.updates import apply_changes
+from glossa.indexer.writes import apply_changes
 from glossa.search.searcher import Searcher
 
 from glossa.settings import Settings

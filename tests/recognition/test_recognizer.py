@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from glossa.corpus.entry import Entry, TermInfo
 from glossa.indexer.build import build_index
-from glossa.indexer.store.updates import apply_changes
+from glossa.indexer.writes import apply_changes
 from glossa.recognition import MAX_TEXT_CHARS, RecognitionError, Recognizer
 from glossa.search.searcher import Searcher
 

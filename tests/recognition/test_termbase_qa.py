@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glossa.corpus.entry import Entry, TermInfo
 from glossa.indexer.build import build_index
-from glossa.indexer.store.updates import record_review
+from glossa.indexer.writes import record_review
 from glossa.recognition.termbase_qa import check_termbase
 from glossa.search.searcher import Searcher
 

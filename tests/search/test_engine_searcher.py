@@ -16,7 +16,7 @@ from glossa.indexer.engine.changes import engine_changes
 from glossa.indexer.engine.collection import EngineCollection
 from glossa.indexer.engine.directory import ENGINE_FILE, load_engine_dir
 from glossa.indexer.engine.publish import publish
-from glossa.indexer.store.updates import ChangeError
+from glossa.indexer.writes import ChangeError
 from glossa.search.evaluation import evaluate_run, load_beir
 from glossa.search.published_reader import PublishedReader
 from glossa.search.searcher import QueryError, Searcher

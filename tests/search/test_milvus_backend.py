@@ -13,8 +13,8 @@ import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir, read_manifest
-from glossa.indexer.store.updates import apply_changes
 from glossa.indexer.store.vectors import FAISS_STORE
+from glossa.indexer.writes import apply_changes
 from glossa.search.searcher import Searcher
 from typer.testing import CliRunner
 
@@ -98,7 +98,7 @@ def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
     # one kept version: a collection goes once no kept version names it (with the
     # default three, three writes later)
     milvus_store = dataclasses.replace(milvus_store, keep_versions=1)
-    from glossa.indexer.store.updates import optimize
+    from glossa.indexer.writes import optimize
 
     out = tmp_path / "idx"
     build_index(bundled_entries[:40], real_encoder, out, store=milvus_store)

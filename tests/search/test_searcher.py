@@ -163,7 +163,7 @@ def test_a_write_never_changes_the_graph_a_reader_holds(tmp_path, bundled_entrie
     import dataclasses
 
     from glossa.indexer.store.index_dir import load_index_dir
-    from glossa.indexer.store.updates import apply_changes
+    from glossa.indexer.writes import apply_changes
 
     out = tmp_path / "idx"
     build_index(bundled_entries, fake_encoder, out)

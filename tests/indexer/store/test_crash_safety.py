@@ -19,7 +19,7 @@ from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.store.files import FAILPOINT_ENV
 from glossa.indexer.store.index_dir import PREVIOUS, Manifest, history, load_index_dir
-from glossa.indexer.store.updates import apply_changes
+from glossa.indexer.writes import apply_changes
 
 from tests.fakes import FakeEncoder
 
@@ -33,7 +33,7 @@ WRITER = textwrap.dedent(
     from glossa.corpus.entry import Entry
     from glossa.corpus.sources import load_entries
     from glossa.indexer.build import build_index
-    from glossa.indexer.store.updates import apply_changes
+    from glossa.indexer.writes import apply_changes
     from tests.fakes import FakeEncoder
 
     op, path = sys.argv[1], Path(sys.argv[2])

@@ -13,7 +13,7 @@ from glossa.indexer.build import build_index
 from glossa.indexer.rebuild import rebuild_index
 from glossa.indexer.store.index_dir import MANIFEST, load_index_dir
 from glossa.indexer.store.recovery import lineage
-from glossa.indexer.store.updates import apply_changes, optimize, record_review
+from glossa.indexer.writes import apply_changes, optimize, record_review
 
 from tests.fakes import FakeEncoder
 

@@ -9,7 +9,7 @@ from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.indexer.build import build_index
 from glossa.indexer.store.index_dir import load_index_dir, read_manifest
 from glossa.indexer.store.segments import SEGMENTS
-from glossa.indexer.store.updates import MERGE_BASE, apply_changes, merge_plan, optimize, size_class
+from glossa.indexer.writes import MERGE_BASE, apply_changes, merge_plan, optimize, size_class
 from glossa.search.searcher import Searcher
 
 from tests.fakes import FakeEncoder

@@ -7,7 +7,7 @@ from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.store.index_dir import load_index_dir, read_manifest
 from glossa.indexer.store.locking import index_lock
-from glossa.indexer.store.updates import ChangeError, apply_changes, plan, read_index_entries
+from glossa.indexer.writes import ChangeError, apply_changes, plan, read_index_entries
 from glossa.search.searcher import Searcher
 
 from tests.fakes import FakeEncoder
