@@ -93,6 +93,18 @@ def machine_line() -> str:
             f"Python {m['python']}, {m['date']}.")  # fmt: skip
 
 
+def child_env(before: str | None = None, *, benchmarks: bool = False, **settings: str) -> dict:
+    """The environment of a process a benchmark starts: ``before`` (an older
+    glossa laid out as installed, to measure two versions in one run) first on
+    PYTHONPATH, then, with ``benchmarks``, the checkout (for a child that imports
+    the benchmarks package); ``settings`` added (``GLOSSA_INDEX_DIR=...``)."""
+    env = {**os.environ, **settings}
+    path = os.pathsep.join(p for p in (before, str(ROOT) if benchmarks else None) if p)
+    if path:
+        env["PYTHONPATH"] = path
+    return env
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (no interpolation: every figure is a measured value).
     The one p50 of every benchmark."""

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import markdown_table, parse_args, results_dir, write_results
+from benchmarks.harness import child_env, markdown_table, parse_args, write_results
 
 LANGUAGES = ("de", "es", "fr", "it", "pt", "nl", "sv", "da", "pl", "cs", "ro", "fi")
 TEXT = ("El tiempo de espera del cliente bajó cuando el agente usó la base de conocimiento "
@@ -63,8 +63,7 @@ print(json.dumps(out))
 
 
 def measure(pythonpath: str | None, where: Path) -> dict:
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (pythonpath, str(root)) if p)}
+    env = child_env(pythonpath, benchmarks=True)
     args = json.dumps([LANGUAGES, TEXT, REPEATS, str(where)])
     done = subprocess.run([sys.executable, "-c", CHILD, args], env=env, cwd=tempfile.gettempdir(),
                           capture_output=True, text=True, check=True)  # fmt: skip
@@ -88,9 +87,8 @@ def main() -> None:
     text = (f"Recognition of a Spanish text in a termbase of {len(LANGUAGES)} Latin-script "
             f"languages, median of {REPEATS} (first call apart); load average before: "
             f"{load:.2f} on {os.cpu_count()} cores.\n\n{markdown_table(runs, 'code')}")  # fmt: skip
-    out = results_dir()
     write_results("recognize_languages", "Recognition without a language, 12 languages", text,
-                  {"load_before": load, "runs": runs}, out)  # fmt: skip
+                  {"load_before": load, "runs": runs})  # fmt: skip
 
 
 if __name__ == "__main__":

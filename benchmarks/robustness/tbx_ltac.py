@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import markdown_table, parse_args, results_dir, write_results
+from benchmarks.harness import markdown_table, parse_args, write_results
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHXSLT = Path(__file__).resolve().parents[1] / "schxslt" / "pipeline-for-svrl.xsl"
@@ -102,10 +102,9 @@ def main() -> None:
             }  # fmt: skip
     text = ("Every TBX export against LTAC-Global's TBX core RELAX NG (lxml) and TBX-Basic "
             "DCA Schematron (SchXslt + SaxonC-HE).\n\n" + markdown_table(rows, "export"))
-    out = results_dir()
     total = {k: sum(r[k] for r in rows.values()) for k in ("concepts", "rng_errors", "schematron_failed")}
     write_results("tbx_ltac", "TBX exports against LTAC's schemas", text,
-                  {"rows": rows, "total": total}, out)  # fmt: skip
+                  {"rows": rows, "total": total})  # fmt: skip
     if any(r["rng_errors"] or r["schematron_failed"] for r in rows.values()):
         raise SystemExit(1)
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.harness import parse_args, percentile, results_dir, write_results
+from benchmarks.harness import child_env, parse_args, percentile, results_dir, write_results
 
 DIMENSION = 384
 QUERIES = 200
@@ -292,7 +292,7 @@ def run_step(module: str, step: str, *args: str) -> dict:
     RSS and cold load) and return the JSON figures it prints last."""
     # the checkout for the benchmark itself, after any PYTHONPATH given (an older
     # glossa laid out as installed, to compare versions in one run)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)]))}
+    env = child_env(os.environ.get("PYTHONPATH"), benchmarks=True)
     result = subprocess.run(
         [sys.executable, "-m", module, "--child", step, *args],
         cwd=tempfile.gettempdir(), env=env,  # not the checkout: its glossa/ would shadow PYTHONPATH

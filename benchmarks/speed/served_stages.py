@@ -38,7 +38,6 @@ from benchmarks.harness import (
     markdown_table,
     parse_args,
     percentile,
-    results_dir,
     write_results,
 )
 from benchmarks.speed.termbase_server import Server
@@ -115,9 +114,8 @@ def main() -> None:
     text = (f"{len(texts)} distinct gold-set queries, one client on loopback; load average before: "
             f"{load:.2f} on {os.cpu_count()} cores; one run.\n\n" + markdown_table(rows, "stage")
             + f"\n\nServed new query minus the encoder alone: **{overhead} ms** (target ≤ 1.5).")
-    out = results_dir()
     write_results("served_stages", "Where a served search's time goes", text,
-                  {"load_before": load, "rows": rows, "overhead_ms": overhead}, out)
+                  {"load_before": load, "rows": rows, "overhead_ms": overhead})
 
 
 if __name__ == "__main__":

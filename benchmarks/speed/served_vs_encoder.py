@@ -33,7 +33,6 @@ from benchmarks.harness import (
     markdown_table,
     parse_args,
     percentile,
-    results_dir,
     write_results,
 )
 from benchmarks.speed.termbase_server import Server
@@ -101,9 +100,8 @@ def main() -> None:
             f"load average before: {load:.2f} on {os.cpu_count()} cores; one run.\n\n"
             + markdown_table(rows, "what") + "\n\n"
             + "\n".join(f"- {k}: **{v}**" for k, v in ratios.items()))
-    out = results_dir()
     write_results("served_vs_encoder", "A served search against the encoder alone", text,
-                  {"load_before": load, "rows": rows, "ratios": ratios}, out)
+                  {"load_before": load, "rows": rows, "ratios": ratios})
 
 
 if __name__ == "__main__":

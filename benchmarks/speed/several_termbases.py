@@ -31,7 +31,6 @@ from benchmarks.harness import (
     markdown_table,
     parse_args,
     percentile,
-    results_dir,
     write_results,
 )
 from benchmarks.speed.termbase_server import Server, rss_peak_mb
@@ -95,10 +94,9 @@ def main() -> None:
             f"{table}\n\nTwo termbases / one, p50 over all requests: **{ratio:.3f}**; median of the "
             f"rounds' ratios: **{median_ratio:.3f}** (range {per_round[0]:.3f}-{per_round[-1]:.3f}; "
             "target ≤ 1.05).")
-    out = results_dir()
     write_results("several_termbases", "Served search, one termbase or two", text,
                   {"load_before": load, "rows": rows, "p50_ratio": ratio,
-                   "round_ratios": per_round, "median_round_ratio": median_ratio}, out)
+                   "round_ratios": per_round, "median_round_ratio": median_ratio})
 
 
 if __name__ == "__main__":

@@ -36,11 +36,11 @@ from pathlib import Path
 from benchmarks.gold.concepts import QUERIES
 from benchmarks.harness import (
     bundled_index,
+    child_env,
     free_port,
     markdown_table,
     parse_args,
     percentile,
-    results_dir,
     wait_ready,
     write_results,
 )
@@ -63,9 +63,7 @@ class Server:
     def __init__(self, index: Path, pythonpath: str | None, args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "GLOSSA_INDEX_DIR": str(index)}
-        if pythonpath:
-            env["PYTHONPATH"] = pythonpath
+        env = child_env(pythonpath, GLOSSA_INDEX_DIR=str(index))
         started = time.perf_counter()
         # a pipe would fill and stop the server; closed in close()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115
@@ -165,9 +163,8 @@ def main() -> None:
     table = markdown_table(runs, "server")
     text = (f"{HERD} concurrent first /recognize requests and GET /search, one run; "
             f"load average before: {load:.2f} on {os.cpu_count()} cores.\n\n{table}")  # fmt: skip
-    out = results_dir()
     write_results("termbase_server", "The server over one Termbase", text,
-                  {"load_before": load, "runs": runs}, out)  # fmt: skip
+                  {"load_before": load, "runs": runs})  # fmt: skip
 
 
 if __name__ == "__main__":

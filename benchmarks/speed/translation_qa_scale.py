@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from benchmarks.harness import bundled_index, markdown_table, parse_args, results_dir, write_results
+from benchmarks.harness import bundled_index, child_env, markdown_table, parse_args, write_results
 
 
 def sentences(lang: str) -> list[str]:
@@ -79,7 +79,7 @@ def run_qa(path: Path, index: Path, tmp: Path, pythonpath: str | None) -> dict:
     """``glossa qa --json`` on ``path``: seconds, the process's own peak RSS, the
     output's size (``pythonpath``: an older checkout laid out as installed)."""
     report = tmp / "report.json"
-    env = {**os.environ, **({"PYTHONPATH": pythonpath} if pythonpath else {})}
+    env = child_env(pythonpath)
     started = time.perf_counter()
     with report.open("wb") as stdout, tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
@@ -120,9 +120,8 @@ def main() -> None:
             f"sentences (the bundled glossaries'), one run; load average before: {load:.2f} on "
             f"{os.cpu_count()} cores. Peak RSS is the qa process's own.\n\n"
             + markdown_table(rows, "code"))
-    out = results_dir()
     write_results("translation_qa_scale", "Translation QA of a large file", text,
-                  {"load_before": load, "format": args.format, "rows": rows}, out)
+                  {"load_before": load, "format": args.format, "rows": rows})
 
 
 if __name__ == "__main__":
