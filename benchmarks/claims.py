@@ -25,6 +25,24 @@ CHECKS = ("ci", "fast", "slow")
 MARKER = re.compile(r"<!--claim:([\w.-]+)-->(.*?)<!--/claim-->", re.S)
 # Where figures are shown: the README and every Markdown page of the docs.
 PAGES = ("README.md", "docs")
+# A measured figure, which no page or docstring may type by hand: a number with a
+# unit of time, size or ratio, or a metric written with two to four decimals.
+# Pages show such figures only through a claim marker; code blocks and inline code
+# (commands, sample output) are not prose.
+FIGURE = re.compile(
+    r"(?<![\w.-])\d+(?:[.,]\d+)?(?:[–-]\d+(?:[.,]\d+)?)?(?:\s?(?:ms|MB|GB|GiB|×|x)|\s(?:s|min))(?![\w/])"
+    r"|(?<![\w.])0\.\d{2,4}(?!\d)"
+)
+
+
+def prose(text: str) -> str:
+    """A Markdown page without fenced code, inline code, HTML comments' claim
+    markers (with their figures) and link targets."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = MARKER.sub("", text)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return re.sub(r"\]\([^)]*\)", "]", text)
 
 
 @dataclass(frozen=True)

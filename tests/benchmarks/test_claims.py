@@ -10,29 +10,19 @@ import shlex
 
 import pytest
 
-from benchmarks.claims import MARKER, by_id, cited, load, markdown_pages, render, tracked_value
+from benchmarks.claims import (
+    FIGURE,
+    by_id,
+    cited,
+    load,
+    markdown_pages,
+    prose,
+    render,
+    tracked_value,
+)
 from benchmarks.harness import ROOT, TRACKED
 
 CLAIMS = load()
-
-# A measured figure: a number with a unit of time, size or ratio, or a metric
-# written with three or four decimals. Pages show such figures only through a
-# claim marker; code blocks and inline code (commands, sample output) are not prose.
-FIGURE = re.compile(
-    r"(?<![\w.-])\d+(?:[.,]\d+)?(?:[–-]\d+(?:[.,]\d+)?)?(?:\s?(?:ms|MB|GB|GiB|×|x)|\s(?:s|min))(?![\w/])"
-    r"|(?<![\w.])0\.\d{2,4}(?!\d)"
-)
-
-
-def prose(text: str) -> str:
-    """A Markdown page without fenced code, inline code, HTML comments' claim
-    markers (with their figures) and link targets."""
-    text = re.sub(r"```.*?```", "", text, flags=re.S)
-    text = MARKER.sub("", text)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    text = re.sub(r"`[^`\n]*`", "", text)
-    return re.sub(r"\]\([^)]*\)", "]", text)
-
 
 def test_every_claim_holds_against_its_tracked_result():
     wrong = {c.id: (c.value, tracked_value(c)) for c in CLAIMS if not c.holds(tracked_value(c))}

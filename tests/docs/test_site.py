@@ -36,7 +36,7 @@ def test_the_docs_build_in_strict_mode(tmp_path):
     import html
     import re
 
-    from tests.benchmarks.test_claims import FIGURE
+    from benchmarks.claims import FIGURE
 
     for generated in ("reference/cli", "reference/settings", "reference/http-api",
                       "reference/errors", "benchmarks"):  # fmt: skip
