@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 from glossa.analysis import analyze, lexical_text, name_key
@@ -42,7 +41,6 @@ from glossa.search.results import (
     SearchHit,
 )
 
-T = TypeVar("T")
 log = logging.getLogger("glossa.search")
 RESCORE_DEPTH = 200  # cosine candidates per language re-scored by the calibrated score
 # Above this many entries the equivalence graph is built on a background thread
@@ -222,53 +220,42 @@ class LocalReader:
             raise QueryError(f"unknown entry id {entry_id!r}", "entry_id")
         return row
 
-    def _consistent(self, answer: Callable[[EquivalenceGraph], T]) -> T:
-        """``answer`` from this version's graph: a write builds its own next graph
-        and never changes this one, so nothing can move under an answer."""
-        return answer(self.graph)
-
     # ------------------------------------------------------------------ links
 
     def equivalents(self, entry_id: str) -> list[EquivalentHit]:
         """Confirmed entries in other languages that name the same concept as ``entry_id``."""
         row = self._row_of(entry_id)
-        return self._consistent(lambda graph: [
-            EquivalentHit(self.hit(eq.row, eq.score, rank), eq.shared_names, eq.status)
-            for rank, eq in enumerate(graph.equivalents(row), start=1)
-        ])  # fmt: skip
+        return [EquivalentHit(self.hit(eq.row, eq.score, rank), eq.shared_names, eq.status)
+                for rank, eq in enumerate(self.graph.equivalents(row), start=1)]  # fmt: skip
 
     def stale_reviews(self, entry_id: str) -> list[tuple[str, str]]:
         """(other entry id, decision) of the reviews of ``entry_id`` that no longer
         apply: one side's meaning changed since (or its id was reused)."""
         row = self._row_of(entry_id)
-        return self._consistent(lambda graph: [
-            (self.index.entry(other).id, decision) for other, decision in graph.stale.get(row, [])
-        ])  # fmt: skip
+        return [(self.index.entry(other).id, decision)
+                for other, decision in self.graph.stale.get(row, [])]  # fmt: skip
 
     def candidates(self, entry_id: str) -> dict[str, list[CandidateHit]]:
         """Per other language, the best candidates for review, with evidence."""
         row = self._row_of(entry_id)
-        return self._consistent(lambda graph: {
+        return {
             lang: [CandidateHit(self.hit(c.row, c.score, rank), c.probability, c.margin, c.mutual,
                                 c.definition_similarity, c.shared_names, c.status)
                    for rank, c in enumerate(found, start=1)]
-            for lang, found in graph.candidates(row).items()
-        })  # fmt: skip
+            for lang, found in self.graph.candidates(row).items()
+        }  # fmt: skip
 
     def review_queue(self, limit: int, offset: int = 0) -> tuple[int, list[ReviewPair]]:
         """Glossa's own links no person has reviewed, the least certain first."""
-
-        def answer(graph: EquivalenceGraph) -> tuple[int, list[ReviewPair]]:
-            pairs = graph.automatic_pairs()
-            shown = []
-            for a, b, _ in pairs[offset:offset + limit]:
-                c = graph.candidate(a, b)
-                shown.append(ReviewPair(self.hit(a, c.score, 0), CandidateHit(
-                    self.hit(b, c.score, 0), c.probability, c.margin, c.mutual,
-                    c.definition_similarity, c.shared_names, c.status)))  # fmt: skip
-            return len(pairs), shown
-
-        return self._consistent(answer)
+        graph = self.graph
+        pairs = graph.automatic_pairs()
+        shown = []
+        for a, b, _ in pairs[offset:offset + limit]:
+            c = graph.candidate(a, b)
+            shown.append(ReviewPair(self.hit(a, c.score, 0), CandidateHit(
+                self.hit(b, c.score, 0), c.probability, c.margin, c.mutual,
+                c.definition_similarity, c.shared_names, c.status)))  # fmt: skip
+        return len(pairs), shown
 
     def _concept_row(self, graph: EquivalenceGraph, key: str) -> int:
         """The anchor row of an entry id, a declared concept id, or ``auto-`` and an
@@ -287,27 +274,23 @@ class LocalReader:
     def concept(self, key: str) -> ConceptRecord:
         """A concept by its id (or any of its entries' ids): every entry of it in
         every language, and how each joined it."""
-
-        def answer(graph: EquivalenceGraph) -> ConceptRecord:
-            row = self._concept_row(graph, key)
-            members = graph.members(row)
-            entries = {r: self.index.entry(r) for r in members}
-            return ConceptRecord(
-                concept_id(entries.values()), entries[row].id,
-                tuple(ConceptMember(
-                    self.hit(r, 1.0 if r == row else graph.pair_similarity(row, r), rank),
-                    joined, None if joined == ANCHOR else graph.probability(row, r),
-                ) for rank, (r, joined) in enumerate(members.items(), start=1)),
-            )  # fmt: skip
-
-        return self._consistent(answer)
+        graph = self.graph
+        row = self._concept_row(graph, key)
+        members = graph.members(row)
+        entries = {r: self.index.entry(r) for r in members}
+        return ConceptRecord(
+            concept_id(entries.values()), entries[row].id,
+            tuple(ConceptMember(
+                self.hit(r, 1.0 if r == row else graph.pair_similarity(row, r), rank),
+                joined, None if joined == ANCHOR else graph.probability(row, r),
+            ) for rank, (r, joined) in enumerate(members.items(), start=1)),
+        )  # fmt: skip
 
     def members(self, entry_id: str, scope: LocalScope) -> list[tuple[SearchHit, bool]]:
         row = self.index.row_of(entry_id)
         if row is None or not self.has_graph:
             return []
-        found = self._consistent(lambda graph: list(graph.members(row)))
-        return [(self.hit(r, 0.0, 0), self.allowed(r, scope.masks)) for r in found]
+        return [(self.hit(r, 0.0, 0), self.allowed(r, scope.masks)) for r in self.graph.members(row)]
 
     def concept_view(self, scope: LocalScope) -> _GraphView | None:
         if not self.has_graph:
