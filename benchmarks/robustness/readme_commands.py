@@ -36,38 +36,41 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMAND = re.compile(r"^((?:[A-Z_]+=\S+ )*)\.venv/bin/glossa (.*)$")
 
 
-def server_blocks(page: Path) -> list[tuple[int, str]]:
-    """(first line, script) of each bash block that starts ``glossa serve &``."""
-    out, block, start = [], None, 0
+def shell_blocks(page: Path) -> list[list[tuple[int, str]]]:
+    """The lines of each ``bash``/``sh``/``shell`` code block of a page, with
+    their line numbers."""
+    blocks, block = [], None
     for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
         if line.startswith("```"):
-            if block is not None and any("serve &" in x for x in block):
-                out.append((start, "\n".join(block)))
-            block = [] if line.strip() in ("```bash", "```sh") else None
-            start = number + 1
+            if block is not None:
+                blocks.append(block)
+            block = [] if line.strip() in ("```bash", "```sh", "```shell") else None
         elif block is not None:
-            block.append(line)
-    return out
+            block.append((number, line))
+    return blocks
+
+
+def server_blocks(page: Path) -> list[tuple[int, str]]:
+    """(first line, script) of each shell block that starts ``glossa serve &``."""
+    return [(block[0][0], "\n".join(line for _, line in block)) for block in shell_blocks(page)
+            if any("serve &" in line for _, line in block)]  # fmt: skip
 
 
 def readme_commands(readme: Path) -> list[tuple[int, str, str, dict[str, str]]]:
     """(line number, command, comment, settings) of each glossa command in a
-    bash block; ``settings`` are what ``export`` lines above it set (they last,
+    shell block; ``settings`` are what ``export`` lines above it set (they last,
     as in the reader's shell; a Milvus server address becomes a Milvus Lite
     file, which the README says the URI may be: no Milvus deployment is
     reachable from here)."""
-    out, in_block, exported = [], False, {}
-    for number, line in enumerate(readme.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.startswith("```"):
-            in_block = line.strip() in ("```bash", "```sh", "```shell")
-            continue
-        if in_block and line.startswith("export "):
+    out, exported = [], {}
+    for number, line in (item for block in shell_blocks(readme) for item in block):
+        if line.startswith("export "):
             for pair in line.partition("#")[0].split()[1:]:
                 key, _, value = pair.partition("=")
                 exported[key] = "./milvus.db" if value.startswith("http") else value
             exported.pop("GLOSSA_MILVUS_TOKEN", None)
             continue
-        match = COMMAND.match(line) if in_block else None
+        match = COMMAND.match(line)
         if not match or match.group(2).split()[0] == "serve" or "…" in line or "/data/" in line:
             continue
         command, _, comment = line.partition("  #")
