@@ -159,7 +159,8 @@ class Settings(BaseSettings):
     )
     keep_versions: int = Field(
         3, ge=1, description="replaced versions an index keeps restorable (`glossa restore "
-        "--list` / `--to`), and full-build backups; every writer is given it (StoreConfig)",
+        "--list` / `--to`), whatever replaced them (a write, a full build, a restore); every "
+        "writer is given it (StoreConfig)",
     )
     recognition_modes: dict[str, Literal["exact", "inflected", "prefix"]] = Field(
         default_factory=dict,

@@ -1,8 +1,8 @@
-"""Build a new index directory from entries: embed, store in one segment, swap in."""
+"""Build a new version of an index from entries: embed, store them as one fresh
+segment, commit a manifest that names only it (the replaced version is kept)."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,15 +15,15 @@ from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.indexer.document_text import DEFAULT_RECIPE, document_text
 from glossa.indexer.encoders.encoder import Progress, TextEncoder
 from glossa.indexer.store.factory import create_index
-from glossa.indexer.store.files import fsync_file, sha256_file
 from glossa.indexer.store.index_dir import (
+    BUILD,
     FORMAT_VERSION,
-    MANIFEST,
-    PSEUDO,
     Manifest,
+    cleaned_on_failure,
     counts,
-    install_index_dir,
-    new_index_dir,
+    writable_dir,
+    write_manifest,
+    write_pseudo,
     write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
@@ -89,8 +89,8 @@ def build_index(
     source_titles: dict[str, dict[str, str]] | None = None,
     analyzer: str = DEFAULT_ANALYZER,
 ) -> Manifest:
-    """Embed ``entries``, store them as the index's one segment, and swap the new
-    directory in for ``out`` atomically. Reviewers' decisions on equivalents in
+    """Embed ``entries`` and commit them as the index's one segment, atomically
+    (the version replaced stays restorable). Reviewers' decisions on equivalents in
     the index being replaced are carried over."""
     if not entries:
         raise EmptyCorpusError("no entries to index")
@@ -120,8 +120,8 @@ def commit_index(
     started: float | None = None,
     catch_up: CatchUp | None = None,
 ) -> Manifest:
-    """Store embedded entries as the index's one segment and swap the new
-    directory in for ``out``, under the index's exclusive lock. ``catch_up`` is
+    """Commit embedded entries as the index's one segment (fresh segment, fresh
+    pseudo-query sample, one manifest rename), under the index's exclusive lock. ``catch_up`` is
     called under that lock with the generation being replaced and returns what
     to commit instead (a rebuild: ``built`` with the changes committed since it
     was read), so nothing committed meanwhile is replaced unseen. The new
@@ -136,6 +136,9 @@ def commit_index(
         entries, vectors, name_vectors = built.entries, built.vectors, built.names
         if not entries:
             raise EmptyCorpusError("no entries to index")
+        kept_reviews = None
+        if previous.reviews and previous.reviews.is_file():
+            kept_reviews = readable_reviews(previous.reviews)
         generation = previous.generation + 1
         # segment names are never reused within an index directory: a server holding
         # the replaced version reuses what it holds by name (segments, postings, graph rows)
@@ -144,18 +147,15 @@ def commit_index(
                              generation=generation)  # fmt: skip
         index.add(vectors, [e.lang for e in entries], [e.source for e in entries], store_progress)
         pseudo = pseudo_sample(name_vectors)
-        tmp = new_index_dir(out)
-        try:
+        writable_dir(out)
+        with cleaned_on_failure(out, store):
             segment = write_segment(
-                tmp, segment_name(number), entries, vectors, name_vectors,
+                out, segment_name(number), entries, vectors, name_vectors,
                 pseudo_query_stats(vectors, pseudo), kind=index.kind, analyzer=analyzer,
                 store=store, generation=generation, vectors=index,
             )  # fmt: skip
-            np.save(tmp / PSEUDO, pseudo)
-            fsync_file(tmp / PSEUDO)
-            reviews = None
-            if previous.reviews and previous.reviews.is_file():
-                reviews = write_reviews(tmp, readable_reviews(previous.reviews), generation)
+            pseudo_name, pseudo_sha256 = write_pseudo(out, pseudo, generation)
+            reviews = None if kept_reviews is None else write_reviews(out, kept_reviews, generation)
             sources, languages = counts(entries)
             titles = {**previous.source_titles, **(source_titles or {})}
             manifest = Manifest(
@@ -164,18 +164,14 @@ def commit_index(
                 doc_text=doc_text, analyzer=analyzer, corpus_checksum=corpus_checksum(entries),
                 built_at=now(), build_seconds=round(time.perf_counter() - started, 3),
                 sources=sources, languages=languages, glossa_version=__version__,
-                segments=(segment.info,), next_segment=number + 1, pseudo_sha256=sha256_file(tmp / PSEUDO),
+                segments=(segment.info,), next_segment=number + 1, pseudo_sha256=pseudo_sha256,
                 generation=generation, backend=store.backend,
                 reviews=reviews[0] if reviews else None,
                 reviews_sha256=reviews[1] if reviews else None,
                 source_titles={s: t for s, t in titles.items() if s in sources},
+                pseudo=pseudo_name, made_by=BUILD,
             )  # fmt: skip
-            (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
-            fsync_file(tmp / MANIFEST)
-            install_index_dir(tmp, out, store)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            write_manifest(out, manifest, store)
     return manifest
 
 
@@ -186,7 +182,7 @@ def now() -> str:
 def pseudo_sample(name_vectors: np.ndarray, seed: int = 0) -> np.ndarray:
     """The pseudo-queries every entry is standardised against: up to
     ``PSEUDO_QUERIES`` of the corpus's own names, encoded as queries. Kept in the
-    index (``pseudo.npy``) so entries added later are standardised the same way."""
+    index (``pseudo.g<generation>.npy``) so entries added later are standardised the same way."""
     rng = np.random.default_rng(seed)
     rows = np.arange(len(name_vectors))
     if len(rows) > PSEUDO_QUERIES:

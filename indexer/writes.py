@@ -39,6 +39,7 @@ from glossa.indexer.encoders.encoder import TextEncoder
 from glossa.indexer.store.change_error import ChangeError
 from glossa.indexer.store.files import failpoint
 from glossa.indexer.store.index_dir import (
+    WRITE,
     IndexLoadError,
     LoadedIndex,
     cleaned_on_failure,
@@ -307,6 +308,7 @@ def apply_changes(
                 "next_segment": next_number,
                 "generation": generation,
                 "source_titles": {s: t for s, t in titles.items() if s in sources},
+                "made_by": WRITE,
             }
         )
         write_manifest(path, manifest, store)
@@ -404,6 +406,7 @@ def optimize(path: Path, *, store: StoreConfig = FAISS_STORE) -> LoadedIndex:
                 "next_segment": next_number,
                 "generation": generation,
                 "built_at": now(),
+                "made_by": WRITE,
             }  # fmt: skip
         )
         write_manifest(path, manifest, store)
@@ -465,7 +468,8 @@ def record_review(
         generation = old.manifest.generation + 1
         name, digest = write_reviews(path, reviews, generation)
         manifest = old.manifest.model_copy(
-            update={"reviews": name, "reviews_sha256": digest, "generation": generation}
+            update={"reviews": name, "reviews_sha256": digest, "generation": generation,
+                    "made_by": WRITE}  # fmt: skip
         )
         write_manifest(path, manifest, store)
     return dataclasses.replace(old, manifest=manifest, reviews=tuple(reviews)), True

@@ -3,7 +3,9 @@
     manifest.json            the commit point: model, counts, the segments and their deletes
     manifest.previous.json   the version before the last write (``glossa restore``)
     history/manifest.g<gen>.json  the last replaced versions (``glossa restore --to``)
-    pseudo.npy               the pseudo-query sample new entries are standardised against
+    pseudo.g<gen>.npy        the pseudo-query sample new entries are standardised
+                             against, as of the full build that made it (``pseudo.npy``
+                             in an index built before samples were versioned)
     segments/s000001/ ...    immutable segments (``store.segments``)
     deletes/<seg>.g<gen>.npy which rows of a segment are gone, as of a generation
     reviews.g<gen>.jsonl     reviewers' decisions on equivalents, as of a generation
@@ -12,9 +14,10 @@ A write (``indexer.writes``) adds files and then renames a new ``manifest.json``
 into place: that rename is the commit, so a reader (or a crash) sees the whole
 old or the whole new version and never a mix, and a write costs what it
 changes. Files no manifest names any more are removed after the commit (files
-named by the previous manifest stay, so the last write can be undone). A full
-build writes a fresh directory and swaps it in with two renames, keeping the
-replaced one as ``.<name>.backup``.
+named by a kept manifest stay, so the last writes can be undone). A full build
+is a commit like any other: fresh segments and a fresh pseudo-query sample,
+then a manifest naming only them; the version it replaced is kept like the
+one a write replaces. There is one way to commit and one way to undo.
 
 Writers hold the directory's exclusive lock (``store.locking``), loaders a
 shared one. ``failpoint`` calls mark the steps the crash tests kill a writer at.
@@ -31,10 +34,10 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -70,7 +73,8 @@ FORMAT_VERSION = 4  # 4: segments carry lookup.npz (entries read on demand)
 MANIFEST = "manifest.json"
 PREVIOUS = "manifest.previous.json"
 HISTORY = "history"  # manifest.g<generation>.json of the last replaced versions
-PSEUDO = "pseudo.npy"
+PSEUDO = "pseudo.npy"  # the sample's file in an index built before samples were versioned
+BUILD, WRITE, RESTORE = "build", "write", "restore"  # Manifest.made_by
 ENTRIES = "entries.jsonl"  # inside each segment (and at the top of a format-2 index)
 
 
@@ -105,10 +109,12 @@ class Manifest(BaseModel):
     reviews_sha256: str | None = None
     # source id -> {"title", "publisher"?, "url"?}: what people read instead of file names
     source_titles: dict[str, dict[str, str]] = {}
+    pseudo: str = PSEUDO  # the pseudo-query sample's file: each full build writes its own
+    made_by: str = WRITE  # BUILD, WRITE or RESTORE: how this version replaced the one before
 
     def files(self) -> set[str]:
         """Every path (relative to the index directory) this version needs."""
-        names = {MANIFEST, PSEUDO}
+        names = {MANIFEST, self.pseudo}
         for info in self.segments:
             names.add(f"{SEGMENTS}/{info.name}")
             if info.deletes:
@@ -324,15 +330,13 @@ def _kept_manifest(file: Path) -> Manifest | None:
         return None
 
 
-def collect_garbage(path: Path, manifest: Manifest, store: StoreConfig | None = None) -> None:
-    """Remove segments, deletes and review files that no kept manifest (current,
-    previous, history) names: left by merges, older versions or writers that
-    failed or were killed; and finish or clean what a killed full build left."""
-    for stale in path.parent.glob(f".{path.name}.building-*"):  # a killed full build's
+def collect_garbage(path: Path, manifest: Manifest | None, store: StoreConfig | None = None) -> None:
+    """Remove segments, deletes, samples and review files that no kept manifest
+    (current, previous, history) names: left by merges, older versions or
+    writers that failed or were killed (``manifest`` None: a directory whose
+    first build failed, where nothing is named yet)."""
+    for stale in path.parent.glob(f".{path.name}.building-*"):  # an older Glossa's killed build
         shutil.rmtree(stale, ignore_errors=True)
-    aside = path.with_name(f".{path.name}.previous")
-    if aside.exists():  # a full build was killed after its swap: finish what it left
-        _finish_swap(aside, path, store or FAISS_STORE)
     for orphan in orphans(path, manifest):
         if orphan.parent.name == SEGMENTS:
             discard_segment_dir(orphan, store or FAISS_STORE)
@@ -350,21 +354,24 @@ def cleaned_on_failure(path: Path, store: StoreConfig | None = None) -> Iterator
         yield
     except BaseException:
         with contextlib.suppress(Exception):
-            collect_garbage(path, read_manifest(path), store)
+            collect_garbage(path, current_manifest(path) if (path / MANIFEST).exists()
+                            else None, store)  # fmt: skip
         raise
 
 
-def orphans(path: Path, manifest: Manifest) -> list[Path]:
-    """Segment folders, deletes and review files no kept manifest names."""
-    keep = manifest.files()
+def orphans(path: Path, manifest: Manifest | None) -> list[Path]:
+    """Segment folders, deletes, samples and review files no kept manifest names
+    (callers hold the exclusive lock, so no other commit's temporary files exist)."""
+    keep = manifest.files() if manifest is not None else set()
     for kept in kept_versions(path):
         keep |= kept.files()
     found = []
     for folder in (path / SEGMENTS, path / DELETES):
         children = sorted(folder.iterdir()) if folder.is_dir() else []
         found += [child for child in children if f"{folder.name}/{child.name}" not in keep]
-    found += [child for child in sorted(path.glob("reviews.g*.jsonl")) if child.name not in keep]
-    return found
+    for pattern in ("reviews.g*.jsonl", "pseudo*.npy"):
+        found += [child for child in sorted(path.glob(pattern)) if child.name not in keep]
+    return found + sorted(path.glob(".*.tmp"))  # a failed or killed commit's manifests
 
 
 def write_reviews(path: Path, reviews: Sequence[Review], generation: int) -> tuple[str, str]:
@@ -374,70 +381,42 @@ def write_reviews(path: Path, reviews: Sequence[Review], generation: int) -> tup
     return name, sha256_file(path / name)
 
 
-def new_index_dir(out: Path) -> Path:
-    """A temporary sibling directory to build a whole new version in."""
-    out = out.resolve()
+def pseudo_file(generation: int) -> str:
+    """The name of the pseudo-query sample a full build of ``generation`` writes."""
+    return f"pseudo.g{generation:08d}.npy"
+
+
+def write_pseudo(path: Path, pseudo: np.ndarray, generation: int) -> tuple[str, str]:
+    name = pseudo_file(generation)
+    np.save(path / name, pseudo)
+    fsync_file(path / name)
+    return name, sha256_file(path / name)
+
+
+def writable_dir(out: Path) -> Path | None:
+    """Make ``out`` ready for a version to be committed into it (the caller holds
+    the exclusive lock). A directory whose current version cannot be read (a
+    damaged manifest, an older format) is never written into: it is moved aside
+    whole, as ``.<name>.unreadable-<time>``, for ``glossa export --salvage`` or a
+    person to read, and its path returned. What a killed first build left (files
+    but no version) stays: the commit's clean-up removes it."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.building-*"):  # left by a killed writer
-        shutil.rmtree(stale, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-
-
-def install_index_dir(tmp: Path, out: Path, store: StoreConfig = FAISS_STORE) -> None:
-    """Swap a fully written (manifest included, fsynced) directory into place."""
-    fsync_dir(tmp)
-    failpoint("write:synced")
-    _swap_into_place(tmp, out.resolve(), store)
-
-
-def _swap_into_place(new: Path, out: Path, store: StoreConfig) -> None:
-    """Replace ``out`` by ``new``. The old directory is renamed aside first; if we die
-    between the two renames, ``load_index_dir`` restores it from the aside copy.
-    Once the new version is in place, what the old one held outside its directory
-    (Milvus collections) is released."""
-    aside = out.with_name(f".{out.name}.previous")
-    if aside.exists():
-        shutil.rmtree(aside)
-    if out.exists():
+    aside = None
+    readable = current_manifest(out) is not None
+    if not readable and any((out / name).exists() for name in (MANIFEST, PREVIOUS, HISTORY, ENTRIES)):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        aside = out.with_name(f".{out.name}.unreadable-{stamp}")
         os.replace(out, aside)
-        failpoint("swap:aside")
-    os.replace(new, out)
-    fsync_dir(out.parent)
-    failpoint("swap:renamed")
-    _finish_swap(aside, out, store)
-
-
-def _finish_swap(aside: Path, out: Path, store: StoreConfig) -> None:
-    if aside.exists() and store.backend == "faiss":
-        # keep the version just replaced, whole, so `glossa restore` can bring it
-        # back (a bad import, a rebuild with the wrong files)
-        _rotate_backups(out, store.keep_versions)
-        os.replace(aside, backup_path(out))
         fsync_dir(out.parent)
-        return
-    if aside.exists():
-        for folder in sorted((aside / SEGMENTS).glob("*")):
-            discard_segment_dir(folder, store)
-        shutil.rmtree(aside, ignore_errors=True)
+    out.mkdir(exist_ok=True)
+    return aside
 
 
 def backup_path(out: Path, age: int = 0) -> Path:
-    """Where the version a full build replaced is kept (``age`` 0: the last one,
-    1 the one before...; FAISS only: Milvus collections of a replaced version are
-    dropped once the next one is in place)."""
+    """Where an older Glossa kept the version a full build replaced (``age`` 0:
+    the last one, 1 the one before...). Nothing writes these any more; they are
+    listed and restored (as a commit) so an upgrade loses no undo."""
     return out.with_name(f".{out.name}.backup" + (f".{age}" if age else ""))
-
-
-def _rotate_backups(out: Path, keep: int) -> None:
-    """Make room for a new full-build backup: each one ages by one, the oldest
-    beyond ``keep_versions`` goes."""
-    keep = max(1, keep)
-    oldest = backup_path(out, keep - 1)
-    if oldest.exists():
-        shutil.rmtree(oldest)
-    for age in range(keep - 2, -1, -1):
-        if backup_path(out, age).exists():
-            os.replace(backup_path(out, age), backup_path(out, age + 1))
 
 
 def current_manifest(out: Path) -> Manifest | None:
@@ -450,6 +429,8 @@ def current_manifest(out: Path) -> Manifest | None:
 
 
 def index_exists(path: Path) -> bool:
+    # ``.<name>.previous``: an older Glossa swapped whole directories and may have
+    # been killed between its two renames (``read_manifest`` puts it back)
     return (path / MANIFEST).is_file() or (
         path.with_name(f".{path.name}.previous") / MANIFEST
     ).is_file()
@@ -566,7 +547,7 @@ def _load(
         dead.append(mask)
     if segments and segments[0].names.shape[1] != manifest.dimension:
         raise IndexLoadError(f"segment vectors do not have dimension {manifest.dimension}")
-    pseudo_path = path / PSEUDO
+    pseudo_path = path / manifest.pseudo
     if not pseudo_path.is_file() or (verify and sha256_file(pseudo_path) != manifest.pseudo_sha256):
         raise IndexLoadError(f"{pseudo_path} is missing or damaged; {reembed_hint(path)}")
     reviews: tuple[Review, ...] = ()

@@ -8,8 +8,8 @@ the fields ``row`` (INT64 primary key: the entry's position in
 filters become Milvus filter expressions evaluated inside the search) and
 ``vector`` (FLOAT_VECTOR, inner product). The index directory keeps everything
 else and a pointer file (``vectors.milvus.json``) naming the collection; a new
-version is a new collection, swapped in with the directory and the old one
-dropped afterwards, so readers see the old or the new version, never a mix.
+segment is a new collection, named by the manifest that commits it, so readers
+see the old or the new version, never a mix.
 
 The same client (pymilvus 3, ``MilvusClient``) talks to Milvus Lite (a local
 ``*.db`` file as ``GLOSSA_MILVUS_URI``: the tests), a standalone server or a

@@ -94,7 +94,7 @@ def lineage(path: Path) -> Lineage:
     base = newest_kept_version(path)
     generations = [base.generation if base else 0]
     for folder, pattern in ((path / DELETES, "*.npy"), (path, "reviews.g*.jsonl"),
-                            (path / HISTORY, "manifest.g*.json")):  # fmt: skip
+                            (path, "pseudo.g*.npy"), (path / HISTORY, "manifest.g*.json")):  # fmt: skip
         generations += [_generation_of(f) for f in folder.glob(pattern)] if folder.is_dir() else []
     numbers = [base.next_segment - 1 if base else 0] + [n for n, _ in _segment_dirs(path)]
     return Lineage(max(generations), max(numbers) + 1, _newest_reviews(path),

@@ -1,40 +1,54 @@
 """The versions an index keeps, and bringing one back.
 
-Every write keeps the manifest it replaced (``manifest.previous.json`` and the
-last ``keep_versions`` of them in ``history/``), and the files they name stay
-until no kept manifest names them; a full build keeps the directories it
-replaced (``.<index>.backup``, ``.backup.1``...). So one mistake's undo survives
-the next writes: ``glossa restore`` takes the version before the last change,
-``glossa restore --list`` shows every kept one and ``--to GENERATION`` brings
-back any of them. A restore is itself a write, so it can be undone.
+Every commit (a write, a full build, a restore) keeps the manifest it replaced
+(``manifest.previous.json`` and the last ``keep_versions`` of them in
+``history/``), and the files they name stay until no kept manifest names them.
+So one mistake's undo survives the next changes: ``glossa restore`` takes the
+version before the last change, ``glossa restore --list`` shows every kept one
+and ``--to GENERATION`` brings back any of them. A restore is itself a commit
+(a manifest naming the kept version's files), so it can be undone.
+
+An older Glossa kept the directories its full builds replaced beside the index
+(``.<index>.backup``, ``.backup.1``...). They are still listed, and restoring
+one commits its files into the index like any other version.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from glossa.indexer.store.files import fsync_file
+from glossa.indexer.store.files import fsync_dir, fsync_file
 from glossa.indexer.store.index_dir import (
+    BUILD,
     MANIFEST,
-    PREVIOUS,
+    RESTORE,
+    WRITE,
     IndexLoadError,
     Manifest,
     _load,
     backup_path,
-    install_index_dir,
+    cleaned_on_failure,
+    current_manifest,
     kept_versions,
     load_index_dir,
-    new_index_dir,
     read_manifest,
+    writable_dir,
     write_manifest,
+    write_pseudo,
+    write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.recovery import lineage
+from glossa.indexer.store.segments import DELETES, SEGMENTS, segment_name
 from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig
 
-CURRENT, WRITE, FULL_BUILD = "current", "before a write", "before a full build"
+CURRENT = "current"
+# a kept version, named by what replaced it (the next version's ``made_by``)
+BEFORE = {WRITE: "before a write", BUILD: "before a full build", RESTORE: "before a restore"}
+OLD_BACKUP = "before a full build (older Glossa's backup)"
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class Version:
     generation: int
     count: int
     built_at: str
-    kind: str  # CURRENT, WRITE (in this directory) or FULL_BUILD (a backup directory)
+    kind: str  # CURRENT, one of BEFORE's values, or OLD_BACKUP
     where: Path  # the directory holding it
 
     def to_dict(self) -> dict:
@@ -52,7 +66,8 @@ class Version:
 
 def versions(out: Path, keep: int = FAISS_STORE.keep_versions) -> list[Version]:
     """Every version of the index at ``out`` that can be brought back, newest first
-    (the current one first); ``keep``: how many full-build backups are kept."""
+    (the current one first); ``keep``: how many of an older Glossa's full-build
+    backups are looked for."""
     out = out.resolve()
     found: list[Version] = []
     seen: set[tuple[Path, int]] = set()
@@ -64,25 +79,27 @@ def versions(out: Path, keep: int = FAISS_STORE.keep_versions) -> list[Version]:
                                  where))  # fmt: skip
 
     if (out / MANIFEST).is_file():
-        add(read_manifest(out), CURRENT, out)
-        for manifest in kept_versions(out):
-            add(manifest, WRITE, out)
+        current = read_manifest(out)
+        kept = kept_versions(out)
+        made_by = {m.generation: m.made_by for m in (*kept, current)}
+        add(current, CURRENT, out)
+        for manifest in kept:
+            add(manifest, BEFORE.get(made_by.get(manifest.generation + 1, WRITE), BEFORE[WRITE]), out)
     for age in range(max(1, keep)):
         backup = backup_path(out, age)
         if (backup / MANIFEST).is_file():
-            add(read_manifest(backup), FULL_BUILD, backup)
+            add(read_manifest(backup), OLD_BACKUP, backup)
     return found
 
 
 def restore_version(out: Path, generation: int | None = None,
                     store: StoreConfig = FAISS_STORE) -> Manifest:  # fmt: skip
     """Make a kept version current again, under the exclusive lock: ``generation``,
-    or (None) the version before the last write, else the directory the last full
-    build replaced. The version it replaces is kept in turn, so a restore can
-    itself be undone. Verified before anything moves."""
+    or (None) the version before the last change. The version it replaces is
+    kept in turn, so a restore can itself be undone. Verified before anything moves."""
     out = out.resolve()
     with index_lock(out, exclusive=True):
-        current = read_manifest(out) if (out / MANIFEST).is_file() else None
+        current = current_manifest(out)
         kept = [v for v in versions(out, store.keep_versions) if v.kind != CURRENT]
         if generation is not None:
             kept = [v for v in kept if v.generation == generation]
@@ -93,30 +110,56 @@ def restore_version(out: Path, generation: int | None = None,
         if not kept:
             raise IndexLoadError(f"no previous version of {out} is kept (nothing to restore)")
         chosen = kept[0]
-        new_generation = (current.generation if current else 0) + 1
-        if chosen.where == out and current is not None:
+        new_generation = (current.generation if current else lineage(out).generation) + 1
+        if chosen.where == out:  # also the way back from a damaged current manifest
             manifest = next(m for m in kept_versions(out) if m.generation == chosen.generation)
             _load(out, manifest, store, None, verify=True)
-            manifest = manifest.model_copy(update={"generation": new_generation})
+            manifest = manifest.model_copy(update={"generation": new_generation,
+                                                   "made_by": RESTORE})  # fmt: skip
             write_manifest(out, manifest, store)
             return manifest
-        return _install_backup(out, chosen.where, new_generation, store)
+        return _commit_backup(out, chosen.where, new_generation, store)
 
 
-def _install_backup(out: Path, backup: Path, generation: int, store: StoreConfig) -> Manifest:
-    """A full build's backup, copied in as the current version (the backup stays)."""
-    restored = load_index_dir(backup, locked=True, store=store)
-    tmp = new_index_dir(out)
-    try:
-        shutil.copytree(backup, tmp, dirs_exist_ok=True)
-        (tmp / PREVIOUS).unlink(missing_ok=True)
-        manifest = restored.manifest.model_copy(update={"generation": generation})
-        (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
-        for file in tmp.rglob("*"):
-            if file.is_file():
-                fsync_file(file)
-        install_index_dir(tmp, out, dataclasses.replace(FAISS_STORE, keep_versions=store.keep_versions))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def _commit_backup(out: Path, backup: Path, generation: int, store: StoreConfig) -> Manifest:
+    """An older Glossa's full-build backup, committed as the current version: its
+    files are linked (or copied) in under fresh segment names, so nothing the
+    index's own versions name is touched, and the backup stays as it was."""
+    restored = load_index_dir(backup, locked=True, store=store).manifest
+    number = lineage(out).next_segment
+    writable_dir(out)
+    with cleaned_on_failure(out, store):
+        infos = []
+        for info in restored.segments:
+            name = segment_name(number)
+            number += 1
+            shutil.copytree(backup / SEGMENTS / info.name, out / SEGMENTS / name,
+                            copy_function=_link_or_copy)  # fmt: skip
+            fsync_dir(out / SEGMENTS / name)
+            update = {"name": name}
+            if info.deletes:
+                (out / DELETES).mkdir(exist_ok=True)
+                update["deletes"] = f"{name}.g{generation:08d}.npy"
+                _link_or_copy(backup / DELETES / info.deletes, out / DELETES / update["deletes"])
+            infos.append(info.model_copy(update=update))
+        fsync_dir(out / SEGMENTS)
+        loaded = _load(backup, restored, store, None, verify=False)
+        pseudo, _ = write_pseudo(out, loaded.pseudo, generation)
+        reviews = write_reviews(out, loaded.reviews, generation) if restored.reviews else None
+        manifest = restored.model_copy(update={
+            "segments": tuple(infos), "next_segment": number, "generation": generation,
+            "pseudo": pseudo, "reviews": reviews[0] if reviews else None,
+            "reviews_sha256": reviews[1] if reviews else None, "made_by": RESTORE,
+        })  # fmt: skip
+        write_manifest(out, manifest, store)
     return manifest
+
+
+def _link_or_copy(source: Path | str, target: Path | str) -> None:
+    """Segment files are immutable: a hard link shares them at no cost; a copy
+    where links are not possible (another file system)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+        fsync_file(Path(target))

@@ -122,7 +122,10 @@ def test_live_change_adds_a_segment_collection_and_merges_drop_the_old(
     assert not any(client.has_collection(c) for c in old)  # ... until replaced
     before_rebuild = collections(out)
     build_index(bundled_entries[:20], real_encoder, out, store=milvus_store)  # a full rebuild
-    assert not any(client.has_collection(c) for c in before_rebuild)  # the replaced one's go
+    # is a commit like a write: the replaced version's collections serve `restore` ...
+    assert all(client.has_collection(c) for c in before_rebuild + collections(out))
+    apply_changes(out, real_encoder, delete=[bundled_entries[1].id], store=milvus_store)
+    assert not any(client.has_collection(c) for c in before_rebuild)  # ... until replaced
     assert all(client.has_collection(c) for c in collections(out))
 
 

@@ -6,7 +6,6 @@ from glossa.indexer.build import EmptyCorpusError, build_index
 from glossa.indexer.store.index_dir import (
     FORMAT_VERSION,
     MANIFEST,
-    PSEUDO,
     IndexLoadError,
     load_index_dir,
 )
@@ -35,7 +34,8 @@ def test_round_trip(tmp_path, small, fake_encoder):
     assert loaded.doc_vectors().shape == expected.shape
     assert loaded.doc_stats.shape == (20, 2) and (loaded.doc_stats[:, 1] > 0).all()
     assert loaded.name_vectors.shape == (20, 16)
-    assert {p.name for p in out.iterdir()} == {MANIFEST, PSEUDO, SEGMENTS}
+    assert {p.name for p in out.iterdir()} == {MANIFEST, manifest.pseudo, SEGMENTS}
+    assert manifest.pseudo.startswith("pseudo.g") and manifest.made_by == "build"
     segment = out / SEGMENTS / "s000001"
     assert {p.name for p in segment.iterdir()} == {
         "vectors.faiss",
@@ -132,11 +132,14 @@ def test_crash_during_write_leaves_previous_index_and_no_temp(
     def crash(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(index_dir, "_swap_into_place", crash)
+    before = {p.relative_to(out) for p in out.rglob("*")}
+    monkeypatch.setattr(index_dir, "_keep_in_history", crash)  # inside the commit
     with pytest.raises(OSError, match="disk full"):
         build_index(small[:5], fake_encoder, out)
     assert len(load_index_dir(out).entries) == 20
     assert sorted(p.name for p in tmp_path.iterdir()) == [".idx.lock", "idx"]
+    # the fresh segment and sample the build wrote are gone at once
+    assert {p.relative_to(out) for p in out.rglob("*")} == before
 
 
 def test_swap_interrupted_between_renames_recovers_previous(tmp_path, small, fake_encoder):
