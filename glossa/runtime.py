@@ -24,12 +24,11 @@ from glossa.indexer.encoders.encoder import (
 from glossa.indexer.encoders.known_vectors import KnownVectorsEncoder
 from glossa.indexer.store.change_error import ChangeError
 from glossa.indexer.store.index_dir import (
-    LoadedIndex,
     Manifest,
     current_manifest,
     index_exists,
-    load_index_dir,
 )
+from glossa.indexer.store.reader import LoadedIndex, load_index_dir
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.searcher import QueryError, Searcher
 from glossa.settings import Settings

@@ -36,12 +36,11 @@ from glossa.indexer.engine.directory import is_engine_dir, load_engine_dir
 from glossa.indexer.store.index_dir import (
     MANIFEST,
     IndexLoadError,
-    LoadedIndex,
     Manifest,
     index_exists,
-    load_index_dir,
     read_manifest,
 )
+from glossa.indexer.store.reader import LoadedIndex, load_index_dir
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.local_reader import LocalReader
 from glossa.search.searcher import Searcher

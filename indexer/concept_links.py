@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from glossa.concepts.calibration import LanguageCalibration
 from glossa.concepts.equivalents import EquivalenceGraph
-from glossa.indexer.store.index_dir import LoadedIndex
+from glossa.indexer.store.reader import LoadedIndex
 
 
 def physical_rows(index: LoadedIndex) -> tuple[np.ndarray, np.ndarray]:

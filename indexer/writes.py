@@ -41,15 +41,14 @@ from glossa.indexer.store.files import failpoint
 from glossa.indexer.store.index_dir import (
     WRITE,
     IndexLoadError,
-    LoadedIndex,
     cleaned_on_failure,
-    load_index_dir,
     read_manifest,
     sources_hint,
     write_manifest,
     write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.reader import LoadedIndex, load_index_dir
 from glossa.indexer.store.recovery import lineage, salvage
 from glossa.indexer.store.segments import (
     Segment,

@@ -25,8 +25,8 @@ from glossa.concepts.linking import ANCHOR, AUTO_PREFIX, concept_id
 from glossa.corpus.entry import Entry
 from glossa.corpus.titles import GlossaryInfo, titles_for
 from glossa.indexer.concept_links import advance_graph, build_graph, calibrate
-from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
 from glossa.indexer.store.postings import Postings, build_postings
+from glossa.indexer.store.reader import LoadedIndex, load_index_dir
 from glossa.indexer.store.vectors import RowFilter, StoreConfig, row_bitmap
 from glossa.search.bm25 import segment_scores
 from glossa.search.errors import GraphNotReady, QueryError

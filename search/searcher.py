@@ -27,7 +27,7 @@ from pathlib import Path
 
 from glossa.corpus.entry import Entry
 from glossa.indexer.encoders.encoder import TextEncoder
-from glossa.indexer.store.index_dir import LoadedIndex
+from glossa.indexer.store.reader import LoadedIndex
 from glossa.indexer.store.vectors import StoreConfig
 from glossa.search.errors import GraphNotReady, QueryError
 from glossa.search.fusion import by_concept, promote, reciprocal_rank_fusion, weighted_fusion

@@ -67,7 +67,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, entries, truth in datasets:
             graph, entries = graph_for(list(entries), encoder, Path(tmp) / name)
-            from glossa.indexer.store.index_dir import load_index_dir
+            from glossa.indexer.store.reader import load_index_dir
 
             index = load_index_dir(Path(tmp) / name)
             docs = index.doc_vectors()

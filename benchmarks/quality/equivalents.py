@@ -43,7 +43,7 @@ from glossa.concepts.linking import Steps
 from glossa.corpus.entry import Entry
 from glossa.corpus.sources import load_entries
 from glossa.indexer.build import build_index
-from glossa.indexer.store.index_dir import load_index_dir
+from glossa.indexer.store.reader import load_index_dir
 
 from benchmarks.gold.build import equivalents_part
 from benchmarks.gold.equivalents import NEGATIVES, concept_table

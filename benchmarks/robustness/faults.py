@@ -270,7 +270,7 @@ def run_op(op: str, channel: str, run: int, side: int, ctx: dict, server: Server
 
 def pairs(runs: int, rng: random.Random) -> dict:
     from glossa.indexer.build import build_index
-    from glossa.indexer.store.index_dir import load_index_dir
+    from glossa.indexer.store.reader import load_index_dir
     from glossa.indexer.writes import apply_changes
 
     table: dict[str, PairTally] = {}
@@ -374,7 +374,8 @@ def recovery() -> dict:
 
     from glossa.indexer.build import build_index
     from glossa.indexer.rebuild import rebuild_index
-    from glossa.indexer.store.index_dir import MANIFEST, load_index_dir
+    from glossa.indexer.store.index_dir import MANIFEST
+    from glossa.indexer.store.reader import load_index_dir
     from glossa.indexer.store.versions import versions
     from glossa.indexer.writes import ChangeError, apply_changes, optimize, record_review
 
@@ -684,7 +685,8 @@ def _formula_round_trip(work: Path) -> dict:
 def _full_disk(work: Path) -> dict:
     """A small index on a 3 MB tmpfs, then an add that does not fit."""
     from glossa.indexer.build import build_index
-    from glossa.indexer.store.index_dir import load_index_dir, orphans
+    from glossa.indexer.store.index_dir import orphans
+    from glossa.indexer.store.reader import load_index_dir
 
     mount = work / "full"
     mount.mkdir()

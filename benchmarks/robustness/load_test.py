@@ -99,7 +99,7 @@ def as_entry(record: dict) -> Entry:
 
 def run(index_dir: Path, seconds: float, clients: int, max_requests: int = 1_000_000) -> LoadReport:
     """Serve a copy of ``index_dir`` and load it; the copy is removed afterwards."""
-    from glossa.indexer.store.index_dir import load_index_dir
+    from glossa.indexer.store.reader import load_index_dir
 
     report = LoadReport(seconds=seconds, search_clients=clients)
     work = Path(tempfile.mkdtemp(prefix="glossa-load-"))

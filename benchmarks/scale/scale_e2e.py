@@ -156,7 +156,7 @@ def build(size: int, path: Path) -> dict:
 
 
 def measure(size: int, path: Path) -> dict:
-    from glossa.indexer.store.index_dir import load_index_dir
+    from glossa.indexer.store.reader import load_index_dir
     from glossa.indexer.writes import apply_changes
     from glossa.search.searcher import Searcher
 

@@ -31,8 +31,8 @@ from glossa.indexer.engine.directory import (
     load_engine_dir,
     write_engine_dir,
 )
-from glossa.indexer.store.index_dir import LoadedIndex, load_index_dir
 from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.reader import LoadedIndex, load_index_dir
 from glossa.indexer.store.vectors import StoreConfig
 
 BATCH = 1000

@@ -28,12 +28,10 @@ from glossa.indexer.store.index_dir import (
     WRITE,
     IndexLoadError,
     Manifest,
-    _load,
     backup_path,
     cleaned_on_failure,
     current_manifest,
     kept_versions,
-    load_index_dir,
     read_manifest,
     writable_dir,
     write_manifest,
@@ -41,6 +39,7 @@ from glossa.indexer.store.index_dir import (
     write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.reader import _load, load_index_dir
 from glossa.indexer.store.recovery import lineage
 from glossa.indexer.store.segments import DELETES, SEGMENTS, segment_name
 from glossa.indexer.store.vectors import FAISS_STORE, StoreConfig

@@ -16,7 +16,8 @@ from glossa.api.service import (
 )
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
-from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir, read_manifest
+from glossa.indexer.store.index_dir import IndexLoadError, read_manifest
+from glossa.indexer.store.reader import load_index_dir
 from glossa.search.searcher import Searcher
 
 from glossa.settings import Settings

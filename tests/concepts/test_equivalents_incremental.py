@@ -11,7 +11,7 @@ from glossa.concepts.equivalents import EquivalenceGraph
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.concept_links import physical_rows, vector_fetcher
-from glossa.indexer.store.index_dir import load_index_dir
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.writes import apply_changes
 from glossa.search.searcher import Searcher
 

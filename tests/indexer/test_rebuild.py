@@ -14,7 +14,7 @@ from glossa.indexer import rebuild as rebuild_module
 from glossa.indexer.build import build_index
 from glossa.indexer.document_text import DEFAULT_RECIPE, document_text
 from glossa.indexer.rebuild import rebuild_index
-from glossa.indexer.store.index_dir import load_index_dir
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.writes import apply_changes
 from glossa.search.searcher import Searcher
 

@@ -5,8 +5,9 @@ import pytest
 from glossa.api.errors import STATUS
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
-from glossa.indexer.store.index_dir import load_index_dir, read_manifest
+from glossa.indexer.store.index_dir import read_manifest
 from glossa.indexer.store.locking import index_lock
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.writes import ChangeError, apply_changes, plan, read_index_entries
 from glossa.search.searcher import Searcher
 

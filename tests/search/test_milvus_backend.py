@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
-from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir, read_manifest
+from glossa.indexer.store.index_dir import IndexLoadError, read_manifest
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.store.vectors import FAISS_STORE
 from glossa.indexer.writes import apply_changes
 from glossa.search.searcher import Searcher

@@ -162,7 +162,7 @@ def test_a_write_never_changes_the_graph_a_reader_holds(tmp_path, bundled_entrie
     one and changes nothing the old reader holds."""
     import dataclasses
 
-    from glossa.indexer.store.index_dir import load_index_dir
+    from glossa.indexer.store.reader import load_index_dir
     from glossa.indexer.writes import apply_changes
 
     out = tmp_path / "idx"

@@ -18,7 +18,12 @@ import pytest
 from glossa.corpus.entry import Entry
 from glossa.indexer.build import build_index
 from glossa.indexer.store.files import FAILPOINT_ENV
-from glossa.indexer.store.index_dir import PREVIOUS, Manifest, history, load_index_dir
+from glossa.indexer.store.index_dir import (
+    PREVIOUS,
+    Manifest,
+    history,
+)
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.writes import apply_changes
 
 from tests.fakes import FakeEncoder

@@ -7,8 +7,8 @@ from glossa.indexer.store.index_dir import (
     FORMAT_VERSION,
     MANIFEST,
     IndexLoadError,
-    load_index_dir,
 )
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.store.segments import DOC_STATS, ENTRIES, LOOKUP, NAMES, POSTINGS, SEGMENTS
 
 from tests.fakes import FakeEncoder
@@ -159,7 +159,8 @@ def test_reading_an_index_that_does_not_exist_leaves_nothing_behind(tmp_path):
     """A read (search, info, check) of a missing index says so and creates no lock
     file and no folder (issue 29: `.my-index.lock` was left behind)."""
     import pytest
-    from glossa.indexer.store.index_dir import IndexLoadError, load_index_dir
+    from glossa.indexer.store.index_dir import IndexLoadError
+    from glossa.indexer.store.reader import load_index_dir
 
     missing = tmp_path / "nested" / "my-index"
     with pytest.raises(IndexLoadError):

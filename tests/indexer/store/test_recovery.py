@@ -11,7 +11,8 @@ import os
 import pytest
 from glossa.indexer.build import build_index
 from glossa.indexer.rebuild import rebuild_index
-from glossa.indexer.store.index_dir import MANIFEST, load_index_dir
+from glossa.indexer.store.index_dir import MANIFEST
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.store.recovery import lineage
 from glossa.indexer.writes import apply_changes, optimize, record_review
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from glossa.corpus.entry import Entry, corpus_checksum
 from glossa.indexer.build import build_index
-from glossa.indexer.store.index_dir import load_index_dir, read_manifest
+from glossa.indexer.store.index_dir import read_manifest
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.store.segments import SEGMENTS
 from glossa.indexer.writes import MERGE_BASE, apply_changes, merge_plan, optimize, size_class
 from glossa.search.searcher import Searcher

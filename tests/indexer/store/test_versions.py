@@ -14,8 +14,8 @@ from glossa.indexer.store.index_dir import (
     MANIFEST,
     PSEUDO,
     backup_path,
-    load_index_dir,
 )
+from glossa.indexer.store.reader import load_index_dir
 from glossa.indexer.store.versions import BEFORE, CURRENT, OLD_BACKUP, restore_version, versions
 from glossa.indexer.writes import apply_changes
 
