@@ -252,6 +252,22 @@ def test_every_commit_by_any_writer_is_seen_by_the_next_request(writable, real_e
     top = client.get("/search", params={"q": "Kundenaufwand", "k": 1, "lang": "de"}).json()
     assert top["hits"][0]["id"] == "de-ces" and top["hits"][0]["term"] == "Kundenaufwand"
     assert client.get("/stats").json()["generation"] == read_manifest(index).generation
+    # a full build by another process (`glossa index --replace`) is a commit like
+    # the others: seen at once, the server's writes go on, and it is restored alike
+    from glossa.indexer.build import build_index
+
+    before_build = read_manifest(index).generation
+    build_index([entry], real_encoder, index)
+    assert client.get("/stats").json()["count"] == 1
+    assert client.get("/entries/de-ces").json()["term"] == entry.term
+    added = client.post("/entries", json={"entries": [{**CES_DE, "id": "de-ces2"}]}, headers=AUTH)
+    assert added.status_code == 201, added.text
+    restore_version(index)  # back before the API's add
+    assert client.get("/entries/de-ces2").status_code == 404
+    restore_version(index, before_build)  # and before the build
+    assert client.get("/stats").json()["count"] == 235
+    assert client.get("/entries/de-ces").json()["term"] == "Kundenaufwand"
+    assert client.get("/health").json()["status"] == "ready"
 
 
 def test_live_server_write_over_http(writable):
