@@ -15,6 +15,7 @@ objects on ``app.state`` once, in ``create_app``.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -70,20 +71,27 @@ async def get_gate(request: Request) -> SearchGate:
     return request.app.state.gate
 
 
-async def get_lane(request: Request) -> EncoderLane:
-    return request.app.state.lane
+@dataclass(frozen=True)
+class SearchLanes:
+    """Where a search runs: the admission gate and the encoder's lane for a query
+    to embed, the fast lane for one that needs no encoder. One dependency, not
+    three: FastAPI's per-request cost grows with each (served_stages)."""
+
+    gate: SearchGate
+    lane: EncoderLane
+    fast_lane: ThreadPoolExecutor
 
 
-async def get_fast_lane(request: Request) -> ThreadPoolExecutor:
-    return request.app.state.fast_lane
+async def get_lanes(request: Request) -> SearchLanes:
+    state = request.app.state
+    return SearchLanes(state.gate, state.lane, state.fast_lane)
 
 
 Service = Annotated[SearchService, Depends(get_service)]
 AllServices = Annotated[Services, Depends(get_services)]
 ServerSettings = Annotated[Settings, Depends(get_settings)]
 Gate = Annotated[SearchGate, Depends(get_gate)]
-Lane = Annotated[EncoderLane, Depends(get_lane)]
-FastLane = Annotated[ThreadPoolExecutor, Depends(get_fast_lane)]
+Lanes = Annotated[SearchLanes, Depends(get_lanes)]
 
 
 async def ready_termbase(service: Service) -> Termbase:

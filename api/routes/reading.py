@@ -20,9 +20,7 @@ from glossa.api.admission import admitted
 from glossa.api.deps import (
     ERRORS,
     AllServices,
-    FastLane,
-    Gate,
-    Lane,
+    Lanes,
     Reader,
     ReadySearcher,
     Service,
@@ -45,9 +43,7 @@ async def search(
     request: Request,
     searcher: ReadySearcher,
     service: Service,
-    gate: Gate,
-    lane: Lane,
-    fast_lane: FastLane,
+    lanes: Lanes,
     q: Annotated[
         str,
         Query(
@@ -80,7 +76,7 @@ async def search(
 
     def run(on_encoder_thread: bool = False):
         if on_encoder_thread:  # threads by load; this and every waiting query in one call
-            lane.prepare(searcher.encoder, text)
+            lanes.lane.prepare(searcher.encoder, text)
         if group == "concept":
             started = time.perf_counter()
             found = searcher.search_concepts(q, k=k, lang=lang, source=source, mode=mode)
@@ -89,13 +85,13 @@ async def search(
 
     cached = getattr(searcher.encoder, "is_cached", lambda _text: False)
     if (mode or searcher.mode) == "lexical" or cached(text):
-        response = await asyncio.get_running_loop().run_in_executor(fast_lane, run)
+        response = await asyncio.get_running_loop().run_in_executor(lanes.fast_lane, run)
     else:
-        lane.want(text)
+        lanes.lane.want(text)
         try:
-            response = await admitted(gate, request, service.executor, lambda: run(True))
+            response = await admitted(lanes.gate, request, service.executor, lambda: run(True))
         finally:
-            lane.done(text)
+            lanes.lane.done(text)
     if group == "concept":
         concepts, took = response
         return models.ConceptSearchResult(

@@ -80,12 +80,18 @@ class SegmentInfo(BaseModel):
         return self.count - self.deleted
 
 
+PARSED_KEPT = 1024  # parsed entries a segment keeps: a search's hits are read again soon
+
+
 class StoredEntries(Sequence[Entry]):
     """A segment's entries, parsed from ``entries.jsonl`` when asked for (the file
-    is memory-mapped; each entry's byte range comes from ``lookup.npz``)."""
+    is memory-mapped; each entry's byte range comes from ``lookup.npz``). The
+    last ``PARSED_KEPT`` parsed ones are kept (entries are immutable): parsing
+    was a fifth of a served search's ranking on the bundled termbase."""
 
     def __init__(self, path: Path, offsets: np.ndarray) -> None:
         self.path, self._offsets = path, offsets
+        self._parsed: dict[int, Entry] = {}
         with path.open("rb") as f:
             self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if offsets[-1] else b""
 
@@ -93,6 +99,7 @@ class StoredEntries(Sequence[Entry]):
         return len(self._offsets) - 1
 
     def release(self) -> None:
+        self._parsed.clear()
         release_pages(self._data)
 
     def __getitem__(self, row):  # type: ignore[override]
@@ -100,11 +107,18 @@ class StoredEntries(Sequence[Entry]):
             return [self[i] for i in range(*row.indices(len(self)))]
         if row < 0:
             row += len(self)
+        entry = self._parsed.get(row)
+        if entry is not None:
+            return entry
         line = self._data[self._offsets[row] : self._offsets[row + 1]]
         try:
-            return Entry.from_dict(json.loads(line))
+            entry = Entry.from_dict(json.loads(line))
         except (ValueError, KeyError, TypeError) as exc:
             raise SegmentError(f"{self.path}:{row + 1}: damaged entry record ({exc})") from exc
+        if len(self._parsed) >= PARSED_KEPT:
+            self._parsed.clear()  # bounded, and no order to keep across threads
+        self._parsed[row] = entry
+        return entry
 
 
 @dataclass(frozen=True, eq=False)

@@ -134,3 +134,16 @@ def test_concept_keys_are_stored_so_a_search_needs_no_word_segmenter(tmp_path, m
     searcher = Searcher.of_index(load_index_dir(tmp_path / "idx"), encoder)
     hits = searcher.search("promoter score", k=3)
     assert hits[0].id == "pl-nps" and hits[1].id == "zh-nps"  # its concept, next
+
+
+def test_parsed_entries_are_kept_within_a_bound(index, bundled_entries, monkeypatch):
+    """A segment keeps the entries it parsed (a search's hits are read again), never
+    more than ``PARSED_KEPT``, and what it keeps is what the file holds."""
+    import glossa.indexer.store.segments as segments
+
+    monkeypatch.setattr(segments, "PARSED_KEPT", 4)
+    stored = load_index_dir(index).segments[0].entries
+    for _ in range(2):
+        assert [stored[i] for i in range(len(stored))] == bundled_entries[:30]
+        assert 0 < len(stored._parsed) <= 4
+    assert stored[29] is stored[29]  # the second read is the kept one
