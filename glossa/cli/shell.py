@@ -16,7 +16,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -208,37 +207,49 @@ GlossaryFiles = Annotated[
 @contextmanager
 def embedding_progress() -> Iterator[tuple]:
     """A progress bar on stderr for embedding (and storing) entries; yields the
-    two callbacks ``build`` takes. Nothing is drawn unless a callback is called
-    (a search over an existing index shows no bar)."""
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    )
-    task = bar.add_task("Embedding entries", total=None)
-    stored = bar.add_task("Storing vectors", total=None, visible=False)
+    two callbacks ``build`` takes. Nothing is drawn, or even imported, unless a
+    callback is called (a search over an existing index shows no bar)."""
+    bars: list = []
+
+    def bar():
+        if not bars:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            made = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                            transient=False)  # fmt: skip
+            bars.append((made, made.add_task("Embedding entries", total=None),
+                         made.add_task("Storing vectors", total=None, visible=False)))  # fmt: skip
+            made.start()
+        return bars[0]
 
     def progress(done: int, total: int) -> None:
-        bar.start()  # idempotent: the first update starts the display
-        bar.update(task, completed=done, total=total)
+        made, task, _ = bar()
+        made.update(task, completed=done, total=total)
 
     def store_progress(done: int, total: int) -> None:
-        bar.start()
-        bar.update(stored, completed=done, total=total, visible=True)
+        made, _, stored = bar()
+        made.update(stored, completed=done, total=total, visible=True)
 
     try:
         yield progress, store_progress
     finally:
-        bar.stop()
+        if bars:
+            bars[0][0].stop()
 
 
 @contextmanager
 def reading_progress(description: str) -> Iterator:
     """A progress bar on stderr over a file's bytes; yields its callback
     ``(bytes read, size)``. Drawn on a terminal only, and only once called."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
                    console=err, transient=True)  # fmt: skip
