@@ -55,8 +55,8 @@ class HttpHygiene:
 
 def timed_protocol(header_timeout: float) -> type:
     """uvicorn's HTTP protocol with a request-header deadline: httptools' parser
-    where it is installed (a C parser: about 0.5 ms less a request than h11 on
-    this machine, ``benchmarks.speed.served_stages``), else h11.
+    where it is installed (a C parser, measurably faster than h11 per request:
+    ``benchmarks.speed.served_stages``), else h11.
 
     uvicorn closes idle keep-alive connections, but a connection that never
     sends a request, or sends its headers a byte at a time (slowloris), is kept

@@ -81,8 +81,9 @@ def stage_table(index: Path, texts: list[str]) -> tuple[dict, float]:
     """Each stage's p50 inside a served search, from a stamped server; and the
     p50 over requests of (the client's time minus the embedding's)."""
     port, stamps = free_port(), index.parent / "stamps.json"
-    env = child_env(None, benchmarks=True, GLOSSA_INDEX_DIR=str(index), GLOSSA_STAMPS=str(stamps))
-    process = subprocess.Popen([sys.executable, "-m", "benchmarks.speed.stamped_server", str(port)],
+    env = child_env(None, benchmarks=True, GLOSSA_INDEX_DIR=str(index))
+    process = subprocess.Popen([sys.executable, "-m", "benchmarks.speed.stamped_server", "--port",
+                                str(port), "--out", str(stamps.parent)],
                                env=env, cwd=tempfile.gettempdir())  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

@@ -2,9 +2,9 @@
 ``served_stages``: the same app, settings and HTTP server, with thin wrappers
 around the stage boundaries (the app's entry and its response, the admission
 gate, the encoder thread's job, the query encoder). At SIGTERM the stamps go to
-the JSON file named by ``GLOSSA_STAMPS`` and the process exits.
+``stamps.json`` in the results folder and the process exits.
 
-    GLOSSA_STAMPS=/tmp/stamps.json python -m benchmarks.speed.stamped_server PORT
+    python -m benchmarks.speed.stamped_server --port PORT --out DIR
 
 Why a wrapper and not timers in the server: what is measured must not carry
 the cost of measuring into every served request.
@@ -12,12 +12,13 @@ the cost of measuring into every served request.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
-import sys
 import time
-from pathlib import Path
+
+from benchmarks.harness import parse_args, results_dir
 
 STAMPS: list[tuple[str, float]] = []
 
@@ -89,7 +90,10 @@ def main() -> None:
     from glossa.settings import Settings
     from glossa.shelf import Shelf
 
-    out = Path(os.environ["GLOSSA_STAMPS"])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parse_args(parser)
+    out = results_dir() / "stamps.json"
 
     def dump(*_) -> None:
         out.write_text(json.dumps(STAMPS))
@@ -99,7 +103,7 @@ def main() -> None:
     settings = Settings()
     app = create_app(settings, shelf=Shelf(settings))
     signal.signal(signal.SIGTERM, dump)
-    serve(Stamped(app), "127.0.0.1", int(sys.argv[1]), settings.header_timeout)
+    serve(Stamped(app), "127.0.0.1", args.port, settings.header_timeout)
 
 
 if __name__ == "__main__":
