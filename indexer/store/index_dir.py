@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 from collections import Counter
@@ -56,7 +57,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from glossa.errors import ErrorKind, GlossaError
 
-FORMAT_VERSION = 4  # 4: segments carry lookup.npz (entries read on demand)
+# 4: segments carry lookup.npz (entries read on demand); 5: the pseudo-query sample
+# is named by the manifest (pseudo.g<generation>.npy). Both are read; a full build
+# writes 5, so an older Glossa says "format version 5" instead of "sample missing"
+FORMAT_VERSION = 5
+READABLE_FORMATS = (4, 5)
 MANIFEST = "manifest.json"
 PREVIOUS = "manifest.previous.json"
 HISTORY = "history"  # manifest.g<generation>.json of the last replaced versions
@@ -130,7 +135,7 @@ def write_manifest(path: Path, manifest: Manifest, store: StoreConfig = FAISS_ST
     fsync_file(tmp)
     failpoint("commit:written")
     current = path / MANIFEST
-    if current.is_file():
+    if _kept_manifest(current) is not None:  # a damaged one is no version to keep
         previous_tmp = path / f".{PREVIOUS}.tmp"
         shutil.copyfile(current, previous_tmp)
         fsync_file(previous_tmp)
@@ -188,13 +193,20 @@ def _kept_manifest(file: Path) -> Manifest | None:
         return None
 
 
-def collect_garbage(path: Path, manifest: Manifest | None, store: StoreConfig | None = None) -> None:
+def collect_garbage(path: Path, manifest: Manifest, store: StoreConfig | None = None) -> None:
     """Remove segments, deletes, samples and review files that no kept manifest
     (current, previous, history) names: left by merges, older versions or
-    writers that failed or were killed (``manifest`` None: a directory whose
-    first build failed, where nothing is named yet)."""
+    writers that failed or were killed. What an older Glossa left mid-swap is
+    finished: its temporary build removed, the version it replaced kept where
+    ``glossa restore --list`` finds it."""
     for stale in path.parent.glob(f".{path.name}.building-*"):  # an older Glossa's killed build
         shutil.rmtree(stale, ignore_errors=True)
+    aside = path.with_name(f".{path.name}.previous")
+    if aside.exists():  # an older Glossa killed after its second rename
+        age = 0
+        while backup_path(path, age).exists():
+            age += 1
+        os.replace(aside, backup_path(path, age))
     for orphan in orphans(path, manifest):
         if orphan.parent.name == SEGMENTS:
             discard_segment_dir(orphan, store or FAISS_STORE)
@@ -211,16 +223,15 @@ def cleaned_on_failure(path: Path, store: StoreConfig | None = None) -> Iterator
     try:
         yield
     except BaseException:
-        with contextlib.suppress(Exception):
-            collect_garbage(path, current_manifest(path) if (path / MANIFEST).exists()
-                            else None, store)  # fmt: skip
+        with contextlib.suppress(Exception):  # a damaged or lost manifest: remove nothing
+            collect_garbage(path, read_manifest(path), store)
         raise
 
 
-def orphans(path: Path, manifest: Manifest | None) -> list[Path]:
+def orphans(path: Path, manifest: Manifest) -> list[Path]:
     """Segment folders, deletes, samples and review files no kept manifest names
     (callers hold the exclusive lock, so no other commit's temporary files exist)."""
-    keep = manifest.files() if manifest is not None else set()
+    keep = manifest.files()
     for kept in kept_versions(path):
         keep |= kept.files()
     found = []
@@ -253,19 +264,23 @@ def write_pseudo(path: Path, pseudo: np.ndarray, generation: int) -> tuple[str, 
 
 def writable_dir(out: Path) -> Path | None:
     """Make ``out`` ready for a version to be committed into it (the caller holds
-    the exclusive lock). A directory whose current version cannot be read (a
-    damaged manifest, an older format) is never written into: it is moved aside
-    whole, as ``.<name>.unreadable-<time>``, for ``glossa export --salvage`` or a
-    person to read, and its path returned. What a killed first build left (files
-    but no version) stays: the commit's clean-up removes it."""
+    the exclusive lock). A folder that holds files but no readable current
+    version (a damaged or lost manifest, an older format, a killed first build)
+    is never written into: it is moved aside whole, as
+    ``.<name>.unreadable-<time>``, for ``glossa export --salvage`` or a person to
+    read, said in a warning, and its path returned."""
     out.parent.mkdir(parents=True, exist_ok=True)
     aside = None
-    readable = current_manifest(out) is not None
-    if not readable and any((out / name).exists() for name in (MANIFEST, PREVIOUS, HISTORY, ENTRIES)):
+    if current_manifest(out) is None and out.is_dir() and any(
+        p.is_file() for p in out.rglob("*")
+    ):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         aside = out.with_name(f".{out.name}.unreadable-{stamp}")
         os.replace(out, aside)
         fsync_dir(out.parent)
+        logging.getLogger(__name__).warning(
+            "%s held no readable index version; it was moved aside whole to %s "
+            "(glossa export --salvage --index %s reads what it holds)", out, aside, aside)
     out.mkdir(exist_ok=True)
     return aside
 
@@ -315,10 +330,10 @@ def read_manifest(path: Path) -> Manifest:
         raise IndexLoadError(
             f"{manifest_path} is damaged or truncated; {missing_index_hint(path)}"
         ) from exc
-    if found != FORMAT_VERSION:
+    if found not in READABLE_FORMATS:
         raise IndexLoadError(
-            f"index at {path} has format version {found}, this Glossa reads version "
-            f"{FORMAT_VERSION}; {rebuild_hint(path)}"
+            f"index at {path} has format version {found}, this Glossa reads versions "
+            f"{' and '.join(map(str, READABLE_FORMATS))}; {rebuild_hint(path)}"
         )
     try:
         return Manifest.model_validate(raw)

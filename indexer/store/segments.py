@@ -85,9 +85,10 @@ PARSED_KEPT = 1024  # parsed entries a segment keeps: a search's hits are read a
 
 class StoredEntries(Sequence[Entry]):
     """A segment's entries, parsed from ``entries.jsonl`` when asked for (the file
-    is memory-mapped; each entry's byte range comes from ``lookup.npz``). The
-    last ``PARSED_KEPT`` parsed ones are kept (entries are immutable): parsing
-    was a fifth of a served search's ranking on the bundled termbase."""
+    is memory-mapped; each entry's byte range comes from ``lookup.npz``). Parsed
+    entries are kept (they are immutable), up to ``PARSED_KEPT``: then the kept
+    ones are dropped and keeping starts again. Parsing was a fifth of a served
+    search's ranking on the bundled termbase."""
 
     def __init__(self, path: Path, offsets: np.ndarray) -> None:
         self.path, self._offsets = path, offsets

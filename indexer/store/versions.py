@@ -15,15 +15,17 @@ one commits its files into the index like any other version.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from glossa.indexer.store.files import fsync_dir, fsync_file
 from glossa.indexer.store.index_dir import (
     BUILD,
-    MANIFEST,
+    FORMAT_VERSION,
     RESTORE,
     WRITE,
     IndexLoadError,
@@ -32,10 +34,9 @@ from glossa.indexer.store.index_dir import (
     cleaned_on_failure,
     current_manifest,
     kept_versions,
-    read_manifest,
+    pseudo_file,
     writable_dir,
     write_manifest,
-    write_pseudo,
     write_reviews,
 )
 from glossa.indexer.store.locking import index_lock
@@ -77,17 +78,18 @@ def versions(out: Path, keep: int = FAISS_STORE.keep_versions) -> list[Version]:
             found.append(Version(manifest.generation, manifest.count, manifest.built_at, kind,
                                  where))  # fmt: skip
 
-    if (out / MANIFEST).is_file():
-        current = read_manifest(out)
+    if out.is_dir():
+        # the kept versions are listed even when the current manifest is damaged
+        # or lost: they are the way back from it
+        current = current_manifest(out)
         kept = kept_versions(out)
-        made_by = {m.generation: m.made_by for m in (*kept, current)}
+        made_by = {m.generation: m.made_by for m in (*kept, *([current] if current else []))}
         add(current, CURRENT, out)
         for manifest in kept:
             add(manifest, BEFORE.get(made_by.get(manifest.generation + 1, WRITE), BEFORE[WRITE]), out)
     for age in range(max(1, keep)):
         backup = backup_path(out, age)
-        if (backup / MANIFEST).is_file():
-            add(read_manifest(backup), OLD_BACKUP, backup)
+        add(current_manifest(backup), OLD_BACKUP, backup)  # a damaged backup is not listed
     return found
 
 
@@ -113,6 +115,8 @@ def restore_version(out: Path, generation: int | None = None,
         if chosen.where == out:  # also the way back from a damaged current manifest
             manifest = next(m for m in kept_versions(out) if m.generation == chosen.generation)
             _load(out, manifest, store, None, verify=True)
+            if current is None:  # what only the unreadable version names would be cleaned
+                _keep_aside(out)
             manifest = manifest.model_copy(update={"generation": new_generation,
                                                    "made_by": RESTORE})  # fmt: skip
             write_manifest(out, manifest, store)
@@ -142,16 +146,31 @@ def _commit_backup(out: Path, backup: Path, generation: int, store: StoreConfig)
                 _link_or_copy(backup / DELETES / info.deletes, out / DELETES / update["deletes"])
             infos.append(info.model_copy(update=update))
         fsync_dir(out / SEGMENTS)
-        loaded = _load(backup, restored, store, None, verify=False)
-        pseudo, _ = write_pseudo(out, loaded.pseudo, generation)
-        reviews = write_reviews(out, loaded.reviews, generation) if restored.reviews else None
+        pseudo = pseudo_file(generation)  # the same bytes, so the same checksum
+        _link_or_copy(backup / restored.pseudo, out / pseudo)
+        reviews = None
+        if restored.reviews:
+            reviews = write_reviews(out, _load(backup, restored, store, None, verify=False).reviews,
+                                    generation)  # fmt: skip
         manifest = restored.model_copy(update={
-            "segments": tuple(infos), "next_segment": number, "generation": generation,
-            "pseudo": pseudo, "reviews": reviews[0] if reviews else None,
+            "format_version": FORMAT_VERSION, "segments": tuple(infos), "next_segment": number,
+            "generation": generation, "pseudo": pseudo, "reviews": reviews[0] if reviews else None,
             "reviews_sha256": reviews[1] if reviews else None, "made_by": RESTORE,
         })  # fmt: skip
         write_manifest(out, manifest, store)
     return manifest
+
+
+def _keep_aside(out: Path) -> Path:
+    """A copy of ``out`` beside it (hard links: no space, no time), before a
+    commit over a manifest nobody can read: the segments only that version
+    named stay readable there (``glossa export --salvage --index`` the copy)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    aside = out.with_name(f".{out.name}.unreadable-{stamp}")
+    shutil.copytree(out, aside, copy_function=_link_or_copy)
+    logging.getLogger(__name__).warning(
+        "the current manifest of %s cannot be read; its files are kept in %s", out, aside)
+    return aside
 
 
 def _link_or_copy(source: Path | str, target: Path | str) -> None:

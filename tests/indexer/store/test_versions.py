@@ -89,15 +89,35 @@ def test_a_build_over_an_unreadable_index_sets_it_aside_whole(tmp_path, bundled_
     assert sorted(p.relative_to(aside) for p in aside.rglob("*")) == old_files
 
 
-def test_a_first_build_killed_before_its_commit_is_cleaned_by_the_next(tmp_path, bundled_entries):
+def test_a_folder_with_files_but_no_readable_version_is_set_aside_never_emptied(
+    tmp_path, bundled_entries
+):
+    """A lost manifest (or a killed first build) leaves segments no version names:
+    a build moves the folder aside whole rather than cleaning them away."""
     out = tmp_path / "idx"
     build_index(bundled_entries[:5], FakeEncoder(), out)
-    first = load_index_dir(out).manifest.pseudo
     (out / MANIFEST).unlink()
-    assert not (out / "history").exists()
-    # nothing readable is left: the files are what a killed first build leaves
+    segments = sorted(p.name for p in (out / "segments").iterdir())
     build_index(bundled_entries[5:10], FakeEncoder(), out)
-    loaded = load_index_dir(out)
-    assert loaded.entries == tuple(bundled_entries[5:10])
-    assert {p.name for p in (out / "segments").iterdir()} == {s.name for s in loaded.manifest.segments}
-    assert not (out / first).exists() and not list(tmp_path.glob(".idx.unreadable-*"))
+    assert load_index_dir(out).entries == tuple(bundled_entries[5:10])
+    (aside,) = tmp_path.glob(".idx.unreadable-*")
+    assert sorted(p.name for p in (aside / "segments").iterdir()) == segments
+
+
+def test_a_damaged_manifest_is_restored_from_and_a_failed_write_removes_nothing(
+    tmp_path, bundled_entries
+):
+    out = tmp_path / "idx"
+    build_index(bundled_entries[:20], FakeEncoder(), out)
+    apply_changes(out, FakeEncoder(), add=bundled_entries[20:22])
+    (out / MANIFEST).write_text("{trunc")
+    on_disk = sorted(p.relative_to(out) for p in out.rglob("*"))
+    with pytest.raises(Exception, match="damaged"):
+        apply_changes(out, FakeEncoder(), add=bundled_entries[22:23])
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == on_disk  # nothing cleaned
+    kept = versions(out)
+    assert [v.kind for v in kept][:1] == [BEFORE["write"]]  # listed though the current is lost
+    restore_version(out)
+    assert load_index_dir(out).entries == tuple(bundled_entries[:20])
+    (aside,) = tmp_path.glob(".idx.unreadable-*")  # the newest segment stays readable there
+    assert {p.name for p in (aside / "segments").iterdir()} >= {"s000002"}
