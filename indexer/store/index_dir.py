@@ -274,8 +274,7 @@ def writable_dir(out: Path) -> Path | None:
     if current_manifest(out) is None and out.is_dir() and any(
         p.is_file() for p in out.rglob("*")
     ):
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        aside = out.with_name(f".{out.name}.unreadable-{stamp}")
+        aside = unreadable_path(out)
         os.replace(out, aside)
         fsync_dir(out.parent)
         logging.getLogger(__name__).warning(
@@ -283,6 +282,11 @@ def writable_dir(out: Path) -> Path | None:
             "(glossa export --salvage --index %s reads what it holds)", out, aside, aside)
     out.mkdir(exist_ok=True)
     return aside
+
+
+def unreadable_path(out: Path) -> Path:
+    """Where a folder holding no readable version is kept, beside the index."""
+    return out.with_name(f".{out.name}.unreadable-{datetime.now(UTC):%Y%m%dT%H%M%S%f}")
 
 
 def backup_path(out: Path, age: int = 0) -> Path:

@@ -19,7 +19,6 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from glossa.indexer.store.files import fsync_dir, fsync_file
@@ -35,6 +34,7 @@ from glossa.indexer.store.index_dir import (
     current_manifest,
     kept_versions,
     pseudo_file,
+    unreadable_path,
     writable_dir,
     write_manifest,
     write_reviews,
@@ -165,8 +165,7 @@ def _keep_aside(out: Path) -> Path:
     """A copy of ``out`` beside it (hard links: no space, no time), before a
     commit over a manifest nobody can read: the segments only that version
     named stay readable there (``glossa export --salvage --index`` the copy)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    aside = out.with_name(f".{out.name}.unreadable-{stamp}")
+    aside = unreadable_path(out)
     shutil.copytree(out, aside, copy_function=_link_or_copy)
     logging.getLogger(__name__).warning(
         "the current manifest of %s cannot be read; its files are kept in %s", out, aside)
