@@ -292,3 +292,19 @@ def test_half_sent_requests_are_dropped_by_glossa_serve(real_index_dir, tmp_path
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_header_deadline_is_on_either_http_parser(monkeypatch):
+    """``glossa serve`` takes httptools' parser where it is installed and h11's
+    otherwise; the request-header deadline is added to whichever it gets."""
+    import sys
+
+    from glossa.api.http import timed_protocol
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert issubclass(timed_protocol(1.0), HttpToolsProtocol)
+    monkeypatch.setitem(sys.modules, "uvicorn.protocols.http.httptools_impl", None)  # not installed
+    fallback = timed_protocol(1.0)
+    assert issubclass(fallback, H11Protocol) and not issubclass(fallback, HttpToolsProtocol)
+    assert {"_arm", "_expire", "data_received", "on_response_complete"} <= set(vars(fallback))
