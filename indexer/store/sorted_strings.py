@@ -45,8 +45,11 @@ class SortedStrings(Sequence[bytes]):
         return bisect_left(self, encoded), bisect_right(self, encoded)
 
     def find(self, key: str) -> int | None:
-        start, end = self.span(key)
-        return start if end > start else None
+        """The first position holding ``key``, or None: one bisection (an id
+        lookup is the hot path of following concept links at scale)."""
+        encoded = key.encode("utf-8")
+        at = bisect_left(self, encoded)
+        return at if at < len(self) and self[at] == encoded else None
 
     @property
     def nbytes(self) -> int:

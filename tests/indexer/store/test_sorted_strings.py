@@ -23,6 +23,9 @@ def test_spans_equal_a_sorted_string_array_in_every_script():
                     int(np.searchsorted(reference, key, "right")))  # fmt: skip
         assert strings.span(key) == expected, key
     assert strings.find("nps") == words.index("nps") and strings.find("b") is None
+    for key in [*words, "b", "zz", "客", "\uffff", "nps "]:  # one bisection, the same answer
+        assert strings.find(key) == (words.index(key) if key in words else None), key
+    assert SortedStrings.of([]).find("x") is None
     assert SortedStrings.of([]).span("x") == (0, 0)
 
 
