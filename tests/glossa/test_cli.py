@@ -836,3 +836,40 @@ def test_eval_without_a_dataset_outside_the_source_tree_says_what_to_give(monkey
     monkeypatch.setattr(serving, "default_dataset", lambda: tmp_path / "nowhere")
     result = runner.invoke(app, ["eval"])
     assert result.exit_code == 2 and "give a BEIR folder" in result.output
+
+
+def test_every_command_is_listed_with_the_group_that_defines_it():
+    """``main`` imports only the group its command names (``COMMANDS``): a command
+    missing there, or listed under another group, would not be found."""
+    from typer.main import get_command_name
+
+    from glossa.cli import COMMANDS, GROUPS, load
+
+    every = load()
+    defined = {(info.name or get_command_name(info.callback.__name__)): info.callback.__module__
+               for info in every.registered_commands}  # fmt: skip
+    for group in every.registered_groups:
+        defined[group.name] = group.typer_instance.registered_commands[0].callback.__module__
+    assert {name: module.rsplit(".", 1)[1] for name, module in defined.items()} == COMMANDS
+    assert set(COMMANDS.values()) == set(GROUPS)
+
+
+def test_a_search_imports_only_what_it_uses(real_index_dir):
+    """``glossa search`` in its own process loads the reading commands alone: no
+    other group, no write path, no server, no progress bar."""
+    import subprocess
+    import sys
+
+    script = ("import sys; sys.argv = ['glossa', 'search', 'CES', '--index', sys.argv[1]]\n"
+              "from glossa.cli import main\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(' '.join(sorted(sys.modules)))")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", script, str(real_index_dir)],
+                            capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    loaded = set(result.stdout.splitlines()[-1].split())
+    assert "glossa.cli.reading" in loaded
+    unwanted = {"glossa.cli.building", "glossa.cli.serving", "glossa.cli.termbases",
+                "glossa.cli.text", "glossa.cli.versions", "glossa.indexer.build",
+                "glossa.indexer.updates", "glossa.api", "fastapi", "uvicorn", "rich.progress",
+                "glossa.recognition", "jieba", "lxml"}  # fmt: skip
+    assert not unwanted & loaded, unwanted & loaded
