@@ -355,7 +355,8 @@ class EquivalenceGraph:
         self.threshold = threshold
         self._answers: dict[int, list[Equivalent]] = {}
         self._linked: dict[int, list[int]] = {}
-        self._members: dict[int, list[int]] = {}
+        self._members: dict[str, list[int]] = {}  # concept id -> live rows declaring it
+        self._declares: dict[int, str | None] = {}  # row -> the concept its entry declares
         self.generation = 0  # +1 per ``advance``: the version's number in a chain of writes
         # False once ``advance`` has handed this version's writer-side search
         # indexes on to its successor (or spoilt them failing): it may not advance again
@@ -530,7 +531,8 @@ class EquivalenceGraph:
                           for lang, (rows, scores) in self._top.items()}  # fmt: skip
         successor._concepts = self._concepts.layer()
         successor._indexes = dict(self._indexes)  # the same indexes; a new language is the successor's
-        successor._answers, successor._linked, successor._members, successor._memo = {}, {}, {}, {}
+        successor._answers, successor._linked, successor._memo = {}, {}, {}
+        successor._members, successor._declares = {}, {}
         successor.advanceable = True
         return successor._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
                                   fetch, named, keys)  # fmt: skip
@@ -596,7 +598,8 @@ class EquivalenceGraph:
             if len(rows_array) and lang in self._indexes:
                 self._refresh(lang, rows_array, self.combined(rows_array))
         self.set_reviews(reviews)
-        self._answers, self._linked, self._members, self._memo = {}, {}, {}, {}
+        self._answers, self._linked, self._memo = {}, {}, {}
+        self._members, self._declares = {}, {}
         self.generation += 1
         return self
 
@@ -679,22 +682,32 @@ class EquivalenceGraph:
         return tuple(sorted(name_keys(self._entry(a)) & name_keys(self._entry(b))))
 
     def _concept_rows(self, a: int) -> list[int]:
-        """Live rows other than ``a`` that declare ``a``'s concept, any language.
-        Members are kept by id and never removed on a write: a deleted id has no
-        row, and an updated entry that left the concept no longer names it.
-        Remembered until the next write: the decision asks for both sides of
-        every pair."""
-        cache = self._members  # this version's: a write starts its successor's afresh
-        found = cache.get(a)
+        """Live rows other than ``a`` that declare ``a``'s concept, any language."""
+        concept = self._concept_of(a)
+        return [b for b in self._declaring(concept) if b != a] if concept else []
+
+    def _concept_of(self, row: int) -> str | None:
+        """The concept ``row``'s entry declares; remembered until the next write
+        (reading it parses the entry, the cost of following links at scale)."""
+        cache = self._declares  # this version's: a write starts its successor's afresh
+        if row not in cache:
+            cache[row] = self._entry(row).concept
+        return cache[row]
+
+    def _declaring(self, concept: str) -> list[int]:
+        """Live rows whose entry declares ``concept``. Members are kept by id and
+        never removed on a write: a deleted id has no row, and an updated entry
+        that left the concept no longer names it. Remembered per concept until the
+        next write: the decision asks for both sides of every pair, and a search
+        for every member of a hit's concept."""
+        found = self._members.get(concept)
         if found is None:
-            concept = self._entry(a).concept
             found = []
-            for member in self._concepts.get(concept, ()) if concept else ():
+            for member in self._concepts.get(concept, ()):
                 b = self._row_of(member)
-                if (b is not None and b != a and self.live[b]
-                        and self._entry(b).concept == concept):  # fmt: skip
+                if b is not None and self.live[b] and self._concept_of(b) == concept:
                     found.append(b)
-            found = cache[a] = sorted(found)
+            found = self._members[concept] = sorted(found)
         return found
 
     def _declared(self, a: int) -> list[int]:
@@ -795,9 +808,7 @@ class EquivalenceGraph:
 
     def declared_rows(self, concept: str) -> list[int]:
         """Live rows that declare ``concept`` (a termbase's concept id)."""
-        rows = (self._row_of(i) for i in self._concepts.get(concept, ()))
-        return sorted(r for r in rows if r is not None and self.live[r]
-                      and self._entry(r).concept == concept)  # fmt: skip
+        return list(self._declaring(concept))
 
     def candidates(self, row: int, per_language: int = CANDIDATES) -> dict[str, list[Candidate]]:
         """Every other language's best candidates for ``row``, with evidence, plus

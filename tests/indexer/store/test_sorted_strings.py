@@ -29,6 +29,26 @@ def test_spans_equal_a_sorted_string_array_in_every_script():
     assert SortedStrings.of([]).span("x") == (0, 0)
 
 
+def test_spans_across_blocks_equal_a_sorted_string_array():
+    """Many blocks of the lookup sample, runs of one key longer than a block and
+    starting or ending on a block's first string: every span and find as NumPy's."""
+    import random
+
+    from glossa.indexer.store.sorted_strings import BLOCK
+
+    rng = random.Random(7)
+    words = [f"{rng.randrange(400):03d}" for _ in range(20 * BLOCK)]
+    words += ["200"] * (3 * BLOCK) + ["050"] * (BLOCK - 1) + ["客"] * (BLOCK + 1)
+    words.sort()
+    strings, reference = SortedStrings.of(words), np.array(words, dtype=str)
+    keys = sorted(set(words)) + ["", "0", "2000", "zz", "客户", "\uffff"]
+    keys += [words[i] for i in range(0, len(words), BLOCK)]  # every block's first string
+    for key in keys:
+        left, right = (int(np.searchsorted(reference, key, side)) for side in ("left", "right"))
+        assert strings.span(key) == (left, right), key
+        assert strings.find(key) == (left if right > left else None), key
+
+
 def test_one_long_name_does_not_pad_every_other():
     keys = sorted([f"k{i}" for i in range(10_000)] + ["x" * 500])
     assert SortedStrings.of(keys).nbytes < 150_000
