@@ -10,6 +10,7 @@ from glossa.corpus.lookalikes import ignorable_class
 from glossa.recognition import MAX_TEXT_CHARS
 from glossa.search.searcher import NON_BLANK_PATTERN
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
 
 from glossa.shelf import MAX_DESCRIPTION, MAX_TITLE, NAME_PATTERN
 
@@ -459,3 +460,12 @@ class TermbaseReport(BaseModel):
     checks: list[TermbaseCheck]
     terms: dict[str, TermName] = Field(
         {}, description="the term and language of every entry id the findings name")
+
+
+def json_response(model: BaseModel) -> Response:
+    """``model`` as JSON, serialised once by pydantic-core. Why: returned as a
+    model, FastAPI dumps it, validates the dump against the route's
+    ``response_model`` and encodes the result again, three passes over a search's
+    hits that were validated when the model was made (FastAPI's docs: "Return a
+    Response directly"). The route's ``response_model`` still documents it."""
+    return Response(model.model_dump_json(), media_type="application/json")

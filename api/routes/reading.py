@@ -14,7 +14,7 @@ import asyncio
 import time
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from glossa.api import models
 from glossa.api.admission import admitted
 from glossa.api.deps import (
@@ -68,7 +68,7 @@ async def search(
             "each with its entries in the asked languages"
         ),
     ] = "entry",
-) -> models.SearchResult | models.ConceptSearchResult:
+) -> Response:
     """Search every glossary across languages. 503 with Retry-After when too many
     searches are waiting for the encoder or one runs out of time."""
 
@@ -94,17 +94,17 @@ async def search(
             lanes.lane.done(text)
     if group == "concept":
         concepts, took = response
-        return models.ConceptSearchResult(
+        return models.json_response(models.ConceptSearchResult(
             query=q, took_ms=round(took, 3), mode=mode or searcher.mode, group="concept",
             concepts=[models.ConceptGroup(**{**c.to_dict(), "entries": [
                 hit_model(h) for h in c.hits]}) for c in concepts],
-        )  # fmt: skip
-    return models.SearchResult(
+        ))  # fmt: skip
+    return models.json_response(models.SearchResult(
         query=response.query,
         took_ms=round(response.took_ms, 3),
         mode=mode or searcher.mode,  # type: ignore[arg-type]
         hits=[hit_model(h) for h in response.hits],
-    )
+    ))  # fmt: skip
 
 
 @router.get("/concepts/{concept_id}", response_model=models.Concept, responses=ERRORS,
