@@ -331,24 +331,29 @@ class EquivalenceGraph:
         threshold: float = DEFAULT_THRESHOLD,
         means: EquivalenceGraph | None = None,
         keys: Callable[[int], frozenset[str]] | None = None,
+        concepts: Callable[[int], str | None] | None = None,
     ) -> EquivalenceGraph:
         """A graph over rows that may include deleted ones (``live`` says which count).
         ``named``: the rows whose names fold to a key (an index's name lookup; by
         default one is built from the live rows' entries). ``means``: centre with
         another graph's language means (what a graph kept up to date by ``advance``
         uses) instead of this version's. ``keys``: a row's ``concept_keys`` (an
-        index's stored ones; by default computed from its entry)."""
+        index's stored ones; by default computed from its entry). ``concepts``: the
+        concept id a row declares (an index's stored ones; by default its entry's)."""
         graph = cls.__new__(cls)
         if named is None:
             named = names_index({r: entry(r) for r in np.flatnonzero(np.asarray(live, bool))})
-        graph._setup(entry, row_of, langs, live, fetch, threshold, named, keys)
+        graph._setup(entry, row_of, langs, live, fetch, threshold, named, keys, concepts)
         graph._build(reviews, means)
         return graph
 
-    def _setup(self, entry, row_of, langs, live, fetch, threshold, named, keys=None) -> None:
+    def _setup(self, entry, row_of, langs, live, fetch, threshold, named, keys=None,
+               concepts=None) -> None:  # fmt: skip
         self._entry, self._row_of, self._fetch, self._named = entry, row_of, fetch, named
-        # a row's concept keys: the index's stored ones, else computed from its entry
+        # a row's concept keys and declared concept: the index's stored ones, else
+        # read from its entry
         self._keys = keys or (lambda row: concept_keys(self._entry(row)))
+        self._concept = concepts or (lambda row: self._entry(row).concept)
         self._memo: dict = {}
         self.steps = ALL_STEPS
         self.langs, self.live = np.asarray(langs), np.asarray(live, bool)
@@ -356,7 +361,6 @@ class EquivalenceGraph:
         self._answers: dict[int, list[Equivalent]] = {}
         self._linked: dict[int, list[int]] = {}
         self._members: dict[str, list[int]] = {}  # concept id -> live rows declaring it
-        self._declares: dict[int, str | None] = {}  # row -> the concept its entry declares
         self.generation = 0  # +1 per ``advance``: the version's number in a chain of writes
         # False once ``advance`` has handed this version's writer-side search
         # indexes on to its successor (or spoilt them failing): it may not advance again
@@ -510,6 +514,7 @@ class EquivalenceGraph:
         fetch: Fetch | None = None,
         named: Named | None = None,
         keys: Callable[[int], frozenset[str]] | None = None,
+        concepts: Callable[[int], str | None] | None = None,
     ) -> EquivalenceGraph:
         """The next version of the graph: this one with a write applied
         (``mapping``: old row -> new row, -1 gone, when a merge renumbered rows;
@@ -532,13 +537,13 @@ class EquivalenceGraph:
         successor._concepts = self._concepts.layer()
         successor._indexes = dict(self._indexes)  # the same indexes; a new language is the successor's
         successor._answers, successor._linked, successor._memo = {}, {}, {}
-        successor._members, successor._declares = {}, {}
+        successor._members = {}
         successor.advanceable = True
         return successor._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
-                                  fetch, named, keys)  # fmt: skip
+                                  fetch, named, keys, concepts)  # fmt: skip
 
     def _advance(self, langs, live, added, deleted, reviews, mapping, entry, row_of, fetch,
-                 named, keys):  # fmt: skip
+                 named, keys, concepts=None):  # fmt: skip
         self._entry = entry or self._entry
         self._row_of = row_of or self._row_of
         self._fetch = fetch or self._fetch
@@ -547,6 +552,10 @@ class EquivalenceGraph:
             self._keys = keys
         elif entry is not None:  # computed from the new version's entries
             self._keys = lambda row: concept_keys(self._entry(row))
+        if concepts is not None:
+            self._concept = concepts
+        elif entry is not None:
+            self._concept = lambda row: self._entry(row).concept
         capacity = len(langs)
         refresh: dict[str, set[int]] = {}
         self._grow(max(capacity, len(mapping) if mapping is not None else 0))
@@ -598,8 +607,7 @@ class EquivalenceGraph:
             if len(rows_array) and lang in self._indexes:
                 self._refresh(lang, rows_array, self.combined(rows_array))
         self.set_reviews(reviews)
-        self._answers, self._linked, self._memo = {}, {}, {}
-        self._members, self._declares = {}, {}
+        self._answers, self._linked, self._memo, self._members = {}, {}, {}, {}
         self.generation += 1
         return self
 
@@ -683,16 +691,8 @@ class EquivalenceGraph:
 
     def _concept_rows(self, a: int) -> list[int]:
         """Live rows other than ``a`` that declare ``a``'s concept, any language."""
-        concept = self._concept_of(a)
+        concept = self._concept(a)
         return [b for b in self._declaring(concept) if b != a] if concept else []
-
-    def _concept_of(self, row: int) -> str | None:
-        """The concept ``row``'s entry declares; remembered until the next write
-        (reading it parses the entry, the cost of following links at scale)."""
-        cache = self._declares  # this version's: a write starts its successor's afresh
-        if row not in cache:
-            cache[row] = self._entry(row).concept
-        return cache[row]
 
     def _declaring(self, concept: str) -> list[int]:
         """Live rows whose entry declares ``concept``. Members are kept by id and
@@ -705,7 +705,7 @@ class EquivalenceGraph:
             found = []
             for member in self._concepts.get(concept, ()):
                 b = self._row_of(member)
-                if b is not None and self.live[b] and self._concept_of(b) == concept:
+                if b is not None and self.live[b] and self._concept(b) == concept:
                     found.append(b)
             found = self._members[concept] = sorted(found)
         return found
@@ -924,7 +924,7 @@ class _Rows:
         return self.graph._declared_here(node)
 
     def concept(self, node: int) -> str | None:
-        return self.graph._entry(node).concept
+        return self.graph._concept(node)
 
     def decision(self, a: int, b: int) -> str | None:
         return self.graph.reviews.get(frozenset((a, b)))

@@ -40,7 +40,7 @@ def build_graph(index: LoadedIndex) -> EquivalenceGraph:
     langs, live = physical_rows(index)
     graph = EquivalenceGraph.over(
         index.entry, index.row_of, langs, live, vector_fetcher(index), index.reviews,
-        named=index.rows_named, keys=index.concept_keys,
+        named=index.rows_named, keys=index.concept_keys, concepts=index.concept_of,
     )
     index.release()
     return graph
@@ -82,6 +82,7 @@ def advance_graph(graph: EquivalenceGraph, old: LoadedIndex, new: LoadedIndex) -
         langs, live, np.array(added, np.int64), deleted, new.reviews,
         mapping=mapping if renumbered else None, entry=new.entry, row_of=new.row_of,
         fetch=vector_fetcher(new), named=new.rows_named, keys=new.concept_keys,
+        concepts=new.concept_of,
     )  # fmt: skip
 
 

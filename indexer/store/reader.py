@@ -88,6 +88,13 @@ class LoadedIndex:
         stored = self.segments[s].lookup.concept_keys_of(local)
         return stored if stored is not None else concept_keys(self.entry(row))
 
+    def concept_of(self, row: int) -> str | None:
+        """The concept id a row's entry declares (None: none): stored with its
+        segment, or read from its entry for a segment written before they were."""
+        s, local = self.split(row)
+        stored = self.segments[s].lookup.concept_of(local)
+        return (stored or None) if stored is not None else self.entry(row).concept
+
     def rows_named(self, key: str) -> list[int]:
         """The live rows one of whose names (term, alias, English name) folds to
         ``key``: each segment's name lookup, no entry parsed."""

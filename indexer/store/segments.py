@@ -141,8 +141,12 @@ class Lookup:
     # KEY_SEPARATOR, so a search's concept links need no word segmentation (jieba's
     # dictionary, 0.7 s, for every Chinese name); None in segments written before
     concept_keys: SortedStrings | None = None
+    # per row, in row order: the concept id the entry declares ("" for none), so
+    # following a hit's concept reads no entry line (parsing one per member was
+    # most of a hybrid search at a million entries); None in segments written before
+    concepts: SortedStrings | None = None
 
-    STRINGS = ("ids", "name_keys", "concept_keys")
+    STRINGS = ("ids", "name_keys", "concept_keys", "concepts")
 
     @classmethod
     def of(cls, entries: Sequence[Entry], offsets: np.ndarray) -> Lookup:
@@ -164,6 +168,7 @@ class Lookup:
             source_codes.astype(np.int32), source_names,
             SortedStrings.of([k for k, _ in pairs]), np.array([r for _, r in pairs], np.int32),
             SortedStrings.of([KEY_SEPARATOR.join(sorted(concept_keys(e))) for e in entries]),
+            SortedStrings.of([e.concept or "" for e in entries]),
         )  # fmt: skip
 
     def save(self, path: Path) -> None:
@@ -204,6 +209,11 @@ class Lookup:
             return None
         joined = self.concept_keys[row].decode("utf-8")
         return frozenset(joined.split(KEY_SEPARATOR)) if joined else frozenset()
+
+    def concept_of(self, row: int) -> str | None:
+        """The stored concept id of ``row`` ("" when it declares none; None when
+        not stored)."""
+        return None if self.concepts is None else self.concepts[row].decode("utf-8")
 
     def row_of(self, entry_id: str) -> int | None:
         at = self.ids.find(entry_id)

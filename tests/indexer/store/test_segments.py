@@ -136,6 +136,37 @@ def test_concept_keys_are_stored_so_a_search_needs_no_word_segmenter(tmp_path, m
     assert hits[0].id == "pl-nps" and hits[1].id == "zh-nps"  # its concept, next
 
 
+def test_concept_ids_are_stored_so_following_a_concept_parses_no_entry(tmp_path, monkeypatch):
+    """Each row's declared concept is stored with its segment: the graph follows
+    a hit's concept without reading entry lines, and gives the same links as a
+    segment written before concept ids were stored (read from the entries)."""
+    entries = [
+        Entry("zh-nps", "净推荐值", "客户推荐的意愿。", "zh", "t", concept="c"),
+        Entry("pl-nps", "Net Promoter Score", "Skłonność do polecania.", "pl", "t", concept="c"),
+        Entry("fa-nps", "امتیاز خالص مروج", "تمایل به توصیه.", "fa", "t", concept="c"),
+        Entry("zh-csat", "客户满意度", "客户的满意程度。", "zh", "t"),
+    ]  # fmt: skip
+    build_index(entries, FakeEncoder(), tmp_path / "idx")
+    loaded = load_index_dir(tmp_path / "idx")
+    assert [loaded.concept_of(r) for r in range(4)] == ["c", "c", "c", None]
+    graph = Searcher.of_index(loaded, FakeEncoder()).graph
+    links = {r: sorted(graph.direct(r)) for r in range(4)}
+    assert links[1] == [0, 2] and links[3] == []
+
+    def parsed(row):
+        raise AssertionError("an entry line was parsed to follow a concept")
+
+    fresh = Searcher.of_index(load_index_dir(tmp_path / "idx"), FakeEncoder()).graph
+    monkeypatch.setattr(fresh, "_entry", parsed)
+    assert {r: sorted(fresh.direct(r)) for r in range(4)} == links
+    # a segment written before (its lookup holds no ids): the entries say the same
+    older = load_index_dir(tmp_path / "idx")
+    object.__setattr__(older.segments[0].lookup, "concepts", None)
+    assert [older.concept_of(r) for r in range(4)] == ["c", "c", "c", None]
+    graph = Searcher.of_index(older, FakeEncoder()).graph
+    assert {r: sorted(graph.direct(r)) for r in range(4)} == links
+
+
 def test_parsed_entries_are_kept_within_a_bound(index, bundled_entries, monkeypatch):
     """A segment keeps the entries it parsed (a search's hits are read again), never
     more than ``PARSED_KEPT``, and what it keeps is what the file holds."""
