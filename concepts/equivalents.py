@@ -699,14 +699,20 @@ class EquivalenceGraph:
         never removed on a write: a deleted id has no row, and an updated entry
         that left the concept no longer names it. Remembered per concept until the
         next write: the decision asks for both sides of every pair, and a search
-        for every member of a hit's concept."""
+        for every member of a hit's concept. Bounded like the memo (``MEMO_LIMIT``);
+        a concept no entry declares (a client's unknown id) is never remembered."""
         found = self._members.get(concept)
         if found is None:
+            members = self._concepts.get(concept, ())
+            if not members:
+                return []
             found = []
-            for member in self._concepts.get(concept, ()):
+            for member in members:
                 b = self._row_of(member)
                 if b is not None and self.live[b] and self._concept(b) == concept:
                     found.append(b)
+            if len(self._members) >= MEMO_LIMIT:
+                self._members = {}
             found = self._members[concept] = sorted(found)
         return found
 

@@ -42,11 +42,14 @@ def load(command: str | None = None):
 
 
 def main() -> None:
-    # Glossa uses no pydantic plugin; looking for them reads every installed
-    # distribution's entry points, a tenth of a search's start-up. A value the
-    # user set is kept.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    load(sys.argv[1] if len(sys.argv) > 1 else None)()
+    command = sys.argv[1] if len(sys.argv) > 1 else None
+    if COMMANDS.get(command or "") != "serving":
+        # Glossa uses no pydantic plugin; looking for them reads every installed
+        # distribution's entry points, a tenth of a search's start-up. A server
+        # (long-lived: the scan costs it nothing) keeps the user's plugins, and
+        # a value the user set is kept.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    load(command)()
 
 
 def __getattr__(name: str):

@@ -93,7 +93,7 @@ class LoadedIndex:
         segment, or read from its entry for a segment written before they were."""
         s, local = self.split(row)
         stored = self.segments[s].lookup.concept_of(local)
-        return (stored or None) if stored is not None else self.entry(row).concept
+        return (stored if stored is not None else self.entry(row).concept) or None
 
     def rows_named(self, key: str) -> list[int]:
         """The live rows one of whose names (term, alias, English name) folds to

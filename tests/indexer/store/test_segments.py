@@ -152,6 +152,9 @@ def test_concept_ids_are_stored_so_following_a_concept_parses_no_entry(tmp_path,
     graph = Searcher.of_index(loaded, FakeEncoder()).graph
     links = {r: sorted(graph.direct(r)) for r in range(4)}
     assert links[1] == [0, 2] and links[3] == []
+    assert graph.declared_rows("c") == [0, 1, 2]
+    assert graph.declared_rows("no-such-concept") == []  # a client's unknown id...
+    assert "no-such-concept" not in graph._members  # ...is not remembered
 
     def parsed(row):
         raise AssertionError("an entry line was parsed to follow a concept")
