@@ -536,8 +536,7 @@ class EquivalenceGraph:
                           for lang, (rows, scores) in self._top.items()}  # fmt: skip
         successor._concepts = self._concepts.layer()
         successor._indexes = dict(self._indexes)  # the same indexes; a new language is the successor's
-        successor._answers, successor._linked, successor._memo = {}, {}, {}
-        successor._members = {}
+        successor._answers, successor._linked, successor._members, successor._memo = {}, {}, {}, {}
         successor.advanceable = True
         return successor._advance(langs, live, added, deleted, reviews, mapping, entry, row_of,
                                   fetch, named, keys, concepts)  # fmt: skip
@@ -607,7 +606,7 @@ class EquivalenceGraph:
             if len(rows_array) and lang in self._indexes:
                 self._refresh(lang, rows_array, self.combined(rows_array))
         self.set_reviews(reviews)
-        self._answers, self._linked, self._memo, self._members = {}, {}, {}, {}
+        self._answers, self._linked, self._members, self._memo = {}, {}, {}, {}
         self.generation += 1
         return self
 

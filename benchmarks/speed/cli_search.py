@@ -19,6 +19,7 @@ and a second one. Writes ``cli_search.{md,json}``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -36,25 +37,17 @@ from benchmarks.harness import (
     percentile,
     write_results,
 )
+from benchmarks.speed.first_run import PEAK, QUERY, peak_mb
 
-QUERY = "what measures customer effort"
-# runs the command as the console script does and reports its own peak memory
-PEAK = (
-    "import resource, sys\n"
-    "sys.argv = ['glossa', *sys.argv[1:]]\n"
-    "from glossa.cli import main\n"
-    "try:\n    main()\n"
-    "finally:\n    print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-)
 # the same search in one process, each stage timed
 STAGES = (
     "import sys, time, json\n"
+    "from pathlib import Path\n"
     "t0 = time.perf_counter()\n"
     "from glossa.cli import load\n"
     "load('search')\n"
     "from glossa.cli.shell import reading_termbase\n"
     "t1 = time.perf_counter()\n"
-    "from pathlib import Path\n"
     "searcher = reading_termbase(Path(sys.argv[1])).searcher\n"
     "searcher.encoder.encode_queries(['warm-up'])\n"
     "t2 = time.perf_counter()\n"
@@ -74,7 +67,7 @@ def one_run(env: dict, index: Path) -> tuple[float, float]:
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"glossa search failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return wall, int(re.findall(r"PEAK_KB (\d+)", proc.stderr)[-1]) / 1024
+    return wall, peak_mb(proc.stderr)
 
 
 def imports_by_package(env: dict, index: Path) -> dict[str, float]:
@@ -112,8 +105,6 @@ def main() -> None:
         packages = imports_by_package(env["now"], index)
         stages = subprocess.run([sys.executable, "-c", STAGES, str(index), QUERY], env=env["now"],
                                 capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
-    import json
-
     imports_s, open_s, first_s, second_s = json.loads(stages.stdout.splitlines()[-1])
     rows = {}
     for name, measured in runs.items():
@@ -142,7 +133,7 @@ def main() -> None:
             + "\n\nImports by top-level package (`python -X importtime`, self time summed; "
             "its own overhead inflates them):\n\n" + markdown_table(import_rows, "package"))  # fmt: skip
     write_results("cli_search", "glossa search from the shell", text,
-                  {"load_before": load, "runs": {k: v for k, v in runs.items()}, "rows": rows,
+                  {"load_before": load, "runs": runs, "rows": rows,
                    "median_s": now["median s"], "peak_mb": now["peak MB"],
                    "stages_ms": stage_rows, "imports_ms": packages})  # fmt: skip
 
